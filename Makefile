@@ -1,0 +1,60 @@
+# callvault — `make run` and `make test` do all set-up on a fresh Debian machine (as root).
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+# Debian packages the tests, benchmarks and `make run` use; installed only when absent.
+DEB_PACKAGES := sox ffmpeg sip-tester prometheus
+NPM_STAMP := node_modules/.package-lock.json
+SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
+
+.PHONY: deps deps-debian deps-npm build lint typecheck test test-unit test-integration run bench clean
+
+deps: deps-debian deps-npm
+
+deps-debian:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install:$$missing" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+deps-npm: $(NPM_STAMP)
+$(NPM_STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+build: deps-npm dist/.stamp
+dist/.stamp: $(SOURCES) tsconfig.json tsconfig.build.json $(NPM_STAMP)
+	rm -rf dist
+	npx tsc -p tsconfig.build.json
+	@touch dist/.stamp
+
+lint: deps-npm
+	npx eslint agent test scripts
+	npx depcruise --config .dependency-cruiser.cjs agent/src
+
+typecheck: deps-npm
+	npx tsc -p tsconfig.json --noEmit
+
+test: deps build typecheck lint
+	npx mocha
+
+test-unit: deps-npm
+	npx mocha 'test/unit/**/*.test.ts'
+
+test-integration: deps build
+	npx mocha 'test/integration/**/*.test.ts'
+
+run: deps build
+	@mkdir -p var
+	node bin/callvault.js --config firmware-config/dev.yaml
+
+bench: deps build
+	npx tsx scripts/bench/run.ts
+
+clean:
+	rm -rf dist var .bench
