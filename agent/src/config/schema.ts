@@ -1,0 +1,230 @@
+/**
+ * The one description of the config (STYLE rule 19): every key's type, range, default (with
+ * unit) and doc. Validation (validate.ts), the commented example (example.ts) and the
+ * unknown-key hints all read this table, so a key added here is validated and documented.
+ * Defaults are written as they would be in YAML and go through the same parsers as the file.
+ */
+import {
+  CUSTOM_POLICY,
+  POLICY_FIELDS,
+  POLICY_NAME_EXPECT,
+  POLICY_NAME_PATTERN,
+  PRESET_NAMES,
+} from './policy-schema.js';
+import { REQUIRED, section, type ListenNode, type SectionNode } from './schema-types.js';
+
+export * from './schema-types.js';
+export * from './policy-schema.js';
+
+const listen = (def: string, doc: string): ListenNode => ({ kind: 'listen', default: def, doc });
+
+export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
+  sip: section('SIPREC signalling from the SBC / PBX.', {
+    udp: listen('127.0.0.1:5060', 'UDP listener.'),
+    tcp: listen('127.0.0.1:5060', 'TCP listener (may share the UDP address:port).'),
+    tls: listen('off', 'TLS listener; needs tls_cert and tls_key.'),
+    tls_cert: { kind: 'path', nullable: true, default: null, doc: 'PEM certificate for the TLS listener.' },
+    tls_key: { kind: 'path', nullable: true, default: null, doc: 'PEM private key for the TLS listener.' },
+    trusted: {
+      kind: 'cidr_list',
+      default: ['127.0.0.0/8', '::1/128'],
+      doc: 'Source addresses / CIDRs of the SBCs allowed to send INVITEs; others get 403.',
+    },
+    accept_plain_invite: {
+      kind: 'bool',
+      default: false,
+      doc: 'Accept SIPREC INVITEs over plain UDP/TCP, not only TLS.',
+    },
+    max_message_bytes: {
+      kind: 'int',
+      min: 1024,
+      max: 1048576,
+      unit: 'bytes',
+      default: 65535,
+      doc: 'Larger SIP messages are rejected.',
+    },
+    rate_limit_per_second: {
+      kind: 'int',
+      min: 1,
+      max: 100000,
+      unit: 'messages/s',
+      default: 200,
+      doc: 'SIP messages per second per source address before dropping.',
+    },
+    tcp_idle_timeout_ms: {
+      kind: 'int',
+      min: 1000,
+      max: 86400000,
+      unit: 'ms',
+      default: 300000,
+      doc: 'Idle TCP/TLS connections are closed after this.',
+    },
+    max_tcp_connections: {
+      kind: 'int',
+      min: 1,
+      max: 100000,
+      default: 1024,
+      doc: 'Further TCP/TLS connections are refused.',
+    },
+  }),
+  media: section('RTP from the SBC.', {
+    rtp_ports: {
+      kind: 'port_range',
+      default: '20000-29999',
+      doc: 'UDP ports for RTP/RTCP pairs, LOW even; two ports per recorded stream.',
+    },
+    jitter_buffer_ms: {
+      kind: 'int',
+      min: 0,
+      max: 2000,
+      unit: 'ms',
+      default: 60,
+      doc: 'Reordering window before a missing packet becomes silence.',
+    },
+    rtp_timeout_ms: {
+      kind: 'int',
+      min: 1000,
+      max: 3600000,
+      unit: 'ms',
+      default: 30000,
+      doc: 'Silence after which a stream is dead; long enough to tolerate hold.',
+    },
+  }),
+  tap: section('Passive capture from a mirror port.', {
+    interface: {
+      kind: 'string',
+      pattern: /^[A-Za-z0-9_.:@-]{1,15}$/,
+      expect: 'a network interface name (at most 15 characters) or off',
+      nullable: true,
+      default: null,
+      doc: 'Interface to capture SIP and RTP from, or off.',
+    },
+  }),
+  storage: section('The encrypted recordings.', {
+    dir: {
+      kind: 'path',
+      nullable: false,
+      default: '/var/lib/callvault',
+      doc: 'Data directory; created 0700 by the vault, its parent must exist.',
+    },
+    min_free_bytes: {
+      kind: 'bytes',
+      min: 0,
+      default: '1 GiB',
+      doc: 'Below this free space new calls get 503 and an alert fires. Integer or with a unit (MiB, GiB).',
+    },
+    segment_ms: {
+      kind: 'int',
+      min: 200,
+      max: 2000,
+      unit: 'ms',
+      default: 2000,
+      doc: 'Audio per encrypted segment: at most this much is lost on a crash.',
+    },
+    fsync: {
+      kind: 'enum',
+      values: ['segment', 'batch', 'off'],
+      default: 'segment',
+      doc: 'segment: fsync each segment. batch: every fsync_interval_ms. off: leave it to the OS.',
+    },
+    fsync_interval_ms: {
+      kind: 'int',
+      min: 10,
+      max: 60000,
+      unit: 'ms',
+      default: 1000,
+      doc: 'fsync period when fsync is batch.',
+    },
+  }),
+  keys: section('The appliance master key.', {
+    master_key_file: {
+      kind: 'path',
+      nullable: true,
+      default: null,
+      defaultDoc: '<storage.dir>/keys/master.key',
+      doc: 'Master key file (0600), created on first start when absent; production provisions it.',
+    },
+    credential: {
+      kind: 'string',
+      pattern: /^[A-Za-z0-9_.-]{1,64}$/,
+      expect: 'a systemd credential name',
+      default: 'callvault-master-key',
+      doc: 'systemd credential (LoadCredential=) tried before the file.',
+    },
+  }),
+  policy: section(
+    'Which recording policy applies. Any policy field given here overrides the selected policy.',
+    {
+      name: {
+        kind: 'string',
+        pattern: POLICY_NAME_PATTERN,
+        expect: POLICY_NAME_EXPECT,
+        default: REQUIRED,
+        doc: `A shipped preset (${PRESET_NAMES.join(', ')}) or a name under custom.`,
+      },
+      custom: {
+        kind: 'map',
+        keyPattern: POLICY_NAME_PATTERN,
+        keyExpect: POLICY_NAME_EXPECT,
+        of: CUSTOM_POLICY,
+        doc: 'Policies defined here, by name.',
+      },
+      ...POLICY_FIELDS.fields,
+    },
+  ),
+  api: section('The admin API (HTTPS).', {
+    listen: listen('127.0.0.1:8443', 'HTTPS listener.'),
+    tls_cert: {
+      kind: 'path',
+      nullable: true,
+      default: null,
+      doc: 'PEM certificate; off: a self-signed pair is generated under storage.dir on first start.',
+    },
+    tls_key: {
+      kind: 'path',
+      nullable: true,
+      default: null,
+      doc: 'PEM private key; given together with tls_cert.',
+    },
+    session_lifetime_s: {
+      kind: 'int',
+      min: 60,
+      max: 604800,
+      unit: 's',
+      default: 28800,
+      doc: 'Login tokens expire after this (default 8 h).',
+    },
+  }),
+  metrics: section('Prometheus metrics.', {
+    listen: listen('127.0.0.1:9464', 'HTTP listener for /metrics.'),
+  }),
+  log: section('Logging (JSON lines to stdout).', {
+    level: {
+      kind: 'enum',
+      values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      doc: 'pino log level.',
+    },
+  }),
+});
+
+/** Keys people write from older docs or other products: the hint names the key to use. */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  'media.rtp_port_min': 'media.rtp_ports ("LOW-HIGH")',
+  'media.rtp_port_max': 'media.rtp_ports ("LOW-HIGH")',
+  'media.rtp_port_range': 'media.rtp_ports ("LOW-HIGH")',
+  'storage.path': 'storage.dir',
+  'storage.directory': 'storage.dir',
+  'storage.min_free': 'storage.min_free_bytes',
+  'sip.trusted_sources': 'sip.trusted',
+  'sip.trusted_sbc': 'sip.trusted',
+  'sip.tls_certificate': 'sip.tls_cert',
+  'sip.port': 'sip.udp and sip.tcp ("ADDR:PORT")',
+  'keys.master_key': 'keys.master_key_file',
+  'api.port': 'api.listen ("ADDR:PORT")',
+  'metrics.port': 'metrics.listen ("ADDR:PORT")',
+  logging: 'log',
+  'log.log_level': 'log.level',
+  'policy.retention': 'policy.retention_days',
+  'policy.preset': 'policy.name',
+};
