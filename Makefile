@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the tests, benchmarks and `make run` use; installed only when absent.
-DEB_PACKAGES := sox ffmpeg sip-tester prometheus
+DEB_PACKAGES := sox ffmpeg sip-tester
 NPM_STAMP := node_modules/.package-lock.json
 SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
 
@@ -49,8 +49,15 @@ test-unit: deps-npm
 test-integration: deps build
 	npx mocha 'test/integration/**/*.test.ts'
 
+CTL := node bin/callvaultctl.js --config firmware-config/dev.yaml
+
 run: deps build
 	@mkdir -p var
+	@echo "callvault (dev): SIP udp+tcp 127.0.0.1:5060, admin API https://127.0.0.1:8443/api/v1, metrics http://127.0.0.1:9464/metrics, data ./var"
+	@echo "  first admin:   printf '%s' 'a-long-password' | $(CTL) users add admin --role admin --password-stdin"
+	@echo "  log in:        curl -k -X POST https://127.0.0.1:8443/api/v1/session -H 'content-type: application/json' -d '{\"username\":\"admin\",\"password\":\"a-long-password\"}'"
+	@echo "  import a call: $(CTL) import call.wav --meta '{\"number\":\"+46701234567\",\"agent\":\"1001\"}' ; then: $(CTL) recordings list"
+	@echo "  stop:          Ctrl-C"
 	node bin/callvault.js --config firmware-config/dev.yaml
 
 bench: deps build

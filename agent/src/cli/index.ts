@@ -1,0 +1,239 @@
+/**
+ * callvaultctl — the technician's CLI (ARCHITECTURE ✦ Commands). Exit codes: 0 success,
+ * 1 user error, 2 integrity failure, 3 internal error.
+ */
+import { readFileSync, openSync, writeSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { EXIT_INTEGRITY, EXIT_OK, exitCodeFor, type CallvaultError } from '../common/index.js';
+import { loadConfig, exampleConfig, describeConfig, type Config } from '../config/index.js';
+import { parseCommand, parseGlobal, UsageError } from './args.js';
+
+export { parseGlobal };
+import { runStorageCommand } from './run-command.js';
+import { stdio, table, seconds, type Printer } from './output.js';
+
+const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] <command>
+commands:
+  config check | config example
+  status
+  recordings list [--json] | recordings search [--number N] [--agent A] [--service S] [--from T] [--to T] [--json]
+  recordings show ID [--json]
+  import FILE.wav [--meta JSON]
+  export ID -o FILE.wav [--reason TEXT]
+  verify ID | verify --all
+  keys rotate
+  audit verify | audit list [--since T] [--json]
+  index rebuild
+  users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin`;
+
+interface Summary {
+  id: string;
+  startedAt: string;
+  durationMs: number;
+  direction: string;
+  service: string | null;
+  agent: string | null;
+  number: string | null;
+  state: string;
+  flags: readonly string[];
+}
+
+function printRecordings(p: Printer, items: readonly Summary[], json: boolean): void {
+  if (json) {
+    p.out(JSON.stringify(items, null, 2));
+    return;
+  }
+  const rows = [['ID', 'STARTED', 'LENGTH', 'DIR', 'SERVICE', 'AGENT', 'NUMBER', 'STATE']];
+  for (const r of items) {
+    rows.push([r.id, r.startedAt, seconds(r.durationMs), r.direction, r.service ?? '-', r.agent ?? '-', r.number ?? '-', [r.state, ...r.flags.filter((f) => f !== r.state)].join(',')]);
+  }
+  p.out(table(rows));
+  p.out(`${items.length} recording(s)`);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function exportTo(config: Config, id: string, out: string, reason: string | undefined, p: Printer): Promise<void> {
+  // Written under a temporary name and renamed at the end, so a failed (tampered) export never
+  // leaves a half file that looks like a good recording.
+  const tmp = `${out}.partial-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o600);
+  let ok = false;
+  try {
+    const { result } = await runStorageCommand(config, 'export', { id, reason }, {
+      onDownload: (chunk) => {
+        writeSync(fd, chunk);
+      },
+    });
+    closeSync(fd);
+    renameSync(tmp, out);
+    ok = true;
+    const r = result as { bytes: number; digest: string | null };
+    p.out(`exported ${id} to ${out} (${r.bytes} bytes, sha256 ${r.digest ?? 'n/a'})`);
+  } finally {
+    if (!ok) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing written
+      }
+    }
+  }
+}
+
+async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
+  const g = parseGlobal(argv);
+  const [cmd, sub, ...more] = g.rest;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    p.out(USAGE);
+    return cmd === undefined ? 1 : 0;
+  }
+  if (cmd === 'config' && sub === 'example') {
+    p.out(exampleConfig());
+    return EXIT_OK;
+  }
+  const config = loadConfig({ file: g.config, sets: g.sets });
+  const rest = g.rest.slice(1);
+  switch (cmd) {
+    case 'config': {
+      if (sub !== 'check') throw new UsageError('config check | config example');
+      const { values } = parseCommand(rest.slice(1), { json: { type: 'boolean' } });
+      if (values['json'] === true) p.out(JSON.stringify(describeConfig(config), null, 2));
+      else p.out(`config OK: ${config.file} (policy ${config.policy.name})`);
+      return EXIT_OK;
+    }
+    case 'status': {
+      const { result, via } = await runStorageCommand(config, 'status', {});
+      p.out(JSON.stringify({ via, ...(result as object) }, null, 2));
+      return EXIT_OK;
+    }
+    case 'recordings': {
+      const { values, positionals } = parseCommand(rest.slice(1), {
+        json: { type: 'boolean' },
+        number: { type: 'string' },
+        agent: { type: 'string' },
+        service: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+      });
+      const json = values['json'] === true;
+      if (sub === 'list' || sub === 'search') {
+        const args = sub === 'list' ? {} : { number: values['number'], agent: values['agent'], service: values['service'], from: values['from'], to: values['to'] };
+        const { result } = await runStorageCommand(config, 'recordings.search', args);
+        printRecordings(p, result as Summary[], json);
+        return EXIT_OK;
+      }
+      if (sub === 'show') {
+        const id = positionals[0];
+        if (id === undefined) throw new UsageError('recordings show ID');
+        const { result } = await runStorageCommand(config, 'recordings.show', { id });
+        p.out(JSON.stringify(result, null, 2));
+        return EXIT_OK;
+      }
+      throw new UsageError('recordings list|search|show');
+    }
+    case 'import': {
+      const { values, positionals } = parseCommand(rest, { meta: { type: 'string' } });
+      const file = positionals[0];
+      if (file === undefined) throw new UsageError('import FILE.wav [--meta JSON]');
+      if (/\.pcapng?$/i.test(file)) throw new UsageError('pcap import is not available yet: only WAV files can be imported');
+      let wav: Buffer;
+      try {
+        wav = readFileSync(file);
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      const { result } = await runStorageCommand(config, 'import', { meta: values['meta'] }, { upload: wav });
+      const r = result as { id: string; durationMs: number };
+      p.out(r.id);
+      p.err(`imported ${file} as ${r.id} (${seconds(r.durationMs)})`);
+      return EXIT_OK;
+    }
+    case 'export': {
+      const { values, positionals } = parseCommand(rest, { output: { type: 'string', short: 'o' }, reason: { type: 'string' } });
+      const id = positionals[0];
+      const out = values['output'];
+      if (id === undefined || typeof out !== 'string') throw new UsageError('export ID -o FILE.wav [--reason TEXT]');
+      await exportTo(config, id, out, values['reason'] as string | undefined, p);
+      return EXIT_OK;
+    }
+    case 'verify': {
+      const { values, positionals } = parseCommand(rest, { all: { type: 'boolean' }, json: { type: 'boolean' } });
+      const all = values['all'] === true;
+      if (!all && positionals[0] === undefined) throw new UsageError('verify ID | verify --all');
+      const { result } = await runStorageCommand(config, 'verify', all ? { all: true } : { id: positionals[0] });
+      const outcomes = result as { id: string; ok: boolean; digest?: string; code?: string; message?: string }[];
+      if (values['json'] === true) p.out(JSON.stringify(outcomes, null, 2));
+      else for (const o of outcomes) p.out(o.ok ? `${o.id} OK sha256 ${o.digest}` : `${o.id} FAILED ${o.code}: ${o.message}`);
+      const bad = outcomes.filter((o) => !o.ok).length;
+      p.err(`${outcomes.length - bad} verified, ${bad} failed`);
+      return bad > 0 ? EXIT_INTEGRITY : EXIT_OK;
+    }
+    case 'keys': {
+      if (sub !== 'rotate') throw new UsageError('keys rotate');
+      const { result } = await runStorageCommand(config, 'keys.rotate', {});
+      p.out(`master key rotated: new recordings use key id ${(result as { keyId: number }).keyId}`);
+      return EXIT_OK;
+    }
+    case 'audit': {
+      const { values } = parseCommand(rest.slice(1), { since: { type: 'string' }, json: { type: 'boolean' } });
+      if (sub === 'verify') {
+        const { result } = await runStorageCommand(config, 'audit.verify', {});
+        const r = result as { ok: boolean; entries?: number; firstBadSeq?: number; problem?: string };
+        if (r.ok) {
+          p.out(`audit chain OK (${r.entries} entries)`);
+          return EXIT_OK;
+        }
+        p.out(`audit chain BROKEN at entry ${r.firstBadSeq}: ${r.problem}`);
+        return EXIT_INTEGRITY;
+      }
+      if (sub === 'list') {
+        const { result } = await runStorageCommand(config, 'audit.list', { since: values['since'] });
+        const entries = result as { seq: number; ts: string; actor: string; role: string; action: string; recordingId?: string; reason?: string }[];
+        if (values['json'] === true) p.out(JSON.stringify(entries, null, 2));
+        else {
+          p.out(table([['SEQ', 'AT', 'ACTOR', 'ROLE', 'ACTION', 'RECORDING', 'REASON'], ...entries.map((e) => [String(e.seq), e.ts, e.actor, e.role, e.action, e.recordingId ?? '-', e.reason ?? '-'])]));
+        }
+        return EXIT_OK;
+      }
+      throw new UsageError('audit verify | audit list [--since T] [--json]');
+    }
+    case 'index': {
+      if (sub !== 'rebuild') throw new UsageError('index rebuild');
+      const { result } = await runStorageCommand(config, 'index.rebuild', {}, { storage: { resetIndex: true } });
+      p.out(`index rebuilt from the vault: ${(result as { recordings: number }).recordings} recording(s)`);
+      return EXIT_OK;
+    }
+    case 'users': {
+      if (sub !== 'add') throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
+      const { values, positionals } = parseCommand(more, { role: { type: 'string' }, agent: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
+      const name = positionals[0];
+      if (name === undefined || values['password-stdin'] !== true) throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
+      const password = await readStdin();
+      const { result } = await runStorageCommand(config, 'users.add', { name, role: values['role'], agent: values['agent'], password });
+      const r = result as { username: string; role: string };
+      p.out(`user ${r.username} added with role ${r.role}`);
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError(`unknown command ${cmd}\n${USAGE}`);
+  }
+}
+
+export async function runCtl(argv: readonly string[], printer: Printer = stdio): Promise<number> {
+  try {
+    return await dispatch(argv, printer);
+  } catch (err) {
+    const e = err as CallvaultError;
+    printer.err(`callvaultctl: ${e.message ?? String(err)}${e.code ? ` [${e.code}]` : ''}`);
+    return exitCodeFor(err);
+  }
+}

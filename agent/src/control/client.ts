@@ -1,0 +1,53 @@
+/** callvaultctl's side of the control socket. */
+import { connect, type Socket } from 'node:net';
+import { CHUNK_BYTES, LineSplitter, encodeFrame, type ActorInfo, type ServerFrame } from './protocol.js';
+import { ControlDisconnectedError, ControlProtocolError, remoteError } from './errors.js';
+
+/** Connects when a daemon listens on `path`; null when none does (no socket or a stale one). */
+export function tryConnect(path: string): Promise<Socket | null> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') resolve(null);
+      else resolve(null);
+    });
+  });
+}
+
+export interface CallOptions {
+  readonly upload?: Buffer;
+  readonly onDownload?: (chunk: Buffer) => Promise<void> | void;
+}
+
+export async function callDaemon(
+  socket: Socket,
+  cmd: string,
+  args: Record<string, unknown>,
+  actor: ActorInfo,
+  opts: CallOptions = {},
+): Promise<unknown> {
+  socket.write(encodeFrame({ t: 'req', cmd, args, actor }));
+  if (opts.upload !== undefined) {
+    for (let off = 0; off < opts.upload.length; off += CHUNK_BYTES) {
+      socket.write(encodeFrame({ t: 'up', d: opts.upload.subarray(off, off + CHUNK_BYTES).toString('base64') }));
+    }
+  }
+  socket.write(encodeFrame({ t: 'end' }));
+  const splitter = new LineSplitter();
+  try {
+    for await (const data of socket) {
+      for (const line of splitter.push(data as Buffer)) {
+        const frame = JSON.parse(line) as ServerFrame;
+        if (frame.t === 'down') await opts.onDownload?.(Buffer.from(frame.d, 'base64'));
+        else if (frame.t === 'res') {
+          if (frame.ok) return frame.result;
+          throw remoteError(frame.error.code, frame.error.message, frame.error.exit);
+        } else throw new ControlProtocolError('unexpected frame from daemon');
+      }
+    }
+  } finally {
+    socket.destroy();
+  }
+  throw new ControlDisconnectedError();
+}

@@ -1,0 +1,108 @@
+/**
+ * The command table both the daemon (over the socket) and the CLI (locally, with no daemon)
+ * run. A handler gets plain JSON args, the caller's identity and the byte channels.
+ */
+import { UserError } from '../common/index.js';
+import {
+  exportRecording,
+  importWav,
+  rebuildIndex,
+  rotateKeys,
+  searchRecordings,
+  showRecording,
+  verifyRecordings,
+  type Actor,
+  type Storage,
+} from '../storage/index.js';
+import { hashPassword } from '../index/index.js';
+import type { ControlHandler, ControlRequest } from './server.js';
+import type { ActorInfo } from './protocol.js';
+
+export const USER_ROLES = ['agent', 'supervisor', 'admin', 'qa', 'dpo'] as const;
+
+function str(args: Record<string, unknown>, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new UserError('CV_ERR_CLI_BAD_ARG', `--${key} must be text`, { context: { key } });
+  return v;
+}
+
+function required(args: Record<string, unknown>, key: string): string {
+  const v = str(args, key);
+  if (v === undefined || v.length === 0) throw new UserError('CV_ERR_CLI_BAD_ARG', `${key} is required`, { context: { key } });
+  return v;
+}
+
+/** Technicians on the appliance's shell act as the system administrator role. */
+function cliActor(info: ActorInfo): Actor {
+  return { name: `cli:${info.name}`, role: 'admin', from: info.from };
+}
+
+export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
+  const h = new Map<string, ControlHandler>();
+  h.set('status', async () => ({
+    pid: process.pid,
+    storage: storage.config.storage.dir,
+    activeRecordings: storage.activeWriters,
+    startup: storage.startup,
+  }));
+  h.set('import', async (req: ControlRequest) => {
+    if (req.upload === null) throw new UserError('CV_ERR_CLI_BAD_ARG', 'import needs a WAV file');
+    return importWav(storage, cliActor(req.actor), req.upload, str(req.args, 'meta'));
+  });
+  h.set('export', async (req) =>
+    exportRecording(
+      storage,
+      cliActor(req.actor),
+      required(req.args, 'id'),
+      str(req.args, 'reason') ?? 'technician export (no reason given)',
+      req.download,
+    ),
+  );
+  h.set('verify', async (req) => {
+    const all = req.args['all'] === true;
+    return verifyRecordings(storage, cliActor(req.actor), all ? 'all' : [required(req.args, 'id')]);
+  });
+  h.set('recordings.search', async (req) =>
+    searchRecordings(storage, cliActor(req.actor), {
+      number: str(req.args, 'number'),
+      agent: str(req.args, 'agent'),
+      service: str(req.args, 'service'),
+      from: str(req.args, 'from'),
+      to: str(req.args, 'to'),
+    }),
+  );
+  h.set('recordings.show', async (req) => showRecording(storage, required(req.args, 'id')));
+  h.set('keys.rotate', async (req) => rotateKeys(storage, cliActor(req.actor)));
+  h.set('index.rebuild', async (req) => rebuildIndex(storage, cliActor(req.actor)));
+  h.set('audit.verify', async () => storage.index.verifyAudit());
+  h.set('audit.list', async (req) => storage.index.listAudit({ since: str(req.args, 'since') }));
+  h.set('users.add', async (req) => {
+    const username = required(req.args, 'name');
+    const role = required(req.args, 'role');
+    if (!(USER_ROLES as readonly string[]).includes(role)) {
+      throw new UserError('CV_ERR_CLI_BAD_ARG', `--role must be one of ${USER_ROLES.join(', ')}`, { context: { key: 'role' } });
+    }
+    const password = required(req.args, 'password');
+    if (password.length < 10) throw new UserError('CV_ERR_CLI_WEAK_PASSWORD', 'password must be at least 10 characters');
+    const agentId = str(req.args, 'agent');
+    if (role === 'agent' && agentId === undefined) {
+      throw new UserError('CV_ERR_CLI_BAD_ARG', 'an agent account needs --agent (its extension or AoR user)', { context: { key: 'agent' } });
+    }
+    if ((await storage.index.getUser(username)) !== null) {
+      throw new UserError('CV_ERR_CLI_USER_EXISTS', `user ${username} exists`, { context: { key: 'name' } });
+    }
+    await storage.index.putUser({
+      username,
+      role: role as (typeof USER_ROLES)[number],
+      agentId: agentId ?? null,
+      passwordHash: await hashPassword(password),
+      createdAt: new Date().toISOString(),
+      disabled: false,
+    });
+    const actor = cliActor(req.actor);
+    await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'user_add', from: actor.from, detail: { username, role } });
+    return { username, role };
+  });
+  return h;
+}

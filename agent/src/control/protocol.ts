@@ -1,0 +1,50 @@
+/**
+ * The control-socket wire format: one JSON object per line, both ways.
+ *
+ *   client → daemon   {t:"req", cmd, args, actor}  then  {t:"up", d:<base64>}*  {t:"end"}
+ *   daemon → client   {t:"down", d:<base64>}*  then  {t:"res", ok:true, result} | {t:"res", ok:false, error}
+ *
+ * Binary payloads (a WAV to import, an export) travel as base64 chunks so neither side ever
+ * holds more than one chunk of a download in a line buffer. Lines are capped in size: a peer
+ * that sends an endless line is cut off rather than exhausting memory.
+ */
+export const CHUNK_BYTES = 192 * 1024;
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+export interface ActorInfo {
+  readonly name: string;
+  readonly from: string;
+}
+
+export type ClientFrame =
+  | { readonly t: 'req'; readonly cmd: string; readonly args: Record<string, unknown>; readonly actor: ActorInfo }
+  | { readonly t: 'up'; readonly d: string }
+  | { readonly t: 'end' };
+
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly exit: number;
+}
+
+export type ServerFrame =
+  | { readonly t: 'down'; readonly d: string }
+  | { readonly t: 'res'; readonly ok: true; readonly result: unknown }
+  | { readonly t: 'res'; readonly ok: false; readonly error: WireError };
+
+/** Splits a byte stream into lines; throws when a line exceeds MAX_LINE_BYTES. */
+export class LineSplitter {
+  #pending = '';
+
+  push(chunk: Buffer | string): string[] {
+    this.#pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    const lines = this.#pending.split('\n');
+    this.#pending = lines.pop() ?? '';
+    if (this.#pending.length > MAX_LINE_BYTES) throw new Error('control line too long');
+    return lines.filter((l) => l.length > 0);
+  }
+}
+
+export function encodeFrame(frame: ClientFrame | ServerFrame): string {
+  return `${JSON.stringify(frame)}\n`;
+}

@@ -1,0 +1,68 @@
+/**
+ * Blind indexes and field encryption. A blind index is HMAC-SHA256(blindIndexKey, domain‖value)
+ * cut to 128 bits: enough to keep collisions out of any realistic index, and the domain keeps an
+ * agent id from ever matching a phone number with the same digits. Personal fields are one
+ * AES-256-GCM blob per record with the record id as AAD, so a blob moved to another record fails.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { IndexBadKeyError } from './errors.js';
+
+export type BlindDomain = 'number' | 'agent' | 'case';
+
+const BLIND_BYTES = 16;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+export function assertKey(key: unknown, option: string): asserts key is Buffer {
+  if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) throw new IndexBadKeyError(option);
+}
+
+/** base64url, 22 characters: safe inside LevelDB keys (no '!' or '~'). */
+export function blind(key: Buffer, domain: BlindDomain, value: string): string {
+  return createHmac('sha256', key)
+    .update(`${domain}\0${value}`)
+    .digest()
+    .subarray(0, BLIND_BYTES)
+    .toString('base64url');
+}
+
+export type Blinder = (domain: BlindDomain, value: string) => string;
+
+/**
+ * blind() with a bounded memo: agents, cases and repeat callers recur in every batch, and the
+ * HMAC is a large share of the cost of writing a record. Cleared wholesale when full.
+ */
+export function cachedBlinder(key: Buffer, maxEntries = 65536): Blinder {
+  const cache = new Map<string, string>();
+  return (domain, value) => {
+    const k = `${domain}\0${value}`;
+    let token = cache.get(k);
+    if (token === undefined) {
+      token = blind(key, domain, value);
+      if (cache.size >= maxEntries) cache.clear();
+      cache.set(k, token);
+    }
+    return token;
+  };
+}
+
+/** nonce ‖ tag ‖ ciphertext, base64. */
+export function sealFields(key: Buffer, recordingId: string, plain: unknown): string {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(recordingId, 'utf8'));
+  const ct = Buffer.concat([cipher.update(JSON.stringify(plain), 'utf8'), cipher.final()]);
+  return Buffer.concat([nonce, cipher.getAuthTag(), ct]).toString('base64');
+}
+
+/** Throws (node:crypto) when the blob was altered, moved to another id, or the key is wrong. */
+export function openFields(key: Buffer, recordingId: string, sealed: string): unknown {
+  const buf = Buffer.from(sealed, 'base64');
+  if (buf.length < NONCE_BYTES + TAG_BYTES) throw new Error('sealed fields too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(0, NONCE_BYTES));
+  decipher.setAAD(Buffer.from(recordingId, 'utf8'));
+  decipher.setAuthTag(buf.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES));
+  const pt = Buffer.concat([decipher.update(buf.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()]);
+  return JSON.parse(pt.toString('utf8')) as unknown;
+}

@@ -1,0 +1,84 @@
+/**
+ * The LevelDB key layout (utf8 keys, '!' separates parts, '~' is the upper bound of a prefix
+ * range because every key character sorts below it). Secondary entries have empty values and
+ * end in `<start time hex>!<id>`, so each equality index is also ordered by time and a
+ * cursor is a position in it:
+ *
+ *   m!schema | m!audit-head              meta
+ *   r!<id>                               recording (plain fields + sealed personal fields)
+ *   t!<start>!<id>                       start time
+ *   n!<blind(number)>!<start>!<id>       phone number, blind index (customer + participants)
+ *   a!<blind(agent)>!<start>!<id>        agent id, blind index
+ *   c!<blind(caseId)>!<start>!<id>       case id, blind index
+ *   s!<base64url(service)>!<start>!<id>  service
+ *   d!<direction>!<start>!<id>           direction
+ *   e!<expires>!<start>!<id>             expiry (retention)
+ *   u!<username>  g!<grant id>           users, grants
+ *   A!<seq>  B!<seq>                     audit chain entries, signed anchors
+ */
+
+export const PREFIX = {
+  meta: 'm!',
+  rec: 'r!',
+  time: 't!',
+  number: 'n!',
+  agent: 'a!',
+  caseId: 'c!',
+  service: 's!',
+  direction: 'd!',
+  expiry: 'e!',
+  user: 'u!',
+  grant: 'g!',
+  audit: 'A!',
+  anchor: 'B!',
+} as const;
+
+/** Every prefix that holds recording data: what rebuild wipes and erasure compacts. */
+export const RECORDING_PREFIXES: readonly string[] = [
+  PREFIX.rec,
+  PREFIX.time,
+  PREFIX.number,
+  PREFIX.agent,
+  PREFIX.caseId,
+  PREFIX.service,
+  PREFIX.direction,
+  PREFIX.expiry,
+];
+
+export const KEY_END = '~';
+export const SCHEMA_KEY = 'm!schema';
+export const AUDIT_HEAD_KEY = 'm!audit-head';
+
+/** 12 hex digits of milliseconds since the epoch: sorts as time until the year 10889. */
+export const TIME_HEX_LEN = 12;
+export const MAX_TIME_MS = 16 ** TIME_HEX_LEN - 1;
+
+export function timeHex(ms: number): string {
+  return ms.toString(16).padStart(TIME_HEX_LEN, '0');
+}
+
+export function recKey(id: string): string {
+  return PREFIX.rec + id;
+}
+
+export function seqKey(prefix: string, seq: number): string {
+  return prefix + String(seq).padStart(16, '0');
+}
+
+export function serviceToken(service: string): string {
+  return Buffer.from(service, 'utf8').toString('base64url');
+}
+
+const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Milliseconds of an ISO 8601 date or date-time, or null when it is not one. */
+export function parseIsoMs(value: unknown): number | null {
+  if (typeof value !== 'string' || !ISO_RE.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME_MS ? ms : null;
+}
+
+/** The range [gte, lt) of one index prefix; `lo`/`hi` narrow it by time (hex, within the prefix). */
+export function prefixRange(prefix: string, lo?: string, hi?: string): { gte: string; lt: string } {
+  return { gte: prefix + (lo ?? ''), lt: prefix + (hi ?? KEY_END) };
+}

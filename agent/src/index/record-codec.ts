@@ -1,0 +1,318 @@
+/**
+ * RecordingRecord ⇄ stored form. The stored form keeps the plain fields readable (search filters
+ * them without decrypting), the personal ones sealed, and the blind tokens alongside so the
+ * secondary keys of a stored record can be derived again without the field key (stale-entry
+ * removal, consistency checks, erasure).
+ */
+import { IndexBadRecordError, IndexCorruptError, IndexDecryptError } from './errors.js';
+import { openFields, sealFields } from './field-crypto.js';
+import type { Blinder } from './field-crypto.js';
+import { PREFIX, parseIsoMs, recKey, serviceToken, timeHex } from './keys.js';
+import { normaliseNumber } from './normalise.js';
+import type { Participant, RecordingRecord } from './types.js';
+
+export interface StoredRecord {
+  readonly v: 1;
+  readonly id: string;
+  readonly source: RecordingRecord['source'];
+  readonly state: RecordingRecord['state'];
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly durationMs: number;
+  readonly direction: RecordingRecord['direction'];
+  readonly service: string | null;
+  readonly numberWithheld: boolean;
+  readonly policy: string;
+  readonly expiresAt: string | null;
+  readonly flags: readonly string[];
+  readonly format: RecordingRecord['format'];
+  readonly codec: string | null;
+  readonly stats: Record<string, unknown> | null;
+  readonly digest: string | null;
+  readonly signature: string | null;
+  readonly legalHold: boolean;
+  readonly restricted: boolean;
+  readonly consent: RecordingRecord['consent'];
+  /** Start and expiry in ms: what the filters compare. */
+  readonly sm: number;
+  readonly em: number | null;
+  /** Blind tokens: numbers (deduplicated), agent, case. */
+  readonly nb: readonly string[];
+  readonly ab: string | null;
+  readonly cb: string | null;
+  /** Sealed {number, agent, agentName, participants, caseId}. */
+  readonly p: string;
+}
+
+interface PersonalFields {
+  number: string | null;
+  agent: string | null;
+  agentName: string | null;
+  participants: Participant[];
+  caseId: string | null;
+}
+
+export interface FieldKeys {
+  readonly blind: Blinder;
+  readonly fieldKey: Buffer;
+}
+
+const ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
+const SOURCES = new Set(['siprec', 'tap', 'import']);
+const STATES = new Set(['recording', 'complete', 'recovered']);
+const DIRECTIONS = new Set(['inbound', 'outbound', 'unknown']);
+const CONSENTS = new Set(['given', 'declined', 'pending', 'not_required']);
+const MAX_TEXT = 1024;
+
+export function isValidId(id: unknown): id is string {
+  return typeof id === 'string' && ID_RE.test(id);
+}
+
+function text(rec: RecordingRecord, field: keyof RecordingRecord, nullable: boolean): string | null {
+  const v = rec[field];
+  if (v === null && nullable) return null;
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_TEXT) {
+    throw new IndexBadRecordError(field, `must be a non-empty string${nullable ? ' or null' : ''}`, rec.id);
+  }
+  return v;
+}
+
+function bool(rec: RecordingRecord, field: keyof RecordingRecord): boolean {
+  if (typeof rec[field] !== 'boolean') throw new IndexBadRecordError(field, 'must be a boolean', rec.id);
+  return rec[field] as boolean;
+}
+
+function oneOf<T extends string>(
+  rec: RecordingRecord,
+  field: keyof RecordingRecord,
+  allowed: Set<string>,
+): T {
+  const v = rec[field];
+  if (typeof v !== 'string' || !allowed.has(v)) {
+    throw new IndexBadRecordError(field, `must be one of ${[...allowed].join(', ')}`, rec.id);
+  }
+  return v as T;
+}
+
+function isoTime(
+  rec: RecordingRecord,
+  field: 'startedAt' | 'endedAt' | 'expiresAt',
+  nullable: boolean,
+): string | null {
+  const v = rec[field];
+  if (v === null && nullable) return null;
+  const ms = parseIsoMs(v);
+  if (ms === null) throw new IndexBadRecordError(field, 'must be an ISO 8601 time', rec.id);
+  return new Date(ms).toISOString();
+}
+
+function participantsOf(rec: RecordingRecord): Participant[] {
+  if (!Array.isArray(rec.participants))
+    throw new IndexBadRecordError('participants', 'must be an array', rec.id);
+  return rec.participants.map((p: Participant) => {
+    const ok =
+      typeof p === 'object' &&
+      p !== null &&
+      (p.role === 'caller' || p.role === 'callee') &&
+      (p.side === 'customer' || p.side === 'agent') &&
+      (p.name === null || typeof p.name === 'string') &&
+      (p.number === null || typeof p.number === 'string') &&
+      typeof p.withheld === 'boolean';
+    if (!ok)
+      throw new IndexBadRecordError('participants', 'each needs role, side, name, number, withheld', rec.id);
+    // An unparseable participant number (e.g. "anonymous") is kept as given and not indexed.
+    const number = p.number === null ? null : (normaliseNumber(p.number) ?? p.number);
+    return { role: p.role, name: p.name, number, withheld: p.withheld, side: p.side };
+  });
+}
+
+/** Checks every field and returns the canonical record (normalised number, ISO times in UTC). */
+export function canonicalRecord(rec: RecordingRecord): RecordingRecord {
+  if (typeof rec !== 'object' || rec === null)
+    throw new IndexBadRecordError('id', 'record must be an object');
+  if (!isValidId(rec.id)) throw new IndexBadRecordError('id', 'must match [A-Za-z0-9._-]{1,128}');
+  let number: string | null = null;
+  if (rec.number !== null) {
+    number = typeof rec.number === 'string' ? normaliseNumber(rec.number) : null;
+    if (number === null) throw new IndexBadRecordError('number', 'must be a phone number or null', rec.id);
+  }
+  if (typeof rec.durationMs !== 'number' || !Number.isFinite(rec.durationMs) || rec.durationMs < 0) {
+    throw new IndexBadRecordError('durationMs', 'must be a non-negative number', rec.id);
+  }
+  if (!Array.isArray(rec.flags) || !rec.flags.every((f) => typeof f === 'string')) {
+    throw new IndexBadRecordError('flags', 'must be an array of strings', rec.id);
+  }
+  const f = rec.format;
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    typeof f.encoding !== 'string' ||
+    !Number.isInteger(f.channels) ||
+    !Number.isInteger(f.sampleRate)
+  ) {
+    throw new IndexBadRecordError('format', 'needs encoding, integer channels and sampleRate', rec.id);
+  }
+  if (rec.stats !== null && (typeof rec.stats !== 'object' || Array.isArray(rec.stats))) {
+    throw new IndexBadRecordError('stats', 'must be an object or null', rec.id);
+  }
+  return {
+    id: rec.id,
+    source: oneOf(rec, 'source', SOURCES),
+    state: oneOf(rec, 'state', STATES),
+    startedAt: isoTime(rec, 'startedAt', false) as string,
+    endedAt: isoTime(rec, 'endedAt', true),
+    durationMs: rec.durationMs,
+    direction: oneOf(rec, 'direction', DIRECTIONS),
+    service: text(rec, 'service', true),
+    number,
+    numberWithheld: bool(rec, 'numberWithheld'),
+    agent: text(rec, 'agent', true),
+    agentName: text(rec, 'agentName', true),
+    participants: participantsOf(rec),
+    caseId: text(rec, 'caseId', true),
+    policy: text(rec, 'policy', false) as string,
+    expiresAt: isoTime(rec, 'expiresAt', true),
+    flags: [...rec.flags],
+    format: { encoding: f.encoding, channels: f.channels, sampleRate: f.sampleRate },
+    codec: text(rec, 'codec', true),
+    stats: rec.stats === null ? null : { ...rec.stats },
+    digest: text(rec, 'digest', true),
+    signature: text(rec, 'signature', true),
+    legalHold: bool(rec, 'legalHold'),
+    restricted: bool(rec, 'restricted'),
+    consent: oneOf(rec, 'consent', CONSENTS),
+  };
+}
+
+/** Every normalisable number of a record: what a number search matches. */
+export function numbersOf(rec: RecordingRecord): string[] {
+  const all = [rec.number, ...rec.participants.map((p) => p.number)];
+  const out = new Set<string>();
+  for (const n of all) {
+    const norm = n === null ? null : normaliseNumber(n);
+    if (norm !== null) out.add(norm);
+  }
+  return [...out];
+}
+
+/** The stored form of a canonical record (see canonicalRecord). */
+export function encodeRecord(rec: RecordingRecord, keys: FieldKeys): StoredRecord {
+  const personal: PersonalFields = {
+    number: rec.number,
+    agent: rec.agent,
+    agentName: rec.agentName,
+    participants: [...rec.participants],
+    caseId: rec.caseId,
+  };
+  return {
+    v: 1,
+    id: rec.id,
+    source: rec.source,
+    state: rec.state,
+    startedAt: rec.startedAt,
+    endedAt: rec.endedAt,
+    durationMs: rec.durationMs,
+    direction: rec.direction,
+    service: rec.service,
+    numberWithheld: rec.numberWithheld,
+    policy: rec.policy,
+    expiresAt: rec.expiresAt,
+    flags: rec.flags,
+    format: rec.format,
+    codec: rec.codec,
+    stats: rec.stats,
+    digest: rec.digest,
+    signature: rec.signature,
+    legalHold: rec.legalHold,
+    restricted: rec.restricted,
+    consent: rec.consent,
+    sm: Date.parse(rec.startedAt),
+    em: rec.expiresAt === null ? null : Date.parse(rec.expiresAt),
+    nb: numbersOf(rec).map((n) => keys.blind('number', n)),
+    ab: rec.agent === null ? null : keys.blind('agent', rec.agent),
+    cb: rec.caseId === null ? null : keys.blind('case', rec.caseId),
+    p: sealFields(keys.fieldKey, rec.id, personal),
+  };
+}
+
+/** The secondary keys a stored record must have, derived without the field key. */
+export function entryKeys(s: StoredRecord): string[] {
+  const tail = `${timeHex(s.sm)}!${s.id}`;
+  const keys = [PREFIX.time + tail, `${PREFIX.direction}${s.direction}!${tail}`];
+  for (const nb of s.nb) keys.push(`${PREFIX.number}${nb}!${tail}`);
+  if (s.ab !== null) keys.push(`${PREFIX.agent}${s.ab}!${tail}`);
+  if (s.cb !== null) keys.push(`${PREFIX.caseId}${s.cb}!${tail}`);
+  if (s.service !== null) keys.push(`${PREFIX.service}${serviceToken(s.service)}!${tail}`);
+  if (s.em !== null) keys.push(`${PREFIX.expiry}${timeHex(s.em)}!${tail}`);
+  return keys;
+}
+
+/** Batch operations writing `next` over `prev` (null when new): stale entries are deleted. */
+export type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
+export function putOps(prev: StoredRecord | null, next: StoredRecord): BatchOp[] {
+  const nextKeys = entryKeys(next);
+  const keep = new Set(nextKeys);
+  const ops: BatchOp[] = [];
+  if (prev !== null) for (const k of entryKeys(prev)) if (!keep.has(k)) ops.push({ type: 'del', key: k });
+  ops.push({ type: 'put', key: recKey(next.id), value: JSON.stringify(next) });
+  for (const k of nextKeys) ops.push({ type: 'put', key: k, value: '' });
+  return ops;
+}
+
+export function parseStored(id: string, value: string): StoredRecord {
+  let s: StoredRecord;
+  try {
+    s = JSON.parse(value) as StoredRecord;
+  } catch (cause) {
+    throw new IndexCorruptError(`recording ${id} is unreadable`, { cause, context: { recordingId: id } });
+  }
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    s.v !== 1 ||
+    s.id !== id ||
+    typeof s.sm !== 'number' ||
+    typeof s.p !== 'string' ||
+    !Array.isArray(s.nb)
+  ) {
+    throw new IndexCorruptError(`recording ${id} has an unknown shape`, { context: { recordingId: id } });
+  }
+  return s;
+}
+
+export function decodeRecord(s: StoredRecord, fieldKey: Buffer): RecordingRecord {
+  let personal: PersonalFields;
+  try {
+    personal = openFields(fieldKey, s.id, s.p) as PersonalFields;
+  } catch (cause) {
+    throw new IndexDecryptError(s.id, { cause });
+  }
+  return {
+    id: s.id,
+    source: s.source,
+    state: s.state,
+    startedAt: s.startedAt,
+    endedAt: s.endedAt,
+    durationMs: s.durationMs,
+    direction: s.direction,
+    service: s.service,
+    number: personal.number,
+    numberWithheld: s.numberWithheld,
+    agent: personal.agent,
+    agentName: personal.agentName,
+    participants: personal.participants,
+    caseId: personal.caseId,
+    policy: s.policy,
+    expiresAt: s.expiresAt,
+    flags: s.flags,
+    format: s.format,
+    codec: s.codec,
+    stats: s.stats,
+    digest: s.digest,
+    signature: s.signature,
+    legalHold: s.legalHold,
+    restricted: s.restricted,
+    consent: s.consent,
+  };
+}

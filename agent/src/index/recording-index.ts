@@ -1,0 +1,400 @@
+/**
+ * RecordingIndex: the LevelDB-backed index of recordings, users, grants and the audit chain.
+ * Writes are serialised through one queue (read-modify-write of secondary entries and audit
+ * sequence numbers must not interleave) and each lands in one atomic batch. close() stops new
+ * calls, drains the queue, anchors the audit head and closes LevelDB; it is idempotent.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../common/index.js';
+import {
+  anchorValue,
+  auditBody,
+  lastAnchorSeq,
+  listAuditEntries,
+  readHead,
+  sealAuditEntry,
+  verifyAuditChain,
+} from './audit.js';
+import type { AuditHead } from './audit.js';
+import { IndexBadRecordError, IndexClosedError, IndexNotFoundError } from './errors.js';
+import { assertKey, cachedBlinder } from './field-crypto.js';
+import { AUDIT_HEAD_KEY, KEY_END, PREFIX, RECORDING_PREFIXES, recKey, seqKey } from './keys.js';
+import {
+  canonicalRecord,
+  decodeRecord,
+  encodeRecord,
+  entryKeys,
+  isValidId,
+  parseStored,
+  putOps,
+} from './record-codec.js';
+import type { BatchOp, FieldKeys, StoredRecord } from './record-codec.js';
+import { encodeCursor, normaliseQuery } from './query.js';
+import { positionOfRecord, runCount, runSearch } from './search.js';
+import { checkConsistency, compactKeys, migrate } from './maintenance.js';
+import { mapDbError, openDb } from './storage.js';
+import type { Db } from './storage.js';
+import { canonicalGrant, canonicalUser, isValidUsername } from './users.js';
+import type {
+  AuditEntry,
+  AuditInput,
+  AuditListQuery,
+  AuditVerifyResult,
+  ConsistencyReport,
+  Grant,
+  GrantInput,
+  IndexOptions,
+  RecordingPatch,
+  RecordingRecord,
+  SearchQuery,
+  SearchResult,
+  User,
+  UserInput,
+} from './types.js';
+
+const DEFAULT_ANCHOR_EVERY = 100;
+const REBUILD_BATCH = 1000;
+
+type Op = BatchOp;
+
+export class RecordingIndex {
+  readonly #db: Db;
+  readonly #opts: IndexOptions;
+  readonly #log: Logger;
+  readonly #anchorEvery: number;
+  readonly #now: () => Date;
+  readonly #keys: FieldKeys;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #closing: Promise<void> | null = null;
+  #head: AuditHead;
+  #lastAnchor: number;
+
+  private constructor(db: Db, opts: IndexOptions, head: AuditHead, lastAnchor: number) {
+    this.#db = db;
+    this.#opts = opts;
+    this.#log = opts.log;
+    this.#anchorEvery = opts.auditAnchorEvery ?? DEFAULT_ANCHOR_EVERY;
+    this.#now = opts.now ?? (() => new Date());
+    this.#keys = { blind: cachedBlinder(opts.blindIndexKey), fieldKey: opts.fieldKey };
+    this.#head = head;
+    this.#lastAnchor = lastAnchor;
+  }
+
+  /** Use openIndex(). Resolves when the schema is current and the audit head is loaded. */
+  static async open(opts: IndexOptions, allowMissingSchema = false): Promise<RecordingIndex> {
+    assertKey(opts.blindIndexKey, 'blindIndexKey');
+    assertKey(opts.fieldKey, 'fieldKey');
+    const { db, fresh } = await openDb(opts.dir);
+    try {
+      await migrate(db, fresh || allowMissingSchema, opts.migrations ?? [], opts.log);
+      const index = new RecordingIndex(db, opts, await readHead(db), await lastAnchorSeq(db));
+      opts.log.info({ dir: opts.dir, fresh, auditSeq: index.#head.seq }, 'index open');
+      return index;
+    } catch (err) {
+      await db.close();
+      throw err instanceof Error && 'code' in err && String(err.code).startsWith('CV_ERR_')
+        ? err
+        : mapDbError(err, opts.dir);
+    }
+  }
+
+  #check(): void {
+    if (this.#closed) throw new IndexClosedError();
+  }
+
+  /** Runs fn after every write queued before it; LevelDB errors become coded errors. */
+  #write<T>(fn: () => Promise<T>): Promise<T> {
+    this.#check();
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run.catch((err: unknown) => {
+      throw err instanceof Error && 'code' in err && String(err.code).startsWith('CV_ERR_')
+        ? err
+        : mapDbError(err, this.#opts.dir);
+    });
+  }
+
+  async #read<T>(fn: () => Promise<T>): Promise<T> {
+    this.#check();
+    try {
+      return await fn();
+    } catch (err) {
+      throw err instanceof Error && 'code' in err && String(err.code).startsWith('CV_ERR_')
+        ? err
+        : mapDbError(err, this.#opts.dir);
+    }
+  }
+
+  async #stored(id: string): Promise<StoredRecord | null> {
+    if (!isValidId(id)) return null;
+    const v = await this.#db.get(recKey(id));
+    return v === undefined ? null : parseStored(id, v);
+  }
+
+  /** Inserts or replaces one recording with all its secondary entries in one batch. */
+  async putRecording(rec: RecordingRecord): Promise<RecordingRecord> {
+    const canonical = canonicalRecord(rec);
+    return this.#write(async () => {
+      await this.#db.batch(putOps(await this.#stored(canonical.id), encodeRecord(canonical, this.#keys)));
+      return canonical;
+    });
+  }
+
+  /** Bulk putRecording: one batch for all (later duplicates of an id win). */
+  async putRecordings(recs: readonly RecordingRecord[]): Promise<number> {
+    const canonical = recs.map(canonicalRecord);
+    return this.#write(async () => {
+      const ids = [...new Set(canonical.map((r) => r.id))];
+      const prev = await this.#db.getMany(ids.map(recKey));
+      const current = new Map<string, StoredRecord | null>();
+      ids.forEach((id, i) => {
+        const v = prev[i];
+        current.set(id, v === undefined ? null : parseStored(id, v));
+      });
+      const ops: Op[] = [];
+      for (const r of canonical) {
+        const next = encodeRecord(r, this.#keys);
+        ops.push(...putOps(current.get(r.id) ?? null, next));
+        current.set(r.id, next);
+      }
+      await this.#db.batch(ops);
+      return canonical.length;
+    });
+  }
+
+  async getRecording(id: string): Promise<RecordingRecord | null> {
+    return this.#read(async () => {
+      const s = await this.#stored(id);
+      return s === null ? null : decodeRecord(s, this.#opts.fieldKey);
+    });
+  }
+
+  /** Merges the patch into the stored recording (id cannot change). */
+  async update(id: string, patch: RecordingPatch): Promise<RecordingRecord> {
+    return this.#write(async () => {
+      const prev = await this.#stored(id);
+      if (prev === null) throw new IndexNotFoundError('recording', id);
+      if ('id' in patch && (patch as { id?: unknown }).id !== id)
+        throw new IndexBadRecordError('id', 'cannot be changed', id);
+      const next = canonicalRecord({ ...decodeRecord(prev, this.#opts.fieldKey), ...patch, id });
+      await this.#db.batch(putOps(prev, encodeRecord(next, this.#keys)));
+      return next;
+    });
+  }
+
+  async setFlags(id: string, flags: readonly string[]): Promise<RecordingRecord> {
+    return this.update(id, { flags });
+  }
+
+  /**
+   * Erasure: deletes the record and every secondary entry in one batch, then compacts the
+   * touched key ranges so the old values leave the LevelDB files (and the write-ahead log).
+   */
+  async deleteRecording(id: string, opts: { compact?: boolean } = {}): Promise<boolean> {
+    return (await this.deleteRecordings([id], opts)) === 1;
+  }
+
+  async deleteRecordings(ids: readonly string[], opts: { compact?: boolean } = {}): Promise<number> {
+    return this.#write(async () => {
+      const ops: Op[] = [];
+      const touched: string[] = [];
+      for (const id of new Set(ids)) {
+        const s = await this.#stored(id);
+        if (s === null) continue;
+        const keys = [recKey(id), ...entryKeys(s)];
+        for (const key of keys) ops.push({ type: 'del', key });
+        touched.push(...keys);
+      }
+      if (ops.length === 0) return 0;
+      await this.#db.batch(ops);
+      if (opts.compact ?? true) await compactKeys(this.#db, touched);
+      return touched.filter((k) => k.startsWith(PREFIX.rec)).length;
+    });
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const q = normaliseQuery(query, this.#opts.blindIndexKey);
+    return this.#read(async () => {
+      const rows = await runSearch(this.#db, q, q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const nextCursor =
+        rows.length > q.limit && last !== undefined ? encodeCursor(positionOfRecord(last), q) : null;
+      return { items: page.map((s) => decodeRecord(s, this.#opts.fieldKey)), nextCursor };
+    });
+  }
+
+  /** Matches of the query's filters (limit, cursor and order are ignored). */
+  async count(query: SearchQuery): Promise<number> {
+    const q = normaliseQuery(query, this.#opts.blindIndexKey, false);
+    return this.#read(() => runCount(this.#db, q));
+  }
+
+  async listIds(): Promise<string[]> {
+    return this.#read(async () => {
+      const keys = await this.#db.keys({ gte: PREFIX.rec, lt: PREFIX.rec + KEY_END }).all();
+      return keys.map((k) => k.slice(PREFIX.rec.length));
+    });
+  }
+
+  /** Finds (and with repair: true, fixes) secondary entries out of step with their records. */
+  async checkConsistency(opts: { repair?: boolean } = {}): Promise<ConsistencyReport> {
+    return this.#write(() => checkConsistency(this.#db, opts.repair ?? false, this.#log));
+  }
+
+  /**
+   * Wipes recordings and secondary entries (users, grants and audit stay) and refills them from
+   * the vault's metadata. Returns the number of recordings indexed.
+   */
+  async rebuild(records: AsyncIterable<RecordingRecord>): Promise<number> {
+    return this.#write(async () => {
+      for (const prefix of RECORDING_PREFIXES) await this.#db.clear({ gte: prefix, lt: prefix + KEY_END });
+      let n = 0;
+      let batch: Op[] = [];
+      for await (const rec of records) {
+        batch.push(...putOps(null, encodeRecord(canonicalRecord(rec), this.#keys)));
+        n++;
+        if (n % REBUILD_BATCH === 0) {
+          await this.#db.batch(batch);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) await this.#db.batch(batch);
+      // Purges what the wipe left as tombstones: erased recordings must not survive a rebuild.
+      await compactKeys(
+        this.#db,
+        RECORDING_PREFIXES.flatMap((p) => [p, p + KEY_END]),
+      );
+      this.#log.info({ recordings: n }, 'index rebuilt');
+      return n;
+    });
+  }
+
+  async putUser(input: UserInput): Promise<User> {
+    const user = canonicalUser(input, this.#now());
+    return this.#write(async () => {
+      await this.#db.put(PREFIX.user + user.username, JSON.stringify(user));
+      return user;
+    });
+  }
+
+  async getUser(username: string): Promise<User | null> {
+    return this.#read(async () => {
+      if (!isValidUsername(username)) return null;
+      const v = await this.#db.get(PREFIX.user + username);
+      return v === undefined ? null : (JSON.parse(v) as User);
+    });
+  }
+
+  async listUsers(): Promise<User[]> {
+    return this.#read(async () => {
+      const values = await this.#db.values({ gte: PREFIX.user, lt: PREFIX.user + KEY_END }).all();
+      return values.map((v) => JSON.parse(v) as User);
+    });
+  }
+
+  /** Deletes the user and, in the same batch, every grant held by them. */
+  async deleteUser(username: string): Promise<boolean> {
+    return this.#write(async () => {
+      if (!isValidUsername(username) || (await this.#db.get(PREFIX.user + username)) === undefined)
+        return false;
+      const grants = (await this.#allGrants()).filter((g) => g.username === username);
+      await this.#db.batch([
+        { type: 'del', key: PREFIX.user + username },
+        ...grants.map((g) => ({ type: 'del' as const, key: PREFIX.grant + g.id })),
+      ]);
+      return true;
+    });
+  }
+
+  async putGrant(input: GrantInput): Promise<Grant> {
+    const grant = canonicalGrant(input, randomUUID(), this.#now());
+    return this.#write(async () => {
+      if ((await this.#db.get(PREFIX.user + grant.username)) === undefined)
+        throw new IndexNotFoundError('user', grant.username);
+      await this.#db.put(PREFIX.grant + grant.id, JSON.stringify(grant));
+      return grant;
+    });
+  }
+
+  async #allGrants(): Promise<Grant[]> {
+    const values = await this.#db.values({ gte: PREFIX.grant, lt: PREFIX.grant + KEY_END }).all();
+    return values.map((v) => JSON.parse(v) as Grant);
+  }
+
+  /** Grants in force now (or all with includeExpired), optionally of one user. */
+  async listGrants(query: { username?: string; includeExpired?: boolean } = {}): Promise<Grant[]> {
+    return this.#read(async () => {
+      const nowMs = this.#now().getTime();
+      return (await this.#allGrants()).filter(
+        (g) =>
+          (query.username === undefined || g.username === query.username) &&
+          (query.includeExpired === true || Date.parse(g.expiresAt) > nowMs),
+      );
+    });
+  }
+
+  async revokeGrant(id: string): Promise<boolean> {
+    return this.#write(async () => {
+      if (typeof id !== 'string' || (await this.#db.get(PREFIX.grant + id)) === undefined) return false;
+      await this.#db.del(PREFIX.grant + id);
+      return true;
+    });
+  }
+
+  /** Appends one entry to the chain (and an anchor every auditAnchorEvery entries). */
+  async appendAudit(input: AuditInput): Promise<AuditEntry> {
+    return this.#write(async () => {
+      const seq = this.#head.seq + 1;
+      const ts = this.#now().toISOString();
+      const { value, entry } = sealAuditEntry(
+        auditBody(input, seq, this.#head.hash, ts, this.#opts.blindIndexKey),
+      );
+      const head = { seq, hash: entry.hash };
+      const ops: Op[] = [
+        { type: 'put', key: seqKey(PREFIX.audit, seq), value },
+        { type: 'put', key: AUDIT_HEAD_KEY, value: JSON.stringify(head) },
+      ];
+      const anchor = seq % this.#anchorEvery === 0;
+      if (anchor)
+        ops.push({
+          type: 'put',
+          key: seqKey(PREFIX.anchor, seq),
+          value: anchorValue(head, ts, this.#opts.sign),
+        });
+      await this.#db.batch(ops);
+      this.#head = head;
+      if (anchor) this.#lastAnchor = seq;
+      return entry;
+    });
+  }
+
+  async listAudit(query: AuditListQuery = {}): Promise<AuditEntry[]> {
+    return this.#read(() => listAuditEntries(this.#db, query));
+  }
+
+  async verifyAudit(): Promise<AuditVerifyResult> {
+    return this.#read(() => verifyAuditChain(this.#db, this.#opts.verifySignature));
+  }
+
+  /** Idempotent: drains queued writes, anchors the audit head, closes LevelDB. */
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    this.#closed = true;
+    this.#closing = (async () => {
+      await this.#queue;
+      try {
+        if (this.#head.seq > this.#lastAnchor) {
+          const value = anchorValue(this.#head, this.#now().toISOString(), this.#opts.sign);
+          await this.#db.put(seqKey(PREFIX.anchor, this.#head.seq), value);
+          this.#lastAnchor = this.#head.seq;
+        }
+      } finally {
+        await this.#db.close();
+        this.#log.info({ dir: this.#opts.dir }, 'index closed');
+      }
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Opening LevelDB safely. LevelDB notices a bad MANIFEST at open, but opens a table file lazily:
+ * a truncated .ldb would surface only at the first read that touches it, long after the daemon
+ * started. And with CURRENT missing it would create a new empty database and delete the old
+ * tables as obsolete. So before opening, the directory is checked: CURRENT names an existing
+ * MANIFEST, and every table that MANIFEST lists as live exists with its recorded size and ends
+ * with the LevelDB footer magic.
+ */
+import { mkdir, open, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { IndexCorruptError, IndexIoError, IndexLockedError } from './errors.js';
+import { liveTables } from './manifest.js';
+
+export type Db = ClassicLevel<string, string>;
+
+const TABLE_MAGIC = Buffer.from('57fb808b247547db', 'hex');
+const FOOTER_BYTES = 48;
+const LEVELDB_FILE_RE = /^(?:CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(?:ldb|sst|log|dbtmp))$/;
+
+function errCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const c = e?.cause?.code ?? e?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/** Maps a classic-level error to the index's coded errors (corruption, lock, other I/O). */
+export function mapDbError(err: unknown, dir: string): Error {
+  const code = errCode(err);
+  const message =
+    (err as { cause?: { message?: unknown }; message?: unknown } | null)?.cause?.message ??
+    (err as { message?: unknown } | null)?.message;
+  const text = typeof message === 'string' ? message : String(err);
+  if (code === 'LEVEL_LOCKED') return new IndexLockedError(dir, { cause: err });
+  if (code === 'LEVEL_CORRUPTION' || /corrupt/i.test(text))
+    return new IndexCorruptError(text, { cause: err, context: { dir } });
+  if (code === 'LEVEL_IO_ERROR' && /\.(ldb|sst)\b/.test(text))
+    return new IndexCorruptError(text, { cause: err, context: { dir } });
+  return new IndexIoError(text, { cause: err, context: { dir } });
+}
+
+async function tableIntact(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size < FOOTER_BYTES) return false;
+    const tail = Buffer.alloc(TABLE_MAGIC.length);
+    await fh.read(tail, 0, tail.length, size - tail.length);
+    return tail.equals(TABLE_MAGIC);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** 'fresh' for a missing or empty directory; throws IndexCorruptError for a damaged one. */
+export async function checkIndexDir(dir: string): Promise<'fresh' | 'existing'> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return 'fresh';
+    throw new IndexIoError(`cannot read ${dir}`, { cause: err, context: { dir } });
+  }
+  const hasData = names.some((n) => /^(?:MANIFEST-\d+|\d+\.(?:ldb|sst|log))$/.test(n));
+  if (!names.includes('CURRENT')) {
+    if (hasData) throw new IndexCorruptError('CURRENT is missing', { context: { dir } });
+    return 'fresh';
+  }
+  const current = (await readFile(join(dir, 'CURRENT'), 'utf8')).trim();
+  if (!/^MANIFEST-\d+$/.test(current) || !names.includes(current)) {
+    throw new IndexCorruptError('CURRENT does not name an existing MANIFEST', { context: { dir } });
+  }
+  if ((await stat(join(dir, current))).size === 0)
+    throw new IndexCorruptError(`${current} is empty`, { context: { dir } });
+  let live: Map<number, number>;
+  try {
+    live = liveTables(await readFile(join(dir, current)));
+  } catch (cause) {
+    throw new IndexCorruptError(`${current} is unreadable`, { cause, context: { dir } });
+  }
+  for (const [num, size] of live) {
+    const base = String(num).padStart(6, '0');
+    const name = names.includes(`${base}.ldb`) ? `${base}.ldb` : `${base}.sst`;
+    if (!names.includes(name))
+      throw new IndexCorruptError(`table ${base}.ldb is missing`, { context: { dir, file: name } });
+    const path = join(dir, name);
+    if ((await stat(path)).size !== size || !(await tableIntact(path))) {
+      throw new IndexCorruptError(`table ${name} is truncated or damaged`, { context: { dir, file: name } });
+    }
+  }
+  return 'existing';
+}
+
+const INFO_LOG_NOTE =
+  "callvault keeps LevelDB's info log off: it would record the keys of erased recordings.\n";
+
+/**
+ * LevelDB writes an info log (LOG, rotated to LOG.old) that records the key range of every manual
+ * compaction, so erasure would copy an erased recording's keys (its id and blind tokens) into a
+ * text file. classic-level offers no option to turn it off; LevelDB turns it off by itself when it
+ * cannot create LOG, which is the case when LOG and LOG.old are non-empty directories.
+ */
+async function disableInfoLog(dir: string): Promise<void> {
+  for (const name of ['LOG', 'LOG.old']) {
+    const path = join(dir, name);
+    const st = await stat(path).catch(() => null);
+    if (st !== null && !st.isDirectory()) await rm(path, { force: true });
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    await writeFile(join(path, 'README'), INFO_LOG_NOTE, { mode: 0o600 });
+  }
+}
+
+/**
+ * Opens (creating when fresh) the LevelDB. Compression is off: the values are mostly ciphertext
+ * and hashes, which Snappy cannot shrink, and uncompressed files keep the "no plaintext on disk"
+ * test meaningful (a compressed block could hide a plaintext string from a byte scan).
+ */
+export async function openDb(dir: string): Promise<{ db: Db; fresh: boolean }> {
+  const state = await checkIndexDir(dir);
+  if (state === 'fresh') await mkdir(dir, { recursive: true, mode: 0o700 });
+  await disableInfoLog(dir);
+  const db = new ClassicLevel<string, string>(dir, {
+    keyEncoding: 'utf8',
+    valueEncoding: 'utf8',
+    createIfMissing: state === 'fresh',
+    compression: false,
+    cacheSize: 32 * 1024 * 1024,
+    writeBufferSize: 16 * 1024 * 1024,
+  });
+  try {
+    await db.open();
+  } catch (err) {
+    throw mapDbError(err, dir);
+  }
+  return { db, fresh: state === 'fresh' };
+}
+
+/** Removes a LevelDB directory's own files (and the directory when that leaves it empty). */
+export async function destroyIndex(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return;
+    throw new IndexIoError(`cannot read ${dir}`, { cause: err, context: { dir } });
+  }
+  for (const n of names) {
+    if (n === 'lost' || n === 'LOG' || n === 'LOG.old')
+      await rm(join(dir, n), { recursive: true, force: true });
+    else if (LEVELDB_FILE_RE.test(n)) await rm(join(dir, n), { force: true });
+  }
+  try {
+    await rmdir(dir);
+  } catch {
+    // Foreign files stay, and so does the directory holding them.
+  }
+}
+
+/** LevelDB's RepairDB: salvages readable tables into a new MANIFEST, damaged files go to lost/. */
+export async function repairIndex(dir: string): Promise<void> {
+  try {
+    await disableInfoLog(dir);
+    await ClassicLevel.repair(dir);
+  } catch (err) {
+    throw mapDbError(err, dir);
+  }
+}

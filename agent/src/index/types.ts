@@ -1,0 +1,249 @@
+/** Types that cross the index boundary: the recording record, queries, users, grants, audit. */
+import type { ClassicLevel } from 'classic-level';
+import type { Logger } from '../common/index.js';
+
+export type RecordingSource = 'siprec' | 'tap' | 'import';
+export type RecordingState = 'recording' | 'complete' | 'recovered';
+export type Direction = 'inbound' | 'outbound' | 'unknown';
+export type Consent = 'given' | 'declined' | 'pending' | 'not_required';
+
+export interface Participant {
+  readonly role: 'caller' | 'callee';
+  readonly name: string | null;
+  readonly number: string | null;
+  readonly withheld: boolean;
+  readonly side: 'customer' | 'agent';
+}
+
+export interface RecordingFormat {
+  readonly encoding: string;
+  readonly channels: number;
+  readonly sampleRate: number;
+}
+
+/**
+ * One recording as the index holds it. number, agent, agentName, participants and caseId are
+ * personal: stored AES-256-GCM encrypted and (number, agent, caseId) blind-indexed. The other
+ * fields are stored plain. Times are ISO 8601 UTC (normalised with toISOString on write).
+ */
+export interface RecordingRecord {
+  readonly id: string;
+  readonly source: RecordingSource;
+  readonly state: RecordingState;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly durationMs: number;
+  readonly direction: Direction;
+  readonly service: string | null;
+  /** Customer number, E.164 (normalised on write); null when withheld. */
+  readonly number: string | null;
+  readonly numberWithheld: boolean;
+  /** Agent identity in call metadata: extension or AoR user part. */
+  readonly agent: string | null;
+  readonly agentName: string | null;
+  readonly participants: readonly Participant[];
+  readonly caseId: string | null;
+  readonly policy: string;
+  readonly expiresAt: string | null;
+  readonly flags: readonly string[];
+  readonly format: RecordingFormat;
+  readonly codec: string | null;
+  readonly stats: Record<string, unknown> | null;
+  readonly digest: string | null;
+  readonly signature: string | null;
+  readonly legalHold: boolean;
+  readonly restricted: boolean;
+  readonly consent: Consent;
+}
+
+export type RecordingPatch = Partial<Omit<RecordingRecord, 'id'>>;
+
+/**
+ * Filters combine with AND. `number` matches the customer number or any participant number
+ * (after normalisation). Time filters are half-open: from ≤ startedAt < to, expiresAt < expiresBefore.
+ */
+export interface SearchQuery {
+  readonly number?: string;
+  readonly agent?: string;
+  readonly service?: string;
+  readonly direction?: Direction;
+  readonly caseId?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly expiresBefore?: string;
+  /** 1..1000, default 100. */
+  readonly limit?: number;
+  readonly cursor?: string;
+  /** By startedAt then id; default 'desc' (newest first). */
+  readonly order?: 'asc' | 'desc';
+}
+
+export interface SearchResult {
+  readonly items: RecordingRecord[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+  readonly total?: number;
+}
+
+export type Role = 'agent' | 'supervisor' | 'admin' | 'qa' | 'dpo';
+
+export interface User {
+  readonly username: string;
+  readonly role: Role;
+  /** Binds an agent account to its identity in call metadata (extension or AoR user). */
+  readonly agentId: string | null;
+  /** From hashPassword(): never a plain password. */
+  readonly passwordHash: string;
+  readonly createdAt: string;
+  readonly disabled: boolean;
+}
+
+export interface UserInput {
+  readonly username: string;
+  readonly role: Role;
+  readonly agentId?: string | null;
+  readonly passwordHash: string;
+  readonly createdAt?: string;
+  readonly disabled?: boolean;
+}
+
+/** What a DPO grant opens: null lists mean "all". */
+export interface GrantScope {
+  readonly services: readonly string[] | null;
+  readonly recordingIds: readonly string[] | null;
+  /** Access only to pseudonymised training copies (seed 004). */
+  readonly pseudonymised: boolean;
+}
+
+export interface Grant {
+  readonly id: string;
+  readonly username: string;
+  readonly scope: GrantScope;
+  readonly grantedBy: string;
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+export interface GrantInput {
+  readonly username: string;
+  readonly scope: GrantScope;
+  readonly grantedBy: string;
+  readonly reason?: string | null;
+  readonly expiresAt: string;
+}
+
+export const AUDIT_ACTIONS = [
+  'listen',
+  'export',
+  'search',
+  'erase',
+  'hold',
+  'release',
+  'restrict',
+  'unrestrict',
+  'config_change',
+  'login',
+  'login_failed',
+  'logout',
+  'import',
+  'verify',
+  'withdraw_consent',
+  'retention_delete',
+  'anonymise',
+  'user_add',
+  'user_delete',
+  'grant',
+  'revoke_grant',
+  'dsar_export',
+  'index_rebuild',
+  'keys_rotate',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditInput {
+  readonly actor: string;
+  /** A user role, or 'system' for the daemon's own actions (retention, rebuild). */
+  readonly role: Role | 'system';
+  readonly action: AuditAction;
+  readonly recordingId?: string | null;
+  readonly reason?: string | null;
+  /** Where the request came from (client address), null for local actions. */
+  readonly from?: string | null;
+  /** Extra structured detail. A `number` key is replaced by its blind index before storing. */
+  readonly detail?: Record<string, unknown> | null;
+}
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly ts: string;
+  readonly actor: string;
+  readonly role: Role | 'system';
+  readonly action: AuditAction;
+  readonly recordingId: string | null;
+  readonly reason: string | null;
+  readonly from: string | null;
+  readonly detail: Record<string, unknown> | null;
+  /** SHA-256 (hex) of the previous entry; 64 zeros for the first. */
+  readonly prev: string;
+  /** SHA-256 (hex) over prev and this entry's stored body. */
+  readonly hash: string;
+}
+
+export type AuditProblem =
+  | 'unparseable'
+  | 'seq_mismatch'
+  | 'missing'
+  | 'prev_mismatch'
+  | 'hash_mismatch'
+  | 'truncated'
+  | 'anchor_signature'
+  | 'anchor_mismatch';
+
+export type AuditVerifyResult =
+  | { readonly ok: true; readonly entries: number; readonly anchors: number }
+  | { readonly ok: false; readonly firstBadSeq: number; readonly problem: AuditProblem };
+
+export interface AuditListQuery {
+  /** ISO time: entries at or after it. */
+  readonly since?: string;
+  /** Entries with seq greater than this (paging). */
+  readonly afterSeq?: number;
+  /** 1..10000, default 1000. */
+  readonly limit?: number;
+}
+
+/** A schema migration: runs once when the stored version is `from`, leaving it at `from + 1`. */
+export interface Migration {
+  readonly from: number;
+  readonly run: (db: ClassicLevel<string, string>, log: Logger) => Promise<void>;
+}
+
+export interface IndexOptions {
+  /** The LevelDB directory (the daemon passes <storage.dir>/index). */
+  readonly dir: string;
+  /** 32 bytes: HMAC-SHA256 key for the blind indexes (numbers, agent ids, case ids). */
+  readonly blindIndexKey: Buffer;
+  /** 32 bytes: AES-256-GCM key for personal fields stored in records. */
+  readonly fieldKey: Buffer;
+  /** Ed25519 signature by the appliance key (anchors the audit chain). */
+  readonly sign: (data: Buffer) => Buffer;
+  readonly verifySignature: (data: Buffer, sig: Buffer) => boolean;
+  readonly log: Logger;
+  /** Anchor the audit chain head every N entries (and on close); default 100. */
+  readonly auditAnchorEvery?: number;
+  /** Extra migrations (tests, future versions); run in `from` order after the built-in ones. */
+  readonly migrations?: readonly Migration[];
+  /** Clock for audit timestamps and grant expiry; default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+export interface ConsistencyReport {
+  readonly records: number;
+  readonly entries: number;
+  /** Index keys whose recording is missing or no longer maps to them. */
+  readonly dangling: readonly string[];
+  /** Recording ids with at least one secondary entry missing. */
+  readonly incomplete: readonly string[];
+  readonly repaired: boolean;
+}

@@ -1,0 +1,88 @@
+/** Validation of users and DPO grants before they are stored (u!<username>, g!<grant id>). */
+import { IndexBadUserError } from './errors.js';
+import { isValidId } from './record-codec.js';
+import { parseIsoMs } from './keys.js';
+import type { Grant, GrantInput, GrantScope, Role, User, UserInput } from './types.js';
+
+export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'qa', 'dpo'];
+const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
+
+export function isValidUsername(name: unknown): name is string {
+  return typeof name === 'string' && USERNAME_RE.test(name);
+}
+
+function iso(value: unknown, field: string): string {
+  const ms = parseIsoMs(value);
+  if (ms === null) throw new IndexBadUserError(field, 'must be an ISO 8601 time');
+  return new Date(ms).toISOString();
+}
+
+function stringList(value: unknown, field: string, check: (s: string) => boolean): readonly string[] | null {
+  if (value === null) return null;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && check(v))) {
+    throw new IndexBadUserError(field, 'must be null or a list of valid strings');
+  }
+  return [...(value as string[])];
+}
+
+export function canonicalUser(u: UserInput, now: Date): User {
+  if (typeof u !== 'object' || u === null) throw new IndexBadUserError('username', 'user must be an object');
+  if (!isValidUsername(u.username))
+    throw new IndexBadUserError('username', 'must match [A-Za-z0-9._@-]{1,64}');
+  if (!ROLES.includes(u.role)) throw new IndexBadUserError('role', `must be one of ${ROLES.join(', ')}`);
+  const agentId = u.agentId ?? null;
+  if (agentId !== null && (typeof agentId !== 'string' || agentId.length === 0 || agentId.length > 256)) {
+    throw new IndexBadUserError('agentId', 'must be a non-empty string or null');
+  }
+  // Refuses anything that is not our scrypt format, so a plain password can never be stored.
+  if (
+    typeof u.passwordHash !== 'string' ||
+    !u.passwordHash.startsWith('scrypt$') ||
+    u.passwordHash.split('$').length !== 6
+  ) {
+    throw new IndexBadUserError('passwordHash', 'must come from hashPassword()');
+  }
+  if (u.disabled !== undefined && typeof u.disabled !== 'boolean')
+    throw new IndexBadUserError('disabled', 'must be a boolean');
+  return {
+    username: u.username,
+    role: u.role,
+    agentId,
+    passwordHash: u.passwordHash,
+    createdAt: u.createdAt === undefined ? now.toISOString() : iso(u.createdAt, 'createdAt'),
+    disabled: u.disabled ?? false,
+  };
+}
+
+function canonicalScope(s: GrantScope): GrantScope {
+  if (typeof s !== 'object' || s === null) throw new IndexBadUserError('scope', 'must be an object');
+  if (typeof s.pseudonymised !== 'boolean')
+    throw new IndexBadUserError('scope.pseudonymised', 'must be a boolean');
+  return {
+    services: stringList(s.services, 'scope.services', (v) => v.length > 0),
+    recordingIds: stringList(s.recordingIds, 'scope.recordingIds', isValidId),
+    pseudonymised: s.pseudonymised,
+  };
+}
+
+export function canonicalGrant(g: GrantInput, id: string, now: Date): Grant {
+  if (typeof g !== 'object' || g === null) throw new IndexBadUserError('username', 'grant must be an object');
+  if (!isValidUsername(g.username))
+    throw new IndexBadUserError('username', 'must match [A-Za-z0-9._@-]{1,64}');
+  if (!isValidUsername(g.grantedBy)) throw new IndexBadUserError('grantedBy', 'must be a username');
+  const reason = g.reason ?? null;
+  if (reason !== null && (typeof reason !== 'string' || reason.length > 4096))
+    throw new IndexBadUserError('reason', 'must be a string');
+  const expiresAt = iso(g.expiresAt, 'expiresAt');
+  if (Date.parse(expiresAt) <= now.getTime())
+    throw new IndexBadUserError('expiresAt', 'must be in the future');
+  return {
+    id,
+    username: g.username,
+    scope: canonicalScope(g.scope),
+    grantedBy: g.grantedBy,
+    reason,
+    createdAt: now.toISOString(),
+    expiresAt,
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The daemon: config → storage (vault + index, recovery) → control socket → ready.
+ * SIGTERM/SIGINT: stop taking work, finalise recordings in progress, close in reverse order,
+ * exit 0 — or exit 3 if that takes longer than SHUTDOWN_BOUND_MS. SIGHUP: reload the config
+ * and apply what can change without a restart (log level).
+ */
+import { join } from 'node:path';
+import { createLogger, exitCodeFor, type Logger, type CallvaultError } from './common/index.js';
+import { loadConfig, type Config } from './config/index.js';
+import { openStorage, type Storage } from './storage/index.js';
+import { CONTROL_SOCKET, createControlServer, storageHandlers, type ControlServer } from './control/index.js';
+import { parseGlobal } from './cli/index.js';
+import { createMetrics, startMetricsServer, type MetricsServer } from './metrics/index.js';
+import { startApiServer, type ApiServer } from './api/index.js';
+
+/** How long finalising and closing may take before the daemon gives up and exits non-zero. */
+export const SHUTDOWN_BOUND_MS = 15_000;
+
+export interface Daemon {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly control: ControlServer;
+  readonly api: ApiServer | null;
+  readonly metrics: MetricsServer | null;
+  stop(reason: string): Promise<void>;
+}
+
+export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+  log.info({ file: config.file, storage: config.storage.dir, policy: config.policy.name }, 'starting');
+  const storage = await openStorage({ config, log });
+  const s = storage.startup;
+  log.info(
+    { recovered: s.recovered.length, reindexed: s.reindexed.length, orphansRemoved: s.orphansRemoved.length },
+    'storage open',
+  );
+  const opened: { close(): Promise<void> }[] = [storage];
+  let control: ControlServer;
+  let metricsServer: MetricsServer | null = null;
+  let api: ApiServer | null = null;
+  try {
+    control = await createControlServer(join(config.storage.dir, CONTROL_SOCKET), storageHandlers(storage), log.child({ component: 'control' }));
+    opened.push(control);
+    const metrics = createMetrics({
+      dir: config.storage.dir,
+      recordingsOnDisk: async () => {
+        const st = await storage.vault.stats();
+        return { count: st.recordings, bytes: st.bytesOnDisk };
+      },
+      activeRecordings: () => storage.activeWriters,
+    });
+    metrics.recordingsRecovered.inc(s.recovered.length);
+    if (config.metrics.listen !== null) {
+      metricsServer = await startMetricsServer(config.metrics.listen, metrics.registry, log.child({ component: 'metrics' }));
+      opened.push(metricsServer);
+    }
+    if (config.api.listen !== null) {
+      api = await startApiServer({ listen: config.api.listen, storage, metrics, log: log.child({ component: 'api' }), startedAt: new Date() });
+      opened.push(api);
+    }
+  } catch (err) {
+    for (const c of opened.reverse()) await c.close().catch(() => undefined);
+    throw err;
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    storage,
+    control,
+    api,
+    metrics: metricsServer,
+    stop(reason: string): Promise<void> {
+      stopping ??= (async () => {
+        log.info({ reason, activeRecordings: storage.activeWriters }, 'stopping');
+        // Reverse of start: stop taking requests, then finalise recordings and close storage.
+        await api?.close();
+        await metricsServer?.close();
+        await control.close();
+        await storage.close();
+        log.info({}, 'stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** `callvault --config FILE [--set k=v …]`; returns the process exit code. */
+export async function runDaemonCli(argv: readonly string[]): Promise<number> {
+  let config: Config;
+  try {
+    const g = parseGlobal(argv);
+    if (g.rest.length > 0) {
+      process.stderr.write(`callvault: unexpected argument ${g.rest[0]}\nusage: callvault --config FILE [--set key.path=value ...]\n`);
+      return 1;
+    }
+    config = loadConfig({ file: g.config, sets: g.sets });
+  } catch (err) {
+    process.stderr.write(`callvault: ${(err as Error).message}\n`);
+    return exitCodeFor(err);
+  }
+  const log = createLogger(config.log.level);
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon(config, log);
+  } catch (err) {
+    const e = err as CallvaultError;
+    log.fatal({ err, code: e.code }, 'cannot start');
+    process.stderr.write(`callvault: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
+    return exitCodeFor(err);
+  }
+  log.info({ control: daemon.control.path, api: daemon.api?.url ?? 'off', metrics: daemon.metrics?.url ?? 'off', pid: process.pid }, 'ready');
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string): void => {
+      const timer = setTimeout(() => {
+        log.error({ boundMs: SHUTDOWN_BOUND_MS }, 'shutdown took too long');
+        resolve(3);
+      }, SHUTDOWN_BOUND_MS);
+      timer.unref();
+      daemon.stop(signal).then(
+        () => {
+          clearTimeout(timer);
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          log.error({ err }, 'shutdown failed');
+          resolve(3);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGHUP', () => {
+      try {
+        const next = loadConfig({ file: config.file, sets: parseGlobal(argv).sets });
+        log.level = next.log.level;
+        log.info({ level: next.log.level }, 'config reloaded (log level applied; other changes need a restart)');
+      } catch (err) {
+        log.error({ err }, 'config reload failed; keeping the running config');
+      }
+    });
+  });
+}

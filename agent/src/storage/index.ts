@@ -1,0 +1,5 @@
+export { Storage, openStorage, type StartupReport, type StorageOptions } from './storage.js';
+export { acquireLock, LOCK_FILE, type StorageLock } from './lock.js';
+export * from './errors.js';
+export * from './ops.js';
+export { parseImportMeta, recordFromParts, recordFromVault, expiresAt, type CallMetadata } from './records.js';

@@ -1,0 +1,188 @@
+/**
+ * What the technician's commands do to storage. The daemon runs these for callvaultctl over
+ * its control socket; the CLI runs the very same functions itself when no daemon holds the
+ * storage. So "works both ways" is one code path, not two.
+ */
+import type { RecordingRecord, Role } from '../index/index.js';
+import type { Storage } from './storage.js';
+import { parseImportMeta, recordFromParts, recordFromVault } from './records.js';
+import { RecordingNotFoundError } from './errors.js';
+
+/** Who asked: written into every audit entry. */
+export interface Actor {
+  readonly name: string;
+  readonly role: Role | 'system';
+  readonly from: string;
+}
+
+export type ChunkSink = (chunk: Buffer) => Promise<void>;
+
+export interface ImportResult {
+  readonly id: string;
+  readonly durationMs: number;
+  readonly digest: string | null;
+}
+
+export async function importWav(
+  storage: Storage,
+  actor: Actor,
+  wav: Buffer,
+  metaJson: string | undefined,
+  now = new Date(),
+): Promise<ImportResult> {
+  const policy = storage.config.policy;
+  const meta = parseImportMeta(metaJson, policy, now);
+  const finished = await storage.vault.importWav(wav, meta as unknown as Record<string, unknown>, new Date(meta.startedAt));
+  const record = recordFromParts(finished.id, meta, finished, finished.format, policy);
+  await storage.index.putRecording(record);
+  await storage.index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'import',
+    recordingId: finished.id,
+    from: actor.from,
+  });
+  return { id: finished.id, durationMs: finished.durationMs, digest: finished.digest };
+}
+
+async function mustGet(storage: Storage, id: string): Promise<RecordingRecord> {
+  const record = await storage.index.getRecording(id);
+  if (record === null || record === undefined) throw new RecordingNotFoundError(id);
+  return record;
+}
+
+export interface ExportResult {
+  readonly id: string;
+  readonly bytes: number;
+  readonly digest: string | null;
+}
+
+/**
+ * Decrypts a recording to plain WAV through `sink`. The audit entry is written before the
+ * first byte leaves, so an access that is interrupted is still on record.
+ */
+export async function exportRecording(
+  storage: Storage,
+  actor: Actor,
+  id: string,
+  reason: string,
+  sink: ChunkSink,
+): Promise<ExportResult> {
+  const record = await mustGet(storage, id);
+  await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'export', recordingId: id, reason, from: actor.from });
+  const reader = await storage.vault.openReader(id);
+  let bytes = 0;
+  for await (const chunk of reader.createReadStream()) {
+    bytes += chunk.length;
+    await sink(chunk);
+  }
+  return { id, bytes, digest: record.digest };
+}
+
+export interface VerifyOutcome {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly digest?: string;
+  readonly code?: string;
+  readonly message?: string;
+}
+
+export async function verifyRecordings(storage: Storage, actor: Actor, ids: readonly string[] | 'all'): Promise<VerifyOutcome[]> {
+  const list = ids === 'all' ? await storage.vault.listIds() : ids;
+  const out: VerifyOutcome[] = [];
+  for (const id of list) {
+    if (ids !== 'all' && !(await storage.vault.has(id))) throw new RecordingNotFoundError(id);
+    try {
+      const result = await storage.vault.verify(id);
+      const record = await storage.index.getRecording(id);
+      if (record?.digest && record.digest !== result.digest) {
+        out.push({ id, ok: false, code: 'CV_ERR_VAULT_DIGEST_MISMATCH', message: 'index digest differs from the signed digest' });
+      } else {
+        out.push({ id, ok: true, digest: result.digest });
+      }
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      out.push({ id, ok: false, code: e.code ?? 'CV_ERR_INTERNAL', message: e.message ?? String(err) });
+    }
+  }
+  await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'verify', from: actor.from, detail: { checked: out.length, failed: out.filter((o) => !o.ok).length } });
+  return out;
+}
+
+export interface RecordingSummary {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly direction: string;
+  readonly service: string | null;
+  readonly agent: string | null;
+  readonly number: string | null;
+  readonly state: string;
+  readonly flags: readonly string[];
+  readonly policy: string;
+  readonly expiresAt: string | null;
+}
+
+function summarise(r: RecordingRecord): RecordingSummary {
+  return {
+    id: r.id,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    direction: r.direction,
+    service: r.service,
+    agent: r.agent,
+    number: r.number,
+    state: r.state,
+    flags: r.flags,
+    policy: r.policy,
+    expiresAt: r.expiresAt,
+  };
+}
+
+export interface SearchArgs {
+  readonly number?: string;
+  readonly agent?: string;
+  readonly service?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit?: number;
+}
+
+/** Every matching recording, newest first (pages through the index). */
+export async function searchRecordings(storage: Storage, actor: Actor, args: SearchArgs): Promise<RecordingSummary[]> {
+  const items: RecordingSummary[] = [];
+  let cursor: string | undefined;
+  const max = args.limit ?? Number.MAX_SAFE_INTEGER;
+  do {
+    const page = await storage.index.search({ ...args, limit: Math.min(1000, max - items.length), cursor, order: 'desc' });
+    items.push(...page.items.map(summarise));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && items.length < max);
+  if (args.number !== undefined || args.agent !== undefined) {
+    await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'search', from: actor.from, detail: { results: items.length } });
+  }
+  return items;
+}
+
+export async function showRecording(storage: Storage, id: string): Promise<RecordingRecord> {
+  return mustGet(storage, id);
+}
+
+export async function rotateKeys(storage: Storage, actor: Actor): Promise<{ keyId: number }> {
+  const result = await storage.vault.rotateMasterKey();
+  await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'keys_rotate', from: actor.from, detail: { keyId: result.keyId } });
+  return result;
+}
+
+/** Wipes the recordings part of the index and refills it from the vault's own metadata. */
+export async function rebuildIndex(storage: Storage, actor: Actor): Promise<{ recordings: number }> {
+  const ids = await storage.vault.listIds();
+  const policy = storage.config.policy;
+  const vault = storage.vault;
+  async function* records(): AsyncGenerator<RecordingRecord> {
+    for (const id of ids) yield await recordFromVault(vault, id, storage.config.policies, policy);
+  }
+  await storage.index.rebuild(records());
+  await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'index_rebuild', from: actor.from, detail: { recordings: ids.length } });
+  return { recordings: ids.length };
+}

@@ -1,0 +1,199 @@
+/**
+ * Storage = the vault (encrypted containers + keystore) and the index (LevelDB), opened
+ * together under one lock, made consistent with each other at open. Both the daemon and the
+ * CLI (when no daemon runs) open storage through here, so start-up recovery runs whichever
+ * process opens it first.
+ *
+ * Open order: lock → vault (master key, keystore) → index (keys from the vault) → recover
+ * containers whose writer died → reconcile index with vault. Close order is the reverse, after
+ * every writer still open has been finalised.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../common/index.js';
+import { openVault, type Vault, type VaultWriter } from '../vault/index.js';
+import { destroyIndex, openIndex, reconcile, type IndexOptions, type RecordingIndex } from '../index/index.js';
+import { acquireLock, type StorageLock } from './lock.js';
+import { StorageClosedError } from './errors.js';
+import { recordFromVault } from './records.js';
+
+export interface StartupReport {
+  readonly masterKeyCreated: boolean;
+  /** Containers whose writer died; now finalised and flagged `recovered`. */
+  readonly recovered: readonly string[];
+  /** Vault files that had no index entry; re-indexed from their encrypted metadata. */
+  readonly reindexed: readonly string[];
+  /** Index entries whose container is gone; removed from the index. */
+  readonly orphansRemoved: readonly string[];
+}
+
+export interface StorageOptions {
+  readonly config: Config;
+  readonly log: Logger;
+  /** Skip the index (for `index rebuild`, which must work when the index is corrupt). */
+  readonly withoutIndex?: boolean;
+  /**
+   * For `index rebuild`: when the index cannot be opened (corrupt), recreate it empty; the
+   * start-up reconcile then refills it from the vault. An index that opens is kept (its users
+   * and audit chain survive) and rebuilt by the command itself.
+   */
+  readonly resetIndex?: boolean;
+}
+
+export class Storage {
+  readonly config: Config;
+  readonly vault: Vault;
+  readonly #index: RecordingIndex | null;
+  readonly #lock: StorageLock;
+  readonly #log: Logger;
+  readonly #writers = new Set<VaultWriter>();
+  #startup: StartupReport;
+  #closed = false;
+
+  constructor(config: Config, vault: Vault, index: RecordingIndex | null, lock: StorageLock, log: Logger) {
+    this.config = config;
+    this.vault = vault;
+    this.#index = index;
+    this.#lock = lock;
+    this.#log = log;
+    this.#startup = { masterKeyCreated: vault.masterKeyCreated, recovered: [], reindexed: [], orphansRemoved: [] };
+  }
+
+  get startup(): StartupReport {
+    return this.#startup;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get index(): RecordingIndex {
+    if (this.#closed) throw new StorageClosedError();
+    if (this.#index === null) throw new StorageClosedError();
+    return this.#index;
+  }
+
+  get activeWriters(): number {
+    return this.#writers.size;
+  }
+
+  /** Writers registered here are finalised by close(): a SIGTERM never loses a call in progress. */
+  track(writer: VaultWriter): void {
+    this.#assertOpen();
+    this.#writers.add(writer);
+  }
+
+  untrack(writer: VaultWriter): void {
+    this.#writers.delete(writer);
+  }
+
+  /** Finishes what the last process left behind. Called once by openStorage. */
+  async repair(): Promise<StartupReport> {
+    const recovered = await this.vault.recover();
+    for (const r of recovered) this.#log.warn({ recordingId: r.id }, 'recovered recording whose writer died');
+    const reindexed: string[] = [];
+    const orphansRemoved: string[] = [];
+    if (this.#index !== null) {
+      const vaultIds = await this.vault.listIds();
+      const indexIds = await this.#index.listIds();
+      const recoveredIds = new Set(recovered.map((r) => r.id));
+      const { missingInIndex, missingInVault } = reconcile(indexIds, vaultIds);
+      for (const id of new Set([...missingInIndex, ...recoveredIds])) {
+        await this.#index.putRecording(await recordFromVault(this.vault, id, this.config.policies, this.config.policy));
+        reindexed.push(id);
+      }
+      for (const id of missingInVault) {
+        await this.#index.deleteRecording(id);
+        orphansRemoved.push(id);
+      }
+      if (reindexed.length > 0 || orphansRemoved.length > 0) {
+        this.#log.warn({ reindexed: reindexed.length, orphansRemoved: orphansRemoved.length }, 'index repaired');
+      }
+    }
+    this.#startup = {
+      masterKeyCreated: this.vault.masterKeyCreated,
+      recovered: recovered.map((r) => r.id),
+      reindexed,
+      orphansRemoved,
+    };
+    return this.#startup;
+  }
+
+  /** Finalise open writers, then close index, vault and lock — in that order. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const writer of [...this.#writers]) {
+      try {
+        await writer.finalize();
+      } catch (err) {
+        this.#log.error({ err, recordingId: writer.id }, 'finalise at close failed; recovery will finish it');
+      }
+    }
+    this.#writers.clear();
+    try {
+      await this.#index?.close();
+    } finally {
+      try {
+        await this.vault.close();
+      } finally {
+        this.#lock.release();
+      }
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StorageClosedError();
+  }
+}
+
+export async function openStorage(opts: StorageOptions): Promise<Storage> {
+  const { config, log } = opts;
+  const dir = config.storage.dir;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  statSync(dir);
+  const lock = acquireLock(dir);
+  let vault: Vault | undefined;
+  let index: RecordingIndex | null = null;
+  try {
+    vault = await openVault({
+      dir,
+      masterKeyFile: config.keys.master_key_file,
+      credentialName: config.keys.credential,
+      segmentMs: config.storage.segment_ms,
+      fsync: config.storage.fsync,
+      fsyncIntervalMs: config.storage.fsync_interval_ms,
+      log: log.child({ component: 'vault' }),
+    });
+    if (vault.masterKeyCreated) {
+      log.warn({ path: config.keys.master_key_file }, 'no master key found: created one (provision it in production)');
+    }
+    if (opts.withoutIndex !== true) {
+      const v = vault;
+      const indexOptions: IndexOptions = {
+        dir: join(dir, 'index'),
+        ...v.indexKeys(),
+        sign: (data) => v.sign(data),
+        verifySignature: (data, sig) => v.verifySignature(data, sig),
+        log: log.child({ component: 'index' }),
+      };
+      try {
+        index = await openIndex(indexOptions);
+      } catch (err) {
+        if (opts.resetIndex !== true || (err as { code?: string }).code !== 'CV_ERR_INDEX_CORRUPT') throw err;
+        log.error({ err }, 'index unreadable: recreating it from the vault; its users and audit entries are lost');
+        await destroyIndex(indexOptions.dir);
+        index = await openIndex(indexOptions);
+      }
+    }
+    const storage = new Storage(config, vault, index, lock, log);
+    await storage.repair();
+    return storage;
+  } catch (err) {
+    await index?.close().catch(() => undefined);
+    await vault?.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+}

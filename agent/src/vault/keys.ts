@@ -1,0 +1,256 @@
+/**
+ * The keystore: a LevelDB of its own (not the index's) holding everything wrapped by the
+ * master key —
+ *   rk!<id>       {v:1, kid, wrapped, createdAt}  data key of one recording (createdAt = its start, ms)
+ *   kcv!<kid>     key-check value: a constant sealed under master key kid, so a wrong master
+ *                 key is refused at open before anything is written
+ *   sign!ed25519  {v:1, kid, wrapped, publicKeyPem}  the appliance signing key (PKCS8)
+ * wrapped = base64(iv 12 | ciphertext | tag 16), AES-256-GCM, AAD binding the entry's purpose.
+ * Erasing a recording deletes rk!<id> and compacts that range so the wrapped key leaves the
+ * SST and log files; without it the container can never be decrypted (crypto-shred).
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { ClassicLevel } from 'classic-level';
+import { VaultKeyMismatchError, VaultKeystoreCorruptError, VaultStorageError } from './errors.js';
+import { appendMasterKey, loadMasterKeyring, type KeyringSource, type MasterKeyring } from './master-keys.js';
+import type { IndexKeys } from './types.js';
+
+const KCV_PLAINTEXT = Buffer.from('callvault key check v1');
+const SIGN_ENTRY = 'sign!ed25519';
+
+function seal(key: Buffer, plaintext: Buffer, aad: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(Buffer.from(aad));
+  const ct = Buffer.concat([c.update(plaintext), c.final()]);
+  return Buffer.concat([iv, ct, c.getAuthTag()]).toString('base64');
+}
+
+/** undefined when the tag does not verify (wrong key or altered entry). */
+function unseal(key: Buffer, wrapped: string, aad: string): Buffer | undefined {
+  const b = Buffer.from(wrapped, 'base64');
+  if (b.length < 28) return undefined;
+  const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
+  d.setAAD(Buffer.from(aad));
+  d.setAuthTag(b.subarray(b.length - 16));
+  try {
+    return Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+interface WrappedEntry {
+  v: 1;
+  kid: number;
+  wrapped: string;
+}
+
+function parseEntry<T extends WrappedEntry>(raw: string, entry: string): T {
+  try {
+    const o = JSON.parse(raw) as T;
+    if (o.v === 1 && Number.isInteger(o.kid) && typeof o.wrapped === 'string') return o;
+  } catch (err) {
+    throw new VaultKeystoreCorruptError('keystore entry is malformed', { cause: err, context: { entry } });
+  }
+  throw new VaultKeystoreCorruptError('keystore entry is malformed', { context: { entry } });
+}
+
+export class KeyStore {
+  readonly #db: ClassicLevel<string, string>;
+  #ring: MasterKeyring;
+  readonly #signKey: KeyObject;
+  readonly #verifyKey: KeyObject;
+  readonly publicKeyPem: string;
+
+  private constructor(
+    db: ClassicLevel<string, string>,
+    ring: MasterKeyring,
+    signKey: KeyObject,
+    publicKeyPem: string,
+  ) {
+    this.#db = db;
+    this.#ring = ring;
+    this.#signKey = signKey;
+    this.publicKeyPem = publicKeyPem;
+    this.#verifyKey = createPublicKey(publicKeyPem);
+  }
+
+  /** Opens the keystore and the keyring, checks every key-check value, creates missing entries. */
+  static async open(path: string, src: KeyringSource): Promise<KeyStore> {
+    let db: ClassicLevel<string, string>;
+    try {
+      await mkdir(path, { recursive: true, mode: 0o700 });
+      // Uncompressed: the entries are tiny, and an auditor can grep the files to see a key is gone.
+      db = new ClassicLevel<string, string>(path, { valueEncoding: 'utf8', compression: false });
+      await db.open();
+    } catch (err) {
+      throw new VaultStorageError('cannot open the keystore', { cause: err, context: { path } });
+    }
+    try {
+      return await KeyStore.#init(db, src);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  static async #init(db: ClassicLevel<string, string>, src: KeyringSource): Promise<KeyStore> {
+    const kcvs = new Map<number, string>();
+    for await (const [k, v] of db.iterator({ gte: 'kcv!', lt: 'kcv"' })) kcvs.set(Number(k.slice(4)), v);
+    const signRaw = await db.get(SIGN_ENTRY);
+    const ring = await loadMasterKeyring(src, kcvs.size === 0 && signRaw === undefined);
+    for (const [kid, wrapped] of kcvs) {
+      const key = ring.keys.get(kid);
+      const ok = key !== undefined && unseal(key, wrapped, `cv-kcv|${kid}`)?.equals(KCV_PLAINTEXT) === true;
+      if (!ok) {
+        throw new VaultKeyMismatchError('master key does not match the keystore (wrong or missing key id)', {
+          context: { path: ring.path, keyId: kid },
+        });
+      }
+    }
+    const missing = [...ring.keys].filter(([kid]) => !kcvs.has(kid));
+    if (missing.length > 0) {
+      await db.batch(
+        missing.map(([kid, key]) => ({
+          type: 'put' as const,
+          key: `kcv!${kid}`,
+          value: seal(key, KCV_PLAINTEXT, `cv-kcv|${kid}`),
+        })),
+        { sync: true },
+      );
+    }
+    if (signRaw !== undefined) {
+      const e = parseEntry<WrappedEntry & { publicKeyPem: string }>(signRaw, SIGN_ENTRY);
+      const key = ring.keys.get(e.kid);
+      const der = key === undefined ? undefined : unseal(key, e.wrapped, 'cv-sign|ed25519');
+      if (der === undefined)
+        throw new VaultKeystoreCorruptError('signing key cannot be unwrapped', {
+          context: { entry: SIGN_ENTRY },
+        });
+      return new KeyStore(
+        db,
+        ring,
+        createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
+        e.publicKeyPem,
+      );
+    }
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const der = privateKey.export({ type: 'pkcs8', format: 'der' });
+    const kid = ring.currentKeyId;
+    const entry = {
+      v: 1,
+      kid,
+      wrapped: seal(ring.keys.get(kid) as Buffer, der, 'cv-sign|ed25519'),
+      publicKeyPem: pem,
+      createdAt: Date.now(),
+    };
+    await db.put(SIGN_ENTRY, JSON.stringify(entry), { sync: true });
+    return new KeyStore(db, ring, privateKey, pem);
+  }
+
+  get masterKeyCreated(): boolean {
+    return this.#ring.created;
+  }
+
+  get currentKeyId(): number {
+    return this.#ring.currentKeyId;
+  }
+
+  /** Generates, wraps and durably stores a recording's data key before its file exists. */
+  async createDataKey(id: string, createdMs: number): Promise<Buffer> {
+    const dk = randomBytes(32);
+    const kid = this.#ring.currentKeyId;
+    const wrapped = seal(this.#ring.keys.get(kid) as Buffer, dk, `cv-dk|${id}`);
+    await this.#db.put(`rk!${id}`, JSON.stringify({ v: 1, kid, wrapped, createdAt: createdMs }), {
+      sync: true,
+    });
+    return dk;
+  }
+
+  /** The data key and the key id that wraps it; undefined when destroyed or never made. */
+  async dataKey(id: string): Promise<{ key: Buffer; kid: number; createdMs: number } | undefined> {
+    const raw = await this.#db.get(`rk!${id}`);
+    if (raw === undefined) return undefined;
+    const e = parseEntry<WrappedEntry & { createdAt: number }>(raw, `rk!${id}`);
+    const mk = this.#ring.keys.get(e.kid);
+    const key = mk === undefined ? undefined : unseal(mk, e.wrapped, `cv-dk|${id}`);
+    if (key === undefined)
+      throw new VaultKeystoreCorruptError('data key cannot be unwrapped', {
+        context: { recordingId: id, keyId: e.kid },
+      });
+    return { key, kid: e.kid, createdMs: e.createdAt };
+  }
+
+  /** True if an entry exists, even one that no longer unwraps. */
+  async hasDataKey(id: string): Promise<boolean> {
+    return (await this.#db.get(`rk!${id}`)) !== undefined;
+  }
+
+  /**
+   * Crypto-shred: delete durably, then compact so the old value leaves the LevelDB files.
+   * The first compaction moves a value still in the memtable/log into a table: LevelDB's
+   * manual compaction only merges levels above the deepest one that held the key before it
+   * flushed the memtable, so a value and its tombstone flushed together into one table
+   * would both survive. With the value on disk first, the tombstone is merged down onto it
+   * and both are dropped (tested by grepping the keystore files for the wrapped key).
+   */
+  async destroyDataKey(id: string): Promise<void> {
+    const k = `rk!${id}`;
+    await this.#db.compactRange(k, k);
+    await this.#db.del(k, { sync: true });
+    await this.#db.compactRange(k, k);
+  }
+
+  async rotate(): Promise<number> {
+    const ring = await appendMasterKey(this.#ring);
+    const kid = ring.currentKeyId;
+    await this.#db.put(`kcv!${kid}`, seal(ring.keys.get(kid) as Buffer, KCV_PLAINTEXT, `cv-kcv|${kid}`), {
+      sync: true,
+    });
+    this.#ring = ring;
+    return kid;
+  }
+
+  /**
+   * Keys derived from the lowest key id (1 unless provisioned otherwise) so they survive
+   * rotation: the index's blind index must stay searchable across key changes.
+   */
+  indexKeys(): IndexKeys {
+    const base = this.#ring.keys.get(Math.min(...this.#ring.keys.keys())) as Buffer;
+    const derive = (info: string): Buffer => Buffer.from(hkdfSync('sha256', base, Buffer.alloc(0), info, 32));
+    return {
+      blindIndexKey: derive('callvault blind-index v1'),
+      fieldKey: derive('callvault index-fields v1'),
+    };
+  }
+
+  sign(data: Buffer): Buffer {
+    return sign(null, data, this.#signKey);
+  }
+
+  verifySignature(data: Buffer, sig: Buffer): boolean {
+    try {
+      return verify(null, data, this.#verifyKey, sig);
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}

@@ -1,0 +1,412 @@
+/**
+ * The vault: encrypted recording containers under storage.dir plus the keystore that holds
+ * their keys. openVault() resolves once the master key is checked against the keystore and
+ * the signing key is loaded. close() detaches writers still open (their files stay
+ * recoverable, nothing is finalized), stops the fsync timer, then closes the keystore.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import { access, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../common/index.js';
+import { BatchSyncer } from './batch-sync.js';
+import { RecordType, encodeHeader, hashHeader, isRecordingId, sealRecord } from './container.js';
+import {
+  VaultClosedError,
+  VaultExistsError,
+  VaultKeyDestroyedError,
+  VaultNotFoundError,
+  VaultStorageError,
+  VaultBadFormatError,
+  VaultBadWavError,
+  VaultWriteFailedError,
+  writeFailure,
+} from './errors.js';
+import { KeyStore } from './keys.js';
+import { KEYSTORE_DIR, RECORDINGS_DIR, containerPath, listContainers, totalBytes } from './layout.js';
+import {
+  openContainerReader,
+  readLatestMeta,
+  scanContainer,
+  verifyReader,
+  type VaultReader,
+} from './reader.js';
+import { recoverContainer } from './recovery.js';
+import type {
+  AudioFormat,
+  FinishedRecording,
+  FsyncPolicy,
+  IndexKeys,
+  RecordingMetadata,
+  RecoveredRecording,
+  RecoveryResult,
+  VaultStats,
+  VerifyResult,
+} from './types.js';
+import { parseWav, wavFieldsOf } from './wav.js';
+import { VaultWriter, writeFully } from './writer.js';
+
+export interface VaultOptions {
+  /** storage.dir; created 0700 if missing (its parent must exist). */
+  readonly dir: string;
+  /** keys.master_key_file; created 0600 with key id 1 when no key source exists. */
+  readonly masterKeyFile: string;
+  /** systemd credential name tried first. Default 'callvault-master-key'. */
+  readonly credentialName?: string;
+  /** Default process.env.CREDENTIALS_DIRECTORY. */
+  readonly credentialsDirectory?: string | undefined;
+  /** Audio per record and longest time audio waits in memory (ms). Default 2000. */
+  readonly segmentMs?: number;
+  /** Default 'batch'. */
+  readonly fsync?: FsyncPolicy;
+  /** Period of the 'batch' fsync timer (ms). Default 1000. */
+  readonly fsyncIntervalMs?: number;
+  readonly log: Logger;
+}
+
+export interface CreateRecordingOptions {
+  readonly id?: string;
+  readonly format: AudioFormat;
+  readonly metadata: RecordingMetadata;
+  /** Default now; decides the date directory and the container's created time. */
+  readonly startedAt?: Date;
+}
+
+interface CreateInternal extends CreateRecordingOptions {
+  readonly envelope?: { prefix: Buffer; suffix: Buffer };
+}
+
+export class Vault {
+  readonly dir: string;
+  readonly #keys: KeyStore;
+  readonly #syncer: BatchSyncer;
+  readonly #segmentMs: number;
+  readonly #fsync: FsyncPolicy;
+  readonly #log: Logger;
+  readonly #active = new Map<string, VaultWriter>();
+  #closed = false;
+
+  private constructor(dir: string, keys: KeyStore, opts: VaultOptions) {
+    this.dir = dir;
+    this.#keys = keys;
+    this.#segmentMs = opts.segmentMs ?? 2000;
+    this.#fsync = opts.fsync ?? 'batch';
+    this.#syncer = new BatchSyncer(opts.fsyncIntervalMs ?? 1000);
+    this.#log = opts.log;
+  }
+
+  static async open(opts: VaultOptions): Promise<Vault> {
+    const dir = opts.dir;
+    try {
+      await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+      await access(dir, fsc.R_OK | fsc.W_OK | fsc.X_OK);
+      await mkdir(join(dir, RECORDINGS_DIR), { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new VaultStorageError('storage directory is missing or not usable', {
+        cause: err,
+        context: { path: dir },
+      });
+    }
+    const keys = await KeyStore.open(join(dir, KEYSTORE_DIR), {
+      masterKeyFile: opts.masterKeyFile,
+      credentialName: opts.credentialName ?? 'callvault-master-key',
+      credentialsDirectory:
+        'credentialsDirectory' in opts ? opts.credentialsDirectory : process.env.CREDENTIALS_DIRECTORY,
+    });
+    return new Vault(dir, keys, opts);
+  }
+
+  get masterKeyCreated(): boolean {
+    return this.#keys.masterKeyCreated;
+  }
+
+  get publicKeyPem(): string {
+    return this.#keys.publicKeyPem;
+  }
+
+  async createRecording(opts: CreateRecordingOptions): Promise<VaultWriter> {
+    return this.#create(opts);
+  }
+
+  async #create(opts: CreateInternal): Promise<VaultWriter> {
+    this.#assertOpen();
+    const id = opts.id ?? randomUUID();
+    if (!isRecordingId(id))
+      throw new VaultBadFormatError('recording id must be a lower-case UUID', {
+        context: { recordingId: id },
+      });
+    const fields = wavFieldsOf(opts.format);
+    const startedAt = opts.startedAt ?? new Date();
+    const path = containerPath(this.dir, id, startedAt.getTime());
+    if (this.#active.has(id) || (await this.#keys.dataKey(id)) !== undefined || (await exists(path))) {
+      throw new VaultExistsError('a recording with this id exists', { context: { recordingId: id } });
+    }
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      throw writeFailure(err, { recordingId: id, path });
+    });
+    const key = await this.#keys.createDataKey(id, startedAt.getTime());
+    const headerBytes = encodeHeader({
+      id,
+      createdMs: startedAt.getTime(),
+      ...fields,
+      segmentMs: this.#segmentMs,
+    });
+    const headerHash = hashHeader(headerBytes);
+    const first = Buffer.concat([
+      headerBytes,
+      sealRecord(key, headerHash, RecordType.meta, 0, Buffer.from(JSON.stringify(opts.metadata))),
+    ]);
+    let fh;
+    try {
+      fh = await open(path, fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+      await writeFully(fh, first, 0);
+      if (this.#fsync !== 'off') {
+        await fh.datasync();
+        await syncDir(dirname(path));
+      }
+    } catch (err) {
+      await fh?.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      await this.#keys.destroyDataKey(id);
+      throw writeFailure(err, { recordingId: id, path });
+    }
+    const writer = new VaultWriter({
+      id,
+      path,
+      fh,
+      key,
+      headerHash,
+      format: opts.format,
+      startedAt,
+      segmentMs: this.#segmentMs,
+      fsync: this.#fsync,
+      syncer: this.#syncer,
+      offset: first.length,
+      nextSeq: 1,
+      sign: (d) => this.#keys.sign(d),
+      ...(opts.envelope ? { envelope: opts.envelope } : {}),
+      destroy: async () => {
+        await this.#keys.destroyDataKey(id);
+        await unlink(path).catch(() => undefined);
+      },
+      onClosed: () => this.#active.delete(id),
+      log: this.#log,
+    });
+    this.#active.set(id, writer);
+    return writer;
+  }
+
+  /** Imports a WAV, keeping its own header bytes: the export is byte-identical to the input. */
+  async importWav(
+    input: Buffer | string,
+    metadata: RecordingMetadata,
+    startedAt?: Date,
+  ): Promise<FinishedRecording> {
+    this.#assertOpen();
+    const bytes = typeof input === 'string' ? await readInput(input) : input;
+    const wav = parseWav(bytes);
+    const metaStart = typeof metadata.startedAt === 'string' ? new Date(metadata.startedAt) : undefined;
+    const start = startedAt ?? (metaStart && !Number.isNaN(metaStart.getTime()) ? metaStart : new Date());
+    const writer = await this.#create({
+      format: wav.format,
+      metadata,
+      startedAt: start,
+      envelope: { prefix: Buffer.from(wav.prefix), suffix: Buffer.from(wav.suffix) },
+    });
+    writer.append(wav.audio);
+    const finished = await writer.finalize();
+    if (finished.digest !== createHash('sha256').update(bytes).digest('hex')) {
+      await this.erase(finished.id);
+      throw new VaultWriteFailedError('imported recording does not read back identically', {
+        context: { recordingId: finished.id },
+      });
+    }
+    return finished;
+  }
+
+  async openReader(id: string): Promise<VaultReader> {
+    const { key, path } = await this.#locate(id);
+    return openContainerReader(id, path, key);
+  }
+
+  async verify(id: string): Promise<VerifyResult> {
+    const reader = await this.openReader(id);
+    return verifyReader(reader, (d, s) => this.#keys.verifySignature(d, s));
+  }
+
+  /** Metadata of any container, also one still being written or not yet recovered. */
+  async readMetadata(id: string): Promise<RecordingMetadata> {
+    const { key, path } = await this.#locate(id);
+    const fh = await open(path, 'r').catch((err: unknown) => {
+      throw new VaultNotFoundError('recording file not found', { cause: err, context: { recordingId: id } });
+    });
+    try {
+      return await readLatestMeta(fh, key, await scanContainer(fh, id));
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Crypto-shred: the wrapped key is deleted and compacted away, then the file is unlinked. */
+  async erase(id: string): Promise<void> {
+    this.#assertOpen();
+    const active = this.#active.get(id);
+    if (active !== undefined) return active.abort();
+    const dk = isRecordingId(id) ? await this.#keys.dataKey(id).catch(() => undefined) : undefined;
+    const path = dk !== undefined ? containerPath(this.dir, id, dk.createdMs) : await this.#findFile(id);
+    const hasKey = dk !== undefined || (isRecordingId(id) && (await this.#keys.hasDataKey(id)));
+    if (!hasKey && path === undefined)
+      throw new VaultNotFoundError('no such recording', { context: { recordingId: id } });
+    if (hasKey) await this.#keys.destroyDataKey(id);
+    if (path !== undefined)
+      await unlink(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT')
+          throw new VaultStorageError('cannot unlink recording file', {
+            cause: err,
+            context: { recordingId: id, path },
+          });
+      });
+    this.#log.info({ recordingId: id }, 'recording erased');
+  }
+
+  async has(id: string): Promise<boolean> {
+    this.#assertOpen();
+    if (!isRecordingId(id)) return false;
+    const dk = await this.#keys.dataKey(id).catch(() => undefined);
+    if (dk !== undefined && (await exists(containerPath(this.dir, id, dk.createdMs)))) return true;
+    return (await this.#findFile(id)) !== undefined;
+  }
+
+  async listIds(): Promise<string[]> {
+    this.#assertOpen();
+    return [...(await listContainers(this.dir)).keys()].sort();
+  }
+
+  async recover(): Promise<RecoveredRecording[]> {
+    return (await this.recoverAll()).recovered;
+  }
+
+  /** Like recover(), also listing containers it could not make whole (left untouched). */
+  async recoverAll(): Promise<RecoveryResult> {
+    this.#assertOpen();
+    const result: RecoveryResult = { recovered: [], unrecoverable: [] };
+    for (const [id, path] of await listContainers(this.dir)) {
+      if (this.#active.has(id)) continue;
+      try {
+        const dk = await this.#keys.dataKey(id);
+        if (dk === undefined)
+          throw new VaultKeyDestroyedError('data key not in the keystore', { context: { recordingId: id } });
+        const r = await recoverContainer({ id, path, key: dk.key, sign: (d) => this.#keys.sign(d) });
+        if (r === undefined) continue;
+        result.recovered.push(r);
+        this.#log.warn({ recordingId: id, durationMs: r.durationMs }, 'recovered an unfinished recording');
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'CV_ERR_VAULT_WRITE_FAILED';
+        result.unrecoverable.push({ id, path, code });
+        this.#log.error({ err, recordingId: id, path }, 'container cannot be recovered; left as is');
+      }
+    }
+    return result;
+  }
+
+  async rotateMasterKey(): Promise<{ keyId: number }> {
+    this.#assertOpen();
+    const keyId = await this.#keys.rotate();
+    this.#log.info({ keyId }, 'master key rotated');
+    return { keyId };
+  }
+
+  blindIndexKey(): Buffer {
+    return this.indexKeys().blindIndexKey;
+  }
+
+  indexKeys(): IndexKeys {
+    this.#assertOpen();
+    return this.#keys.indexKeys();
+  }
+
+  sign(data: Buffer): Buffer {
+    this.#assertOpen();
+    return this.#keys.sign(data);
+  }
+
+  verifySignature(data: Buffer, sig: Buffer): boolean {
+    this.#assertOpen();
+    return this.#keys.verifySignature(data, sig);
+  }
+
+  async stats(): Promise<VaultStats> {
+    this.#assertOpen();
+    const rec = await totalBytes(join(this.dir, RECORDINGS_DIR));
+    const ks = await totalBytes(join(this.dir, KEYSTORE_DIR));
+    return { recordings: rec.files, bytesOnDisk: rec.bytes, keystoreBytes: ks.bytes };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#active.size > 0)
+      this.#log.warn(
+        { writers: this.#active.size },
+        'vault closed with open writers; they will be recovered',
+      );
+    for (const w of [...this.#active.values()]) await w.detach();
+    await this.#syncer.close();
+    await this.#keys.close();
+  }
+
+  async #locate(id: string): Promise<{ key: Buffer; path: string }> {
+    this.#assertOpen();
+    if (!isRecordingId(id))
+      throw new VaultNotFoundError('no such recording', { context: { recordingId: id } });
+    const dk = await this.#keys.dataKey(id);
+    if (dk !== undefined) return { key: dk.key, path: containerPath(this.dir, id, dk.createdMs) };
+    if ((await this.#findFile(id)) !== undefined) {
+      throw new VaultKeyDestroyedError('the data key of this recording is destroyed', {
+        context: { recordingId: id },
+      });
+    }
+    throw new VaultNotFoundError('no such recording', { context: { recordingId: id } });
+  }
+
+  async #findFile(id: string): Promise<string | undefined> {
+    return (await listContainers(this.dir)).get(id);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new VaultClosedError('vault is closed');
+  }
+}
+
+export async function openVault(opts: VaultOptions): Promise<Vault> {
+  return Vault.open(opts);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+async function readInput(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new VaultNotFoundError('WAV file not found', { cause: err, context: { path } });
+    throw new VaultBadWavError('WAV file cannot be read', { cause: err, context: { path } });
+  }
+}

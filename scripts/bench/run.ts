@@ -1,0 +1,96 @@
+/**
+ * `make bench`: runs every benchmark in this process tree, prints a table, and rewrites
+ * docs/benchmarks.md with the date, the machine and the command that reproduces the figures.
+ * Each benchmark reports its own baseline measured in the same run, so ratios stay meaningful
+ * on a shared, noisy machine.
+ */
+import { writeFileSync, existsSync } from 'node:fs';
+import { cpus, totalmem, hostname } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+interface BenchRow {
+  readonly bench: string;
+  readonly metric: string;
+  readonly value: string;
+  readonly baseline: string;
+  readonly ratio: string;
+  readonly target: string;
+}
+
+interface BenchModule {
+  readonly title: string;
+  readonly file: string;
+  readonly run: (mod: Record<string, unknown>) => Promise<BenchRow[]>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+const BENCHES: BenchModule[] = [
+  {
+    title: 'vault',
+    file: 'vault-bench.ts',
+    run: async (mod) => {
+      const r = (await (mod['runVaultBench'] as () => Promise<Record<string, number>>)()) as Record<string, number>;
+      return [
+        { bench: 'vault', metric: 'encrypt+write MB/s', value: fmt(r['writeMBps']!), baseline: `${fmt(r['baselineWriteMBps']!)} (plain write)`, ratio: fmt(r['writeMBps']! / r['baselineWriteMBps']!, 2), target: '' },
+        { bench: 'vault', metric: 'encrypt+write × real time (8 kHz stereo PCM16)', value: fmt(r['writeRealtimeX']!, 0), baseline: '', ratio: '', target: '≥ 2000' },
+        { bench: 'vault', metric: 'decrypt MB/s', value: fmt(r['readMBps']!), baseline: `${fmt(r['baselineReadMBps']!)} (plain read)`, ratio: fmt(r['readMBps']! / r['baselineReadMBps']!, 2), target: '' },
+        { bench: 'vault', metric: 'decrypt × real time', value: fmt(r['readRealtimeX']!, 0), baseline: '', ratio: '', target: '≥ 2000' },
+        { bench: 'vault', metric: 'overhead bytes per segment', value: String(r['segmentOverheadBytes']), baseline: '', ratio: '', target: '' },
+      ];
+    },
+  },
+  {
+    title: 'sip',
+    file: 'sip-bench.ts',
+    run: async (mod) => {
+      const r = (await (mod['runSipBench'] as () => Promise<Record<string, number>>)()) as Record<string, number>;
+      return Object.entries(r)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => ({ bench: 'sip', metric: k, value: fmt(v), baseline: '', ratio: '', target: k.toLowerCase().includes('persecond') || k.includes('PerSec') ? '≥ 50000' : '' }));
+    },
+  },
+  {
+    title: 'index',
+    file: 'index-bench.ts',
+    run: async (mod) => {
+      const n = Number(process.env['CV_BENCH_INDEX_RECORDS'] ?? 1_000_000);
+      const r = (await (mod['runIndexBench'] as (o: { records: number }) => Promise<Record<string, unknown>>)({ records: n })) as Record<string, unknown>;
+      return Object.entries(r)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => ({ bench: 'index', metric: k, value: fmt(v as number, 2), baseline: '', ratio: '', target: '' }));
+    },
+  },
+];
+
+function table(rows: readonly BenchRow[]): string {
+  const head = '| bench | metric | value | baseline (same run) | ratio | target |\n|---|---|---|---|---|---|';
+  return [head, ...rows.map((r) => `| ${r.bench} | ${r.metric} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} |`)].join('\n');
+}
+
+const only = process.argv.slice(2);
+const rows: BenchRow[] = [];
+for (const b of BENCHES) {
+  if (only.length > 0 && !only.includes(b.title)) continue;
+  const path = join(here, b.file);
+  if (!existsSync(path)) continue;
+  process.stderr.write(`bench: ${b.title}…\n`);
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  rows.push(...(await b.run(mod)));
+}
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, host ${hostname()}`;
+const md = `# Benchmarks
+
+Produced by \`make bench\` (scripts/bench/run.ts) on ${new Date().toISOString()}.
+Machine: ${machine}.
+Reproduce: \`make bench\` (or \`npx tsx scripts/bench/run.ts vault\` for one benchmark).
+Baselines are measured in the same run; ratios are ours ÷ baseline.
+
+${table(rows)}
+`;
+process.stdout.write(`${table(rows)}\n`);
+writeFileSync(join(root, 'docs', 'benchmarks.md'), md);

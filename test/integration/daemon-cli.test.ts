@@ -1,0 +1,227 @@
+/**
+ * The foundation end to end: the real daemon and the real CLI on a temp storage dir. Every
+ * CLI command works with no daemon (CLI opens storage itself) and with one (control socket).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { ctl, isolatedSets, startDaemon, DEV_CONFIG, ROOT, type RunningDaemon } from '../helpers/daemon.js';
+import { makeToneWav, readWav, channelFrequency, durationSeconds } from '../helpers/audio.js';
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return walk(p);
+    return e.isFile() ? [p] : [];
+  });
+}
+
+/** True when `hay` contains any 64-byte run of `pcm` taken at a few offsets. */
+function containsPcm(hay: Buffer, pcm: Buffer): boolean {
+  for (const off of [0, 4096, 100_000, Math.floor(pcm.length / 2)]) {
+    if (off + 64 <= pcm.length && hay.includes(pcm.subarray(off, off + 64))) return true;
+  }
+  return false;
+}
+
+function containerOf(storageDir: string, id: string): string {
+  const file = walk(join(storageDir, 'recordings')).find((f) => f.endsWith(`${id}.wav.enc`));
+  assert.ok(file, `container of ${id}`);
+  return file;
+}
+
+describe('integration: daemon + callvaultctl', function () {
+  this.timeout(120_000);
+  let work: string;
+  let storageDir: string;
+  let sets: string[];
+  let toneWav: string;
+  let daemon: RunningDaemon | undefined;
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'cv-it-'));
+    toneWav = join(work, 'tone.wav');
+    makeToneWav(toneWav, 60, [440, 880]);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+  beforeEach(async () => {
+    storageDir = mkdtempSync(join(work, 'storage-'));
+    sets = await isolatedSets(storageDir);
+  });
+  afterEach(async () => {
+    await daemon?.stop('SIGKILL');
+    daemon = undefined;
+  });
+
+  async function importExportVerify(expectVia: 'daemon' | 'local'): Promise<string> {
+    const status = await ctl(sets, ['status']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(JSON.parse(status.stdout).via, expectVia);
+
+    const meta = JSON.stringify({ number: '+46 70-123 45 67', agent: '1001', agentName: 'Anna Agent', service: 'billing', direction: 'inbound' });
+    const imp = await ctl(sets, ['import', toneWav, '--meta', meta]);
+    assert.equal(imp.code, 0, imp.stderr);
+    const id = imp.stdout.trim();
+    assert.match(id, /^[0-9a-f-]{36}$/);
+
+    const list = await ctl(sets, ['recordings', 'list', '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    const items = JSON.parse(list.stdout) as { id: string; number: string; agent: string; durationMs: number; flags: string[] }[];
+    const item = items.find((r) => r.id === id);
+    assert.ok(item, 'imported recording is listed');
+    assert.equal(item.number, '+46701234567');
+    assert.equal(item.agent, '1001');
+    assert.ok(Math.abs(item.durationMs - 60_000) < 50, `duration ${item.durationMs}`);
+
+    const out = join(work, `out-${expectVia}.wav`);
+    const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'integration test']);
+    assert.equal(exp.code, 0, exp.stderr);
+    assert.ok(readFileSync(out).equals(readFileSync(toneWav)), 'export is byte-identical to the imported WAV');
+    const wav = readWav(readFileSync(out));
+    assert.ok(Math.abs(channelFrequency(wav, 0) - 440) < 5);
+    assert.ok(Math.abs(channelFrequency(wav, 1) - 880) < 5);
+
+    const ver = await ctl(sets, ['verify', id]);
+    assert.equal(ver.code, 0, ver.stdout + ver.stderr);
+    assert.match(ver.stdout, /OK sha256 [0-9a-f]{64}/);
+    return id;
+  }
+
+  it('works without a daemon: import, list, export byte-identical, verify, audit', async () => {
+    await importExportVerify('local');
+    const audit = await ctl(sets, ['audit', 'list', '--json']);
+    assert.equal(audit.code, 0, audit.stderr);
+    const actions = (JSON.parse(audit.stdout) as { action: string }[]).map((e) => e.action);
+    assert.ok(actions.includes('import') && actions.includes('export'), actions.join(','));
+    const av = await ctl(sets, ['audit', 'verify']);
+    assert.equal(av.code, 0, av.stdout + av.stderr);
+  });
+
+  it('works through the daemon, refuses a second daemon, and stops cleanly on SIGTERM', async () => {
+    daemon = await startDaemon(sets);
+    assert.equal(statSync(join(storageDir, 'control.sock')).mode & 0o777, 0o600);
+    const id = await importExportVerify('daemon');
+
+    const second = await import('../helpers/daemon.js').then((h) => h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs(sets)]));
+    assert.equal(second.code, 1, second.stdout + second.stderr);
+    assert.match(second.stderr, /in use by another callvault process/);
+
+    assert.equal(await daemon.stop('SIGTERM'), 0);
+    daemon = undefined;
+    // The data outlives the daemon: the CLI now opens the storage itself and finds it.
+    const show = await ctl(sets, ['recordings', 'show', id]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.equal(JSON.parse(show.stdout).id, id);
+  });
+
+  it('keeps no plaintext audio on disk', async () => {
+    await importExportVerify('local');
+    const pcm = readWav(readFileSync(toneWav)).data;
+    for (const file of walk(storageDir)) {
+      const bytes = readFileSync(file);
+      assert.ok(!bytes.includes(Buffer.from('RIFF')), `RIFF header in ${file}`);
+      assert.ok(!containsPcm(bytes, pcm), `plaintext PCM in ${file}`);
+    }
+  });
+
+  it('detects tampering: verify and export exit 2 and leave no output file', async () => {
+    const imp = await ctl(sets, ['import', toneWav]);
+    const id = imp.stdout.trim();
+    const file = containerOf(storageDir, id);
+    const bytes = readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x10;
+    writeFileSync(file, bytes);
+    const ver = await ctl(sets, ['verify', id]);
+    assert.equal(ver.code, 2, ver.stdout + ver.stderr);
+    assert.match(ver.stdout, /FAILED CV_ERR_VAULT_TAMPERED/);
+    const out = join(work, 'tampered.wav');
+    const exp = await ctl(sets, ['export', id, '-o', out]);
+    assert.equal(exp.code, 2, exp.stderr);
+    assert.match(exp.stderr, /CV_ERR_VAULT_TAMPERED/);
+    assert.equal(existsSync(out), false);
+    assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('tampered.wav')), []);
+  });
+
+  it('recovers a recording whose writer was killed with SIGKILL, flagged recovered', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/storage/record-live.ts'), storageDir, DEV_CONFIG], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const id = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`writer did not reach 5 s: ${out}\n${err}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/appended 5000/.test(out)) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve(/recording (\S+)/.exec(out)![1]!);
+        }
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+
+    const show = await ctl(sets, ['recordings', 'show', id]);
+    assert.equal(show.code, 0, show.stderr);
+    const rec = JSON.parse(show.stdout) as { state: string; flags: string[]; number: string };
+    assert.equal(rec.state, 'recovered');
+    assert.ok(rec.flags.includes('recovered'));
+    assert.equal(rec.number, '+46701234567');
+
+    const wavPath = join(work, 'recovered.wav');
+    const exp = await ctl(sets, ['export', id, '-o', wavPath, '--reason', 'recovery check']);
+    assert.equal(exp.code, 0, exp.stderr);
+    const wav = readWav(readFileSync(wavPath));
+    const secs = durationSeconds(wav);
+    assert.ok(secs >= 3 && secs <= 5.1, `recovered ${secs} s of ~5 s written`);
+    assert.ok(Math.abs(channelFrequency(wav, 0) - 440) < 10);
+    assert.ok(Math.abs(channelFrequency(wav, 1) - 1000) < 10);
+    const ver = await ctl(sets, ['verify', id]);
+    assert.equal(ver.code, 0, ver.stdout + ver.stderr);
+  });
+
+  it('rejects a bad config with exit 1 naming the key, for the daemon and the CLI', async () => {
+    const cfg = await ctl([...sets, 'media.rtp_ports=70000-80000'], ['config', 'check']);
+    assert.equal(cfg.code, 1);
+    assert.match(cfg.stderr, /media\.rtp_ports/);
+    const d = await import('../helpers/daemon.js').then((h) => h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs([...sets, 'storage.bogus=1'])]));
+    assert.equal(d.code, 1);
+    assert.match(d.stderr, /storage\.bogus/);
+  });
+
+  it('refuses to open storage with the wrong master key, losing nothing', async () => {
+    const imp = await ctl(sets, ['import', toneWav]);
+    assert.equal(imp.code, 0, imp.stderr);
+    const keyFile = join(work, `wrong-${Date.now()}.key`);
+    writeFileSync(keyFile, `1 ${'ab'.repeat(32)}\n`, { mode: 0o600 });
+    const bad = await ctl([...sets, `keys.master_key_file=${keyFile}`], ['recordings', 'list']);
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /CV_ERR_VAULT_KEY_MISMATCH/);
+    const good = await ctl(sets, ['recordings', 'list', '--json']);
+    assert.equal(JSON.parse(good.stdout).length, 1);
+  });
+
+  it('rotates the master key; old recordings stay readable', async () => {
+    const first = (await ctl(sets, ['import', toneWav])).stdout.trim();
+    const rot = await ctl(sets, ['keys', 'rotate']);
+    assert.equal(rot.code, 0, rot.stderr);
+    assert.match(rot.stdout, /key id 2/);
+    const second = (await ctl(sets, ['import', toneWav])).stdout.trim();
+    const all = await ctl(sets, ['verify', '--all']);
+    assert.equal(all.code, 0, all.stdout + all.stderr);
+    assert.match(all.stdout, new RegExp(`${first} OK`));
+    assert.match(all.stdout, new RegExp(`${second} OK`));
+  });
+
+  it('imports only WAV: a non-WAV file is refused with exit 1', async () => {
+    const junk = join(work, 'junk.wav');
+    writeFileSync(junk, 'this is not audio');
+    const r = await ctl(sets, ['import', junk]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /CV_ERR_VAULT_BAD_WAV/);
+  });
+});

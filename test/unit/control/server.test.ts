@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createControlServer, type ControlServer, type ControlHandler } from '../../../agent/src/control/server.js';
+import { callDaemon, tryConnect } from '../../../agent/src/control/client.js';
+import { IntegrityError, UserError, silentLogger } from '../../../agent/src/common/index.js';
+
+describe('control/server + client', () => {
+  let dir: string;
+  let server: ControlServer | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cv-ctl-'));
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const actor = { name: 'tester', from: 'cli' };
+
+  async function start(handlers: Record<string, ControlHandler>): Promise<string> {
+    const path = join(dir, 'control.sock');
+    server = await createControlServer(path, new Map(Object.entries(handlers)), silentLogger());
+    return path;
+  }
+
+  it('is owner-only and round-trips args, an upload and a download', async () => {
+    const upload = randomBytes(700_000);
+    const path = await start({
+      echo: async (req) => {
+        await req.download(req.upload!.subarray(0, 300_000));
+        await req.download(req.upload!.subarray(300_000));
+        return { n: req.args['n'], actor: req.actor.name, bytes: req.upload!.length };
+      },
+    });
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const socket = await tryConnect(path);
+    assert.ok(socket);
+    const got: Buffer[] = [];
+    const result = await callDaemon(socket, 'echo', { n: 7 }, actor, { upload, onDownload: (c) => void got.push(c) });
+    assert.deepEqual(result, { n: 7, actor: 'tester', bytes: upload.length });
+    assert.ok(Buffer.concat(got).equals(upload));
+  });
+
+  it('rebuilds the error class and code on the client side', async () => {
+    const path = await start({
+      bad: async () => {
+        throw new IntegrityError('CV_ERR_VAULT_TAMPERED', 'segment 3 fails authentication');
+      },
+    });
+    await assert.rejects(callDaemon((await tryConnect(path))!, 'bad', {}, actor), (err: unknown) => {
+      assert.ok(err instanceof IntegrityError);
+      assert.equal((err as IntegrityError).code, 'CV_ERR_VAULT_TAMPERED');
+      return true;
+    });
+    await assert.rejects(callDaemon((await tryConnect(path))!, 'nope', {}, actor), (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.equal((err as UserError).code, 'CV_ERR_CONTROL_UNKNOWN_COMMAND');
+      return true;
+    });
+  });
+
+  it('reports no daemon when the socket is missing or stale', async () => {
+    assert.equal(await tryConnect(join(dir, 'absent.sock')), null);
+    const path = await start({});
+    await server!.close();
+    server = undefined;
+    assert.equal(await tryConnect(path), null);
+  });
+
+  it('close() is idempotent', async () => {
+    await start({});
+    await server!.close();
+    await server!.close();
+  });
+});
