@@ -52,7 +52,6 @@ test-integration: deps build
 CTL := node bin/callvaultctl.js --config firmware-config/dev.yaml
 
 run: deps build
-	@mkdir -p var
 	@echo "callvault (dev): SIP udp+tcp 127.0.0.1:5060, admin API https://127.0.0.1:8443/api/v1, metrics http://127.0.0.1:9464/metrics, data ./var"
 	@echo "  first admin:   printf '%s' 'a-long-password' | $(CTL) users add admin --role admin --password-stdin"
 	@echo "  log in:        curl -k -X POST https://127.0.0.1:8443/api/v1/session -H 'content-type: application/json' -d '{\"username\":\"admin\",\"password\":\"a-long-password\"}'"

@@ -133,7 +133,7 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
       try {
         const next = loadConfig({ file: config.file, sets: parseGlobal(argv).sets });
         log.level = next.log.level;
-        log.info({ level: next.log.level }, 'config reloaded (log level applied; other changes need a restart)');
+        log.info({ logLevel: next.log.level }, 'config reloaded (log level applied; other changes need a restart)');
       } catch (err) {
         log.error({ err }, 'config reload failed; keeping the running config');
       }

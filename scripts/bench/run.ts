@@ -55,6 +55,20 @@ const BENCHES: BenchModule[] = [
     },
   },
   {
+    title: 'media',
+    file: 'media-bench.ts',
+    run: async (mod) => {
+      const r = (await (mod['runMediaBench'] as () => Promise<Record<string, number>>)()) as Record<string, number>;
+      const rows: BenchRow[] = [
+        { bench: 'media', metric: 'parse+jitter buffer+µ-law decode, packets/s (one core, no sockets)', value: fmt(r['pipelinePacketsPerSec']!, 0), baseline: `${fmt(r['baselinePacketsPerSec']!, 0)} (byte-touching loop)`, ratio: fmt(r['pipelinePacketsPerSec']! / r['baselinePacketsPerSec']!, 2), target: '' },
+      ];
+      for (const [k, v] of Object.entries(r)) {
+        if (typeof v === 'number' && !['pipelinePacketsPerSec', 'baselinePacketsPerSec'].includes(k)) rows.push({ bench: 'media', metric: k, value: fmt(v, 2), baseline: '', ratio: '', target: '' });
+      }
+      return rows;
+    },
+  },
+  {
     title: 'index',
     file: 'index-bench.ts',
     run: async (mod) => {

@@ -225,3 +225,70 @@ describe('integration: daemon + callvaultctl', function () {
     assert.match(r.stderr, /CV_ERR_VAULT_BAD_WAV/);
   });
 });
+
+describe('integration: daemon signals and storage permissions', function () {
+  this.timeout(60_000);
+  let work: string;
+  let daemon: RunningDaemon | undefined;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'cv-sig-'));
+  });
+  afterEach(async () => {
+    await daemon?.stop('SIGKILL');
+    daemon = undefined;
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reloads the log level on SIGHUP and keeps running on a broken config', async () => {
+    const { chmodSync, mkdirSync } = await import('node:fs');
+    const storageDir = join(work, 'storage');
+    mkdirSync(storageDir, { mode: 0o755 });
+    chmodSync(storageDir, 0o755);
+    const configFile = join(work, 'callvault.yaml');
+    const original = readFileSync(DEV_CONFIG, 'utf8');
+    writeFileSync(configFile, original);
+    const sets = (await isolatedSets(storageDir)).filter((s) => !s.startsWith('log.level='));
+    const h = await import('../helpers/daemon.js');
+    const child = spawn(process.execPath, [h.DAEMON_BIN, '--config', configFile, ...h.setArgs(sets)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const waitFor = (re: RegExp): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${re} in:\n${out}`)), 20_000);
+        const check = (): void => {
+          if (re.test(out)) {
+            clearTimeout(timer);
+            child.stdout.off('data', onData);
+            resolve();
+          }
+        };
+        const onData = (d: Buffer): void => {
+          out += d.toString();
+          check();
+        };
+        child.stdout.on('data', onData);
+        check();
+      });
+    const exited = new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
+    daemon = {
+      child,
+      logs: () => out,
+      stop: async (sig = 'SIGTERM') => {
+        if (child.exitCode === null) child.kill(sig);
+        return exited;
+      },
+    };
+    await waitFor(/"msg":"ready"/);
+    assert.equal(statSync(storageDir).mode & 0o777, 0o700, 'storage.dir tightened to 0700');
+
+    writeFileSync(configFile, original.replace(/level: \w+/, 'level: debug'));
+    child.kill('SIGHUP');
+    await waitFor(/"logLevel":"debug","msg":"config reloaded/);
+
+    writeFileSync(configFile, `${original}\nbogus_section: 1\n`);
+    child.kill('SIGHUP');
+    await waitFor(/"msg":"config reload failed; keeping the running config"/);
+    assert.equal(child.exitCode, null, 'still running');
+    assert.equal(await daemon.stop('SIGTERM'), 0);
+    daemon = undefined;
+  });
+});

@@ -8,7 +8,7 @@
  * containers whose writer died → reconcile index with vault. Close order is the reverse, after
  * every writer still open has been finalised.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../common/index.js';
@@ -152,7 +152,11 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   const { config, log } = opts;
   const dir = config.storage.dir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  statSync(dir);
+  // Recordings, keys and the index are nobody else's business, whoever created the directory.
+  if ((statSync(dir).mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+    log.warn({ dir }, 'storage.dir was accessible to others: set to 0700');
+  }
   const lock = acquireLock(dir);
   let vault: Vault | undefined;
   let index: RecordingIndex | null = null;

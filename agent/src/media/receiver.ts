@@ -1,0 +1,212 @@
+/**
+ * The media receiver: hands out RTP/RTCP port pairs from the configured range, one
+ * node:dgram socket each, and routes datagrams to their stream. Per datagram the work is one
+ * bound listener call into RtpStream.ingestRtp (no closures, events or allocations of ours).
+ * Reading audio, stats and DTMF is pull-based: the recorder polls once per tick.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import type { Logger } from '../common/index.js';
+import { DEFAULT_PAYLOAD_TYPES, type CodecName } from './codecs.js';
+import { MediaBindError, MediaClosedError, MediaConfigError, MediaPortsExhaustedError, MediaUnknownStreamError } from './errors.js';
+import { createParseScratch, RtpStream, type ParseScratch } from './stream.js';
+
+export interface MediaReceiverOptions {
+  /** Inclusive range (config media.rtp_ports); pairs start on even ports. */
+  readonly portRange: { readonly low: number; readonly high: number };
+  /** Address the sockets bind to. Default '127.0.0.1'. */
+  readonly bindAddress?: string;
+  readonly log: Logger;
+  /** Wall clock in ms. Default Date.now; tests inject a fake one. */
+  readonly clock?: () => number;
+  /** Default for streams (config media.jitter_buffer_ms). Default 60. */
+  readonly jitterBufferMs?: number;
+  /** Default for streams: drop packets from sources other than the first. Default true. */
+  readonly latch?: boolean;
+}
+
+export interface AllocateOptions {
+  /** Negotiated payload types. Default: PCMU 0, PCMA 8, G722 9, CN 13, telephone-event 101. */
+  readonly payloadTypes?: ReadonlyMap<number, CodecName>;
+  /** Output rate (8000 | 16000). Default: the first audio codec's rate. */
+  readonly sampleRate?: number;
+  /** Wall-clock ms of output sample 0. Default: now. Give both streams of a call the same. */
+  readonly originMs?: number;
+  readonly jitterBufferMs?: number;
+  readonly latch?: boolean;
+}
+
+export interface AllocatedStream {
+  readonly rtpPort: number;
+  readonly rtcpPort: number;
+  readonly stream: RtpStream;
+}
+
+export interface MediaReceiver {
+  allocate(label: string, opts?: AllocateOptions): Promise<AllocatedStream>;
+  /** Closes the stream's sockets; its buffered audio can still be read and drained. Idempotent. */
+  release(stream: RtpStream): Promise<void>;
+  /** Releases every stream. Idempotent; allocate() afterwards fails with CV_ERR_MEDIA_CLOSED. */
+  close(): Promise<void>;
+  readonly activeStreams: number;
+}
+
+interface Binding {
+  readonly rtp: Socket;
+  readonly rtcp: Socket;
+}
+
+function bindOne(type: 'udp4' | 'udp6', address: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket({ type, reuseAddr: false });
+    const onError = (err: Error): void => {
+      sock.close();
+      reject(err);
+    };
+    sock.once('error', onError);
+    sock.bind(port, address, () => {
+      sock.off('error', onError);
+      resolve(sock);
+    });
+  });
+}
+
+function closeSocket(sock: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      sock.close(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+const isInUse = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES';
+
+class RtpReceiver implements MediaReceiver {
+  readonly #low: number;
+  readonly #high: number;
+  readonly #address: string;
+  readonly #type: 'udp4' | 'udp6';
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #jitterBufferMs: number;
+  readonly #latch: boolean;
+  readonly #scratch: ParseScratch = createParseScratch();
+  readonly #streams = new Map<RtpStream, Binding>();
+  readonly #usedPorts = new Set<number>();
+  #cursor: number;
+  #closed = false;
+
+  constructor(opts: MediaReceiverOptions) {
+    const { low, high } = opts.portRange;
+    if (!Number.isInteger(low) || !Number.isInteger(high) || low < 1024 || high > 65535 || high - low < 1) {
+      throw new MediaConfigError('media.rtp_ports must be LOW-HIGH within 1024-65535 holding at least one pair', { context: { key: 'media.rtp_ports', low, high } });
+    }
+    this.#low = low % 2 === 0 ? low : low + 1;
+    this.#high = high;
+    if (this.#low + 1 > this.#high) throw new MediaConfigError('media.rtp_ports holds no even/odd pair', { context: { key: 'media.rtp_ports', low, high } });
+    this.#address = opts.bindAddress ?? '127.0.0.1';
+    const family = isIP(this.#address);
+    if (family === 0) throw new MediaConfigError('bind address must be an IP address', { context: { bindAddress: this.#address } });
+    this.#type = family === 6 ? 'udp6' : 'udp4';
+    this.#log = opts.log;
+    this.#clock = opts.clock ?? Date.now;
+    this.#jitterBufferMs = opts.jitterBufferMs ?? 60;
+    this.#latch = opts.latch ?? true;
+    this.#cursor = this.#low;
+  }
+
+  get activeStreams(): number {
+    return this.#streams.size;
+  }
+
+  async allocate(label: string, opts: AllocateOptions = {}): Promise<AllocatedStream> {
+    if (this.#closed) throw new MediaClosedError('media receiver is closed', { context: { label } });
+    const pairs = Math.floor((this.#high - this.#low + 1) / 2);
+    for (let tried = 0; tried < pairs; tried++) {
+      const rtpPort = this.#cursor;
+      // Rotate so a released pair is reused last: late packets of an old call then hit nothing.
+      this.#cursor = rtpPort + 2 + 1 > this.#high ? this.#low : rtpPort + 2;
+      if (this.#usedPorts.has(rtpPort)) continue;
+      const binding = await this.#bindPair(rtpPort);
+      if (binding === null) continue;
+      if (this.#closed) {
+        await Promise.all([closeSocket(binding.rtp), closeSocket(binding.rtcp)]);
+        throw new MediaClosedError('media receiver closed during allocate', { context: { label } });
+      }
+      const stream = new RtpStream(
+        {
+          label,
+          rtpPort,
+          rtcpPort: rtpPort + 1,
+          originMs: opts.originMs ?? this.#clock(),
+          payloadTypes: opts.payloadTypes ?? DEFAULT_PAYLOAD_TYPES,
+          sampleRate: opts.sampleRate,
+          jitterBufferMs: opts.jitterBufferMs ?? this.#jitterBufferMs,
+          latch: opts.latch ?? this.#latch,
+          clock: this.#clock,
+          log: this.#log,
+        },
+        this.#scratch,
+      );
+      this.#wire(stream, binding);
+      this.#usedPorts.add(rtpPort);
+      this.#streams.set(stream, binding);
+      this.#log.debug({ label, rtpPort }, 'media stream allocated');
+      return { rtpPort, rtcpPort: rtpPort + 1, stream };
+    }
+    throw new MediaPortsExhaustedError('no free RTP port pair in media.rtp_ports', { context: { key: 'media.rtp_ports', low: this.#low, high: this.#high, active: this.#streams.size } });
+  }
+
+  async #bindPair(rtpPort: number): Promise<Binding | null> {
+    let rtp: Socket;
+    try {
+      rtp = await bindOne(this.#type, this.#address, rtpPort);
+    } catch (err) {
+      if (isInUse(err)) return null;
+      throw new MediaBindError('cannot bind RTP socket', { cause: err, context: { port: rtpPort, address: this.#address } });
+    }
+    try {
+      const rtcp = await bindOne(this.#type, this.#address, rtpPort + 1);
+      return { rtp, rtcp };
+    } catch (err) {
+      await closeSocket(rtp);
+      if (isInUse(err)) return null;
+      throw new MediaBindError('cannot bind RTCP socket', { cause: err, context: { port: rtpPort + 1, address: this.#address } });
+    }
+  }
+
+  #wire(stream: RtpStream, b: Binding): void {
+    const onError = (err: Error): void => {
+      this.#log.error({ err, label: stream.label, rtpPort: stream.rtpPort }, 'media socket error');
+    };
+    b.rtp.on('message', (msg, rinfo) => stream.ingestRtp(msg, rinfo.address, rinfo.port));
+    b.rtcp.on('message', (msg, rinfo) => stream.ingestRtcp(msg, rinfo.address, rinfo.port));
+    b.rtp.on('error', onError);
+    b.rtcp.on('error', onError);
+  }
+
+  async release(stream: RtpStream): Promise<void> {
+    const b = this.#streams.get(stream);
+    if (b === undefined) {
+      if (stream.released) return;
+      throw new MediaUnknownStreamError('stream was not allocated by this receiver', { context: { label: stream.label } });
+    }
+    this.#streams.delete(stream);
+    stream.markReleased();
+    await Promise.all([closeSocket(b.rtp), closeSocket(b.rtcp)]);
+    this.#usedPorts.delete(stream.rtpPort);
+    this.#log.debug({ label: stream.label, rtpPort: stream.rtpPort }, 'media stream released');
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#streams.keys()].map((s) => this.release(s)));
+  }
+}
+
+/** Validates the options; sockets are bound per allocate(). */
+export async function createMediaReceiver(opts: MediaReceiverOptions): Promise<MediaReceiver> {
+  return new RtpReceiver(opts);
+}

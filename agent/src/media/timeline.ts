@@ -1,0 +1,434 @@
+/**
+ * One stream's reorder buffer and wall-clock timeline.
+ *
+ * Output sample k of a stream belongs to wall time originMs + k/sampleRate. The first packet
+ * (and every re-anchor) is placed at the position of its arrival time; later packets are
+ * placed by RTP timestamp relative to the newest packet, so loss, hold and silence
+ * suppression become silence of the right length and two streams of one call stay aligned.
+ *
+ * push() is the per-packet path: classify the sequence number, copy the payload into a ring
+ * slot, bump counters. Decoding happens in read(), in bulk and in sequence order, because
+ * G.722 is stateful. read(until) emits up to `until − jitterBufferMs`: a packet arriving up to
+ * jitterBufferMs behind the first one is on time; anything whose slot was emitted is late.
+ */
+import { CODECS, createAudioDecoder, type AudioDecoder, type CodecInfo, type CodecName } from './codecs.js';
+import { createDtmfTracker, createTelephoneEventPayload, flushDtmf, parseTelephoneEvent, trackTelephoneEvent, type DtmfEvent } from './dtmf.js';
+import { MediaConfigError } from './errors.js';
+import type { RtpHeader } from './rtp.js';
+import { classifySeq, createDropCounters, createJitterState, createSeqState, estimateMos, expectedPackets, lostPackets, updateJitter, type DropCounters, type SeqResult } from './stats.js';
+import { placeSamples, resampleInto } from './pcm.js';
+
+export interface TimelineOptions {
+  /** Wall-clock time (ms) of output sample 0. */
+  readonly originMs: number;
+  /** Payload type → codec, as negotiated. Default: DEFAULT_PAYLOAD_TYPES. */
+  readonly payloadTypes: ReadonlyMap<number, CodecName>;
+  /** Output rate, 8000 or 16000 Hz. Default: the first audio codec's rate in payloadTypes. */
+  readonly sampleRate?: number;
+  /** Play-out delay that absorbs reordering and jitter (ms). Default 60. */
+  readonly jitterBufferMs?: number;
+  /** A newest packet this far ahead of its arrival time re-anchors the stream (ms). Default 1000. */
+  readonly maxAheadMs?: number;
+  /** Ring capacity in packets, a power of two. Default 128 (2.56 s of 20 ms packets). */
+  readonly slots?: number;
+}
+
+export interface StreamStats {
+  readonly packets: number;
+  readonly bytes: number;
+  readonly expected: number;
+  /** RFC 3550 A.3 (expected − received), summed over every source the stream had. */
+  readonly lost: number;
+  readonly late: number;
+  readonly duplicates: number;
+  readonly outOfOrder: number;
+  /** RFC 3550 A.8 interarrival jitter of the current source (ms). */
+  readonly jitterMs: number;
+  readonly rFactor: number;
+  readonly mos: number;
+  readonly reanchors: number;
+  readonly ssrcChanges: number;
+  readonly ssrc: number | null;
+  /** Codec of the last audio packet, null before any. */
+  readonly codec: CodecName | null;
+  readonly comfortNoisePackets: number;
+  readonly dtmfEvents: number;
+  /** Wall-clock ms of the first and the last accepted RTP packet (null: never). */
+  readonly firstPacketMs: number | null;
+  readonly lastPacketMs: number | null;
+  readonly drops: Readonly<DropCounters>;
+}
+
+const EMPTY = new Int16Array(0);
+/** How long an unended DTMF event may stay open once audio is past it (RTP units at 8 kHz). */
+const DTMF_STALE_UNITS = 8000;
+
+export class StreamTimeline {
+  readonly sampleRate: number;
+  readonly jitterBufferMs: number;
+  readonly drops: DropCounters;
+  readonly #originMs: number;
+  readonly #maxAheadSamples: number;
+  readonly #codecs: (CodecInfo | undefined)[] = new Array<CodecInfo | undefined>(128);
+  readonly #decoders: (AudioDecoder | undefined)[] = new Array<AudioDecoder | undefined>(128);
+  readonly #mask: number;
+  readonly #slotIdx: Float64Array;
+  readonly #slotPos: Float64Array;
+  readonly #slotLen: Int32Array;
+  readonly #slotPt: Uint8Array;
+  readonly #slotPending: Uint8Array;
+  #slotBytes = 256;
+  #payload: Uint8Array;
+  #scratch = new Int16Array(1024);
+  #resampled = new Int16Array(2048);
+  #carry = new Int16Array(2048);
+  #carryLen = 0;
+
+  readonly #seq = createSeqState();
+  readonly #seqRes: SeqResult = { verdict: 'first', ext: 0 };
+  #jitter = createJitterState();
+  readonly #dtmf = createDtmfTracker();
+  readonly #event = createTelephoneEventPayload();
+  #hasSource = false;
+  #ssrc = 0;
+  #prevSsrc = -1;
+  #needAnchor = true;
+  #extOffset = 0;
+  #refTs = 0;
+  #refPos = 0;
+  #refEnd = 0;
+  #emitted = 0;
+  #readIdx = 0;
+  #maxIdx = -1;
+  #lastAudio: CodecName | null = null;
+
+  #packets = 0;
+  #bytes = 0;
+  #late = 0;
+  #duplicates = 0;
+  #outOfOrder = 0;
+  #reanchors = 0;
+  #ssrcChanges = 0;
+  #comfortNoise = 0;
+  #lostBefore = 0;
+  #expectedBefore = 0;
+  #firstPacketMs: number | null = null;
+  #lastPacketMs: number | null = null;
+
+  constructor(opts: TimelineOptions, drops: DropCounters = createDropCounters()) {
+    for (const [pt, name] of opts.payloadTypes) {
+      if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new MediaConfigError('payload type must be 0-127', { context: { payloadType: pt } });
+      this.#codecs[pt] = CODECS[name];
+    }
+    const firstAudio = [...opts.payloadTypes.values()].map((n) => CODECS[n]).find((c) => c.kind === 'audio');
+    this.sampleRate = opts.sampleRate ?? firstAudio?.sampleRate ?? 8000;
+    if (this.sampleRate !== 8000 && this.sampleRate !== 16000) throw new MediaConfigError('sampleRate must be 8000 or 16000', { context: { sampleRate: this.sampleRate } });
+    this.jitterBufferMs = opts.jitterBufferMs ?? 60;
+    if (!(this.jitterBufferMs >= 0 && this.jitterBufferMs <= 1000)) throw new MediaConfigError('jitter_buffer_ms must be 0-1000', { context: { jitterBufferMs: this.jitterBufferMs } });
+    this.#maxAheadSamples = ((opts.maxAheadMs ?? 1000) * this.sampleRate) / 1000;
+    const slots = opts.slots ?? 128;
+    if (!Number.isInteger(Math.log2(slots)) || slots < 8) throw new MediaConfigError('slots must be a power of two ≥ 8', { context: { slots } });
+    this.#mask = slots - 1;
+    this.#slotIdx = new Float64Array(slots).fill(-1);
+    this.#slotPos = new Float64Array(slots);
+    this.#slotLen = new Int32Array(slots);
+    this.#slotPt = new Uint8Array(slots);
+    this.#slotPending = new Uint8Array(slots);
+    this.#payload = new Uint8Array(slots * this.#slotBytes);
+    this.#originMs = opts.originMs;
+    this.drops = drops;
+  }
+
+  get originMs(): number {
+    return this.#originMs;
+  }
+
+  /** Output samples emitted so far (= the next read's first sample position). */
+  get emittedSamples(): number {
+    return this.#emitted;
+  }
+
+  get lastPacketMs(): number | null {
+    return this.#lastPacketMs;
+  }
+
+  #wallPos(ms: number): number {
+    const pos = Math.round(((ms - this.#originMs) * this.sampleRate) / 1000);
+    return pos > 0 ? pos : 0;
+  }
+
+  /** The earliest position a fresh anchor may take without overwriting audio already placed. */
+  #anchorPos(arrivalMs: number): number {
+    let pos = this.#wallPos(arrivalMs);
+    if (pos < this.#refEnd) pos = this.#refEnd;
+    if (pos < this.#emitted + this.#carryLen) pos = this.#emitted + this.#carryLen;
+    return pos;
+  }
+
+  #reanchor(ts: number, pos: number): void {
+    this.#refTs = ts;
+    this.#refPos = pos;
+    this.#refEnd = pos;
+    for (const d of this.#decoders) d?.reset();
+  }
+
+  #newSource(ssrc: number): void {
+    if (this.#hasSource) {
+      this.#ssrcChanges++;
+      this.#prevSsrc = this.#ssrc;
+    }
+    this.#hasSource = true;
+    this.#ssrc = ssrc;
+    this.#restartSeq();
+    this.#jitter = createJitterState();
+  }
+
+  /** Folds the current sequence run into the totals and starts a new one. */
+  #restartSeq(): void {
+    this.#lostBefore += lostPackets(this.#seq);
+    this.#expectedBefore += expectedPackets(this.#seq);
+    this.#seq.started = false;
+    this.#seq.received = 0;
+    this.#needAnchor = true;
+  }
+
+  /** Accepts one parsed RTP packet. Never throws on packet content; counts instead. */
+  push(h: RtpHeader, buf: Uint8Array, arrivalMs: number): void {
+    const codec = this.#codecs[h.payloadType];
+    if (codec === undefined) {
+      this.drops.unknownPayloadType++;
+      return;
+    }
+    if (h.ssrc !== this.#ssrc || !this.#hasSource) {
+      if (h.ssrc === this.#prevSsrc) {
+        // A straggler of the source we already switched away from.
+        this.#late++;
+        return;
+      }
+      this.#newSource(h.ssrc);
+    }
+    let res = classifySeq(this.#seq, h.seq, this.#seqRes);
+    if (res.verdict === 'jump') {
+      this.drops.seqJump++;
+      return;
+    }
+    if (res.verdict === 'restart') {
+      this.#restartSeq();
+      res = classifySeq(this.#seq, h.seq, this.#seqRes);
+    }
+    const ratio = this.sampleRate / codec.clockRate;
+    let idx: number;
+    let pos: number;
+    if (this.#needAnchor) {
+      if (this.#hasAnchoredBefore()) this.#reanchors++;
+      this.#needAnchor = false;
+      this.#extOffset = this.#maxIdx + 1 - res.ext;
+      idx = this.#maxIdx + 1;
+      pos = this.#anchorPos(arrivalMs);
+      this.#reanchor(h.timestamp, pos);
+    } else {
+      idx = res.ext + this.#extOffset;
+      if (idx + this.#mask < this.#maxIdx) {
+        // Older than the whole ring: its slot is long gone.
+        this.#late++;
+        return;
+      }
+      if (this.#slotIdx[idx & this.#mask] === idx) {
+        this.#duplicates++;
+        return;
+      }
+      pos = this.#refPos + ((h.timestamp - this.#refTs) | 0) * ratio;
+      if (res.verdict === 'newest' && codec.kind !== 'event') {
+        if (pos < this.#refPos || pos < this.#emitted || pos - this.#wallPos(arrivalMs) > this.#maxAheadSamples) {
+          // Timestamps went backwards, stood still across a hold, or leapt ahead: start a new
+          // mapping at the arrival time instead of garbling or dropping what follows.
+          this.#reanchors++;
+          pos = this.#anchorPos(arrivalMs);
+          this.#reanchor(h.timestamp, pos);
+        }
+        this.#refTs = h.timestamp;
+        this.#refPos = pos;
+      } else if (res.verdict === 'older') {
+        this.#outOfOrder++;
+      }
+    }
+    this.#seq.received++;
+    this.#packets++;
+    this.#bytes += h.payloadLength;
+    if (this.#firstPacketMs === null) this.#firstPacketMs = arrivalMs;
+    this.#lastPacketMs = arrivalMs;
+    updateJitter(this.#jitter, arrivalMs, h.timestamp, codec.clockRate);
+    if (idx > this.#maxIdx) this.#maxIdx = idx;
+
+    if (codec.kind === 'event') {
+      if (parseTelephoneEvent(buf, h.payloadOffset, h.payloadLength, this.#event)) {
+        trackTelephoneEvent(this.#dtmf, this.#event, h.timestamp, (pos * 1000) / this.sampleRate, codec.clockRate);
+      }
+      this.#markSeen(idx);
+      return;
+    }
+    if (codec.kind === 'comfort-noise') {
+      this.#comfortNoise++;
+      this.#markSeen(idx);
+      return;
+    }
+    if (idx < this.#readIdx || pos < this.#emitted) {
+      this.#late++;
+      this.#markSeen(idx);
+      return;
+    }
+    if (this.#dtmf.active && ((h.timestamp - this.#dtmf.startTs) >>> 0) > this.#dtmf.duration + DTMF_STALE_UNITS) flushDtmf(this.#dtmf, codec.clockRate);
+    this.#store(idx, pos, h, buf, codec);
+  }
+
+  #hasAnchoredBefore(): boolean {
+    return this.#maxIdx >= 0;
+  }
+
+  #markSeen(idx: number): void {
+    this.#makeRoom(idx);
+    const s = idx & this.#mask;
+    this.#slotIdx[s] = idx;
+    this.#slotPending[s] = 0;
+  }
+
+  /** Keeps the ring from wrapping onto unread packets: the oldest ones give way. */
+  #makeRoom(idx: number): void {
+    while (idx - this.#readIdx > this.#mask) {
+      const s = this.#readIdx & this.#mask;
+      if (this.#slotPending[s] === 1 && this.#slotIdx[s] === this.#readIdx) {
+        this.#slotPending[s] = 0;
+        this.drops.overflow++;
+      }
+      this.#readIdx++;
+    }
+  }
+
+  #store(idx: number, pos: number, h: RtpHeader, buf: Uint8Array, codec: CodecInfo): void {
+    this.#makeRoom(idx);
+    const len = h.payloadLength;
+    if (len > this.#slotBytes) this.#growSlots(len);
+    const s = idx & this.#mask;
+    this.#slotIdx[s] = idx;
+    this.#slotPos[s] = pos;
+    this.#slotLen[s] = len;
+    this.#slotPt[s] = h.payloadType;
+    this.#slotPending[s] = 1;
+    this.#payload.set(buf.subarray(h.payloadOffset, h.payloadOffset + len), s * this.#slotBytes);
+    const end = pos + (len * codec.samplesPerByte * this.sampleRate) / codec.sampleRate;
+    if (end > this.#refEnd) this.#refEnd = end;
+    this.#lastAudio = codec.name;
+  }
+
+  /** Rare: a payload larger than any before. Slots grow to the next power of two. */
+  #growSlots(len: number): void {
+    let bytes = this.#slotBytes;
+    while (bytes < len) bytes *= 2;
+    const next = new Uint8Array((this.#mask + 1) * bytes);
+    for (let s = 0; s <= this.#mask; s++) next.set(this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes), s * bytes);
+    this.#payload = next;
+    this.#slotBytes = bytes;
+    const samples = bytes * 2 * 2;
+    this.#scratch = new Int16Array(samples);
+    this.#resampled = new Int16Array(samples * 2);
+    const carry = new Int16Array(samples * 2);
+    carry.set(this.#carry.subarray(0, this.#carryLen));
+    this.#carry = carry;
+  }
+
+  /** PCM16 for [emitted, untilWallMs − jitterBufferMs); an empty array when nothing is due. */
+  read(untilWallMs: number): Int16Array {
+    return this.#emit(this.#wallPos(untilWallMs - this.jitterBufferMs));
+  }
+
+  /** Final read: everything up to untilWallMs itself, and unended DTMF events are closed. */
+  drain(untilWallMs: number): Int16Array {
+    const out = this.#emit(this.#wallPos(untilWallMs));
+    flushDtmf(this.#dtmf, CODECS['telephone-event'].clockRate);
+    return out;
+  }
+
+  #emit(target: number): Int16Array {
+    const n = target - this.#emitted;
+    if (n <= 0) return EMPTY;
+    const out = new Int16Array(n);
+    if (this.#carryLen > 0) {
+      const c = Math.min(this.#carryLen, n);
+      out.set(this.#carry.subarray(0, c));
+      this.#carry.copyWithin(0, c, this.#carryLen);
+      this.#carryLen -= c;
+    }
+    let idx = this.#readIdx;
+    let next = idx;
+    for (; idx <= this.#maxIdx; idx++) {
+      const s = idx & this.#mask;
+      if (this.#slotIdx[s] !== idx || this.#slotPending[s] === 0) continue;
+      const pos = this.#slotPos[s]!;
+      if (pos >= target) break;
+      this.#slotPending[s] = 0;
+      next = idx + 1;
+      this.#decodeSlot(s, pos, out);
+    }
+    this.#readIdx = next;
+    this.#emitted = target;
+    return out;
+  }
+
+  #decodeSlot(s: number, pos: number, out: Int16Array): void {
+    const pt = this.#slotPt[s]!;
+    let dec = this.#decoders[pt];
+    if (dec === undefined) {
+      const codec = this.#codecs[pt];
+      if (codec === undefined) return;
+      dec = createAudioDecoder(codec.name);
+      if (dec === undefined) return;
+      this.#decoders[pt] = dec;
+    }
+    const count = dec.decode(this.#payload, s * this.#slotBytes, this.#slotLen[s]!, this.#scratch, 0);
+    let src = this.#scratch;
+    let samples = count;
+    if (dec.codec.sampleRate !== this.sampleRate) {
+      samples = resampleInto(this.#scratch, count, dec.codec.sampleRate, this.sampleRate, this.#resampled);
+      src = this.#resampled;
+    }
+    const start = pos - this.#emitted;
+    this.#carryLen = placeSamples(src, samples, Math.round(start), out, this.#carry, this.#carryLen);
+  }
+
+  /** Completed (and, after drain, unended) DTMF events so far, oldest first. */
+  dtmfEvents(): readonly DtmfEvent[] {
+    return this.#dtmf.events.slice();
+  }
+
+  stats(): StreamStats {
+    const expected = this.#expectedBefore + expectedPackets(this.#seq);
+    const lost = this.#lostBefore + lostPackets(this.#seq);
+    const codec = CODECS[this.#lastAudio ?? 'PCMU'];
+    const jitterMs = (this.#jitter.jitter * 1000) / codec.clockRate;
+    const lossRatio = expected > 0 ? Math.min(1, (lost + this.#late) / expected) : 0;
+    // Mouth-to-ear delay is not observable here; approximate it by what we add (play-out
+    // delay, one 20 ms packet) plus twice the measured jitter as network variation.
+    const { rFactor, mos } = estimateMos({ ie: codec.ie, bpl: codec.bpl, lossRatio, oneWayDelayMs: this.jitterBufferMs + 20 + 2 * jitterMs });
+    return Object.freeze({
+      packets: this.#packets,
+      bytes: this.#bytes,
+      expected,
+      lost,
+      late: this.#late,
+      duplicates: this.#duplicates,
+      outOfOrder: this.#outOfOrder,
+      jitterMs: Math.round(jitterMs * 1000) / 1000,
+      rFactor,
+      mos,
+      reanchors: this.#reanchors,
+      ssrcChanges: this.#ssrcChanges,
+      ssrc: this.#hasSource ? this.#ssrc : null,
+      codec: this.#lastAudio,
+      comfortNoisePackets: this.#comfortNoise,
+      dtmfEvents: this.#dtmf.events.length,
+      firstPacketMs: this.#firstPacketMs,
+      lastPacketMs: this.#lastPacketMs,
+      drops: Object.freeze({ ...this.drops }),
+    });
+  }
+}
