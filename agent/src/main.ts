@@ -38,7 +38,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   let metricsServer: MetricsServer | null = null;
   let api: ApiServer | null = null;
   try {
-    control = await createControlServer(join(config.storage.dir, CONTROL_SOCKET), storageHandlers(storage), log.child({ component: 'control' }));
+    control = await createControlServer(
+      join(config.storage.dir, CONTROL_SOCKET),
+      storageHandlers(storage),
+      log.child({ component: 'control' }),
+    );
     opened.push(control);
     const metrics = createMetrics({
       dir: config.storage.dir,
@@ -50,11 +54,21 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     });
     metrics.recordingsRecovered.inc(s.recovered.length);
     if (config.metrics.listen !== null) {
-      metricsServer = await startMetricsServer(config.metrics.listen, metrics.registry, log.child({ component: 'metrics' }));
+      metricsServer = await startMetricsServer(
+        config.metrics.listen,
+        metrics.registry,
+        log.child({ component: 'metrics' }),
+      );
       opened.push(metricsServer);
     }
     if (config.api.listen !== null) {
-      api = await startApiServer({ listen: config.api.listen, storage, metrics, log: log.child({ component: 'api' }), startedAt: new Date() });
+      api = await startApiServer({
+        listen: config.api.listen,
+        storage,
+        metrics,
+        log: log.child({ component: 'api' }),
+        startedAt: new Date(),
+      });
       opened.push(api);
     }
   } catch (err) {
@@ -89,7 +103,9 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
   try {
     const g = parseGlobal(argv);
     if (g.rest.length > 0) {
-      process.stderr.write(`callvault: unexpected argument ${g.rest[0]}\nusage: callvault --config FILE [--set key.path=value ...]\n`);
+      process.stderr.write(
+        `callvault: unexpected argument ${g.rest[0]}\nusage: callvault --config FILE [--set key.path=value ...]\n`,
+      );
       return 1;
     }
     config = loadConfig({ file: g.config, sets: g.sets });
@@ -107,7 +123,15 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`callvault: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
     return exitCodeFor(err);
   }
-  log.info({ control: daemon.control.path, api: daemon.api?.url ?? 'off', metrics: daemon.metrics?.url ?? 'off', pid: process.pid }, 'ready');
+  log.info(
+    {
+      control: daemon.control.path,
+      api: daemon.api?.url ?? 'off',
+      metrics: daemon.metrics?.url ?? 'off',
+      pid: process.pid,
+    },
+    'ready',
+  );
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
       const timer = setTimeout(() => {
@@ -133,7 +157,10 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
       try {
         const next = loadConfig({ file: config.file, sets: parseGlobal(argv).sets });
         log.level = next.log.level;
-        log.info({ logLevel: next.log.level }, 'config reloaded (log level applied; other changes need a restart)');
+        log.info(
+          { logLevel: next.log.level },
+          'config reloaded (log level applied; other changes need a restart)',
+        );
       } catch (err) {
         log.error({ err }, 'config reload failed; keeping the running config');
       }

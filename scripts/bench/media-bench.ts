@@ -11,7 +11,16 @@
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../agent/src/common/index.js';
-import { DEFAULT_PAYLOAD_TYPES, StreamTimeline, buildRtpPacket, createMediaReceiver, createRtpHeader, encodeUlaw, parseRtp, type AllocatedStream } from '../../agent/src/media/index.js';
+import {
+  DEFAULT_PAYLOAD_TYPES,
+  StreamTimeline,
+  buildRtpPacket,
+  createMediaReceiver,
+  createRtpHeader,
+  encodeUlaw,
+  parseRtp,
+  type AllocatedStream,
+} from '../../agent/src/media/index.js';
 
 export interface MediaBenchOptions {
   readonly streams?: number;
@@ -40,13 +49,21 @@ function makePackets(streams: number, perStream: number): Buffer[][] {
   const out: Buffer[][] = [];
   for (let s = 0; s < streams; s++) {
     const list: Buffer[] = [];
-    for (let k = 0; k < perStream; k++) list.push(buildRtpPacket({ payloadType: 0, seq: k & 0xffff, timestamp: k * 160, ssrc: s + 1, payload }));
+    for (let k = 0; k < perStream; k++)
+      list.push(
+        buildRtpPacket({ payloadType: 0, seq: k & 0xffff, timestamp: k * 160, ssrc: s + 1, payload }),
+      );
     out.push(list);
   }
   return out;
 }
 
-function inProcess(total: number): Pick<MediaBenchResult, 'baselinePacketsPerSec' | 'pipelinePacketsPerSec' | 'pipelineUsPerPacket' | 'baselineUsPerPacket'> {
+function inProcess(
+  total: number,
+): Pick<
+  MediaBenchResult,
+  'baselinePacketsPerSec' | 'pipelinePacketsPerSec' | 'pipelineUsPerPacket' | 'baselineUsPerPacket'
+> {
   const streams = 100;
   const perStream = Math.max(50, Math.floor(total / streams));
   const packets = makePackets(streams, perStream);
@@ -63,7 +80,10 @@ function inProcess(total: number): Pick<MediaBenchResult, 'baselinePacketsPerSec
   const baselineNs = Number(process.hrtime.bigint() - t0);
 
   const origin = 0;
-  const timelines = Array.from({ length: streams }, () => new StreamTimeline({ originMs: origin, payloadTypes: DEFAULT_PAYLOAD_TYPES }));
+  const timelines = Array.from(
+    { length: streams },
+    () => new StreamTimeline({ originMs: origin, payloadTypes: DEFAULT_PAYLOAD_TYPES }),
+  );
   const h = createRtpHeader();
   t0 = process.hrtime.bigint();
   for (let k = 0; k < perStream; k++) {
@@ -112,9 +132,20 @@ sock.bind(0, '127.0.0.1', () => {
 });
 `;
 
-async function loopback(streams: number, seconds: number): Promise<Omit<MediaBenchResult, 'baselinePacketsPerSec' | 'pipelinePacketsPerSec' | 'pipelineUsPerPacket' | 'baselineUsPerPacket'>> {
+async function loopback(
+  streams: number,
+  seconds: number,
+): Promise<
+  Omit<
+    MediaBenchResult,
+    'baselinePacketsPerSec' | 'pipelinePacketsPerSec' | 'pipelineUsPerPacket' | 'baselineUsPerPacket'
+  >
+> {
   const low = 30000 + 2 * Math.floor(Math.random() * 5000);
-  const rx = await createMediaReceiver({ portRange: { low, high: low + streams * 2 + 200 }, log: silentLogger() });
+  const rx = await createMediaReceiver({
+    portRange: { low, high: low + streams * 2 + 200 },
+    log: silentLogger(),
+  });
   try {
     const allocated: AllocatedStream[] = [];
     for (let i = 0; i < streams; i++) allocated.push(await rx.allocate(`s${i}`));
@@ -124,14 +155,21 @@ async function loopback(streams: number, seconds: number): Promise<Omit<MediaBen
     }, TICK_MS);
     const cpu0 = process.cpuUsage();
     const wall0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--input-type=module', '-e', SENDER, allocated.map((a) => a.rtpPort).join(','), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', SENDER, allocated.map((a) => a.rtpPort).join(','), String(seconds)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve, reject) => {
-      const guard = setTimeout(() => {
-        child.kill();
-        reject(new Error('sender did not finish'));
-      }, (seconds + 20) * 1000);
+      const guard = setTimeout(
+        () => {
+          child.kill();
+          reject(new Error('sender did not finish'));
+        },
+        (seconds + 20) * 1000,
+      );
       child.on('exit', () => {
         clearTimeout(guard);
         resolve();

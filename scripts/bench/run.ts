@@ -34,13 +34,51 @@ const BENCHES: BenchModule[] = [
     title: 'vault',
     file: 'vault-bench.ts',
     run: async (mod) => {
-      const r = (await (mod['runVaultBench'] as () => Promise<Record<string, number>>)()) as Record<string, number>;
+      const r = (await (mod['runVaultBench'] as () => Promise<Record<string, number>>)()) as Record<
+        string,
+        number
+      >;
       return [
-        { bench: 'vault', metric: 'encrypt+write MB/s', value: fmt(r['writeMBps']!), baseline: `${fmt(r['baselineWriteMBps']!)} (plain write)`, ratio: fmt(r['writeMBps']! / r['baselineWriteMBps']!, 2), target: '' },
-        { bench: 'vault', metric: 'encrypt+write × real time (8 kHz stereo PCM16)', value: fmt(r['writeRealtimeX']!, 0), baseline: '', ratio: '', target: '≥ 2000' },
-        { bench: 'vault', metric: 'decrypt MB/s', value: fmt(r['readMBps']!), baseline: `${fmt(r['baselineReadMBps']!)} (plain read)`, ratio: fmt(r['readMBps']! / r['baselineReadMBps']!, 2), target: '' },
-        { bench: 'vault', metric: 'decrypt × real time', value: fmt(r['readRealtimeX']!, 0), baseline: '', ratio: '', target: '≥ 2000' },
-        { bench: 'vault', metric: 'overhead bytes per segment', value: String(r['segmentOverheadBytes']), baseline: '', ratio: '', target: '' },
+        {
+          bench: 'vault',
+          metric: 'encrypt+write MB/s',
+          value: fmt(r['writeMBps']!),
+          baseline: `${fmt(r['baselineWriteMBps']!)} (plain write)`,
+          ratio: fmt(r['writeMBps']! / r['baselineWriteMBps']!, 2),
+          target: '',
+        },
+        {
+          bench: 'vault',
+          metric: 'encrypt+write × real time (8 kHz stereo PCM16)',
+          value: fmt(r['writeRealtimeX']!, 0),
+          baseline: '',
+          ratio: '',
+          target: '≥ 2000',
+        },
+        {
+          bench: 'vault',
+          metric: 'decrypt MB/s',
+          value: fmt(r['readMBps']!),
+          baseline: `${fmt(r['baselineReadMBps']!)} (plain read)`,
+          ratio: fmt(r['readMBps']! / r['baselineReadMBps']!, 2),
+          target: '',
+        },
+        {
+          bench: 'vault',
+          metric: 'decrypt × real time',
+          value: fmt(r['readRealtimeX']!, 0),
+          baseline: '',
+          ratio: '',
+          target: '≥ 2000',
+        },
+        {
+          bench: 'vault',
+          metric: 'overhead bytes per segment',
+          value: String(r['segmentOverheadBytes']),
+          baseline: '',
+          ratio: '',
+          target: '',
+        },
       ];
     },
   },
@@ -48,22 +86,43 @@ const BENCHES: BenchModule[] = [
     title: 'sip',
     file: 'sip-bench.ts',
     run: async (mod) => {
-      const r = (await (mod['runSipBench'] as () => Promise<Record<string, number>>)()) as Record<string, number>;
+      const r = (await (mod['runSipBench'] as () => Promise<Record<string, number>>)()) as Record<
+        string,
+        number
+      >;
       return Object.entries(r)
         .filter(([, v]) => typeof v === 'number')
-        .map(([k, v]) => ({ bench: 'sip', metric: k, value: fmt(v), baseline: '', ratio: '', target: k.toLowerCase().includes('persecond') || k.includes('PerSec') ? '≥ 50000' : '' }));
+        .map(([k, v]) => ({
+          bench: 'sip',
+          metric: k,
+          value: fmt(v),
+          baseline: '',
+          ratio: '',
+          target: k.toLowerCase().includes('persecond') || k.includes('PerSec') ? '≥ 50000' : '',
+        }));
     },
   },
   {
     title: 'media',
     file: 'media-bench.ts',
     run: async (mod) => {
-      const r = (await (mod['runMediaBench'] as () => Promise<Record<string, number>>)()) as Record<string, number>;
+      const r = (await (mod['runMediaBench'] as () => Promise<Record<string, number>>)()) as Record<
+        string,
+        number
+      >;
       const rows: BenchRow[] = [
-        { bench: 'media', metric: 'parse+jitter buffer+µ-law decode, packets/s (one core, no sockets)', value: fmt(r['pipelinePacketsPerSec']!, 0), baseline: `${fmt(r['baselinePacketsPerSec']!, 0)} (byte-touching loop)`, ratio: fmt(r['pipelinePacketsPerSec']! / r['baselinePacketsPerSec']!, 2), target: '' },
+        {
+          bench: 'media',
+          metric: 'parse+jitter buffer+µ-law decode, packets/s (one core, no sockets)',
+          value: fmt(r['pipelinePacketsPerSec']!, 0),
+          baseline: `${fmt(r['baselinePacketsPerSec']!, 0)} (byte-touching loop)`,
+          ratio: fmt(r['pipelinePacketsPerSec']! / r['baselinePacketsPerSec']!, 2),
+          target: '',
+        },
       ];
       for (const [k, v] of Object.entries(r)) {
-        if (typeof v === 'number' && !['pipelinePacketsPerSec', 'baselinePacketsPerSec'].includes(k)) rows.push({ bench: 'media', metric: k, value: fmt(v, 2), baseline: '', ratio: '', target: '' });
+        if (typeof v === 'number' && !['pipelinePacketsPerSec', 'baselinePacketsPerSec'].includes(k))
+          rows.push({ bench: 'media', metric: k, value: fmt(v, 2), baseline: '', ratio: '', target: '' });
       }
       return rows;
     },
@@ -73,17 +132,31 @@ const BENCHES: BenchModule[] = [
     file: 'index-bench.ts',
     run: async (mod) => {
       const n = Number(process.env['CV_BENCH_INDEX_RECORDS'] ?? 1_000_000);
-      const r = (await (mod['runIndexBench'] as (o: { records: number }) => Promise<Record<string, unknown>>)({ records: n })) as Record<string, unknown>;
+      const r = (await (mod['runIndexBench'] as (o: { records: number }) => Promise<Record<string, unknown>>)(
+        { records: n },
+      )) as Record<string, unknown>;
       return Object.entries(r)
         .filter(([, v]) => typeof v === 'number')
-        .map(([k, v]) => ({ bench: 'index', metric: k, value: fmt(v as number, 2), baseline: '', ratio: '', target: '' }));
+        .map(([k, v]) => ({
+          bench: 'index',
+          metric: k,
+          value: fmt(v as number, 2),
+          baseline: '',
+          ratio: '',
+          target: '',
+        }));
     },
   },
 ];
 
 function table(rows: readonly BenchRow[]): string {
   const head = '| bench | metric | value | baseline (same run) | ratio | target |\n|---|---|---|---|---|---|';
-  return [head, ...rows.map((r) => `| ${r.bench} | ${r.metric} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} |`)].join('\n');
+  return [
+    head,
+    ...rows.map(
+      (r) => `| ${r.bench} | ${r.metric} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} |`,
+    ),
+  ].join('\n');
 }
 
 const only = process.argv.slice(2);

@@ -20,9 +20,17 @@ export interface CliResult {
 }
 
 /** Runs a command to completion (bounded), feeding `stdin` if given. */
-export function run(cmd: string, args: readonly string[], opts: { stdin?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { stdin?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -69,7 +77,11 @@ export function setArgs(sets: readonly string[]): string[] {
   return sets.flatMap((s) => ['--set', s]);
 }
 
-export function ctl(sets: readonly string[], args: readonly string[], opts: { stdin?: string } = {}): Promise<CliResult> {
+export function ctl(
+  sets: readonly string[],
+  args: readonly string[],
+  opts: { stdin?: string } = {},
+): Promise<CliResult> {
   return run(process.execPath, [CTL_BIN, '--config', DEV_CONFIG, ...setArgs(sets), ...args], opts);
 }
 
@@ -89,7 +101,10 @@ export async function startDaemon(sets: readonly string[], timeoutMs = 20_000): 
   let out = '';
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon not ready in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`daemon not ready in ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
     const onData = (d: Buffer): void => {
       out += d.toString();
       if (/"msg":"ready"/.test(out)) {

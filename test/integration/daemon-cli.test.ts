@@ -60,7 +60,13 @@ describe('integration: daemon + callvaultctl', function () {
     assert.equal(status.code, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).via, expectVia);
 
-    const meta = JSON.stringify({ number: '+46 70-123 45 67', agent: '1001', agentName: 'Anna Agent', service: 'billing', direction: 'inbound' });
+    const meta = JSON.stringify({
+      number: '+46 70-123 45 67',
+      agent: '1001',
+      agentName: 'Anna Agent',
+      service: 'billing',
+      direction: 'inbound',
+    });
     const imp = await ctl(sets, ['import', toneWav, '--meta', meta]);
     assert.equal(imp.code, 0, imp.stderr);
     const id = imp.stdout.trim();
@@ -68,7 +74,13 @@ describe('integration: daemon + callvaultctl', function () {
 
     const list = await ctl(sets, ['recordings', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
-    const items = JSON.parse(list.stdout) as { id: string; number: string; agent: string; durationMs: number; flags: string[] }[];
+    const items = JSON.parse(list.stdout) as {
+      id: string;
+      number: string;
+      agent: string;
+      durationMs: number;
+      flags: string[];
+    }[];
     const item = items.find((r) => r.id === id);
     assert.ok(item, 'imported recording is listed');
     assert.equal(item.number, '+46701234567');
@@ -78,7 +90,10 @@ describe('integration: daemon + callvaultctl', function () {
     const out = join(work, `out-${expectVia}.wav`);
     const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'integration test']);
     assert.equal(exp.code, 0, exp.stderr);
-    assert.ok(readFileSync(out).equals(readFileSync(toneWav)), 'export is byte-identical to the imported WAV');
+    assert.ok(
+      readFileSync(out).equals(readFileSync(toneWav)),
+      'export is byte-identical to the imported WAV',
+    );
     const wav = readWav(readFileSync(out));
     assert.ok(Math.abs(channelFrequency(wav, 0) - 440) < 5);
     assert.ok(Math.abs(channelFrequency(wav, 1) - 880) < 5);
@@ -104,7 +119,9 @@ describe('integration: daemon + callvaultctl', function () {
     assert.equal(statSync(join(storageDir, 'control.sock')).mode & 0o777, 0o600);
     const id = await importExportVerify('daemon');
 
-    const second = await import('../helpers/daemon.js').then((h) => h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs(sets)]));
+    const second = await import('../helpers/daemon.js').then((h) =>
+      h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs(sets)]),
+    );
     assert.equal(second.code, 1, second.stdout + second.stderr);
     assert.match(second.stderr, /in use by another callvault process/);
 
@@ -141,14 +158,21 @@ describe('integration: daemon + callvaultctl', function () {
     assert.equal(exp.code, 2, exp.stderr);
     assert.match(exp.stderr, /CV_ERR_VAULT_TAMPERED/);
     assert.equal(existsSync(out), false);
-    assert.deepEqual(readdirSync(work).filter((f) => f.startsWith('tampered.wav')), []);
+    assert.deepEqual(
+      readdirSync(work).filter((f) => f.startsWith('tampered.wav')),
+      [],
+    );
   });
 
   it('recovers a recording whose writer was killed with SIGKILL, flagged recovered', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/storage/record-live.ts'), storageDir, DEV_CONFIG], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/fixtures/storage/record-live.ts'), storageDir, DEV_CONFIG],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -188,7 +212,14 @@ describe('integration: daemon + callvaultctl', function () {
     const cfg = await ctl([...sets, 'media.rtp_ports=70000-80000'], ['config', 'check']);
     assert.equal(cfg.code, 1);
     assert.match(cfg.stderr, /media\.rtp_ports/);
-    const d = await import('../helpers/daemon.js').then((h) => h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs([...sets, 'storage.bogus=1'])]));
+    const d = await import('../helpers/daemon.js').then((h) =>
+      h.run(process.execPath, [
+        h.DAEMON_BIN,
+        '--config',
+        DEV_CONFIG,
+        ...h.setArgs([...sets, 'storage.bogus=1']),
+      ]),
+    );
     assert.equal(d.code, 1);
     assert.match(d.stderr, /storage\.bogus/);
   });
@@ -249,7 +280,10 @@ describe('integration: daemon signals and storage permissions', function () {
     writeFileSync(configFile, original);
     const sets = (await isolatedSets(storageDir)).filter((s) => !s.startsWith('log.level='));
     const h = await import('../helpers/daemon.js');
-    const child = spawn(process.execPath, [h.DAEMON_BIN, '--config', configFile, ...h.setArgs(sets)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [h.DAEMON_BIN, '--config', configFile, ...h.setArgs(sets)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const waitFor = (re: RegExp): Promise<void> =>
       new Promise((resolve, reject) => {

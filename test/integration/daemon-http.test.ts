@@ -10,13 +10,26 @@ import { request } from 'node:https';
 import { spawnSync } from 'node:child_process';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 
-function https(url: string, method: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+function https(
+  url: string,
+  method: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, rejectUnauthorized: false, headers: { 'content-type': 'application/json' }, timeout: 10_000 }, (res) => {
-      let data = '';
-      res.on('data', (d: Buffer) => (data += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: data ? (JSON.parse(data) as Record<string, unknown>) : {} }));
-    });
+    const req = request(
+      url,
+      { method, rejectUnauthorized: false, headers: { 'content-type': 'application/json' }, timeout: 10_000 },
+      (res) => {
+        let data = '';
+        res.on('data', (d: Buffer) => (data += d.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: data ? (JSON.parse(data) as Record<string, unknown>) : {},
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
@@ -41,7 +54,9 @@ describe('integration: daemon API and metrics listeners', function () {
   const setting = (key: string): string => sets.find((s) => s.startsWith(`${key}=`))!.split('=')[1]!;
 
   it('serves HTTPS with a generated certificate; login works only for a created user and is audited', async () => {
-    const add = await ctl(sets, ['users', 'add', 'anna', '--role', 'supervisor', '--password-stdin'], { stdin: 'correct horse battery' });
+    const add = await ctl(sets, ['users', 'add', 'anna', '--role', 'supervisor', '--password-stdin'], {
+      stdin: 'correct horse battery',
+    });
     assert.equal(add.code, 0, add.stderr);
     daemon = await startDaemon(sets);
     const base = `https://${setting('api.listen')}/api/v1`;
@@ -53,24 +68,40 @@ describe('integration: daemon API and metrics listeners', function () {
     assert.equal(bad.status, 401);
     const none = await https(`${base}/session`, 'POST', { username: 'admin', password: 'admin' });
     assert.equal(none.status, 401, 'no default account exists');
-    const ok = await https(`${base}/session`, 'POST', { username: 'anna', password: 'correct horse battery' });
+    const ok = await https(`${base}/session`, 'POST', {
+      username: 'anna',
+      password: 'correct horse battery',
+    });
     assert.equal(ok.status, 200);
     assert.match(String(ok.json['token']), /^[A-Za-z0-9_-]{43}$/);
     assert.ok(Date.parse(String(ok.json['expiresAt'])) > Date.now());
 
     const audit = await ctl(sets, ['audit', 'list', '--json']);
-    const actions = (JSON.parse(audit.stdout) as { action: string; actor: string }[]).map((e) => `${e.action}:${e.actor}`);
+    const actions = (JSON.parse(audit.stdout) as { action: string; actor: string }[]).map(
+      (e) => `${e.action}:${e.actor}`,
+    );
     assert.ok(actions.includes('login_failed:anna'), actions.join(' '));
     assert.ok(actions.includes('login_failed:admin'));
     assert.ok(actions.includes('login:anna'));
   });
 
   it('refuses a weak password and a duplicate user', async () => {
-    const weak = await ctl(sets, ['users', 'add', 'bo', '--role', 'admin', '--password-stdin'], { stdin: 'short' });
+    const weak = await ctl(sets, ['users', 'add', 'bo', '--role', 'admin', '--password-stdin'], {
+      stdin: 'short',
+    });
     assert.equal(weak.code, 1);
     assert.match(weak.stderr, /CV_ERR_CLI_WEAK_PASSWORD/);
-    assert.equal((await ctl(sets, ['users', 'add', 'bo', '--role', 'admin', '--password-stdin'], { stdin: 'long enough pass' })).code, 0);
-    const dup = await ctl(sets, ['users', 'add', 'bo', '--role', 'admin', '--password-stdin'], { stdin: 'long enough pass' });
+    assert.equal(
+      (
+        await ctl(sets, ['users', 'add', 'bo', '--role', 'admin', '--password-stdin'], {
+          stdin: 'long enough pass',
+        })
+      ).code,
+      0,
+    );
+    const dup = await ctl(sets, ['users', 'add', 'bo', '--role', 'admin', '--password-stdin'], {
+      stdin: 'long enough pass',
+    });
     assert.equal(dup.code, 1);
     assert.match(dup.stderr, /CV_ERR_CLI_USER_EXISTS/);
   });

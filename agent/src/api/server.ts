@@ -33,15 +33,23 @@ function routeLabel(req: Request): string {
 export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   const { storage, log, metrics } = opts;
   const api = storage.config.api;
-  const tls = loadOrCreateTls({ certFile: api.tls_cert, keyFile: api.tls_key, storageDir: storage.config.storage.dir, hosts: [opts.listen.host] });
-  if (tls.generated) log.warn({ fingerprint256: tls.fingerprint256 }, 'generated a self-signed API certificate');
+  const tls = loadOrCreateTls({
+    certFile: api.tls_cert,
+    keyFile: api.tls_key,
+    storageDir: storage.config.storage.dir,
+    hosts: [opts.listen.host],
+  });
+  if (tls.generated)
+    log.warn({ fingerprint256: tls.fingerprint256 }, 'generated a self-signed API certificate');
   const sessions = new SessionStore(api.session_lifetime_s);
 
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
   app.use((req, res, next) => {
-    res.on('finish', () => metrics.apiRequests.inc({ route: routeLabel(req), method: req.method, status: String(res.statusCode) }));
+    res.on('finish', () =>
+      metrics.apiRequests.inc({ route: routeLabel(req), method: req.method, status: String(res.statusCode) }),
+    );
     next();
   });
 
@@ -52,7 +60,9 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   v1.post('/session', async (req, res) => {
     const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
     if (typeof body.username !== 'string' || typeof body.password !== 'string') {
-      res.status(400).json({ error: { code: 'CV_ERR_API_BAD_REQUEST', message: 'username and password are required' } });
+      res
+        .status(400)
+        .json({ error: { code: 'CV_ERR_API_BAD_REQUEST', message: 'username and password are required' } });
       return;
     }
     const user = await storage.index.getUser(body.username);
@@ -64,7 +74,9 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
       from: req.socket.remoteAddress ?? 'unknown',
     });
     if (!ok) {
-      res.status(401).json({ error: { code: 'CV_ERR_API_BAD_CREDENTIALS', message: 'wrong user name or password' } });
+      res
+        .status(401)
+        .json({ error: { code: 'CV_ERR_API_BAD_CREDENTIALS', message: 'wrong user name or password' } });
       return;
     }
     res.json(sessions.create({ username: user!.username, role: user!.role, agentId: user!.agentId ?? null }));

@@ -25,7 +25,10 @@ function generate(hosts: readonly string[]): { cert: string; key: string } {
   cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + VALID_DAYS * 86_400_000);
-  const attrs = [{ name: 'commonName', value: 'callvault appliance' }, { name: 'organizationName', value: 'callvault' }];
+  const attrs = [
+    { name: 'commonName', value: 'callvault appliance' },
+    { name: 'organizationName', value: 'callvault' },
+  ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.setExtensions([
@@ -63,5 +66,10 @@ export function loadOrCreateTls(opts: {
     }
   }
   const cert = readFileSync(certPath, 'utf8');
-  return { cert, key: readFileSync(keyPath, 'utf8'), generated, fingerprint256: new X509Certificate(cert).fingerprint256 };
+  return {
+    cert,
+    key: readFileSync(keyPath, 'utf8'),
+    generated,
+    fingerprint256: new X509Certificate(cert).fingerprint256,
+  };
 }

@@ -45,7 +45,12 @@ export function parseCommand(
   options: OptionSpec,
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: [...rest],
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message);

@@ -44,7 +44,16 @@ function printRecordings(p: Printer, items: readonly Summary[], json: boolean): 
   }
   const rows = [['ID', 'STARTED', 'LENGTH', 'DIR', 'SERVICE', 'AGENT', 'NUMBER', 'STATE']];
   for (const r of items) {
-    rows.push([r.id, r.startedAt, seconds(r.durationMs), r.direction, r.service ?? '-', r.agent ?? '-', r.number ?? '-', [r.state, ...r.flags.filter((f) => f !== r.state)].join(',')]);
+    rows.push([
+      r.id,
+      r.startedAt,
+      seconds(r.durationMs),
+      r.direction,
+      r.service ?? '-',
+      r.agent ?? '-',
+      r.number ?? '-',
+      [r.state, ...r.flags.filter((f) => f !== r.state)].join(','),
+    ]);
   }
   p.out(table(rows));
   p.out(`${items.length} recording(s)`);
@@ -53,21 +62,34 @@ function printRecordings(p: Printer, items: readonly Summary[], json: boolean): 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
-async function exportTo(config: Config, id: string, out: string, reason: string | undefined, p: Printer): Promise<void> {
+async function exportTo(
+  config: Config,
+  id: string,
+  out: string,
+  reason: string | undefined,
+  p: Printer,
+): Promise<void> {
   // Written under a temporary name and renamed at the end, so a failed (tampered) export never
   // leaves a half file that looks like a good recording.
   const tmp = `${out}.partial-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   let ok = false;
   try {
-    const { result } = await runStorageCommand(config, 'export', { id, reason }, {
-      onDownload: (chunk) => {
-        writeSync(fd, chunk);
+    const { result } = await runStorageCommand(
+      config,
+      'export',
+      { id, reason },
+      {
+        onDownload: (chunk) => {
+          writeSync(fd, chunk);
+        },
       },
-    });
+    );
     closeSync(fd);
     renameSync(tmp, out);
     ok = true;
@@ -126,7 +148,16 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       });
       const json = values['json'] === true;
       if (sub === 'list' || sub === 'search') {
-        const args = sub === 'list' ? {} : { number: values['number'], agent: values['agent'], service: values['service'], from: values['from'], to: values['to'] };
+        const args =
+          sub === 'list'
+            ? {}
+            : {
+                number: values['number'],
+                agent: values['agent'],
+                service: values['service'],
+                from: values['from'],
+                to: values['to'],
+              };
         const { result } = await runStorageCommand(config, 'recordings.search', args);
         printRecordings(p, result as Summary[], json);
         return EXIT_OK;
@@ -144,7 +175,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const { values, positionals } = parseCommand(rest, { meta: { type: 'string' } });
       const file = positionals[0];
       if (file === undefined) throw new UsageError('import FILE.wav [--meta JSON]');
-      if (/\.pcapng?$/i.test(file)) throw new UsageError('pcap import is not available yet: only WAV files can be imported');
+      if (/\.pcapng?$/i.test(file))
+        throw new UsageError('pcap import is not available yet: only WAV files can be imported');
       let wav: Buffer;
       try {
         wav = readFileSync(file);
@@ -158,21 +190,40 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return EXIT_OK;
     }
     case 'export': {
-      const { values, positionals } = parseCommand(rest, { output: { type: 'string', short: 'o' }, reason: { type: 'string' } });
+      const { values, positionals } = parseCommand(rest, {
+        output: { type: 'string', short: 'o' },
+        reason: { type: 'string' },
+      });
       const id = positionals[0];
       const out = values['output'];
-      if (id === undefined || typeof out !== 'string') throw new UsageError('export ID -o FILE.wav [--reason TEXT]');
+      if (id === undefined || typeof out !== 'string')
+        throw new UsageError('export ID -o FILE.wav [--reason TEXT]');
       await exportTo(config, id, out, values['reason'] as string | undefined, p);
       return EXIT_OK;
     }
     case 'verify': {
-      const { values, positionals } = parseCommand(rest, { all: { type: 'boolean' }, json: { type: 'boolean' } });
+      const { values, positionals } = parseCommand(rest, {
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
+      });
       const all = values['all'] === true;
       if (!all && positionals[0] === undefined) throw new UsageError('verify ID | verify --all');
-      const { result } = await runStorageCommand(config, 'verify', all ? { all: true } : { id: positionals[0] });
-      const outcomes = result as { id: string; ok: boolean; digest?: string; code?: string; message?: string }[];
+      const { result } = await runStorageCommand(
+        config,
+        'verify',
+        all ? { all: true } : { id: positionals[0] },
+      );
+      const outcomes = result as {
+        id: string;
+        ok: boolean;
+        digest?: string;
+        code?: string;
+        message?: string;
+      }[];
       if (values['json'] === true) p.out(JSON.stringify(outcomes, null, 2));
-      else for (const o of outcomes) p.out(o.ok ? `${o.id} OK sha256 ${o.digest}` : `${o.id} FAILED ${o.code}: ${o.message}`);
+      else
+        for (const o of outcomes)
+          p.out(o.ok ? `${o.id} OK sha256 ${o.digest}` : `${o.id} FAILED ${o.code}: ${o.message}`);
       const bad = outcomes.filter((o) => !o.ok).length;
       p.err(`${outcomes.length - bad} verified, ${bad} failed`);
       return bad > 0 ? EXIT_INTEGRITY : EXIT_OK;
@@ -184,7 +235,10 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return EXIT_OK;
     }
     case 'audit': {
-      const { values } = parseCommand(rest.slice(1), { since: { type: 'string' }, json: { type: 'boolean' } });
+      const { values } = parseCommand(rest.slice(1), {
+        since: { type: 'string' },
+        json: { type: 'boolean' },
+      });
       if (sub === 'verify') {
         const { result } = await runStorageCommand(config, 'audit.verify', {});
         const r = result as { ok: boolean; entries?: number; firstBadSeq?: number; problem?: string };
@@ -197,10 +251,31 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       }
       if (sub === 'list') {
         const { result } = await runStorageCommand(config, 'audit.list', { since: values['since'] });
-        const entries = result as { seq: number; ts: string; actor: string; role: string; action: string; recordingId?: string; reason?: string }[];
+        const entries = result as {
+          seq: number;
+          ts: string;
+          actor: string;
+          role: string;
+          action: string;
+          recordingId?: string;
+          reason?: string;
+        }[];
         if (values['json'] === true) p.out(JSON.stringify(entries, null, 2));
         else {
-          p.out(table([['SEQ', 'AT', 'ACTOR', 'ROLE', 'ACTION', 'RECORDING', 'REASON'], ...entries.map((e) => [String(e.seq), e.ts, e.actor, e.role, e.action, e.recordingId ?? '-', e.reason ?? '-'])]));
+          p.out(
+            table([
+              ['SEQ', 'AT', 'ACTOR', 'ROLE', 'ACTION', 'RECORDING', 'REASON'],
+              ...entries.map((e) => [
+                String(e.seq),
+                e.ts,
+                e.actor,
+                e.role,
+                e.action,
+                e.recordingId ?? '-',
+                e.reason ?? '-',
+              ]),
+            ]),
+          );
         }
         return EXIT_OK;
       }
@@ -208,17 +283,32 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     }
     case 'index': {
       if (sub !== 'rebuild') throw new UsageError('index rebuild');
-      const { result } = await runStorageCommand(config, 'index.rebuild', {}, { storage: { resetIndex: true } });
+      const { result } = await runStorageCommand(
+        config,
+        'index.rebuild',
+        {},
+        { storage: { resetIndex: true } },
+      );
       p.out(`index rebuilt from the vault: ${(result as { recordings: number }).recordings} recording(s)`);
       return EXIT_OK;
     }
     case 'users': {
       if (sub !== 'add') throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
-      const { values, positionals } = parseCommand(more, { role: { type: 'string' }, agent: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
+      const { values, positionals } = parseCommand(more, {
+        role: { type: 'string' },
+        agent: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+      });
       const name = positionals[0];
-      if (name === undefined || values['password-stdin'] !== true) throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
+      if (name === undefined || values['password-stdin'] !== true)
+        throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
       const password = await readStdin();
-      const { result } = await runStorageCommand(config, 'users.add', { name, role: values['role'], agent: values['agent'], password });
+      const { result } = await runStorageCommand(config, 'users.add', {
+        name,
+        role: values['role'],
+        agent: values['agent'],
+        password,
+      });
       const r = result as { username: string; role: string };
       p.out(`user ${r.username} added with role ${r.role}`);
       return EXIT_OK;

@@ -30,7 +30,9 @@ export async function callDaemon(
   socket.write(encodeFrame({ t: 'req', cmd, args, actor }));
   if (opts.upload !== undefined) {
     for (let off = 0; off < opts.upload.length; off += CHUNK_BYTES) {
-      socket.write(encodeFrame({ t: 'up', d: opts.upload.subarray(off, off + CHUNK_BYTES).toString('base64') }));
+      socket.write(
+        encodeFrame({ t: 'up', d: opts.upload.subarray(off, off + CHUNK_BYTES).toString('base64') }),
+      );
     }
   }
   socket.write(encodeFrame({ t: 'end' }));

@@ -23,13 +23,15 @@ export const USER_ROLES = ['agent', 'supervisor', 'admin', 'qa', 'dpo'] as const
 function str(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new UserError('CV_ERR_CLI_BAD_ARG', `--${key} must be text`, { context: { key } });
+  if (typeof v !== 'string')
+    throw new UserError('CV_ERR_CLI_BAD_ARG', `--${key} must be text`, { context: { key } });
   return v;
 }
 
 function required(args: Record<string, unknown>, key: string): string {
   const v = str(args, key);
-  if (v === undefined || v.length === 0) throw new UserError('CV_ERR_CLI_BAD_ARG', `${key} is required`, { context: { key } });
+  if (v === undefined || v.length === 0)
+    throw new UserError('CV_ERR_CLI_BAD_ARG', `${key} is required`, { context: { key } });
   return v;
 }
 
@@ -81,13 +83,20 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     const username = required(req.args, 'name');
     const role = required(req.args, 'role');
     if (!(USER_ROLES as readonly string[]).includes(role)) {
-      throw new UserError('CV_ERR_CLI_BAD_ARG', `--role must be one of ${USER_ROLES.join(', ')}`, { context: { key: 'role' } });
+      throw new UserError('CV_ERR_CLI_BAD_ARG', `--role must be one of ${USER_ROLES.join(', ')}`, {
+        context: { key: 'role' },
+      });
     }
     const password = required(req.args, 'password');
-    if (password.length < 10) throw new UserError('CV_ERR_CLI_WEAK_PASSWORD', 'password must be at least 10 characters');
+    if (password.length < 10)
+      throw new UserError('CV_ERR_CLI_WEAK_PASSWORD', 'password must be at least 10 characters');
     const agentId = str(req.args, 'agent');
     if (role === 'agent' && agentId === undefined) {
-      throw new UserError('CV_ERR_CLI_BAD_ARG', 'an agent account needs --agent (its extension or AoR user)', { context: { key: 'agent' } });
+      throw new UserError(
+        'CV_ERR_CLI_BAD_ARG',
+        'an agent account needs --agent (its extension or AoR user)',
+        { context: { key: 'agent' } },
+      );
     }
     if ((await storage.index.getUser(username)) !== null) {
       throw new UserError('CV_ERR_CLI_USER_EXISTS', `user ${username} exists`, { context: { key: 'name' } });
@@ -101,7 +110,13 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
       disabled: false,
     });
     const actor = cliActor(req.actor);
-    await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'user_add', from: actor.from, detail: { username, role } });
+    await storage.index.appendAudit({
+      actor: actor.name,
+      role: actor.role,
+      action: 'user_add',
+      from: actor.from,
+      detail: { username, role },
+    });
     return { username, role };
   });
   return h;

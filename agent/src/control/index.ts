@@ -1,4 +1,9 @@
-export { createControlServer, type ControlServer, type ControlHandler, type ControlRequest } from './server.js';
+export {
+  createControlServer,
+  type ControlServer,
+  type ControlHandler,
+  type ControlRequest,
+} from './server.js';
 export { tryConnect, callDaemon, type CallOptions } from './client.js';
 export type { ActorInfo } from './protocol.js';
 export * from './errors.js';

@@ -17,7 +17,12 @@ export interface ActorInfo {
 }
 
 export type ClientFrame =
-  | { readonly t: 'req'; readonly cmd: string; readonly args: Record<string, unknown>; readonly actor: ActorInfo }
+  | {
+      readonly t: 'req';
+      readonly cmd: string;
+      readonly args: Record<string, unknown>;
+      readonly actor: ActorInfo;
+    }
   | { readonly t: 'up'; readonly d: string }
   | { readonly t: 'end' };
 

@@ -5,7 +5,14 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import { exitCodeFor, type Logger } from '../common/index.js';
-import { CHUNK_BYTES, LineSplitter, encodeFrame, type ActorInfo, type ClientFrame, type ServerFrame } from './protocol.js';
+import {
+  CHUNK_BYTES,
+  LineSplitter,
+  encodeFrame,
+  type ActorInfo,
+  type ClientFrame,
+  type ServerFrame,
+} from './protocol.js';
 import { ControlProtocolError, UnknownCommandError } from './errors.js';
 
 export interface ControlRequest {
@@ -39,7 +46,11 @@ function serve(socket: Socket, handlers: ReadonlyMap<string, ControlHandler>, lo
 
   const fail = (err: unknown): void => {
     const e = err as { code?: string; message?: string };
-    const error = { code: e.code ?? 'CV_ERR_INTERNAL', message: e.message ?? String(err), exit: exitCodeFor(err) };
+    const error = {
+      code: e.code ?? 'CV_ERR_INTERNAL',
+      message: e.message ?? String(err),
+      exit: exitCodeFor(err),
+    };
     void write(socket, { t: 'res', ok: false, error }).then(() => socket.end());
   };
 

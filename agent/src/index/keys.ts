@@ -11,7 +11,6 @@
  *   a!<blind(agent)>!<start>!<id>        agent id, blind index
  *   c!<blind(caseId)>!<start>!<id>       case id, blind index
  *   s!<base64url(service)>!<start>!<id>  service
- *   d!<direction>!<start>!<id>           direction
  *   e!<expires>!<start>!<id>             expiry (retention)
  *   u!<username>  g!<grant id>           users, grants
  *   A!<seq>  B!<seq>                     audit chain entries, signed anchors
@@ -25,7 +24,6 @@ export const PREFIX = {
   agent: 'a!',
   caseId: 'c!',
   service: 's!',
-  direction: 'd!',
   expiry: 'e!',
   user: 'u!',
   grant: 'g!',
@@ -33,7 +31,10 @@ export const PREFIX = {
   anchor: 'B!',
 } as const;
 
-/** Every prefix that holds recording data: what rebuild wipes and erasure compacts. */
+/**
+ * Every prefix that holds recording data: what rebuild wipes and erasure compacts. Direction
+ * has no index: three values select too little to drive a query, so it is a residual filter.
+ */
 export const RECORDING_PREFIXES: readonly string[] = [
   PREFIX.rec,
   PREFIX.time,
@@ -41,7 +42,6 @@ export const RECORDING_PREFIXES: readonly string[] = [
   PREFIX.agent,
   PREFIX.caseId,
   PREFIX.service,
-  PREFIX.direction,
   PREFIX.expiry,
 ];
 

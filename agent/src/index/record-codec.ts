@@ -184,9 +184,12 @@ export function canonicalRecord(rec: RecordingRecord): RecordingRecord {
   };
 }
 
-/** Every normalisable number of a record: what a number search matches. */
+/**
+ * The customer-side numbers of a record (the customer number and customer participants):
+ * what a number search matches. Agent-side numbers are extensions, found through the agent index.
+ */
 export function numbersOf(rec: RecordingRecord): string[] {
-  const all = [rec.number, ...rec.participants.map((p) => p.number)];
+  const all = [rec.number, ...rec.participants.filter((p) => p.side === 'customer').map((p) => p.number)];
   const out = new Set<string>();
   for (const n of all) {
     const norm = n === null ? null : normaliseNumber(n);
@@ -238,7 +241,7 @@ export function encodeRecord(rec: RecordingRecord, keys: FieldKeys): StoredRecor
 /** The secondary keys a stored record must have, derived without the field key. */
 export function entryKeys(s: StoredRecord): string[] {
   const tail = `${timeHex(s.sm)}!${s.id}`;
-  const keys = [PREFIX.time + tail, `${PREFIX.direction}${s.direction}!${tail}`];
+  const keys = [PREFIX.time + tail];
   for (const nb of s.nb) keys.push(`${PREFIX.number}${nb}!${tail}`);
   if (s.ab !== null) keys.push(`${PREFIX.agent}${s.ab}!${tail}`);
   if (s.cb !== null) keys.push(`${PREFIX.caseId}${s.cb}!${tail}`);

@@ -32,9 +32,18 @@ import type { BatchOp, FieldKeys, StoredRecord } from './record-codec.js';
 import { encodeCursor, normaliseQuery } from './query.js';
 import { positionOfRecord, runCount, runSearch } from './search.js';
 import { checkConsistency, compactKeys, migrate } from './maintenance.js';
-import { mapDbError, openDb } from './storage.js';
+import { openDb, toIndexError } from './storage.js';
 import type { Db } from './storage.js';
-import { canonicalGrant, canonicalUser, isValidUsername } from './users.js';
+import {
+  canonicalGrant,
+  canonicalUser,
+  loadGrants,
+  loadUser,
+  loadUsers,
+  removeGrant,
+  removeUser,
+  storeGrant,
+} from './users.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -73,7 +82,7 @@ export class RecordingIndex {
   private constructor(db: Db, opts: IndexOptions, head: AuditHead, lastAnchor: number) {
     this.#db = db;
     this.#opts = opts;
-    this.#log = opts.log;
+    this.#log = opts.log.child({ component: 'index' });
     this.#anchorEvery = opts.auditAnchorEvery ?? DEFAULT_ANCHOR_EVERY;
     this.#now = opts.now ?? (() => new Date());
     this.#keys = { blind: cachedBlinder(opts.blindIndexKey), fieldKey: opts.fieldKey };
@@ -93,9 +102,7 @@ export class RecordingIndex {
       return index;
     } catch (err) {
       await db.close();
-      throw err instanceof Error && 'code' in err && String(err.code).startsWith('CV_ERR_')
-        ? err
-        : mapDbError(err, opts.dir);
+      throw toIndexError(err, opts.dir);
     }
   }
 
@@ -109,9 +116,7 @@ export class RecordingIndex {
     const run = this.#queue.then(fn, fn);
     this.#queue = run.catch(() => undefined);
     return run.catch((err: unknown) => {
-      throw err instanceof Error && 'code' in err && String(err.code).startsWith('CV_ERR_')
-        ? err
-        : mapDbError(err, this.#opts.dir);
+      throw toIndexError(err, this.#opts.dir);
     });
   }
 
@@ -120,9 +125,7 @@ export class RecordingIndex {
     try {
       return await fn();
     } catch (err) {
-      throw err instanceof Error && 'code' in err && String(err.code).startsWith('CV_ERR_')
-        ? err
-        : mapDbError(err, this.#opts.dir);
+      throw toIndexError(err, this.#opts.dir);
     }
   }
 
@@ -135,17 +138,24 @@ export class RecordingIndex {
   /** Inserts or replaces one recording with all its secondary entries in one batch. */
   async putRecording(rec: RecordingRecord): Promise<RecordingRecord> {
     const canonical = canonicalRecord(rec);
-    return this.#write(async () => {
-      await this.#db.batch(putOps(await this.#stored(canonical.id), encodeRecord(canonical, this.#keys)));
-      return canonical;
-    });
+    await this.#putEncoded([encodeRecord(canonical, this.#keys)]);
+    return canonical;
   }
 
-  /** Bulk putRecording: one batch for all (later duplicates of an id win). */
+  /**
+   * Bulk putRecording: one batch for all (later duplicates of an id win). Records are validated
+   * and sealed before the write queue, so a caller can prepare the next batch while this one is
+   * being written.
+   */
   async putRecordings(recs: readonly RecordingRecord[]): Promise<number> {
-    const canonical = recs.map(canonicalRecord);
+    this.#check();
+    await this.#putEncoded(recs.map((r) => encodeRecord(canonicalRecord(r), this.#keys)));
+    return recs.length;
+  }
+
+  #putEncoded(encoded: readonly StoredRecord[]): Promise<void> {
     return this.#write(async () => {
-      const ids = [...new Set(canonical.map((r) => r.id))];
+      const ids = [...new Set(encoded.map((s) => s.id))];
       const prev = await this.#db.getMany(ids.map(recKey));
       const current = new Map<string, StoredRecord | null>();
       ids.forEach((id, i) => {
@@ -153,13 +163,11 @@ export class RecordingIndex {
         current.set(id, v === undefined ? null : parseStored(id, v));
       });
       const ops: Op[] = [];
-      for (const r of canonical) {
-        const next = encodeRecord(r, this.#keys);
-        ops.push(...putOps(current.get(r.id) ?? null, next));
-        current.set(r.id, next);
+      for (const next of encoded) {
+        ops.push(...putOps(current.get(next.id) ?? null, next));
+        current.set(next.id, next);
       }
       await this.#db.batch(ops);
-      return canonical.length;
     });
   }
 
@@ -280,54 +288,29 @@ export class RecordingIndex {
   }
 
   async getUser(username: string): Promise<User | null> {
-    return this.#read(async () => {
-      if (!isValidUsername(username)) return null;
-      const v = await this.#db.get(PREFIX.user + username);
-      return v === undefined ? null : (JSON.parse(v) as User);
-    });
+    return this.#read(() => loadUser(this.#db, username));
   }
 
   async listUsers(): Promise<User[]> {
-    return this.#read(async () => {
-      const values = await this.#db.values({ gte: PREFIX.user, lt: PREFIX.user + KEY_END }).all();
-      return values.map((v) => JSON.parse(v) as User);
-    });
+    return this.#read(() => loadUsers(this.#db));
   }
 
   /** Deletes the user and, in the same batch, every grant held by them. */
   async deleteUser(username: string): Promise<boolean> {
-    return this.#write(async () => {
-      if (!isValidUsername(username) || (await this.#db.get(PREFIX.user + username)) === undefined)
-        return false;
-      const grants = (await this.#allGrants()).filter((g) => g.username === username);
-      await this.#db.batch([
-        { type: 'del', key: PREFIX.user + username },
-        ...grants.map((g) => ({ type: 'del' as const, key: PREFIX.grant + g.id })),
-      ]);
-      return true;
-    });
+    return this.#write(() => removeUser(this.#db, username));
   }
 
+  /** Stores a DPO grant for an existing user (CV_ERR_INDEX_NOT_FOUND otherwise). */
   async putGrant(input: GrantInput): Promise<Grant> {
     const grant = canonicalGrant(input, randomUUID(), this.#now());
-    return this.#write(async () => {
-      if ((await this.#db.get(PREFIX.user + grant.username)) === undefined)
-        throw new IndexNotFoundError('user', grant.username);
-      await this.#db.put(PREFIX.grant + grant.id, JSON.stringify(grant));
-      return grant;
-    });
-  }
-
-  async #allGrants(): Promise<Grant[]> {
-    const values = await this.#db.values({ gte: PREFIX.grant, lt: PREFIX.grant + KEY_END }).all();
-    return values.map((v) => JSON.parse(v) as Grant);
+    return this.#write(() => storeGrant(this.#db, grant));
   }
 
   /** Grants in force now (or all with includeExpired), optionally of one user. */
   async listGrants(query: { username?: string; includeExpired?: boolean } = {}): Promise<Grant[]> {
     return this.#read(async () => {
       const nowMs = this.#now().getTime();
-      return (await this.#allGrants()).filter(
+      return (await loadGrants(this.#db)).filter(
         (g) =>
           (query.username === undefined || g.username === query.username) &&
           (query.includeExpired === true || Date.parse(g.expiresAt) > nowMs),
@@ -336,11 +319,7 @@ export class RecordingIndex {
   }
 
   async revokeGrant(id: string): Promise<boolean> {
-    return this.#write(async () => {
-      if (typeof id !== 'string' || (await this.#db.get(PREFIX.grant + id)) === undefined) return false;
-      await this.#db.del(PREFIX.grant + id);
-      return true;
-    });
+    return this.#write(() => removeGrant(this.#db, id));
   }
 
   /** Appends one entry to the chain (and an anchor every auditAnchorEvery entries). */

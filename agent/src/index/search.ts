@@ -34,7 +34,6 @@ function equalityPrefixes(q: NormalQuery): string[] {
   if (q.caseBlind !== null) out.push(`${PREFIX.caseId}${q.caseBlind}!`);
   if (q.agentBlind !== null) out.push(`${PREFIX.agent}${q.agentBlind}!`);
   if (q.serviceToken !== null) out.push(`${PREFIX.service}${q.serviceToken}!`);
-  if (q.direction !== null) out.push(`${PREFIX.direction}${q.direction}!`);
   return out;
 }
 
@@ -59,15 +58,17 @@ export async function planQuery(db: Db, q: NormalQuery): Promise<Plan> {
   const eq = equalityPrefixes(q);
   const hasExpiry = q.expiresBeforeMs !== null;
   const candidates: { plan: Plan; range: Range }[] = eq.map((prefix) => ({
-    plan: { kind: 'ordered', prefix, residual: eq.length > 1 || hasExpiry },
+    plan: { kind: 'ordered', prefix, residual: eq.length > 1 || hasExpiry || q.direction !== null },
     range: orderedRange(prefix, q),
   }));
-  if (hasExpiry)
-    candidates.push({ plan: { kind: 'expiry', residual: eq.length > 0 }, range: expiryRange(q) });
+  if (hasExpiry) {
+    const residual = eq.length > 0 || q.direction !== null;
+    candidates.push({ plan: { kind: 'expiry', residual }, range: expiryRange(q) });
+  }
   // The time index only when no equality index exists: each of those is a subset of it.
   if (eq.length === 0) {
     candidates.push({
-      plan: { kind: 'ordered', prefix: PREFIX.time, residual: hasExpiry },
+      plan: { kind: 'ordered', prefix: PREFIX.time, residual: hasExpiry || q.direction !== null },
       range: orderedRange(PREFIX.time, q),
     });
   }

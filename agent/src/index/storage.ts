@@ -9,6 +9,7 @@
 import { mkdir, open, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { CallvaultError } from '../common/index.js';
 import { IndexCorruptError, IndexIoError, IndexLockedError } from './errors.js';
 import { liveTables } from './manifest.js';
 
@@ -37,6 +38,12 @@ export function mapDbError(err: unknown, dir: string): Error {
   if (code === 'LEVEL_IO_ERROR' && /\.(ldb|sst)\b/.test(text))
     return new IndexCorruptError(text, { cause: err, context: { dir } });
   return new IndexIoError(text, { cause: err, context: { dir } });
+}
+
+/** Coded errors pass through; anything from LevelDB is mapped by mapDbError. */
+export function toIndexError(err: unknown, dir: string): Error {
+  if (err instanceof CallvaultError) return err;
+  return mapDbError(err, dir);
 }
 
 async function tableIntact(path: string): Promise<boolean> {

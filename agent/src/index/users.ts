@@ -1,5 +1,7 @@
 /** Validation of users and DPO grants before they are stored (u!<username>, g!<grant id>). */
-import { IndexBadUserError } from './errors.js';
+import { IndexBadUserError, IndexNotFoundError } from './errors.js';
+import { KEY_END, PREFIX } from './keys.js';
+import type { Db } from './storage.js';
 import { isValidId } from './record-codec.js';
 import { parseIsoMs } from './keys.js';
 import type { Grant, GrantInput, GrantScope, Role, User, UserInput } from './types.js';
@@ -85,4 +87,43 @@ export function canonicalGrant(g: GrantInput, id: string, now: Date): Grant {
     createdAt: now.toISOString(),
     expiresAt,
   };
+}
+
+export async function loadUser(db: Db, username: string): Promise<User | null> {
+  if (!isValidUsername(username)) return null;
+  const v = await db.get(PREFIX.user + username);
+  return v === undefined ? null : (JSON.parse(v) as User);
+}
+
+export async function loadUsers(db: Db): Promise<User[]> {
+  const values = await db.values({ gte: PREFIX.user, lt: PREFIX.user + KEY_END }).all();
+  return values.map((v) => JSON.parse(v) as User);
+}
+
+export async function loadGrants(db: Db): Promise<Grant[]> {
+  const values = await db.values({ gte: PREFIX.grant, lt: PREFIX.grant + KEY_END }).all();
+  return values.map((v) => JSON.parse(v) as Grant);
+}
+
+/** Deletes the user and, in the same batch, every grant held by them. */
+export async function removeUser(db: Db, username: string): Promise<boolean> {
+  if ((await loadUser(db, username)) === null) return false;
+  const grants = (await loadGrants(db)).filter((g) => g.username === username);
+  await db.batch([
+    { type: 'del', key: PREFIX.user + username },
+    ...grants.map((g) => ({ type: 'del' as const, key: PREFIX.grant + g.id })),
+  ]);
+  return true;
+}
+
+export async function storeGrant(db: Db, grant: Grant): Promise<Grant> {
+  if ((await loadUser(db, grant.username)) === null) throw new IndexNotFoundError('user', grant.username);
+  await db.put(PREFIX.grant + grant.id, JSON.stringify(grant));
+  return grant;
+}
+
+export async function removeGrant(db: Db, id: string): Promise<boolean> {
+  if (typeof id !== 'string' || (await db.get(PREFIX.grant + id)) === undefined) return false;
+  await db.del(PREFIX.grant + id);
+  return true;
 }

@@ -22,11 +22,51 @@ export interface CodecInfo {
 }
 
 export const CODECS: Readonly<Record<CodecName, CodecInfo>> = Object.freeze({
-  PCMU: { name: 'PCMU', kind: 'audio', clockRate: 8000, sampleRate: 8000, samplesPerByte: 1, ie: 0, bpl: 4.3 },
-  PCMA: { name: 'PCMA', kind: 'audio', clockRate: 8000, sampleRate: 8000, samplesPerByte: 1, ie: 0, bpl: 4.3 },
-  G722: { name: 'G722', kind: 'audio', clockRate: 8000, sampleRate: 16000, samplesPerByte: 2, ie: 0, bpl: 4.3 },
-  CN: { name: 'CN', kind: 'comfort-noise', clockRate: 8000, sampleRate: 8000, samplesPerByte: 0, ie: 0, bpl: 4.3 },
-  'telephone-event': { name: 'telephone-event', kind: 'event', clockRate: 8000, sampleRate: 8000, samplesPerByte: 0, ie: 0, bpl: 4.3 },
+  PCMU: {
+    name: 'PCMU',
+    kind: 'audio',
+    clockRate: 8000,
+    sampleRate: 8000,
+    samplesPerByte: 1,
+    ie: 0,
+    bpl: 4.3,
+  },
+  PCMA: {
+    name: 'PCMA',
+    kind: 'audio',
+    clockRate: 8000,
+    sampleRate: 8000,
+    samplesPerByte: 1,
+    ie: 0,
+    bpl: 4.3,
+  },
+  G722: {
+    name: 'G722',
+    kind: 'audio',
+    clockRate: 8000,
+    sampleRate: 16000,
+    samplesPerByte: 2,
+    ie: 0,
+    bpl: 4.3,
+  },
+  CN: {
+    name: 'CN',
+    kind: 'comfort-noise',
+    clockRate: 8000,
+    sampleRate: 8000,
+    samplesPerByte: 0,
+    ie: 0,
+    bpl: 4.3,
+  },
+  'telephone-event': {
+    name: 'telephone-event',
+    kind: 'event',
+    clockRate: 8000,
+    sampleRate: 8000,
+    samplesPerByte: 0,
+    ie: 0,
+    bpl: 4.3,
+  },
 });
 
 /** Static payload types of RFC 3551 plus the customary dynamic 101 for telephone-event. */

@@ -36,7 +36,12 @@ export function createTelephoneEventPayload(): TelephoneEventPayload {
 }
 
 /** RFC 4733 §2.3 layout; false if the payload is shorter than 4 bytes. */
-export function parseTelephoneEvent(buf: Uint8Array, off: number, len: number, out: TelephoneEventPayload): boolean {
+export function parseTelephoneEvent(
+  buf: Uint8Array,
+  off: number,
+  len: number,
+  out: TelephoneEventPayload,
+): boolean {
   if (len < 4) return false;
   out.event = buf[off]!;
   out.end = (buf[off + 1]! & 0x80) !== 0;
@@ -65,7 +70,17 @@ export interface DtmfTracker {
 }
 
 export function createDtmfTracker(): DtmfTracker {
-  return { active: false, event: 0, startTs: 0, offsetMs: 0, duration: 0, volume: 0, lastReportedTs: 0, hasReported: false, events: [] };
+  return {
+    active: false,
+    event: 0,
+    startTs: 0,
+    offsetMs: 0,
+    duration: 0,
+    volume: 0,
+    lastReportedTs: 0,
+    hasReported: false,
+    events: [],
+  };
 }
 
 function report(t: DtmfTracker, clockRate: number, ended: boolean): void {
@@ -89,7 +104,13 @@ function report(t: DtmfTracker, clockRate: number, ended: boolean): void {
  * Feeds one telephone-event packet. `offsetMs` is where the packet's timestamp falls in the
  * stream's output; only the first packet's value is kept.
  */
-export function trackTelephoneEvent(t: DtmfTracker, p: TelephoneEventPayload, ts: number, offsetMs: number, clockRate: number): void {
+export function trackTelephoneEvent(
+  t: DtmfTracker,
+  p: TelephoneEventPayload,
+  ts: number,
+  offsetMs: number,
+  clockRate: number,
+): void {
   if (t.active && ts !== t.startTs) report(t, clockRate, false);
   if (!t.active) {
     if (t.hasReported && ts === t.lastReportedTs) return;

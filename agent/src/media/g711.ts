@@ -78,16 +78,35 @@ const ULAW_ENCODE = table64k(linearToUlaw);
 const ALAW_ENCODE = table64k(linearToAlaw);
 
 /** Decodes `len` bytes of `src` from `off` into `dst` at `dstOff`; returns samples written. */
-export function decodeG711(table: Readonly<Int16Array>, src: Uint8Array, off: number, len: number, dst: Int16Array, dstOff: number): number {
+export function decodeG711(
+  table: Readonly<Int16Array>,
+  src: Uint8Array,
+  off: number,
+  len: number,
+  dst: Int16Array,
+  dstOff: number,
+): number {
   for (let i = 0; i < len; i++) dst[dstOff + i] = table[src[off + i]!]!;
   return len;
 }
 
-export function decodeUlaw(src: Uint8Array, off: number, len: number, dst: Int16Array, dstOff: number): number {
+export function decodeUlaw(
+  src: Uint8Array,
+  off: number,
+  len: number,
+  dst: Int16Array,
+  dstOff: number,
+): number {
   return decodeG711(ULAW_DECODE, src, off, len, dst, dstOff);
 }
 
-export function decodeAlaw(src: Uint8Array, off: number, len: number, dst: Int16Array, dstOff: number): number {
+export function decodeAlaw(
+  src: Uint8Array,
+  off: number,
+  len: number,
+  dst: Int16Array,
+  dstOff: number,
+): number {
   return decodeG711(ALAW_DECODE, src, off, len, dst, dstOff);
 }
 

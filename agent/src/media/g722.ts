@@ -10,11 +10,15 @@ const sat16 = (x: number): number => (x > 32767 ? 32767 : x < -32768 ? -32768 : 
 
 // G.722 Table 9/10 (inverse quantiser outputs, scaled ×8 in Q15 of the scale factor).
 const QM6 = Int32Array.from([
-  -136, -136, -136, -136, -24808, -21904, -19008, -16704, -14984, -13512, -12280, -11192, -10232, -9360, -8576, -7856, -7192, -6576, -6000, -5456,
-  -4944, -4464, -4008, -3576, -3168, -2776, -2400, -2032, -1688, -1360, -1040, -728, 24808, 21904, 19008, 16704, 14984, 13512, 12280, 11192, 10232,
-  9360, 8576, 7856, 7192, 6576, 6000, 5456, 4944, 4464, 4008, 3576, 3168, 2776, 2400, 2032, 1688, 1360, 1040, 728, 432, 136, -432, -136,
+  -136, -136, -136, -136, -24808, -21904, -19008, -16704, -14984, -13512, -12280, -11192, -10232, -9360,
+  -8576, -7856, -7192, -6576, -6000, -5456, -4944, -4464, -4008, -3576, -3168, -2776, -2400, -2032, -1688,
+  -1360, -1040, -728, 24808, 21904, 19008, 16704, 14984, 13512, 12280, 11192, 10232, 9360, 8576, 7856, 7192,
+  6576, 6000, 5456, 4944, 4464, 4008, 3576, 3168, 2776, 2400, 2032, 1688, 1360, 1040, 728, 432, 136, -432,
+  -136,
 ]);
-const QM4 = Int32Array.from([0, -20456, -12896, -8968, -6288, -4240, -2584, -1200, 20456, 12896, 8968, 6288, 4240, 2584, 1200, 0]);
+const QM4 = Int32Array.from([
+  0, -20456, -12896, -8968, -6288, -4240, -2584, -1200, 20456, 12896, 8968, 6288, 4240, 2584, 1200, 0,
+]);
 const QM2 = Int32Array.from([-7408, -1616, 7408, 1616]);
 // LOGSCL/LOGSCH: log scale-factor multipliers, indexed through the magnitude maps RL42/RH2.
 const WL = Int32Array.from([-60, -30, 58, 172, 334, 538, 1198, 3042]);
@@ -23,13 +27,22 @@ const WH = Int32Array.from([0, -214, 798]);
 const RH2 = Int32Array.from([2, 1, 2, 1]);
 // SCALEL/SCALEH: inverse log2 table (Table 16), 2048·2^(i/32).
 const ILB = Int32Array.from([
-  2048, 2093, 2139, 2186, 2233, 2282, 2332, 2383, 2435, 2489, 2543, 2599, 2656, 2714, 2774, 2834, 2896, 2960, 3025, 3091, 3158, 3228, 3298, 3371,
-  3444, 3520, 3597, 3676, 3756, 3838, 3922, 4008,
+  2048, 2093, 2139, 2186, 2233, 2282, 2332, 2383, 2435, 2489, 2543, 2599, 2656, 2714, 2774, 2834, 2896, 2960,
+  3025, 3091, 3158, 3228, 3298, 3371, 3444, 3520, 3597, 3676, 3756, 3838, 3922, 4008,
 ]);
 // QUANTL decision levels (Table 11) and the code for each interval, negative/positive.
-const Q6 = Int32Array.from([0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714, 786, 858, 940, 1023, 1121, 1219, 1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919]);
-const ILN = Int32Array.from([0, 63, 62, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4]);
-const ILP = Int32Array.from([0, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32]);
+const Q6 = Int32Array.from([
+  0, 35, 72, 110, 150, 190, 233, 276, 323, 370, 422, 473, 530, 587, 650, 714, 786, 858, 940, 1023, 1121, 1219,
+  1339, 1458, 1612, 1765, 1980, 2195, 2557, 2919,
+]);
+const ILN = Int32Array.from([
+  0, 63, 62, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7,
+  6, 5, 4,
+]);
+const ILP = Int32Array.from([
+  0, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36,
+  35, 34, 33, 32,
+]);
 // QMF coefficients h0,h2,…,h22 and h1,h3,…,h23 (Table 12; the filter is symmetric).
 const H_EVEN = Int32Array.from([3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11]);
 const H_ODD = Int32Array.from([-11, 53, -156, 362, -805, 3876, 951, -210, 32, 12, -11, 3]);
@@ -53,7 +66,21 @@ interface Band {
 
 function newBand(det: number): Band {
   const z = (n: number): Int32Array => new Int32Array(n);
-  return { s: 0, sp: 0, sz: 0, nb: 0, det, r: z(3), a: z(3), ap: z(3), p: z(3), d: z(7), b: z(7), bp: z(7), sg: z(7) };
+  return {
+    s: 0,
+    sp: 0,
+    sz: 0,
+    nb: 0,
+    det,
+    r: z(3),
+    a: z(3),
+    ap: z(3),
+    p: z(3),
+    d: z(7),
+    b: z(7),
+    bp: z(7),
+    sg: z(7),
+  };
 }
 
 /** Blocks 4L/4H: reconstruct, adapt the pole and zero predictors, predict the next sample. */
@@ -140,7 +167,14 @@ export function createG722State(): G722State {
 }
 
 /** Decodes `len` G.722 bytes into 2·len PCM16 samples at 16 kHz; returns samples written. */
-export function decodeG722(st: G722State, src: Uint8Array, off: number, len: number, dst: Int16Array, dstOff: number): number {
+export function decodeG722(
+  st: G722State,
+  src: Uint8Array,
+  off: number,
+  len: number,
+  dst: Int16Array,
+  dstOff: number,
+): number {
   const { low, high } = st;
   const xd = st.hist1;
   const xs = st.hist2;

@@ -1,12 +1,36 @@
 /** The media stage: RTP/RTCP receive, reorder and wall-clock timeline, codecs, DTMF, stats. */
-export { createMediaReceiver, type MediaReceiver, type MediaReceiverOptions, type AllocateOptions, type AllocatedStream } from './receiver.js';
+export {
+  createMediaReceiver,
+  type MediaReceiver,
+  type MediaReceiverOptions,
+  type AllocateOptions,
+  type AllocatedStream,
+} from './receiver.js';
 export { RtpStream, type RtpStreamStats, type RtcpStats } from './stream.js';
 export { StreamTimeline, type TimelineOptions, type StreamStats } from './timeline.js';
-export { CODECS, DEFAULT_PAYLOAD_TYPES, codecForEncodingName, createAudioDecoder, type CodecName, type CodecInfo, type AudioDecoder } from './codecs.js';
+export {
+  CODECS,
+  DEFAULT_PAYLOAD_TYPES,
+  codecForEncodingName,
+  createAudioDecoder,
+  type CodecName,
+  type CodecInfo,
+  type AudioDecoder,
+} from './codecs.js';
 export { decodeUlaw, decodeAlaw, encodeUlaw, encodeAlaw, ULAW_DECODE, ALAW_DECODE } from './g711.js';
 export { createG722State, decodeG722, encodeG722, type G722State } from './g722.js';
 export { parseTelephoneEvent, digitForEvent, type DtmfEvent, type TelephoneEventPayload } from './dtmf.js';
-export { parseRtp, parseRtcp, isRtcp, createRtpHeader, createRtcpInfo, RTP_HEADER_BYTES, type RtpHeader, type RtcpInfo, type PacketDropReason } from './rtp.js';
+export {
+  parseRtp,
+  parseRtcp,
+  isRtcp,
+  createRtpHeader,
+  createRtcpInfo,
+  RTP_HEADER_BYTES,
+  type RtpHeader,
+  type RtcpInfo,
+  type PacketDropReason,
+} from './rtp.js';
 export { estimateMos, type MosInput, type MosEstimate, type DropCounters } from './stats.js';
 export { buildRtpPacket, buildTelephoneEventPayload, type RtpPacketFields } from './packet-builder.js';
 export * from './errors.js';

@@ -44,6 +44,16 @@ export function buildRtpPacket(f: RtpPacketFields): Buffer {
 }
 
 /** RFC 4733 §2.3 payload: event, E bit, volume (0–63, as −dBm0), duration in RTP units. */
-export function buildTelephoneEventPayload(event: number, end: boolean, volume: number, duration: number): Uint8Array {
-  return Uint8Array.from([event & 0xff, (end ? 0x80 : 0) | (volume & 0x3f), (duration >> 8) & 0xff, duration & 0xff]);
+export function buildTelephoneEventPayload(
+  event: number,
+  end: boolean,
+  volume: number,
+  duration: number,
+): Uint8Array {
+  return Uint8Array.from([
+    event & 0xff,
+    (end ? 0x80 : 0) | (volume & 0x3f),
+    (duration >> 8) & 0xff,
+    duration & 0xff,
+  ]);
 }

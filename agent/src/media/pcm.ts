@@ -8,7 +8,13 @@
  * Up: linear interpolation. Down: mean of each pair (a crude but alias-damping low-pass).
  * Equal rates copy. Other ratios are refused by the timeline's options.
  */
-export function resampleInto(src: Int16Array, count: number, fromRate: number, toRate: number, dst: Int16Array): number {
+export function resampleInto(
+  src: Int16Array,
+  count: number,
+  fromRate: number,
+  toRate: number,
+  dst: Int16Array,
+): number {
   if (toRate === fromRate) {
     dst.set(src.subarray(0, count));
     return count;
@@ -32,7 +38,14 @@ export function resampleInto(src: Int16Array, count: number, fromRate: number, t
  * `carry` (which continues `out`). Samples before 0 were already emitted and are skipped.
  * Returns the new carry length.
  */
-export function placeSamples(src: Int16Array, count: number, start: number, out: Int16Array, carry: Int16Array, carryLen: number): number {
+export function placeSamples(
+  src: Int16Array,
+  count: number,
+  start: number,
+  out: Int16Array,
+  carry: Int16Array,
+  carryLen: number,
+): number {
   const n = out.length;
   let len = carryLen;
   const first = start < 0 ? -start : 0;

@@ -8,7 +8,13 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from '../common/index.js';
 import { DEFAULT_PAYLOAD_TYPES, type CodecName } from './codecs.js';
-import { MediaBindError, MediaClosedError, MediaConfigError, MediaPortsExhaustedError, MediaUnknownStreamError } from './errors.js';
+import {
+  MediaBindError,
+  MediaClosedError,
+  MediaConfigError,
+  MediaPortsExhaustedError,
+  MediaUnknownStreamError,
+} from './errors.js';
 import { createParseScratch, RtpStream, type ParseScratch } from './stream.js';
 
 export interface MediaReceiverOptions {
@@ -81,7 +87,8 @@ function closeSocket(sock: Socket): Promise<void> {
   });
 }
 
-const isInUse = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES';
+const isInUse = (err: unknown): boolean =>
+  (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES';
 
 class RtpReceiver implements MediaReceiver {
   readonly #low: number;
@@ -101,14 +108,23 @@ class RtpReceiver implements MediaReceiver {
   constructor(opts: MediaReceiverOptions) {
     const { low, high } = opts.portRange;
     if (!Number.isInteger(low) || !Number.isInteger(high) || low < 1024 || high > 65535 || high - low < 1) {
-      throw new MediaConfigError('media.rtp_ports must be LOW-HIGH within 1024-65535 holding at least one pair', { context: { key: 'media.rtp_ports', low, high } });
+      throw new MediaConfigError(
+        'media.rtp_ports must be LOW-HIGH within 1024-65535 holding at least one pair',
+        { context: { key: 'media.rtp_ports', low, high } },
+      );
     }
     this.#low = low % 2 === 0 ? low : low + 1;
     this.#high = high;
-    if (this.#low + 1 > this.#high) throw new MediaConfigError('media.rtp_ports holds no even/odd pair', { context: { key: 'media.rtp_ports', low, high } });
+    if (this.#low + 1 > this.#high)
+      throw new MediaConfigError('media.rtp_ports holds no even/odd pair', {
+        context: { key: 'media.rtp_ports', low, high },
+      });
     this.#address = opts.bindAddress ?? '127.0.0.1';
     const family = isIP(this.#address);
-    if (family === 0) throw new MediaConfigError('bind address must be an IP address', { context: { bindAddress: this.#address } });
+    if (family === 0)
+      throw new MediaConfigError('bind address must be an IP address', {
+        context: { bindAddress: this.#address },
+      });
     this.#type = family === 6 ? 'udp6' : 'udp4';
     this.#log = opts.log;
     this.#clock = opts.clock ?? Date.now;
@@ -156,7 +172,9 @@ class RtpReceiver implements MediaReceiver {
       this.#log.debug({ label, rtpPort }, 'media stream allocated');
       return { rtpPort, rtcpPort: rtpPort + 1, stream };
     }
-    throw new MediaPortsExhaustedError('no free RTP port pair in media.rtp_ports', { context: { key: 'media.rtp_ports', low: this.#low, high: this.#high, active: this.#streams.size } });
+    throw new MediaPortsExhaustedError('no free RTP port pair in media.rtp_ports', {
+      context: { key: 'media.rtp_ports', low: this.#low, high: this.#high, active: this.#streams.size },
+    });
   }
 
   async #bindPair(rtpPort: number): Promise<Binding | null> {
@@ -165,7 +183,10 @@ class RtpReceiver implements MediaReceiver {
       rtp = await bindOne(this.#type, this.#address, rtpPort);
     } catch (err) {
       if (isInUse(err)) return null;
-      throw new MediaBindError('cannot bind RTP socket', { cause: err, context: { port: rtpPort, address: this.#address } });
+      throw new MediaBindError('cannot bind RTP socket', {
+        cause: err,
+        context: { port: rtpPort, address: this.#address },
+      });
     }
     try {
       const rtcp = await bindOne(this.#type, this.#address, rtpPort + 1);
@@ -173,7 +194,10 @@ class RtpReceiver implements MediaReceiver {
     } catch (err) {
       await closeSocket(rtp);
       if (isInUse(err)) return null;
-      throw new MediaBindError('cannot bind RTCP socket', { cause: err, context: { port: rtpPort + 1, address: this.#address } });
+      throw new MediaBindError('cannot bind RTCP socket', {
+        cause: err,
+        context: { port: rtpPort + 1, address: this.#address },
+      });
     }
   }
 
@@ -191,7 +215,9 @@ class RtpReceiver implements MediaReceiver {
     const b = this.#streams.get(stream);
     if (b === undefined) {
       if (stream.released) return;
-      throw new MediaUnknownStreamError('stream was not allocated by this receiver', { context: { label: stream.label } });
+      throw new MediaUnknownStreamError('stream was not allocated by this receiver', {
+        context: { label: stream.label },
+      });
     }
     this.#streams.delete(stream);
     stream.markReleased();

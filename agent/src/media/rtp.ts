@@ -26,7 +26,16 @@ export interface RtpHeader {
 }
 
 export function createRtpHeader(): RtpHeader {
-  return { marker: false, payloadType: 0, seq: 0, timestamp: 0, ssrc: 0, csrcCount: 0, payloadOffset: 0, payloadLength: 0 };
+  return {
+    marker: false,
+    payloadType: 0,
+    seq: 0,
+    timestamp: 0,
+    ssrc: 0,
+    csrcCount: 0,
+    payloadOffset: 0,
+    payloadLength: 0,
+  };
 }
 
 /**
@@ -106,7 +115,8 @@ export function createRtcpInfo(): RtcpInfo {
   };
 }
 
-const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+const u32 = (b: Uint8Array, o: number): number =>
+  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 
 function readReportBlock(buf: Uint8Array, o: number, out: RtcpInfo): void {
   out.hasReportBlock = true;

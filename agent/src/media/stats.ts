@@ -159,5 +159,16 @@ export interface DropCounters {
 }
 
 export function createDropCounters(): DropCounters {
-  return { short: 0, version: 0, csrc: 0, extension: 0, padding: 0, rtcp: 0, unknownPayloadType: 0, wrongSource: 0, seqJump: 0, overflow: 0 };
+  return {
+    short: 0,
+    version: 0,
+    csrc: 0,
+    extension: 0,
+    padding: 0,
+    rtcp: 0,
+    unknownPayloadType: 0,
+    wrongSource: 0,
+    seqJump: 0,
+    overflow: 0,
+  };
 }

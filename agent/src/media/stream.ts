@@ -6,7 +6,16 @@
  */
 import type { Logger } from '../common/index.js';
 import type { DtmfEvent } from './dtmf.js';
-import { createRtcpInfo, createRtpHeader, isRtcp, parseRtcp, parseRtp, type PacketDropReason, type RtcpInfo, type RtpHeader } from './rtp.js';
+import {
+  createRtcpInfo,
+  createRtpHeader,
+  isRtcp,
+  parseRtcp,
+  parseRtp,
+  type PacketDropReason,
+  type RtcpInfo,
+  type RtpHeader,
+} from './rtp.js';
 import { createDropCounters, type DropCounters } from './stats.js';
 import { StreamTimeline, type StreamStats, type TimelineOptions } from './timeline.js';
 
@@ -138,7 +147,8 @@ export class RtpStream {
         peerJitterMs: this.#peerJitterUnits === null ? null : (this.#peerJitterUnits * 1000) / clockRate,
         bye: this.#bye,
       }),
-      source: this.#srcAddress === null ? null : Object.freeze({ address: this.#srcAddress, port: this.#srcPort }),
+      source:
+        this.#srcAddress === null ? null : Object.freeze({ address: this.#srcAddress, port: this.#srcPort }),
     });
   }
 
@@ -163,7 +173,10 @@ export class RtpStream {
     if (this.#srcAddress === null) {
       this.#srcAddress = address;
       this.#srcPort = port;
-      this.#log.info({ label: this.label, rtpPort: this.rtpPort, source: { address, port } }, 'media source latched');
+      this.#log.info(
+        { label: this.label, rtpPort: this.rtpPort, source: { address, port } },
+        'media source latched',
+      );
     } else if (this.#latch && (port !== this.#srcPort || address !== this.#srcAddress)) {
       this.#drop('wrongSource');
       return;
@@ -203,6 +216,7 @@ export class RtpStream {
   #drop(reason: PacketDropReason | 'wrongSource'): void {
     const n = ++this.#drops[reason];
     // Logged at 1, 2, 4, 8… per reason: a flood costs a handful of lines, not one per packet.
-    if ((n & (n - 1)) === 0) this.#log.warn({ label: this.label, rtpPort: this.rtpPort, reason, count: n }, 'media packet dropped');
+    if ((n & (n - 1)) === 0)
+      this.#log.warn({ label: this.label, rtpPort: this.rtpPort, reason, count: n }, 'media packet dropped');
   }
 }

@@ -12,10 +12,28 @@
  * jitterBufferMs behind the first one is on time; anything whose slot was emitted is late.
  */
 import { CODECS, createAudioDecoder, type AudioDecoder, type CodecInfo, type CodecName } from './codecs.js';
-import { createDtmfTracker, createTelephoneEventPayload, flushDtmf, parseTelephoneEvent, trackTelephoneEvent, type DtmfEvent } from './dtmf.js';
+import {
+  createDtmfTracker,
+  createTelephoneEventPayload,
+  flushDtmf,
+  parseTelephoneEvent,
+  trackTelephoneEvent,
+  type DtmfEvent,
+} from './dtmf.js';
 import { MediaConfigError } from './errors.js';
 import type { RtpHeader } from './rtp.js';
-import { classifySeq, createDropCounters, createJitterState, createSeqState, estimateMos, expectedPackets, lostPackets, updateJitter, type DropCounters, type SeqResult } from './stats.js';
+import {
+  classifySeq,
+  createDropCounters,
+  createJitterState,
+  createSeqState,
+  estimateMos,
+  expectedPackets,
+  lostPackets,
+  updateJitter,
+  type DropCounters,
+  type SeqResult,
+} from './stats.js';
 import { placeSamples, resampleInto } from './pcm.js';
 
 export interface TimelineOptions {
@@ -117,17 +135,25 @@ export class StreamTimeline {
 
   constructor(opts: TimelineOptions, drops: DropCounters = createDropCounters()) {
     for (const [pt, name] of opts.payloadTypes) {
-      if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new MediaConfigError('payload type must be 0-127', { context: { payloadType: pt } });
+      if (!Number.isInteger(pt) || pt < 0 || pt > 127)
+        throw new MediaConfigError('payload type must be 0-127', { context: { payloadType: pt } });
       this.#codecs[pt] = CODECS[name];
     }
     const firstAudio = [...opts.payloadTypes.values()].map((n) => CODECS[n]).find((c) => c.kind === 'audio');
     this.sampleRate = opts.sampleRate ?? firstAudio?.sampleRate ?? 8000;
-    if (this.sampleRate !== 8000 && this.sampleRate !== 16000) throw new MediaConfigError('sampleRate must be 8000 or 16000', { context: { sampleRate: this.sampleRate } });
+    if (this.sampleRate !== 8000 && this.sampleRate !== 16000)
+      throw new MediaConfigError('sampleRate must be 8000 or 16000', {
+        context: { sampleRate: this.sampleRate },
+      });
     this.jitterBufferMs = opts.jitterBufferMs ?? 60;
-    if (!(this.jitterBufferMs >= 0 && this.jitterBufferMs <= 1000)) throw new MediaConfigError('jitter_buffer_ms must be 0-1000', { context: { jitterBufferMs: this.jitterBufferMs } });
+    if (!(this.jitterBufferMs >= 0 && this.jitterBufferMs <= 1000))
+      throw new MediaConfigError('jitter_buffer_ms must be 0-1000', {
+        context: { jitterBufferMs: this.jitterBufferMs },
+      });
     this.#maxAheadSamples = ((opts.maxAheadMs ?? 1000) * this.sampleRate) / 1000;
     const slots = opts.slots ?? 128;
-    if (!Number.isInteger(Math.log2(slots)) || slots < 8) throw new MediaConfigError('slots must be a power of two ≥ 8', { context: { slots } });
+    if (!Number.isInteger(Math.log2(slots)) || slots < 8)
+      throw new MediaConfigError('slots must be a power of two ≥ 8', { context: { slots } });
     this.#mask = slots - 1;
     this.#slotIdx = new Float64Array(slots).fill(-1);
     this.#slotPos = new Float64Array(slots);
@@ -239,7 +265,11 @@ export class StreamTimeline {
       }
       pos = this.#refPos + ((h.timestamp - this.#refTs) | 0) * ratio;
       if (res.verdict === 'newest' && codec.kind !== 'event') {
-        if (pos < this.#refPos || pos < this.#emitted || pos - this.#wallPos(arrivalMs) > this.#maxAheadSamples) {
+        if (
+          pos < this.#refPos ||
+          pos < this.#emitted ||
+          pos - this.#wallPos(arrivalMs) > this.#maxAheadSamples
+        ) {
           // Timestamps went backwards, stood still across a hold, or leapt ahead: start a new
           // mapping at the arrival time instead of garbling or dropping what follows.
           this.#reanchors++;
@@ -262,7 +292,13 @@ export class StreamTimeline {
 
     if (codec.kind === 'event') {
       if (parseTelephoneEvent(buf, h.payloadOffset, h.payloadLength, this.#event)) {
-        trackTelephoneEvent(this.#dtmf, this.#event, h.timestamp, (pos * 1000) / this.sampleRate, codec.clockRate);
+        trackTelephoneEvent(
+          this.#dtmf,
+          this.#event,
+          h.timestamp,
+          (pos * 1000) / this.sampleRate,
+          codec.clockRate,
+        );
       }
       this.#markSeen(idx);
       return;
@@ -277,7 +313,11 @@ export class StreamTimeline {
       this.#markSeen(idx);
       return;
     }
-    if (this.#dtmf.active && ((h.timestamp - this.#dtmf.startTs) >>> 0) > this.#dtmf.duration + DTMF_STALE_UNITS) flushDtmf(this.#dtmf, codec.clockRate);
+    if (
+      this.#dtmf.active &&
+      (h.timestamp - this.#dtmf.startTs) >>> 0 > this.#dtmf.duration + DTMF_STALE_UNITS
+    )
+      flushDtmf(this.#dtmf, codec.clockRate);
     this.#store(idx, pos, h, buf, codec);
   }
 
@@ -325,7 +365,8 @@ export class StreamTimeline {
     let bytes = this.#slotBytes;
     while (bytes < len) bytes *= 2;
     const next = new Uint8Array((this.#mask + 1) * bytes);
-    for (let s = 0; s <= this.#mask; s++) next.set(this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes), s * bytes);
+    for (let s = 0; s <= this.#mask; s++)
+      next.set(this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes), s * bytes);
     this.#payload = next;
     this.#slotBytes = bytes;
     const samples = bytes * 2 * 2;
@@ -408,7 +449,12 @@ export class StreamTimeline {
     const lossRatio = expected > 0 ? Math.min(1, (lost + this.#late) / expected) : 0;
     // Mouth-to-ear delay is not observable here; approximate it by what we add (play-out
     // delay, one 20 ms packet) plus twice the measured jitter as network variation.
-    const { rFactor, mos } = estimateMos({ ie: codec.ie, bpl: codec.bpl, lossRatio, oneWayDelayMs: this.jitterBufferMs + 20 + 2 * jitterMs });
+    const { rFactor, mos } = estimateMos({
+      ie: codec.ie,
+      bpl: codec.bpl,
+      lossRatio,
+      oneWayDelayMs: this.jitterBufferMs + 20 + 2 * jitterMs,
+    });
     return Object.freeze({
       packets: this.#packets,
       bytes: this.#bytes,

@@ -8,7 +8,11 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(listen: { host: string; port: number }, registry: Registry, log: Logger): Promise<MetricsServer> {
+export async function startMetricsServer(
+  listen: { host: string; port: number },
+  registry: Registry,
+  log: Logger,
+): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

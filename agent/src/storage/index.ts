@@ -2,4 +2,12 @@ export { Storage, openStorage, type StartupReport, type StorageOptions } from '.
 export { acquireLock, LOCK_FILE, type StorageLock } from './lock.js';
 export * from './errors.js';
 export * from './ops.js';
-export { parseImportMeta, recordFromParts, recordFromVault, expiresAt, type CallMetadata } from './records.js';
+export {
+  parseImportMeta,
+  recordFromParts,
+  recordFromVault,
+  expiresAt,
+  type CallMetadata,
+  type Consent,
+  type Direction,
+} from './records.js';

@@ -32,7 +32,11 @@ export async function importWav(
 ): Promise<ImportResult> {
   const policy = storage.config.policy;
   const meta = parseImportMeta(metaJson, policy, now);
-  const finished = await storage.vault.importWav(wav, meta as unknown as Record<string, unknown>, new Date(meta.startedAt));
+  const finished = await storage.vault.importWav(
+    wav,
+    meta as unknown as Record<string, unknown>,
+    new Date(meta.startedAt),
+  );
   const record = recordFromParts(finished.id, meta, finished, finished.format, policy);
   await storage.index.putRecording(record);
   await storage.index.appendAudit({
@@ -69,7 +73,14 @@ export async function exportRecording(
   sink: ChunkSink,
 ): Promise<ExportResult> {
   const record = await mustGet(storage, id);
-  await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'export', recordingId: id, reason, from: actor.from });
+  await storage.index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'export',
+    recordingId: id,
+    reason,
+    from: actor.from,
+  });
   const reader = await storage.vault.openReader(id);
   let bytes = 0;
   for await (const chunk of reader.createReadStream()) {
@@ -87,7 +98,11 @@ export interface VerifyOutcome {
   readonly message?: string;
 }
 
-export async function verifyRecordings(storage: Storage, actor: Actor, ids: readonly string[] | 'all'): Promise<VerifyOutcome[]> {
+export async function verifyRecordings(
+  storage: Storage,
+  actor: Actor,
+  ids: readonly string[] | 'all',
+): Promise<VerifyOutcome[]> {
   const list = ids === 'all' ? await storage.vault.listIds() : ids;
   const out: VerifyOutcome[] = [];
   for (const id of list) {
@@ -96,7 +111,12 @@ export async function verifyRecordings(storage: Storage, actor: Actor, ids: read
       const result = await storage.vault.verify(id);
       const record = await storage.index.getRecording(id);
       if (record?.digest && record.digest !== result.digest) {
-        out.push({ id, ok: false, code: 'CV_ERR_VAULT_DIGEST_MISMATCH', message: 'index digest differs from the signed digest' });
+        out.push({
+          id,
+          ok: false,
+          code: 'CV_ERR_VAULT_DIGEST_MISMATCH',
+          message: 'index digest differs from the signed digest',
+        });
       } else {
         out.push({ id, ok: true, digest: result.digest });
       }
@@ -105,7 +125,13 @@ export async function verifyRecordings(storage: Storage, actor: Actor, ids: read
       out.push({ id, ok: false, code: e.code ?? 'CV_ERR_INTERNAL', message: e.message ?? String(err) });
     }
   }
-  await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'verify', from: actor.from, detail: { checked: out.length, failed: out.filter((o) => !o.ok).length } });
+  await storage.index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'verify',
+    from: actor.from,
+    detail: { checked: out.length, failed: out.filter((o) => !o.ok).length },
+  });
   return out;
 }
 
@@ -149,17 +175,32 @@ export interface SearchArgs {
 }
 
 /** Every matching recording, newest first (pages through the index). */
-export async function searchRecordings(storage: Storage, actor: Actor, args: SearchArgs): Promise<RecordingSummary[]> {
+export async function searchRecordings(
+  storage: Storage,
+  actor: Actor,
+  args: SearchArgs,
+): Promise<RecordingSummary[]> {
   const items: RecordingSummary[] = [];
   let cursor: string | undefined;
   const max = args.limit ?? Number.MAX_SAFE_INTEGER;
   do {
-    const page = await storage.index.search({ ...args, limit: Math.min(1000, max - items.length), cursor, order: 'desc' });
+    const page = await storage.index.search({
+      ...args,
+      limit: Math.min(1000, max - items.length),
+      cursor,
+      order: 'desc',
+    });
     items.push(...page.items.map(summarise));
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined && items.length < max);
   if (args.number !== undefined || args.agent !== undefined) {
-    await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'search', from: actor.from, detail: { results: items.length } });
+    await storage.index.appendAudit({
+      actor: actor.name,
+      role: actor.role,
+      action: 'search',
+      from: actor.from,
+      detail: { results: items.length },
+    });
   }
   return items;
 }
@@ -170,7 +211,13 @@ export async function showRecording(storage: Storage, id: string): Promise<Recor
 
 export async function rotateKeys(storage: Storage, actor: Actor): Promise<{ keyId: number }> {
   const result = await storage.vault.rotateMasterKey();
-  await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'keys_rotate', from: actor.from, detail: { keyId: result.keyId } });
+  await storage.index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'keys_rotate',
+    from: actor.from,
+    detail: { keyId: result.keyId },
+  });
   return result;
 }
 
@@ -183,6 +230,12 @@ export async function rebuildIndex(storage: Storage, actor: Actor): Promise<{ re
     for (const id of ids) yield await recordFromVault(vault, id, storage.config.policies, policy);
   }
   await storage.index.rebuild(records());
-  await storage.index.appendAudit({ actor: actor.name, role: actor.role, action: 'index_rebuild', from: actor.from, detail: { recordings: ids.length } });
+  await storage.index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'index_rebuild',
+    from: actor.from,
+    detail: { recordings: ids.length },
+  });
   return { recordings: ids.length };
 }

@@ -33,7 +33,16 @@ export interface CallMetadata {
 }
 
 const DAY_MS = 86_400_000;
-const META_FIELDS = new Set(['number', 'agent', 'agentName', 'service', 'direction', 'startedAt', 'consent', 'caseId']);
+const META_FIELDS = new Set([
+  'number',
+  'agent',
+  'agentName',
+  'service',
+  'direction',
+  'startedAt',
+  'consent',
+  'caseId',
+]);
 
 function optionalString(obj: Record<string, unknown>, field: string, maxLength = 200): string | null {
   const value = obj[field];
@@ -60,7 +69,8 @@ export function parseImportMeta(json: string | undefined, policy: Policy, now: D
     obj = parsed as Record<string, unknown>;
   }
   for (const key of Object.keys(obj)) {
-    if (!META_FIELDS.has(key)) throw new BadMetadataError(key, `unknown field; known: ${[...META_FIELDS].join(', ')}`);
+    if (!META_FIELDS.has(key))
+      throw new BadMetadataError(key, `unknown field; known: ${[...META_FIELDS].join(', ')}`);
   }
   const rawNumber = optionalString(obj, 'number', 40);
   const number = rawNumber === null ? null : normaliseNumber(rawNumber);
@@ -85,7 +95,10 @@ export function parseImportMeta(json: string | undefined, policy: Policy, now: D
     throw new BadMetadataError('consent', `declined: policy ${policy.name} keeps no audio without consent`);
   }
   if (consentRequired && consentRaw === undefined) {
-    throw new BadMetadataError('consent', `policy ${policy.name} records only with consent: give "consent": "given"`);
+    throw new BadMetadataError(
+      'consent',
+      `policy ${policy.name} records only with consent: give "consent": "given"`,
+    );
   }
   const agent = optionalString(obj, 'agent', 100);
   const agentName = optionalString(obj, 'agentName');
@@ -100,8 +113,20 @@ export function parseImportMeta(json: string | undefined, policy: Policy, now: D
     agent,
     agentName,
     participants: [
-      { role: direction === 'inbound' ? 'caller' : 'callee', name: null, number, withheld: false, side: 'customer' },
-      { role: direction === 'inbound' ? 'callee' : 'caller', name: agentName, number: null, withheld: false, side: 'agent' },
+      {
+        role: direction === 'inbound' ? 'caller' : 'callee',
+        name: null,
+        number,
+        withheld: false,
+        side: 'customer',
+      },
+      {
+        role: direction === 'inbound' ? 'callee' : 'caller',
+        name: agentName,
+        number: null,
+        withheld: false,
+        side: 'agent',
+      },
     ],
     caseId: optionalString(obj, 'caseId', 100),
     policy: policy.name,

@@ -13,7 +13,13 @@ import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../common/index.js';
 import { openVault, type Vault, type VaultWriter } from '../vault/index.js';
-import { destroyIndex, openIndex, reconcile, type IndexOptions, type RecordingIndex } from '../index/index.js';
+import {
+  destroyIndex,
+  openIndex,
+  reconcile,
+  type IndexOptions,
+  type RecordingIndex,
+} from '../index/index.js';
 import { acquireLock, type StorageLock } from './lock.js';
 import { StorageClosedError } from './errors.js';
 import { recordFromVault } from './records.js';
@@ -57,7 +63,12 @@ export class Storage {
     this.#index = index;
     this.#lock = lock;
     this.#log = log;
-    this.#startup = { masterKeyCreated: vault.masterKeyCreated, recovered: [], reindexed: [], orphansRemoved: [] };
+    this.#startup = {
+      masterKeyCreated: vault.masterKeyCreated,
+      recovered: [],
+      reindexed: [],
+      orphansRemoved: [],
+    };
   }
 
   get startup(): StartupReport {
@@ -100,7 +111,9 @@ export class Storage {
       const recoveredIds = new Set(recovered.map((r) => r.id));
       const { missingInIndex, missingInVault } = reconcile(indexIds, vaultIds);
       for (const id of new Set([...missingInIndex, ...recoveredIds])) {
-        await this.#index.putRecording(await recordFromVault(this.vault, id, this.config.policies, this.config.policy));
+        await this.#index.putRecording(
+          await recordFromVault(this.vault, id, this.config.policies, this.config.policy),
+        );
         reindexed.push(id);
       }
       for (const id of missingInVault) {
@@ -108,7 +121,10 @@ export class Storage {
         orphansRemoved.push(id);
       }
       if (reindexed.length > 0 || orphansRemoved.length > 0) {
-        this.#log.warn({ reindexed: reindexed.length, orphansRemoved: orphansRemoved.length }, 'index repaired');
+        this.#log.warn(
+          { reindexed: reindexed.length, orphansRemoved: orphansRemoved.length },
+          'index repaired',
+        );
       }
     }
     this.#startup = {
@@ -171,7 +187,10 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
       log: log.child({ component: 'vault' }),
     });
     if (vault.masterKeyCreated) {
-      log.warn({ path: config.keys.master_key_file }, 'no master key found: created one (provision it in production)');
+      log.warn(
+        { path: config.keys.master_key_file },
+        'no master key found: created one (provision it in production)',
+      );
     }
     if (opts.withoutIndex !== true) {
       const v = vault;
@@ -186,7 +205,10 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         index = await openIndex(indexOptions);
       } catch (err) {
         if (opts.resetIndex !== true || (err as { code?: string }).code !== 'CV_ERR_INDEX_CORRUPT') throw err;
-        log.error({ err }, 'index unreadable: recreating it from the vault; its users and audit entries are lost');
+        log.error(
+          { err },
+          'index unreadable: recreating it from the vault; its users and audit entries are lost',
+        );
         await destroyIndex(indexOptions.dir);
         index = await openIndex(indexOptions);
       }

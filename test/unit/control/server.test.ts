@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createControlServer, type ControlServer, type ControlHandler } from '../../../agent/src/control/server.js';
+import {
+  createControlServer,
+  type ControlServer,
+  type ControlHandler,
+} from '../../../agent/src/control/server.js';
 import { callDaemon, tryConnect } from '../../../agent/src/control/client.js';
 import { IntegrityError, UserError, silentLogger } from '../../../agent/src/common/index.js';
 
@@ -40,7 +44,10 @@ describe('control/server + client', () => {
     const socket = await tryConnect(path);
     assert.ok(socket);
     const got: Buffer[] = [];
-    const result = await callDaemon(socket, 'echo', { n: 7 }, actor, { upload, onDownload: (c) => void got.push(c) });
+    const result = await callDaemon(socket, 'echo', { n: 7 }, actor, {
+      upload,
+      onDownload: (c) => void got.push(c),
+    });
     assert.deepEqual(result, { n: 7, actor: 'tester', bytes: upload.length });
     assert.ok(Buffer.concat(got).equals(upload));
   });

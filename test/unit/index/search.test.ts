@@ -41,7 +41,8 @@ interface Flat {
 
 function flatten(r: RecordingRecord): Flat {
   const numbers = new Set<string>();
-  for (const n of [r.number, ...r.participants.map((p) => p.number)]) {
+  // A number search matches the customer side: the customer number and customer participants.
+  for (const n of [r.number, ...r.participants.filter((p) => p.side === 'customer').map((p) => p.number)]) {
     const norm = n === null ? null : normaliseNumber(n);
     if (norm !== null) numbers.add(norm);
   }

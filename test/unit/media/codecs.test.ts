@@ -1,14 +1,37 @@
 import assert from 'node:assert/strict';
-import { CODECS, DEFAULT_PAYLOAD_TYPES, codecForEncodingName, createAudioDecoder, encodeAlaw, encodeG722, createG722State } from '../../../agent/src/media/index.js';
+import {
+  CODECS,
+  DEFAULT_PAYLOAD_TYPES,
+  codecForEncodingName,
+  createAudioDecoder,
+  encodeAlaw,
+  encodeG722,
+  createG722State,
+} from '../../../agent/src/media/index.js';
 import { tone, zeroCrossingHz } from './tone.js';
 
 describe('media/codecs', () => {
   it('knows the static payload types and the G.722 clock quirk', function () {
     this.timeout(2000);
-    assert.deepEqual([...DEFAULT_PAYLOAD_TYPES], [[0, 'PCMU'], [8, 'PCMA'], [9, 'G722'], [13, 'CN'], [101, 'telephone-event']]);
+    assert.deepEqual(
+      [...DEFAULT_PAYLOAD_TYPES],
+      [
+        [0, 'PCMU'],
+        [8, 'PCMA'],
+        [9, 'G722'],
+        [13, 'CN'],
+        [101, 'telephone-event'],
+      ],
+    );
     assert.equal(CODECS.G722.clockRate, 8000);
     assert.equal(CODECS.G722.sampleRate, 16000);
-    assert.deepEqual(['pcmu', 'PCMA', 'G722', 'telephone-event', 'opus'].map(codecForEncodingName), ['PCMU', 'PCMA', 'G722', 'telephone-event', undefined]);
+    assert.deepEqual(['pcmu', 'PCMA', 'G722', 'telephone-event', 'opus'].map(codecForEncodingName), [
+      'PCMU',
+      'PCMA',
+      'G722',
+      'telephone-event',
+      undefined,
+    ]);
   });
 
   it('creates decoders only for audio codecs, and a reset G.722 decoder starts afresh', function () {

@@ -1,8 +1,23 @@
 import assert from 'node:assert/strict';
-import { buildTelephoneEventPayload, digitForEvent, parseTelephoneEvent } from '../../../agent/src/media/index.js';
-import { createDtmfTracker, createTelephoneEventPayload, flushDtmf, trackTelephoneEvent } from '../../../agent/src/media/dtmf.js';
+import {
+  buildTelephoneEventPayload,
+  digitForEvent,
+  parseTelephoneEvent,
+} from '../../../agent/src/media/index.js';
+import {
+  createDtmfTracker,
+  createTelephoneEventPayload,
+  flushDtmf,
+  trackTelephoneEvent,
+} from '../../../agent/src/media/dtmf.js';
 
-function feed(t: ReturnType<typeof createDtmfTracker>, event: number, ts: number, durations: readonly number[], endRepeats: number): void {
+function feed(
+  t: ReturnType<typeof createDtmfTracker>,
+  event: number,
+  ts: number,
+  durations: readonly number[],
+  endRepeats: number,
+): void {
   const p = createTelephoneEventPayload();
   for (const d of durations) {
     assert.ok(parseTelephoneEvent(buildTelephoneEventPayload(event, false, 10, d), 0, 4, p));
@@ -25,7 +40,16 @@ describe('media/dtmf', () => {
 
   it('maps event codes to digits', function () {
     this.timeout(2000);
-    assert.deepEqual([0, 9, 10, 11, 12, 15, 16, 17].map(digitForEvent), ['0', '9', '*', '#', 'A', 'D', 'flash', undefined]);
+    assert.deepEqual([0, 9, 10, 11, 12, 15, 16, 17].map(digitForEvent), [
+      '0',
+      '9',
+      '*',
+      '#',
+      'A',
+      'D',
+      'flash',
+      undefined,
+    ]);
   });
 
   it('reports one event per digit despite three end packets', function () {
@@ -47,9 +71,18 @@ describe('media/dtmf', () => {
     const t = createDtmfTracker();
     feed(t, 5, 1000, [160, 320, 800], 0);
     feed(t, 11, 9000, [160, 400], 0);
-    assert.deepEqual(t.events.map((e) => [e.digit, e.durationMs, e.ended]), [['5', 100, false]]);
+    assert.deepEqual(
+      t.events.map((e) => [e.digit, e.durationMs, e.ended]),
+      [['5', 100, false]],
+    );
     flushDtmf(t, 8000);
     flushDtmf(t, 8000);
-    assert.deepEqual(t.events.map((e) => [e.digit, e.durationMs, e.ended]), [['5', 100, false], ['#', 50, false]]);
+    assert.deepEqual(
+      t.events.map((e) => [e.digit, e.durationMs, e.ended]),
+      [
+        ['5', 100, false],
+        ['#', 50, false],
+      ],
+    );
   });
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { CallvaultError, UserError } from '../../../agent/src/common/index.js';
-import { MediaBindError, MediaClosedError, MediaConfigError, MediaPortsExhaustedError, MediaUnknownStreamError } from '../../../agent/src/media/index.js';
+import {
+  MediaBindError,
+  MediaClosedError,
+  MediaConfigError,
+  MediaPortsExhaustedError,
+  MediaUnknownStreamError,
+} from '../../../agent/src/media/index.js';
 
 describe('media/errors', () => {
   it('every media error carries its stable code and class', () => {

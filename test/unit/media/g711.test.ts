@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ALAW_DECODE, ULAW_DECODE, decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../../../agent/src/media/index.js';
+import {
+  ALAW_DECODE,
+  ULAW_DECODE,
+  decodeAlaw,
+  decodeUlaw,
+  encodeAlaw,
+  encodeUlaw,
+} from '../../../agent/src/media/index.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const readS16 = (name: string): Int16Array => {

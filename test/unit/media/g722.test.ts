@@ -8,7 +8,8 @@ import { createG722State, decodeG722, encodeG722 } from '../../../agent/src/medi
 import { powerAt, tone, zeroCrossingHz } from './tone.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const asS16 = (b: Buffer): Int16Array => new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+const asS16 = (b: Buffer): Int16Array =>
+  new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 
 function decodeAll(bits: Uint8Array): Int16Array {
@@ -40,8 +41,42 @@ describe('media/g722', () => {
     if (!hasFfmpeg) this.skip();
     const src = join(dir, 'src.raw');
     const enc = join(dir, 'out.g722');
-    assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=f=440:d=0.5', '-ar', '16000', '-f', 's16le', src]).status, 0);
-    assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', src, '-acodec', 'g722', '-f', 'g722', enc]).status, 0);
+    assert.equal(
+      spawnSync('ffmpeg', [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440:d=0.5',
+        '-ar',
+        '16000',
+        '-f',
+        's16le',
+        src,
+      ]).status,
+      0,
+    );
+    assert.equal(
+      spawnSync('ffmpeg', [
+        '-v',
+        'error',
+        '-f',
+        's16le',
+        '-ar',
+        '16000',
+        '-ac',
+        '1',
+        '-i',
+        src,
+        '-acodec',
+        'g722',
+        '-f',
+        'g722',
+        enc,
+      ]).status,
+      0,
+    );
     const ours = encodeG722(createG722State(), asS16(readFileSync(src)));
     assert.deepEqual([...ours], [...readFileSync(enc)]);
   });

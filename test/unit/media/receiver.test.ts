@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { silentLogger } from '../../../agent/src/common/index.js';
-import { createMediaReceiver, encodeUlaw, type MediaReceiver, type RtpStream } from '../../../agent/src/media/index.js';
+import {
+  createMediaReceiver,
+  encodeUlaw,
+  type MediaReceiver,
+  type RtpStream,
+} from '../../../agent/src/media/index.js';
 import { concat, packetize, rms, tone, zeroCrossingHz } from './tone.js';
 
 /** A random even base in 30000–49998, so parallel runs rarely meet. */
@@ -38,7 +43,11 @@ describe('media/receiver', () => {
     this.timeout(15000);
     const now = { t: 5_000_000 };
     const low = randomBase();
-    rx = await createMediaReceiver({ portRange: { low, high: low + 99 }, log: silentLogger(), clock: () => now.t });
+    rx = await createMediaReceiver({
+      portRange: { low, high: low + 99 },
+      log: silentLogger(),
+      clock: () => now.t,
+    });
     const a = await rx.allocate('caller', { originMs: now.t });
     const b = await rx.allocate('agent', { originMs: now.t });
     for (const x of [a, b]) {
@@ -60,7 +69,10 @@ describe('media/receiver', () => {
         await send(tx, pa[k]!.buf, a.rtpPort);
         await send(tx, pb[k]!.buf, b.rtpPort);
       }
-      await until(() => a.stream.stats().packets === batch * 10 + 10 && b.stream.stats().packets === batch * 10 + 10, 2000);
+      await until(
+        () => a.stream.stats().packets === batch * 10 + 10 && b.stream.stats().packets === batch * 10 + 10,
+        2000,
+      );
       outA.push(a.stream.read(now.t + 200));
       outB.push(b.stream.read(now.t + 200));
     }
@@ -100,7 +112,12 @@ describe('media/receiver', () => {
       await send(tx, rr, rtcpPort);
       await until(() => {
         const s = stream.stats();
-        return s.packets === 1 && s.drops.wrongSource === 1 && s.rtcp.packets === 1 && s.drops.short + s.drops.version === 1;
+        return (
+          s.packets === 1 &&
+          s.drops.wrongSource === 1 &&
+          s.rtcp.packets === 1 &&
+          s.drops.short + s.drops.version === 1
+        );
       }, 3000);
     } finally {
       other.close();
@@ -113,7 +130,10 @@ describe('media/receiver', () => {
     rx = await createMediaReceiver({ portRange: { low, high: low + 3 }, log: silentLogger() });
     const one = await rx.allocate('1');
     const two = await rx.allocate('2');
-    await assert.rejects(rx.allocate('3'), (err: unknown) => (err as { code?: string }).code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED');
+    await assert.rejects(
+      rx.allocate('3'),
+      (err: unknown) => (err as { code?: string }).code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED',
+    );
     await rx.release(one.stream);
     await rx.release(one.stream);
     assert.equal(rx.activeStreams, 1);
@@ -122,15 +142,24 @@ describe('media/receiver', () => {
     // A released stream can still be drained.
     assert.ok(one.stream.released);
     assert.ok(one.stream.drain(Date.now() + 1000).length > 0);
-    const stranger = await createMediaReceiver({ portRange: { low: low + 10, high: low + 11 }, log: silentLogger() });
+    const stranger = await createMediaReceiver({
+      portRange: { low: low + 10, high: low + 11 },
+      log: silentLogger(),
+    });
     const foreign: RtpStream = (await stranger.allocate('f')).stream;
-    await assert.rejects(rx.release(foreign), (err: unknown) => (err as { code?: string }).code === 'CV_ERR_MEDIA_UNKNOWN_STREAM');
+    await assert.rejects(
+      rx.release(foreign),
+      (err: unknown) => (err as { code?: string }).code === 'CV_ERR_MEDIA_UNKNOWN_STREAM',
+    );
     await stranger.close();
     await rx.close();
     await rx.close();
     assert.equal(rx.activeStreams, 0);
     assert.ok(two.stream.released);
-    await assert.rejects(rx.allocate('4'), (err: unknown) => (err as { code?: string }).code === 'CV_ERR_MEDIA_CLOSED');
+    await assert.rejects(
+      rx.allocate('4'),
+      (err: unknown) => (err as { code?: string }).code === 'CV_ERR_MEDIA_CLOSED',
+    );
   });
 
   it('refuses a bad port range or bind address with CV_ERR_MEDIA_CONFIG', async function () {
@@ -142,7 +171,10 @@ describe('media/receiver', () => {
       { portRange: { low: 40000, high: 40010 }, bindAddress: 'localhost' },
     ];
     for (const b of bad) {
-      await assert.rejects(createMediaReceiver({ ...b, log: silentLogger() }), (err: unknown) => (err as { code?: string }).code === 'CV_ERR_MEDIA_CONFIG');
+      await assert.rejects(
+        createMediaReceiver({ ...b, log: silentLogger() }),
+        (err: unknown) => (err as { code?: string }).code === 'CV_ERR_MEDIA_CONFIG',
+      );
     }
   });
 });

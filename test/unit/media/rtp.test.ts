@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { buildRtpPacket, createRtcpInfo, createRtpHeader, isRtcp, parseRtcp, parseRtp } from '../../../agent/src/media/index.js';
+import {
+  buildRtpPacket,
+  createRtcpInfo,
+  createRtpHeader,
+  isRtcp,
+  parseRtcp,
+  parseRtp,
+} from '../../../agent/src/media/index.js';
 
 const payload = Uint8Array.from({ length: 160 }, (_, i) => i & 0xff);
 
@@ -25,15 +32,40 @@ function rtcpSr(reportBlock: boolean): Buffer {
 describe('media/rtp', () => {
   it('parses every header field of a plain packet', function () {
     this.timeout(2000);
-    const buf = buildRtpPacket({ payloadType: 8, seq: 65535, timestamp: 0xfffffff0, ssrc: 0x89abcdef, payload, marker: true });
+    const buf = buildRtpPacket({
+      payloadType: 8,
+      seq: 65535,
+      timestamp: 0xfffffff0,
+      ssrc: 0x89abcdef,
+      payload,
+      marker: true,
+    });
     const h = createRtpHeader();
     assert.equal(parseRtp(buf, buf.length, h), null);
-    assert.deepEqual(h, { marker: true, payloadType: 8, seq: 65535, timestamp: 0xfffffff0, ssrc: 0x89abcdef, csrcCount: 0, payloadOffset: 12, payloadLength: 160 });
+    assert.deepEqual(h, {
+      marker: true,
+      payloadType: 8,
+      seq: 65535,
+      timestamp: 0xfffffff0,
+      ssrc: 0x89abcdef,
+      csrcCount: 0,
+      payloadOffset: 12,
+      payloadLength: 160,
+    });
   });
 
   it('skips CSRCs and the header extension, and strips padding', function () {
     this.timeout(2000);
-    const buf = buildRtpPacket({ payloadType: 0, seq: 1, timestamp: 2, ssrc: 3, payload, csrcs: [7, 8], extension: { profile: 0xbede, data: new Uint8Array(8) }, padding: 4 });
+    const buf = buildRtpPacket({
+      payloadType: 0,
+      seq: 1,
+      timestamp: 2,
+      ssrc: 3,
+      payload,
+      csrcs: [7, 8],
+      extension: { profile: 0xbede, data: new Uint8Array(8) },
+      padding: 4,
+    });
     const h = createRtpHeader();
     assert.equal(parseRtp(buf, buf.length, h), null);
     assert.equal(h.csrcCount, 2);
@@ -45,7 +77,13 @@ describe('media/rtp', () => {
   it('names the reason for each kind of garbage', function () {
     this.timeout(2000);
     const h = createRtpHeader();
-    const good = buildRtpPacket({ payloadType: 0, seq: 1, timestamp: 2, ssrc: 3, payload: new Uint8Array(4) });
+    const good = buildRtpPacket({
+      payloadType: 0,
+      seq: 1,
+      timestamp: 2,
+      ssrc: 3,
+      payload: new Uint8Array(4),
+    });
     assert.equal(parseRtp(good.subarray(0, 11), 11, h), 'short');
     const v1 = Buffer.from(good);
     v1[0] = 0x40;
@@ -53,10 +91,24 @@ describe('media/rtp', () => {
     const csrc = Buffer.from(good);
     csrc[0] = 0x8f; // 15 CSRCs announced, 4 payload bytes present
     assert.equal(parseRtp(csrc, csrc.length, h), 'csrc');
-    const ext = buildRtpPacket({ payloadType: 0, seq: 1, timestamp: 2, ssrc: 3, payload: new Uint8Array(0), extension: { profile: 1, data: new Uint8Array(4) } });
+    const ext = buildRtpPacket({
+      payloadType: 0,
+      seq: 1,
+      timestamp: 2,
+      ssrc: 3,
+      payload: new Uint8Array(0),
+      extension: { profile: 1, data: new Uint8Array(4) },
+    });
     ext.writeUInt16BE(50, 14); // extension claims 200 bytes
     assert.equal(parseRtp(ext, ext.length, h), 'extension');
-    const pad0 = buildRtpPacket({ payloadType: 0, seq: 1, timestamp: 2, ssrc: 3, payload: new Uint8Array(4), padding: 1 });
+    const pad0 = buildRtpPacket({
+      payloadType: 0,
+      seq: 1,
+      timestamp: 2,
+      ssrc: 3,
+      payload: new Uint8Array(4),
+      padding: 1,
+    });
     pad0[pad0.length - 1] = 0;
     assert.equal(parseRtp(pad0, pad0.length, h), 'padding');
     pad0[pad0.length - 1] = 200;

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { estimateMos } from '../../../agent/src/media/index.js';
-import { classifySeq, createJitterState, createSeqState, expectedPackets, lostPackets, updateJitter, type SeqResult } from '../../../agent/src/media/stats.js';
+import {
+  classifySeq,
+  createJitterState,
+  createSeqState,
+  expectedPackets,
+  lostPackets,
+  updateJitter,
+  type SeqResult,
+} from '../../../agent/src/media/stats.js';
 
 describe('media/stats', () => {
   it('extends sequence numbers across the 16-bit wrap and counts loss (RFC 3550 A.3)', function () {
@@ -33,7 +41,8 @@ describe('media/stats', () => {
   it('computes interarrival jitter (A.8): zero when paced, ~|D|/16 steps when not', function () {
     this.timeout(2000);
     const paced = createJitterState();
-    for (let k = 0; k < 100; k++) updateJitter(paced, 1000 + k * 20, (4294967000 + k * 160) % 4294967296, 8000);
+    for (let k = 0; k < 100; k++)
+      updateJitter(paced, 1000 + k * 20, (4294967000 + k * 160) % 4294967296, 8000);
     assert.ok(paced.jitter < 1e-6, `paced jitter ${paced.jitter}`);
     const bumpy = createJitterState();
     for (let k = 0; k < 2000; k++) updateJitter(bumpy, k * 20 + (k % 2) * 5, k * 160, 8000);

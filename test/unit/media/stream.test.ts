@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../../agent/src/common/index.js';
-import { DEFAULT_PAYLOAD_TYPES, RtpStream, buildRtpPacket, encodeUlaw } from '../../../agent/src/media/index.js';
+import {
+  DEFAULT_PAYLOAD_TYPES,
+  RtpStream,
+  buildRtpPacket,
+  encodeUlaw,
+} from '../../../agent/src/media/index.js';
 import { createParseScratch } from '../../../agent/src/media/stream.js';
 import { packetize, tone, zeroCrossingHz } from './tone.js';
 
@@ -8,7 +13,16 @@ const ORIGIN = 1_000_000;
 
 function makeStream(now: { t: number }, latch = true): RtpStream {
   return new RtpStream(
-    { label: 'caller', rtpPort: 40000, rtcpPort: 40001, originMs: ORIGIN, payloadTypes: DEFAULT_PAYLOAD_TYPES, latch, clock: () => now.t, log: silentLogger() },
+    {
+      label: 'caller',
+      rtpPort: 40000,
+      rtcpPort: 40001,
+      originMs: ORIGIN,
+      payloadTypes: DEFAULT_PAYLOAD_TYPES,
+      latch,
+      clock: () => now.t,
+      log: silentLogger(),
+    },
     createParseScratch(),
   );
 }
@@ -30,7 +44,13 @@ describe('media/stream', () => {
     this.timeout(2000);
     const now = { t: ORIGIN };
     const s = makeStream(now);
-    const good = buildRtpPacket({ payloadType: 0, seq: 1, timestamp: 160, ssrc: 9, payload: new Uint8Array(160) });
+    const good = buildRtpPacket({
+      payloadType: 0,
+      seq: 1,
+      timestamp: 160,
+      ssrc: 9,
+      payload: new Uint8Array(160),
+    });
     const v0 = Buffer.from(good);
     v0[0] = 0x00;
     const pad = Buffer.from(good);
@@ -39,13 +59,42 @@ describe('media/stream', () => {
     s.ingestRtp(Buffer.alloc(5), '127.0.0.1', 5000);
     s.ingestRtp(v0, '127.0.0.1', 5000);
     s.ingestRtp(pad, '127.0.0.1', 5000);
-    s.ingestRtp(buildRtpPacket({ payloadType: 0, seq: 1, timestamp: 2, ssrc: 3, payload: new Uint8Array(0), csrcs: [1] }).subarray(0, 14), '127.0.0.1', 5000);
-    s.ingestRtp(buildRtpPacket({ payloadType: 96, seq: 2, timestamp: 2, ssrc: 9, payload: new Uint8Array(4) }), '127.0.0.1', 5000);
+    s.ingestRtp(
+      buildRtpPacket({
+        payloadType: 0,
+        seq: 1,
+        timestamp: 2,
+        ssrc: 3,
+        payload: new Uint8Array(0),
+        csrcs: [1],
+      }).subarray(0, 14),
+      '127.0.0.1',
+      5000,
+    );
+    s.ingestRtp(
+      buildRtpPacket({ payloadType: 96, seq: 2, timestamp: 2, ssrc: 9, payload: new Uint8Array(4) }),
+      '127.0.0.1',
+      5000,
+    );
     s.ingestRtp(good, '127.0.0.1', 5000);
     s.ingestRtp(good, '127.0.0.1', 5002);
     s.ingestRtp(good, '127.0.0.2', 5000);
     const st = s.stats();
-    assert.deepEqual({ ...st.drops }, { short: 1, version: 1, csrc: 1, extension: 0, padding: 1, rtcp: 0, unknownPayloadType: 1, wrongSource: 2, seqJump: 0, overflow: 0 });
+    assert.deepEqual(
+      { ...st.drops },
+      {
+        short: 1,
+        version: 1,
+        csrc: 1,
+        extension: 0,
+        padding: 1,
+        rtcp: 0,
+        unknownPayloadType: 1,
+        wrongSource: 2,
+        seqJump: 0,
+        overflow: 0,
+      },
+    );
     assert.equal(st.packets, 1);
     assert.deepEqual(st.source, { address: '127.0.0.1', port: 5000 });
   });
@@ -54,7 +103,8 @@ describe('media/stream', () => {
     this.timeout(2000);
     const now = { t: ORIGIN };
     const open = makeStream(now, false);
-    const p = (seq: number): Buffer => buildRtpPacket({ payloadType: 0, seq, timestamp: seq * 160, ssrc: 9, payload: new Uint8Array(160) });
+    const p = (seq: number): Buffer =>
+      buildRtpPacket({ payloadType: 0, seq, timestamp: seq * 160, ssrc: 9, payload: new Uint8Array(160) });
     open.ingestRtp(p(1), '127.0.0.1', 5000);
     open.ingestRtp(p(2), '127.0.0.1', 6000);
     assert.equal(open.stats().packets, 2);

@@ -43,7 +43,8 @@ function timeline(extra: Partial<TimelineOptions> = {}): StreamTimeline {
   return new StreamTimeline({ originMs: ORIGIN, payloadTypes: DEFAULT_PAYLOAD_TYPES, ...extra });
 }
 
-const at = (pkts: readonly GenPacket[], offsetMs = 0): Arrival[] => pkts.map((p) => ({ buf: p.buf, arriveMs: ORIGIN + offsetMs + p.atMs }));
+const at = (pkts: readonly GenPacket[], offsetMs = 0): Arrival[] =>
+  pkts.map((p) => ({ buf: p.buf, arriveMs: ORIGIN + offsetMs + p.atMs }));
 
 /** What a perfect receiver outputs for a µ-law payload: its G.711 decode. */
 function ulawRef(bytes: Uint8Array): Int16Array {
@@ -88,7 +89,8 @@ describe('media/timeline', () => {
     assert.equal(st.reanchors, 0);
     assert.ok(st.mos < 4 && st.mos > 1, `mos ${st.mos}`);
     for (let k = 0; k < pkts.length; k++) {
-      for (let i = k * 160; i < (k + 1) * 160; i += 37) assert.equal(out[i], lost.has(k) ? 0 : ref[i], `packet ${k} sample ${i}`);
+      for (let i = k * 160; i < (k + 1) * 160; i += 37)
+        assert.equal(out[i], lost.has(k) ? 0 : ref[i], `packet ${k} sample ${i}`);
     }
     assert.ok(powerAt(out, 8000, 440) > 100 * powerAt(out, 8000, 600));
   });
@@ -129,13 +131,28 @@ describe('media/timeline', () => {
     this.timeout(10000);
     const ulaw = encodeUlaw(tone(500, 8000, 48000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 9 });
-    const cn = buildRtpPacket({ payloadType: 13, seq: pkts[100]!.seq, timestamp: pkts[100]!.timestamp, ssrc: 9, payload: Uint8Array.from([40]) });
+    const cn = buildRtpPacket({
+      payloadType: 13,
+      seq: pkts[100]!.seq,
+      timestamp: pkts[100]!.timestamp,
+      ssrc: 9,
+      payload: Uint8Array.from([40]),
+    });
     // After packet 99: one CN packet, then nothing for 2 s; seq resumes +1, ts jumped by 2 s.
     const arrivals: Arrival[] = at(pkts.slice(0, 100));
     arrivals.push({ buf: cn, arriveMs: ORIGIN + 2000 });
     for (let k = 200; k < 300; k++) {
       const p = pkts[k]!;
-      arrivals.push({ buf: buildRtpPacket({ payloadType: 0, seq: (p.seq - 99) & 0xffff, timestamp: p.timestamp, ssrc: 9, payload: ulaw.subarray(k * 160, k * 160 + 160) }), arriveMs: ORIGIN + p.atMs });
+      arrivals.push({
+        buf: buildRtpPacket({
+          payloadType: 0,
+          seq: (p.seq - 99) & 0xffff,
+          timestamp: p.timestamp,
+          ssrc: 9,
+          payload: ulaw.subarray(k * 160, k * 160 + 160),
+        }),
+        arriveMs: ORIGIN + p.atMs,
+      });
     }
     const tl = timeline();
     const out = play(tl, arrivals, ORIGIN + 6000);
@@ -151,7 +168,12 @@ describe('media/timeline', () => {
   it('an SSRC change mid-call continues the audio without a gap or overlap', function () {
     this.timeout(10000);
     const a = packetize(encodeUlaw(tone(440, 8000, 24000)), { pt: 0, ssrc: 1, seq0: 10, ts0: 1000 });
-    const b = packetize(encodeUlaw(tone(440, 8000, 24000, 12000, 24000)), { pt: 0, ssrc: 2, seq0: 40000, ts0: 3_000_000_000 });
+    const b = packetize(encodeUlaw(tone(440, 8000, 24000, 12000, 24000)), {
+      pt: 0,
+      ssrc: 2,
+      seq0: 40000,
+      ts0: 3_000_000_000,
+    });
     const arrivals = [...at(a), ...at(b, 3000)];
     const tl = timeline();
     const out = play(tl, arrivals, ORIGIN + 6000);
@@ -169,7 +191,20 @@ describe('media/timeline', () => {
     this.timeout(10000);
     const ulaw = encodeUlaw(tone(440, 8000, 32000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 5, ts0: 100 });
-    const arrivals = at(pkts).map((p, k) => (k < 100 ? p : { ...p, buf: buildRtpPacket({ payloadType: 0, seq: pkts[k]!.seq, timestamp: pkts[k]!.timestamp + 8000 * 3600, ssrc: 5, payload: ulaw.subarray(k * 160, k * 160 + 160) }) }));
+    const arrivals = at(pkts).map((p, k) =>
+      k < 100
+        ? p
+        : {
+            ...p,
+            buf: buildRtpPacket({
+              payloadType: 0,
+              seq: pkts[k]!.seq,
+              timestamp: pkts[k]!.timestamp + 8000 * 3600,
+              ssrc: 5,
+              payload: ulaw.subarray(k * 160, k * 160 + 160),
+            }),
+          },
+    );
     const tl = timeline();
     const out = play(tl, arrivals, ORIGIN + 4000);
     assert.equal(out.length, 32000);
@@ -191,12 +226,26 @@ describe('media/timeline', () => {
     for (let j = 0; j < 10; j++) {
       const end = j >= 7;
       const duration = end ? 1600 : (j + 1) * 160;
-      arrivals.push({ buf: buildRtpPacket({ payloadType: 101, seq: pkts[100 + j]!.seq, timestamp: startTs, ssrc: 3, marker: j === 0, payload: buildTelephoneEventPayload(7, end, 12, duration) }), arriveMs: ORIGIN + 2000 + j * 20 });
+      arrivals.push({
+        buf: buildRtpPacket({
+          payloadType: 101,
+          seq: pkts[100 + j]!.seq,
+          timestamp: startTs,
+          ssrc: 3,
+          marker: j === 0,
+          payload: buildTelephoneEventPayload(7, end, 12, duration),
+        }),
+        arriveMs: ORIGIN + 2000 + j * 20,
+      });
     }
     const tl = timeline();
     const out = play(tl, arrivals, ORIGIN + 4000);
-    assert.deepEqual(tl.dtmfEvents().map((e) => [e.digit, e.startTs, e.durationMs, e.offsetMs, e.ended]), [['7', startTs, 200, 2000, true]]);
-    for (let i = 0; i < 32000; i += 11) assert.equal(out[i], i >= 16000 && i < 17600 ? 0 : ref[i], `sample ${i}`);
+    assert.deepEqual(
+      tl.dtmfEvents().map((e) => [e.digit, e.startTs, e.durationMs, e.offsetMs, e.ended]),
+      [['7', startTs, 200, 2000, true]],
+    );
+    for (let i = 0; i < 32000; i += 11)
+      assert.equal(out[i], i >= 16000 && i < 17600 ? 0 : ref[i], `sample ${i}`);
     assert.equal(tl.stats().lost, 0);
   });
 
@@ -217,7 +266,14 @@ describe('media/timeline', () => {
     this.timeout(10000);
     const ulaw = encodeUlaw(tone(440, 8000, 8000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 4 });
-    const arrivals = [...at(pkts), { buf: pkts[10]!.buf, arriveMs: ORIGIN + 210 }, { buf: buildRtpPacket({ payloadType: 96, seq: 1, timestamp: 1, ssrc: 4, payload: new Uint8Array(10) }), arriveMs: ORIGIN + 100 }];
+    const arrivals = [
+      ...at(pkts),
+      { buf: pkts[10]!.buf, arriveMs: ORIGIN + 210 },
+      {
+        buf: buildRtpPacket({ payloadType: 96, seq: 1, timestamp: 1, ssrc: 4, payload: new Uint8Array(10) }),
+        arriveMs: ORIGIN + 100,
+      },
+    ];
     const tl = timeline();
     play(tl, arrivals, ORIGIN + 1000);
     const st = tl.stats();
@@ -231,7 +287,12 @@ describe('media/timeline', () => {
     this.timeout(10000);
     const bits = encodeG722(createG722State(), tone(1000, 16000, 48000));
     const pkts = packetize(bits, { pt: 9, ssrc: 8, bytesPerPacket: 160, tsPerPacket: 160 });
-    const tl = timeline({ payloadTypes: new Map([[9, 'G722'], [101, 'telephone-event']]) });
+    const tl = timeline({
+      payloadTypes: new Map([
+        [9, 'G722'],
+        [101, 'telephone-event'],
+      ]),
+    });
     assert.equal(tl.sampleRate, 16000);
     const out = play(tl, at(pkts), ORIGIN + 3000);
     assert.equal(out.length, 48000);

@@ -1,9 +1,16 @@
 /** Test helpers for the media suite: tones, frequency checks, RTP stream generation. */
 import { buildRtpPacket } from '../../../agent/src/media/index.js';
 
-export function tone(freqHz: number, rate: number, samples: number, amplitude = 12000, startSample = 0): Int16Array {
+export function tone(
+  freqHz: number,
+  rate: number,
+  samples: number,
+  amplitude = 12000,
+  startSample = 0,
+): Int16Array {
   const out = new Int16Array(samples);
-  for (let i = 0; i < samples; i++) out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * freqHz * (i + startSample)) / rate));
+  for (let i = 0; i < samples; i++)
+    out[i] = Math.round(amplitude * Math.sin((2 * Math.PI * freqHz * (i + startSample)) / rate));
   return out;
 }
 
@@ -52,14 +59,35 @@ export interface GenPacket {
 }
 
 /** 20 ms packets of an encoded signal: `bytesPerPacket` payload bytes, `tsPerPacket` RTP units. */
-export function packetize(payload: Uint8Array, opts: { pt: number; ssrc: number; seq0?: number; ts0?: number; bytesPerPacket?: number; tsPerPacket?: number }): GenPacket[] {
+export function packetize(
+  payload: Uint8Array,
+  opts: {
+    pt: number;
+    ssrc: number;
+    seq0?: number;
+    ts0?: number;
+    bytesPerPacket?: number;
+    tsPerPacket?: number;
+  },
+): GenPacket[] {
   const per = opts.bytesPerPacket ?? 160;
   const tsPer = opts.tsPerPacket ?? 160;
   const out: GenPacket[] = [];
   for (let k = 0; k * per < payload.length; k++) {
     const seq = ((opts.seq0 ?? 1000) + k) & 0xffff;
     const timestamp = ((opts.ts0 ?? 50000) + k * tsPer) >>> 0;
-    out.push({ buf: buildRtpPacket({ payloadType: opts.pt, seq, timestamp, ssrc: opts.ssrc, payload: payload.subarray(k * per, (k + 1) * per) }), seq, timestamp, atMs: k * 20 });
+    out.push({
+      buf: buildRtpPacket({
+        payloadType: opts.pt,
+        seq,
+        timestamp,
+        ssrc: opts.ssrc,
+        payload: payload.subarray(k * per, (k + 1) * per),
+      }),
+      seq,
+      timestamp,
+      atMs: k * 20,
+    });
   }
   return out;
 }

@@ -24,12 +24,15 @@ describe('storage/lock', () => {
 
   it('refuses a second holder while the first is alive', () => {
     const lock = acquireLock(dir);
-    assert.throws(() => acquireLock(dir), (err: unknown) => {
-      assert.ok(err instanceof StorageLockedError);
-      assert.equal(err.code, 'CV_ERR_STORAGE_LOCKED');
-      assert.equal(err.context['pid'], process.pid);
-      return true;
-    });
+    assert.throws(
+      () => acquireLock(dir),
+      (err: unknown) => {
+        assert.ok(err instanceof StorageLockedError);
+        assert.equal(err.code, 'CV_ERR_STORAGE_LOCKED');
+        assert.equal(err.context['pid'], process.pid);
+        return true;
+      },
+    );
     lock.release();
   });
 

@@ -1,0 +1,9 @@
+export {
+  CallRecorder,
+  type CallRecorderOptions,
+  type CallRecorderEvents,
+  type RecordedStream,
+} from './call-recorder.js';
+export { interleaveStereo, mixInto, monoBytes } from './mixdown.js';
+export { callMetadataFor } from './call-metadata.js';
+export * from './errors.js';

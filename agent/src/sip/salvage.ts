@@ -1,0 +1,49 @@
+/**
+ * A 400 for a request that failed to parse. RFC 4475 expects invalid requests to get 400, but a
+ * parse failure leaves no model to answer from; when the raw Via/From/To/Call-ID/CSeq lines are
+ * each present (From/To/Call-ID/CSeq once), they are echoed verbatim into a minimal 400 sent to
+ * the packet's source only. Anything less and the message is just dropped.
+ */
+import { randomBytes } from 'node:crypto';
+import { normalizeHeaderName } from './headers.js';
+import { splitLines } from './parser.js';
+
+const ECHOED = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+
+export function salvageBadRequest(bytes: Buffer, label: string): Buffer | undefined {
+  let start = 0;
+  while (start < bytes.length && (bytes[start] === 0x0d || bytes[start] === 0x0a)) start++;
+  const end = bytes.indexOf('\r\n\r\n', start);
+  const head = bytes.subarray(start, end === -1 ? Math.min(bytes.length, 65_535) : end).toString('latin1');
+  const lines = splitLines(head);
+  const first = lines[0] ?? '';
+  const method = /^([A-Za-z0-9.!%*_+`'~-]+) /.exec(first)?.[1];
+  if (method === undefined || first.startsWith('SIP/') || method === 'ACK') return undefined;
+  const found = new Map<string, string[]>();
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = normalizeHeaderName(line.slice(0, colon).trim());
+    if (!(ECHOED as readonly string[]).includes(name)) continue;
+    const value = line.slice(colon + 1).trim();
+    if (value.length === 0 || /[\0\r\n]/.test(value)) return undefined;
+    found.set(name, [...(found.get(name) ?? []), value]);
+  }
+  for (const name of ECHOED) {
+    const n = found.get(name)?.length ?? 0;
+    if (n === 0 || (name !== 'via' && n > 1)) return undefined;
+  }
+  const cseq = found.get('cseq')?.[0] ?? '';
+  if (/\bACK$/i.test(cseq)) return undefined;
+  let to = found.get('to')?.[0] ?? '';
+  if (!/;\s*tag\s*=/i.test(to)) to += `;tag=${randomBytes(8).toString('hex')}`;
+  const out = [`SIP/2.0 400 Bad Request (${label})`];
+  for (const v of found.get('via') ?? []) out.push(`Via: ${v}`);
+  out.push(
+    `From: ${found.get('from')?.[0] ?? ''}`,
+    `To: ${to}`,
+    `Call-ID: ${found.get('call-id')?.[0] ?? ''}`,
+  );
+  out.push(`CSeq: ${cseq}`, 'Content-Length: 0', '', '');
+  return Buffer.from(out.join('\r\n'), 'latin1');
+}

@@ -1,0 +1,226 @@
+/**
+ * SipTransport: UDP, TCP and TLS sockets in, raw SIP messages out. Stream connections get a
+ * framer each, an idle limit, a limit on how long a message may take to arrive (slow senders)
+ * and per-source/total connection caps. Framing errors close the connection. Nothing here
+ * parses SIP beyond framing; the stack does that.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { TypedEmitter, type Logger } from '../common/index.js';
+import type { ListenAddress } from './addr.js';
+import { SipParseError } from './errors.js';
+import { SipStreamFramer } from './framer.js';
+
+export type TransportName = 'udp' | 'tcp' | 'tls';
+
+/** Where a message came from; for streams, the connection to answer on. */
+export interface SipSource {
+  readonly transport: TransportName;
+  readonly address: string;
+  readonly port: number;
+  readonly connection?: Socket;
+}
+
+export interface TransportOptions {
+  readonly udp?: ListenAddress;
+  readonly tcp?: ListenAddress;
+  readonly tls?: {
+    readonly listen: ListenAddress;
+    readonly cert: string | Buffer;
+    readonly key: string | Buffer;
+  };
+  readonly maxMessageBytes: number;
+  readonly tcpIdleTimeoutMs: number;
+  /** A message must arrive whole within this once its first byte is in (slow-TCP defence). */
+  readonly tcpMessageTimeoutMs: number;
+  readonly maxTcpConnections: number;
+  readonly maxTcpConnectionsPerSource: number;
+  readonly log: Logger;
+}
+
+export type TransportEvents = {
+  message: [bytes: Buffer, source: SipSource];
+  /** A connection or datagram refused before SIP parsing; `reason` is a bounded label. */
+  refused: [reason: string, source: SipSource];
+};
+
+export interface BoundAddress {
+  readonly transport: TransportName;
+  readonly host: string;
+  readonly port: number;
+}
+
+export class SipTransport extends TypedEmitter<TransportEvents> {
+  readonly #opts: TransportOptions;
+  #udp: UdpSocket | undefined;
+  #servers: { transport: TransportName; server: Server | TlsServer }[] = [];
+  readonly #connections = new Set<Socket>();
+  readonly #perSource = new Map<string, number>();
+  #bound: BoundAddress[] = [];
+
+  private constructor(opts: TransportOptions) {
+    super();
+    this.#opts = opts;
+  }
+
+  static async open(opts: TransportOptions): Promise<SipTransport> {
+    const t = new SipTransport(opts);
+    try {
+      await t.#listen();
+    } catch (err) {
+      t.close();
+      throw err;
+    }
+    return t;
+  }
+
+  get addresses(): readonly BoundAddress[] {
+    return this.#bound;
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  async #listen(): Promise<void> {
+    const { udp, tcp, tls } = this.#opts;
+    if (udp !== undefined) {
+      const sock = createSocket({ type: udp.family === 4 ? 'udp4' : 'udp6' });
+      this.#udp = sock;
+      sock.on('message', (bytes, rinfo) => {
+        this.safeEmit(this.#opts.log, 'message', bytes, {
+          transport: 'udp',
+          address: rinfo.address,
+          port: rinfo.port,
+        });
+      });
+      sock.on('error', (err) => this.#opts.log.error({ err }, 'sip udp socket error'));
+      await new Promise<void>((resolve, reject) => {
+        sock.once('error', reject);
+        sock.bind(udp.port, udp.host, () => {
+          sock.off('error', reject);
+          resolve();
+        });
+      });
+      this.#bound.push({ transport: 'udp', host: udp.host, port: sock.address().port });
+    }
+    if (tcp !== undefined) await this.#listenStream('tcp', createServer(), tcp);
+    if (tls !== undefined) {
+      // The key is handed to node:tls only; it is never logged or kept in options we log.
+      const server = createTlsServer({ cert: tls.cert, key: tls.key });
+      await this.#listenStream('tls', server, tls.listen);
+    }
+  }
+
+  async #listenStream(
+    transport: TransportName,
+    server: Server | TlsServer,
+    at: ListenAddress,
+  ): Promise<void> {
+    server.on(transport === 'tls' ? 'secureConnection' : 'connection', (sock: Socket) =>
+      this.#accept(transport, sock),
+    );
+    server.on('tlsClientError', () => this.emitRefused('tls-handshake', { transport, address: '', port: 0 }));
+    server.on('error', (err) => this.#opts.log.error({ err, transport }, 'sip listener error'));
+    server.maxConnections = this.#opts.maxTcpConnections;
+    this.#servers.push({ transport, server });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at.port, at.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address();
+    this.#bound.push({
+      transport,
+      host: at.host,
+      port: typeof addr === 'object' && addr !== null ? addr.port : at.port,
+    });
+  }
+
+  protected emitRefused(reason: string, source: SipSource): void {
+    this.safeEmit(this.#opts.log, 'refused', reason, source);
+  }
+
+  #accept(transport: TransportName, sock: Socket): void {
+    const address = sock.remoteAddress ?? '';
+    const source: SipSource = { transport, address, port: sock.remotePort ?? 0, connection: sock };
+    const count = this.#perSource.get(address) ?? 0;
+    if (count >= this.#opts.maxTcpConnectionsPerSource) {
+      this.emitRefused('tcp-per-source-limit', source);
+      sock.destroy();
+      return;
+    }
+    this.#perSource.set(address, count + 1);
+    this.#connections.add(sock);
+    const framer = new SipStreamFramer({ maxMessageBytes: this.#opts.maxMessageBytes });
+    let messageTimer: NodeJS.Timeout | undefined;
+    sock.setTimeout(this.#opts.tcpIdleTimeoutMs, () => {
+      this.emitRefused('tcp-idle', source);
+      sock.destroy();
+    });
+    sock.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = framer.push(chunk);
+      } catch (err) {
+        this.emitRefused(err instanceof SipParseError ? err.reason : 'framing', source);
+        sock.destroy();
+        return;
+      }
+      for (const f of frames) {
+        if (f.type === 'ping') sock.write('\r\n');
+        else this.safeEmit(this.#opts.log, 'message', f.bytes, source);
+      }
+      if (framer.bufferedBytes > 0 && messageTimer === undefined) {
+        messageTimer = setTimeout(() => {
+          this.emitRefused('tcp-slow-message', source);
+          sock.destroy();
+        }, this.#opts.tcpMessageTimeoutMs);
+      } else if (framer.bufferedBytes === 0 && messageTimer !== undefined) {
+        clearTimeout(messageTimer);
+        messageTimer = undefined;
+      }
+    });
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => {
+      if (messageTimer !== undefined) clearTimeout(messageTimer);
+      this.#connections.delete(sock);
+      const n = (this.#perSource.get(address) ?? 1) - 1;
+      if (n <= 0) this.#perSource.delete(address);
+      else this.#perSource.set(address, n);
+    });
+  }
+
+  /** Sends bytes: over the source's connection for streams, as a datagram for UDP. */
+  send(
+    transport: TransportName,
+    bytes: Buffer,
+    to: { address: string; port: number; connection?: Socket },
+  ): boolean {
+    if (transport === 'udp') {
+      if (this.#udp === undefined) return false;
+      this.#udp.send(bytes, to.port, to.address, (err) => {
+        if (err) this.#opts.log.warn({ err, port: to.port }, 'sip udp send failed');
+      });
+      return true;
+    }
+    const conn = to.connection;
+    if (conn === undefined || conn.destroyed || !conn.writable) return false;
+    conn.write(bytes);
+    return true;
+  }
+
+  /** Closes listeners and every connection. Idempotent. */
+  close(): void {
+    this.#udp?.close();
+    this.#udp = undefined;
+    for (const { server } of this.#servers) server.close();
+    this.#servers = [];
+    for (const c of this.#connections) c.destroy();
+    this.#connections.clear();
+    this.#perSource.clear();
+  }
+}
