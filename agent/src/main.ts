@@ -10,7 +10,17 @@ import { loadConfig, type Config } from './config/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { CONTROL_SOCKET, createControlServer, storageHandlers, type ControlServer } from './control/index.js';
 import { parseGlobal } from './cli/index.js';
-import { createMetrics, startMetricsServer, type MetricsServer } from './metrics/index.js';
+import { readFileSync } from 'node:fs';
+import {
+  createMetrics,
+  registerCallMetrics,
+  startMetricsServer,
+  type MetricsServer,
+} from './metrics/index.js';
+import { createSipStack, type SipStack } from './sip/index.js';
+import { createMediaReceiver, type MediaReceiver } from './media/index.js';
+import { CallManager } from './calls/index.js';
+import { formatListen } from './config/index.js';
 import { startApiServer, type ApiServer } from './api/index.js';
 
 /** How long finalising and closing may take before the daemon gives up and exits non-zero. */
@@ -22,6 +32,8 @@ export interface Daemon {
   readonly control: ControlServer;
   readonly api: ApiServer | null;
   readonly metrics: MetricsServer | null;
+  readonly sip: SipStack | null;
+  readonly calls: CallManager | null;
   stop(reason: string): Promise<void>;
 }
 
@@ -37,6 +49,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   let control: ControlServer;
   let metricsServer: MetricsServer | null = null;
   let api: ApiServer | null = null;
+  let sip: SipStack | null = null;
+  let receiver: MediaReceiver | null = null;
+  let calls: CallManager | null = null;
   try {
     control = await createControlServer(
       join(config.storage.dir, CONTROL_SOCKET),
@@ -61,6 +76,62 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       );
       opened.push(metricsServer);
     }
+    const sipOn = config.sip.udp !== null || config.sip.tcp !== null || config.sip.tls !== null;
+    if (sipOn) {
+      const listenOrOff = (a: typeof config.sip.udp): string => (a === null ? 'off' : formatListen(a));
+      sip = await createSipStack({
+        udp: listenOrOff(config.sip.udp),
+        tcp: listenOrOff(config.sip.tcp),
+        ...(config.sip.tls !== null && config.sip.tls_cert !== null && config.sip.tls_key !== null
+          ? {
+              tls: {
+                listen: formatListen(config.sip.tls),
+                cert: readFileSync(config.sip.tls_cert),
+                key: readFileSync(config.sip.tls_key),
+              },
+            }
+          : {}),
+        trusted: config.sip.trusted,
+        maxMessageBytes: config.sip.max_message_bytes,
+        rateLimitPerSecond: config.sip.rate_limit_per_second,
+        tcpIdleTimeoutMs: config.sip.tcp_idle_timeout_ms,
+        maxTcpConnections: config.sip.max_tcp_connections,
+        supported: ['siprec', 'timer', 'replaces'],
+        acceptedContentTypes: [
+          'application/sdp',
+          'multipart/mixed',
+          'application/rs-metadata+xml',
+          'application/rs-metadata',
+        ],
+        log: log.child({ component: 'sip' }),
+      });
+      opened.push(sip);
+      // RTP is received on the address SIP listens on (all addresses when SIP listens on all).
+      const sipHost = (config.sip.udp ?? config.sip.tcp ?? config.sip.tls)!.host;
+      receiver = await createMediaReceiver({
+        portRange: config.media.rtp_ports,
+        bindAddress: sipHost,
+        jitterBufferMs: config.media.jitter_buffer_ms,
+        log: log.child({ component: 'media' }),
+      });
+      opened.push(receiver);
+      calls = new CallManager({
+        stack: sip,
+        receiver,
+        storage,
+        config,
+        log: log.child({ component: 'calls' }),
+      });
+      opened.push(calls);
+      const c = calls;
+      const st = sip;
+      registerCallMetrics(metrics.registry, {
+        activeCalls: () => c.activeCalls,
+        calls: () => c.stats.snapshot(),
+        sip: () => st.stats(),
+        diskLow: () => c.diskLow,
+      });
+    }
     if (config.api.listen !== null) {
       api = await startApiServer({
         listen: config.api.listen,
@@ -82,10 +153,15 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     control,
     api,
     metrics: metricsServer,
+    sip,
+    calls,
     stop(reason: string): Promise<void> {
       stopping ??= (async () => {
         log.info({ reason, activeRecordings: storage.activeWriters }, 'stopping');
-        // Reverse of start: stop taking requests, then finalise recordings and close storage.
+        // Reverse of start: BYE and finalise every call, stop taking requests, close storage last.
+        await calls?.close();
+        await sip?.close();
+        await receiver?.close();
         await api?.close();
         await metricsServer?.close();
         await control.close();

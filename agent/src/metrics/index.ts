@@ -1,2 +1,8 @@
-export { createMetrics, type CallvaultMetrics, type StorageFacts } from './registry.js';
+export {
+  createMetrics,
+  registerCallMetrics,
+  type CallvaultMetrics,
+  type StorageFacts,
+  type CallFacts,
+} from './registry.js';
 export { startMetricsServer, type MetricsServer } from './server.js';

@@ -13,6 +13,103 @@ export interface StorageFacts {
   activeRecordings(): number;
 }
 
+/** Call and SIP counters, read at scrape time from the stages' plain stats objects. */
+export interface CallFacts {
+  activeCalls(): number;
+  calls(): {
+    started: number;
+    discarded: number;
+    failed: number;
+    rejected: Record<string, number>;
+    ended: Record<string, number>;
+  };
+  sip(): {
+    received: number;
+    sent: number;
+    retransmissions: number;
+    rejected: Readonly<Record<string, number>>;
+  };
+  diskLow(): boolean;
+}
+
+/**
+ * The call path keeps running totals in plain objects; a Counter here follows them by adding
+ * the difference at scrape time, so the exposition has real counters (`_total`, monotonic).
+ */
+function follow(
+  counter: Counter<string>,
+  seen: Map<string, number>,
+  labels: Record<string, string>,
+  total: number,
+): void {
+  const key = JSON.stringify(labels);
+  const prev = seen.get(key) ?? 0;
+  if (total > prev) {
+    counter.inc(labels, total - prev);
+    seen.set(key, total);
+  }
+}
+
+/** Registers the call/SIP collectors once the call path exists (the daemon may run without SIP). */
+export function registerCallMetrics(registry: Registry, facts: CallFacts): void {
+  new Gauge({
+    name: 'callvault_calls_active',
+    help: 'Calls being recorded now',
+    registers: [registry],
+    collect() {
+      this.set(facts.activeCalls());
+    },
+  });
+  const callsSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_calls_total',
+    help: 'Calls by outcome: recorded (by end reason), rejected (by reason), discarded (no consent), failed',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [registry],
+    collect() {
+      const c = facts.calls();
+      for (const [reason, n] of Object.entries(c.ended))
+        follow(this, callsSeen, { outcome: 'recorded', reason }, n);
+      for (const [reason, n] of Object.entries(c.rejected))
+        follow(this, callsSeen, { outcome: 'rejected', reason }, n);
+      follow(this, callsSeen, { outcome: 'discarded', reason: 'no_consent' }, c.discarded);
+      follow(this, callsSeen, { outcome: 'failed', reason: 'write' }, c.failed);
+    },
+  });
+  const sipSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_sip_messages_total',
+    help: 'SIP messages by direction (received, sent, retransmitted)',
+    labelNames: ['direction'] as const,
+    registers: [registry],
+    collect() {
+      const s = facts.sip();
+      follow(this, sipSeen, { direction: 'received' }, s.received);
+      follow(this, sipSeen, { direction: 'sent' }, s.sent);
+      follow(this, sipSeen, { direction: 'retransmitted' }, s.retransmissions);
+    },
+  });
+  const rejectedSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_sip_rejected_total',
+    help: 'SIP messages rejected or dropped, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      for (const [reason, n] of Object.entries(facts.sip().rejected))
+        follow(this, rejectedSeen, { reason }, n);
+    },
+  });
+  new Gauge({
+    name: 'callvault_storage_low',
+    help: '1 while free disk is below storage.min_free_bytes (new calls get 503)',
+    registers: [registry],
+    collect() {
+      this.set(facts.diskLow() ? 1 : 0);
+    },
+  });
+}
+
 export interface CallvaultMetrics {
   readonly registry: Registry;
   readonly apiRequests: Counter<'route' | 'method' | 'status'>;

@@ -1,0 +1,371 @@
+/**
+ * Wires calls across the stages: a SIP dialog (sip/) carrying a SIPREC offer (siprec/) becomes a
+ * Session (session/), media streams (media/) and a CallRecorder (recorder/). It also owns what
+ * belongs to no single stage: refusing calls when the disk is short (503, so the SBC fails
+ * over), ending calls whose media died (BYE), and BYE + finalise for every call on shutdown.
+ */
+import { statfs } from 'node:fs/promises';
+import type { CallvaultError, Logger } from '../common/index.js';
+import type { Config } from '../config/index.js';
+import { getHeader, type SipDialog, type SipRequest, type SipStack, type ServerTx } from '../sip/index.js';
+import {
+  extractOfferBodies,
+  parseSdp,
+  sessionInfoFromOffer,
+  NoUsableStreamError,
+  SdpError,
+} from '../siprec/index.js';
+import { Session, type EndReason } from '../session/index.js';
+import type { MediaReceiver } from '../media/index.js';
+import { CallRecorder, type RecordedStream } from '../recorder/index.js';
+import type { Storage } from '../storage/index.js';
+import { planStreams, type PlannedStreams } from './offer-plan.js';
+import { CallStats } from './call-stats.js';
+
+interface ActiveCall {
+  readonly callId: string;
+  readonly session: Session;
+  readonly recorder: CallRecorder;
+  planned: PlannedStreams;
+  dialog: SipDialog | undefined;
+  readonly plain: boolean;
+  ending: Promise<void> | null;
+}
+
+export interface CallManagerOptions {
+  readonly stack: SipStack;
+  readonly receiver: MediaReceiver;
+  readonly storage: Storage;
+  readonly config: Config;
+  readonly log: Logger;
+  /** How often free disk space is checked while calls run (ms). Default 5000. */
+  readonly diskCheckMs?: number;
+}
+
+const SDP_TYPE = 'application/sdp';
+
+function isSiprec(req: SipRequest): boolean {
+  const tags = [getHeader(req, 'require'), getHeader(req, 'supported')].join(',').toLowerCase();
+  return /\bsiprec\b/.test(tags) || /\+sip\.src\b/i.test(getHeader(req, 'contact') ?? '');
+}
+
+export class CallManager {
+  readonly stats = new CallStats();
+  readonly #o: CallManagerOptions;
+  readonly #log: Logger;
+  readonly #calls = new Map<string, ActiveCall>();
+  readonly #cancelled = new Set<string>();
+  /** Call-IDs whose INVITE is being set up (ports, container) but not yet answered. */
+  readonly #settingUp = new Set<string>();
+  #diskLow = false;
+  #closed = false;
+  readonly #diskTimer: NodeJS.Timeout;
+
+  constructor(o: CallManagerOptions) {
+    this.#o = o;
+    this.#log = o.log;
+    const s = o.stack;
+    s.on('invite', (req, tx) => void this.#onInvite(req, tx));
+    s.on('reinvite', (req, tx, dialog) => void this.#onReoffer(req, tx, dialog));
+    s.on('update', (req, tx, dialog) => void this.#onReoffer(req, tx, dialog));
+    s.on('bye', (_req, dialog) => void this.#end(dialog.callId, 'bye', false));
+    s.on('cancel', (invite) => this.#onCancel(invite.callId));
+    s.on('ack-timeout', (dialog) => void this.#end(dialog.callId, 'error', false));
+    this.#diskTimer = setInterval(() => void this.#checkDisk(), o.diskCheckMs ?? 5000);
+    this.#diskTimer.unref();
+  }
+
+  get activeCalls(): number {
+    return this.#calls.size;
+  }
+
+  get diskLow(): boolean {
+    return this.#diskLow;
+  }
+
+  async #freeBytes(): Promise<number> {
+    const s = await statfs(this.#o.config.storage.dir);
+    return Number(s.bavail) * Number(s.bsize);
+  }
+
+  /** Below storage.min_free_bytes: refuse new calls and finalise the running ones. */
+  async #checkDisk(): Promise<void> {
+    try {
+      const low = (await this.#freeBytes()) < this.#o.config.storage.min_free_bytes;
+      if (low && !this.#diskLow)
+        this.#log.error(
+          { minFreeBytes: this.#o.config.storage.min_free_bytes },
+          'disk below storage.min_free_bytes: refusing new calls',
+        );
+      if (!low && this.#diskLow) this.#log.info({}, 'disk space recovered: accepting calls');
+      this.#diskLow = low;
+      if (low) for (const id of [...this.#calls.keys()]) void this.#end(id, 'disk_full', true);
+    } catch (err) {
+      this.#log.error({ err }, 'free disk check failed');
+    }
+  }
+
+  async #onInvite(req: SipRequest, tx: ServerTx): Promise<void> {
+    const callId = req.callId;
+    const log = this.#log.child({ callId });
+    const plain = !isSiprec(req);
+    let owned = false;
+    try {
+      if (this.#closed) return tx.respond(503, 'Service Unavailable', [['Retry-After', '30']]);
+      await this.#checkDisk();
+      if (this.#diskLow) {
+        this.stats.rejected('disk_full');
+        return tx.respond(503, 'Service Unavailable', [
+          ['Retry-After', '60'],
+          ['Warning', '399 callvault "storage full"'],
+        ]);
+      }
+      if (this.#calls.has(callId) || this.#settingUp.has(callId)) {
+        // A second dialog with a live call's Call-ID is a loop or a broken SBC, not a new call.
+        this.stats.rejected('duplicate_call_id');
+        return tx.respond(482, 'Loop Detected');
+      }
+      if (plain && !this.#o.config.sip.accept_plain_invite) {
+        this.stats.rejected('not_siprec');
+        return tx.respond(403, 'Forbidden', [
+          ['Warning', '399 callvault "only SIPREC recording sessions are accepted"'],
+        ]);
+      }
+      this.#settingUp.add(callId);
+      owned = true;
+      const bodies = extractOfferBodies(req.contentType ?? getHeader(req, 'content-type'), req.body);
+      if (bodies.sdp === null) {
+        this.stats.rejected('no_sdp');
+        return tx.respond(488, 'Not Acceptable Here', [
+          ['Warning', '399 callvault "an SDP offer is required"'],
+        ]);
+      }
+      const offer = parseSdp(bodies.sdp);
+      const originMs = Date.now();
+      const planned = await planStreams(offer, this.#o.receiver, {
+        localAddress: this.#localAddress(),
+        jitterBufferMs: this.#o.config.media.jitter_buffer_ms,
+        originMs,
+      });
+      if (this.#cancelled.delete(callId)) {
+        await this.#release(planned);
+        return;
+      }
+      const made = sessionInfoFromOffer({
+        sdp: offer,
+        metadata: bodies.metadata,
+        answer: planned.answer,
+        receivedAt: new Date(originMs),
+        headers: {
+          callId,
+          from: getHeader(req, 'from') ?? null,
+          to: getHeader(req, 'to') ?? null,
+          pAssertedIdentity: getHeader(req, 'p-asserted-identity') ?? null,
+          privacy: getHeader(req, 'privacy') ?? null,
+          callDirection: getHeader(req, 'x-call-direction') ?? null,
+          consent: getHeader(req, 'x-recording-consent') ?? null,
+        },
+      });
+      if (made.metadataError !== null)
+        log.warn({ err: made.metadataError }, 'rs-metadata unusable: recording with SDP and headers');
+      const session = new Session(
+        { ...made.info, answeredAt: made.info.answeredAt ?? new Date(originMs) },
+        { log },
+      );
+      const recorder = await CallRecorder.start({
+        session,
+        streams: this.#recordedStreams(session, planned),
+        storage: this.#o.storage,
+        policy: this.#o.config.policy,
+        source: 'siprec',
+        sampleRate: planned.sampleRate,
+        rtpTimeoutMs: this.#o.config.media.rtp_timeout_ms,
+        log,
+      });
+      const call: ActiveCall = { callId, session, recorder, planned, dialog: undefined, plain, ending: null };
+      this.#calls.set(callId, call);
+      recorder.on('rtp_timeout', () => void this.#end(callId, 'rtp_timeout', true));
+      recorder.on(
+        'failed',
+        (err: CallvaultError) =>
+          void this.#end(callId, err.code === 'CV_ERR_VAULT_DISK_FULL' ? 'disk_full' : 'error', true),
+      );
+      recorder.on('discarded', () => this.stats.discarded());
+      tx.respond(
+        200,
+        'OK',
+        [
+          ['Content-Type', SDP_TYPE],
+          ['Contact', this.#contact(req)],
+        ],
+        Buffer.from(planned.answer.sdp),
+      );
+      call.dialog = tx.dialog;
+      this.stats.started();
+      log.info(
+        { sessionId: session.id, recordingId: recorder.id, streams: planned.allocated.length, plain },
+        'call answered',
+      );
+    } catch (err) {
+      this.#refuse(tx, err, log);
+    } finally {
+      if (owned) this.#settingUp.delete(callId);
+    }
+  }
+
+  #refuse(tx: ServerTx, err: unknown, log: Logger): void {
+    if (err instanceof NoUsableStreamError) {
+      this.stats.rejected('no_usable_stream');
+      return tx.respond(488, 'Not Acceptable Here', [['Warning', '304 callvault "no common media format"']]);
+    }
+    if (err instanceof SdpError) {
+      this.stats.rejected('bad_sdp');
+      return tx.respond(400, 'Bad Request', [['Warning', `399 callvault "bad SDP (${err.code})"`]]);
+    }
+    const code = (err as { code?: string }).code ?? 'internal';
+    this.stats.rejected(code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED' ? 'ports_exhausted' : 'internal');
+    log.error({ err }, 'call setup failed');
+    tx.respond(
+      code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED' ? 503 : 500,
+      code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED' ? 'Service Unavailable' : 'Server Internal Error',
+    );
+  }
+
+  #recordedStreams(session: Session, planned: PlannedStreams): RecordedStream[] {
+    const info = session.info;
+    return planned.allocated.map((a) => {
+      const si = info.streams.find((s) => s.label === a.label);
+      const participant = si?.participantId
+        ? info.participants.find((p) => p.id === si.participantId)
+        : undefined;
+      return {
+        label: a.label,
+        side: participant?.side ?? 'unknown',
+        codec: a.answered.codecs?.codec.encoding.toUpperCase() ?? 'unknown',
+        stream: a.media.stream,
+      };
+    });
+  }
+
+  async #onReoffer(req: SipRequest, tx: ServerTx, dialog: SipDialog): Promise<void> {
+    const call = this.#calls.get(dialog.callId);
+    if (call === undefined) return tx.respond(481, 'Call/Transaction Does Not Exist');
+    try {
+      const bodies = extractOfferBodies(getHeader(req, 'content-type'), req.body);
+      if (bodies.sdp === null) {
+        return tx.respond(200, 'OK', [['Content-Type', SDP_TYPE]], Buffer.from(call.planned.answer.sdp));
+      }
+      const offer = parseSdp(bodies.sdp);
+      call.planned = await planStreams(offer, this.#o.receiver, {
+        localAddress: this.#localAddress(),
+        jitterBufferMs: this.#o.config.media.jitter_buffer_ms,
+        originMs: call.planned.allocated[0]?.media.stream.originMs ?? Date.now(),
+        previous: call.planned,
+      });
+      if (bodies.metadata !== null) {
+        const made = sessionInfoFromOffer({
+          sdp: offer,
+          metadata: bodies.metadata,
+          answer: call.planned.answer,
+          headers: { callId: dialog.callId },
+        });
+        if (made.metadataError === null) {
+          call.session.update({
+            participants: made.info.participants,
+            agent: made.info.agent,
+            customerParticipantId: made.info.customerParticipantId,
+            agentParticipantId: made.info.agentParticipantId,
+            service: made.info.service,
+            caseId: made.info.caseId,
+            consent: made.info.consent,
+          });
+        }
+      }
+      const dirs = offer.media.filter((m) => m.port !== 0).map((m) => m.direction);
+      // SIPREC: a=inactive on every stream pauses recording (RFC 7866 §8.1.1). For a plain call,
+      // the phone putting the other party on hold sends sendonly/inactive: that is hold.
+      if (dirs.length > 0 && dirs.every((d) => d === 'inactive')) {
+        if (call.plain) call.session.hold();
+        else call.session.pause();
+      } else if (call.plain && dirs.every((d) => d === 'sendonly' || d === 'inactive')) {
+        call.session.hold();
+      } else {
+        call.session.resume();
+        call.session.unhold();
+      }
+      tx.respond(
+        200,
+        'OK',
+        [
+          ['Content-Type', SDP_TYPE],
+          ['Contact', this.#contact(req)],
+        ],
+        Buffer.from(call.planned.answer.sdp),
+      );
+    } catch (err) {
+      this.#refuse(tx, err, this.#log.child({ callId: dialog.callId }));
+    }
+  }
+
+  #onCancel(callId: string): void {
+    const call = this.#calls.get(callId);
+    if (call === undefined) {
+      this.#cancelled.add(callId);
+      setTimeout(() => this.#cancelled.delete(callId), 64_000).unref();
+      return;
+    }
+    void this.#end(callId, 'cancel', false);
+  }
+
+  /** Ends a call: BYE to the SBC when we end it, then finalise the recording and free ports. */
+  #end(callId: string, reason: EndReason, sendBye: boolean): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (call === undefined) return Promise.resolve();
+    call.ending ??= (async () => {
+      call.session.end(reason);
+      if (sendBye && call.dialog !== undefined) {
+        try {
+          await this.#o.stack.sendBye(call.dialog);
+        } catch (err) {
+          this.#log.warn({ err, callId }, 'BYE failed');
+        }
+      }
+      try {
+        const record = await call.recorder.finish(reason);
+        if (record !== null) this.stats.finished(reason);
+      } catch (err) {
+        this.stats.failed();
+        this.#log.error({ err, callId }, 'finalising the recording failed; recovery will finish it');
+      } finally {
+        await this.#release(call.planned);
+        this.#calls.delete(callId);
+      }
+    })();
+    return call.ending;
+  }
+
+  async #release(planned: PlannedStreams): Promise<void> {
+    for (const a of planned.allocated) await this.#o.receiver.release(a.media.stream);
+  }
+
+  #localAddress(): string {
+    const host = this.#o.config.sip.udp?.host ?? this.#o.config.sip.tcp?.host ?? '127.0.0.1';
+    return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  }
+
+  #contact(req: SipRequest): string {
+    const transport = req.via[0]?.transport?.toLowerCase() ?? 'udp';
+    const a = this.#o.stack.addresses.find((b) => b.transport === transport) ?? this.#o.stack.addresses[0];
+    const raw = a === undefined || a.host === '0.0.0.0' || a.host === '::' ? this.#localAddress() : a.host;
+    const host = raw.includes(':') ? `[${raw}]` : raw;
+    return `<sip:callvault@${host}:${a?.port ?? 5060};transport=${transport}>`;
+  }
+
+  /** Shutdown: stop taking calls, BYE every call, finalise every recording. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#diskTimer);
+    await Promise.all([...this.#calls.keys()].map((id) => this.#end(id, 'shutdown', true)));
+  }
+}

@@ -1,0 +1,44 @@
+/** Call counters for metrics: plain numbers read at scrape time, never per-packet work. */
+export class CallStats {
+  #started = 0;
+  #discarded = 0;
+  #failed = 0;
+  readonly #rejected = new Map<string, number>();
+  readonly #ended = new Map<string, number>();
+
+  started(): void {
+    this.#started++;
+  }
+
+  discarded(): void {
+    this.#discarded++;
+  }
+
+  failed(): void {
+    this.#failed++;
+  }
+
+  rejected(reason: string): void {
+    this.#rejected.set(reason, (this.#rejected.get(reason) ?? 0) + 1);
+  }
+
+  finished(reason: string): void {
+    this.#ended.set(reason, (this.#ended.get(reason) ?? 0) + 1);
+  }
+
+  snapshot(): {
+    started: number;
+    discarded: number;
+    failed: number;
+    rejected: Record<string, number>;
+    ended: Record<string, number>;
+  } {
+    return {
+      started: this.#started,
+      discarded: this.#discarded,
+      failed: this.#failed,
+      rejected: Object.fromEntries(this.#rejected),
+      ended: Object.fromEntries(this.#ended),
+    };
+  }
+}
