@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the tests, benchmarks and `make run` use; installed only when absent.
-DEB_PACKAGES := sox ffmpeg sip-tester
+DEB_PACKAGES := sox ffmpeg sip-tester baresip prometheus iproute2 util-linux
 NPM_STAMP := node_modules/.package-lock.json
 SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
 

@@ -248,6 +248,43 @@ describe('integration: daemon + callvaultctl', function () {
     assert.match(all.stdout, new RegExp(`${second} OK`));
   });
 
+  it('refuses to start on a corrupt index, naming index rebuild; rebuild restores the same results', async () => {
+    const meta = (n: string): string => JSON.stringify({ number: n, agent: '1001', service: 'billing' });
+    const a = (await ctl(sets, ['import', toneWav, '--meta', meta('+46701000001')])).stdout.trim();
+    const b = (await ctl(sets, ['import', toneWav, '--meta', meta('+46701000002')])).stdout.trim();
+    const before = JSON.parse(
+      (await ctl(sets, ['recordings', 'search', '--number', '+46701000002', '--json'])).stdout,
+    ) as { id: string }[];
+    assert.deepEqual(
+      before.map((r) => r.id),
+      [b],
+    );
+    const indexDir = join(storageDir, 'index');
+    const manifest = readdirSync(indexDir).find((f) => f.startsWith('MANIFEST-'));
+    assert.ok(manifest);
+    writeFileSync(join(indexDir, manifest), Buffer.alloc(200, 0x5a));
+
+    const h = await import('../helpers/daemon.js');
+    const refused = await h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs(sets)]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /CV_ERR_INDEX_CORRUPT/);
+    assert.match(refused.stderr, /callvaultctl index rebuild/);
+
+    const rebuilt = await ctl(sets, ['index', 'rebuild']);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.match(rebuilt.stdout, /2 recording\(s\)/);
+    const after = JSON.parse(
+      (await ctl(sets, ['recordings', 'search', '--number', '+46701000002', '--json'])).stdout,
+    ) as { id: string }[];
+    assert.deepEqual(
+      after.map((r) => r.id),
+      [b],
+    );
+    const all = JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout) as { id: string }[];
+    assert.deepEqual(all.map((r) => r.id).sort(), [a, b].sort());
+    daemon = await startDaemon(sets);
+  });
+
   it('imports only WAV: a non-WAV file is refused with exit 1', async () => {
     const junk = join(work, 'junk.wav');
     writeFileSync(junk, 'this is not audio');

@@ -15,6 +15,7 @@ import type { Logger } from '../common/index.js';
 import { openVault, type Vault, type VaultWriter } from '../vault/index.js';
 import {
   destroyIndex,
+  repairIndex,
   openIndex,
   reconcile,
   type IndexOptions,
@@ -205,12 +206,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         index = await openIndex(indexOptions);
       } catch (err) {
         if (opts.resetIndex !== true || (err as { code?: string }).code !== 'CV_ERR_INDEX_CORRUPT') throw err;
-        log.error(
-          { err },
-          'index unreadable: recreating it from the vault; its users and audit entries are lost',
-        );
-        await destroyIndex(indexOptions.dir);
-        index = await openIndex(indexOptions);
+        index = await reopenDamagedIndex(indexOptions, log, err);
       }
     }
     const storage = new Storage(config, vault, index, lock, log);
@@ -221,5 +217,26 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     await vault?.close().catch(() => undefined);
     lock.release();
     throw err;
+  }
+}
+
+/**
+ * For `index rebuild` on an index that does not open: LevelDB's repair first (it keeps whatever
+ * survives, users and the audit chain included); only if that fails, start empty. Recordings
+ * are refilled from the vault either way.
+ */
+async function reopenDamagedIndex(
+  options: IndexOptions,
+  log: Logger,
+  cause: unknown,
+): Promise<RecordingIndex> {
+  log.error({ err: cause }, 'index unreadable: repairing it');
+  try {
+    await repairIndex(options.dir);
+    return await openIndex(options);
+  } catch (err) {
+    log.error({ err }, 'index repair failed: recreating it empty; users and audit entries in it are lost');
+    await destroyIndex(options.dir);
+    return openIndex(options);
   }
 }
