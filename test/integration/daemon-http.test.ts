@@ -114,10 +114,12 @@ describe('integration: daemon API and metrics listeners', function () {
     assert.match(text, /^callvault_storage_free_bytes \d+/m);
     assert.match(text, /^callvault_recordings 0$/m);
     assert.match(text, /^callvault_active_recordings 0$/m);
+    // promtool comes with the prometheus Debian package, which `make test` installs.
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text });
-    if (promtool.error === undefined) {
-      assert.equal(promtool.status, 0, promtool.stdout.toString() + promtool.stderr.toString());
-    }
+    assert.equal(promtool.error, undefined, 'promtool is installed');
+    assert.equal(promtool.status, 0, promtool.stdout.toString() + promtool.stderr.toString());
+    assert.match(text, /^callvault_calls_active 0$/m);
+    assert.match(text, /^# TYPE callvault_sip_messages_total counter$/m);
     assert.equal((await fetch(`http://${setting('metrics.listen')}/other`)).status, 404);
   });
 });

@@ -122,6 +122,15 @@ export interface CallvaultMetrics {
 export function createMetrics(storage: StorageFacts): CallvaultMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'callvault_process_' });
+  // prom-client exposes these three as gauges named `_total`, which Prometheus naming (and
+  // `promtool check metrics`) rejects; the per-type gauges without the suffix remain.
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ]) {
+    registry.removeSingleMetric(`callvault_process_${name}`);
+  }
 
   new Gauge({
     name: 'callvault_storage_free_bytes',
