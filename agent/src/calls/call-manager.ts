@@ -5,6 +5,7 @@
  * over), ending calls whose media died (BYE), and BYE + finalise for every call on shutdown.
  */
 import { statfs } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import type { CallvaultError, Logger } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import { getHeader, type SipDialog, type SipRequest, type SipStack, type ServerTx } from '../sip/index.js';
@@ -27,6 +28,8 @@ interface ActiveCall {
   readonly session: Session;
   readonly recorder: CallRecorder;
   planned: PlannedStreams;
+  /** Streams a re-offer dropped: the recorder still drains them, so they are freed at the end. */
+  readonly retired: PlannedStreams['allocated'][number][];
   dialog: SipDialog | undefined;
   readonly plain: boolean;
   ending: Promise<void> | null;
@@ -182,7 +185,7 @@ export class CallManager {
         rtpTimeoutMs: this.#o.config.media.rtp_timeout_ms,
         log,
       });
-      const call: ActiveCall = { callId, session, recorder, planned, dialog: undefined, plain, ending: null };
+      const call: ActiveCall = { callId, session, recorder, planned, retired: [], dialog: undefined, plain, ending: null };
       this.#calls.set(callId, call);
       recorder.on('rtp_timeout', () => void this.#end(callId, 'rtp_timeout', true));
       recorder.on(
@@ -256,12 +259,15 @@ export class CallManager {
         return tx.respond(200, 'OK', [['Content-Type', SDP_TYPE]], Buffer.from(call.planned.answer.sdp));
       }
       const offer = parseSdp(bodies.sdp);
+      const before = call.planned;
       call.planned = await planStreams(offer, this.#o.receiver, {
         localAddress: this.#localAddress(),
         jitterBufferMs: this.#o.config.media.jitter_buffer_ms,
         originMs: call.planned.allocated[0]?.media.stream.originMs ?? Date.now(),
-        previous: call.planned,
+        previous: before,
       });
+      const kept = new Set(call.planned.allocated.map((a) => a.media.stream));
+      call.retired.push(...before.allocated.filter((a) => !kept.has(a.media.stream)));
       if (bodies.metadata !== null) {
         const made = sessionInfoFromOffer({
           sdp: offer,
@@ -338,6 +344,7 @@ export class CallManager {
         this.#log.error({ err, callId }, 'finalising the recording failed; recovery will finish it');
       } finally {
         await this.#release(call.planned);
+        for (const a of call.retired) await this.#o.receiver.release(a.media.stream);
         this.#calls.delete(callId);
       }
     })();
@@ -348,9 +355,18 @@ export class CallManager {
     for (const a of planned.allocated) await this.#o.receiver.release(a.media.stream);
   }
 
+  /**
+   * The address put in the answer's c= line: the SIP listen address, or — when SIP listens on
+   * every address — the host's first non-internal IPv4, since the SBC must reach it.
+   */
   #localAddress(): string {
-    const host = this.#o.config.sip.udp?.host ?? this.#o.config.sip.tcp?.host ?? '127.0.0.1';
-    return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    const sip = this.#o.config.sip;
+    const host = sip.udp?.host ?? sip.tcp?.host ?? sip.tls?.host ?? '127.0.0.1';
+    if (host !== '0.0.0.0' && host !== '::') return host;
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+    }
+    return '127.0.0.1';
   }
 
   #contact(req: SipRequest): string {
