@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import express, { type Request, type Response, type NextFunction } from 'express';
-import type { Logger } from '../common/index.js';
+import { closerFor, listenOn, type Logger } from '../common/index.js';
 import type { Storage } from '../storage/index.js';
 import type { CallvaultMetrics } from '../metrics/index.js';
 import { verifyPassword } from '../index/index.js';
@@ -96,22 +96,6 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   });
 
   const server: Server = createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.listen.port, opts.listen.host, () => resolve());
-  });
-  const addr = server.address() as { address: string; port: number };
-  const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-  let closed = false;
-  return {
-    url: `https://${host}:${addr.port}`,
-    tls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (closed) return resolve();
-        closed = true;
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const hostPort = await listenOn(server, opts.listen);
+  return { url: `https://${hostPort}`, tls, close: closerFor(server) };
 }

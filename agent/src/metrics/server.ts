@@ -1,7 +1,7 @@
 /** The scrape endpoint: plain HTTP on its own listener (metrics.listen), GET /metrics only. */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../common/index.js';
+import { closerFor, listenOn, type Logger } from '../common/index.js';
 
 export interface MetricsServer {
   readonly url: string;
@@ -26,21 +26,6 @@ export async function startMetricsServer(
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-  const addr = server.address() as { address: string; port: number };
-  const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-  let closed = false;
-  return {
-    url: `http://${host}:${addr.port}/metrics`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (closed) return resolve();
-        closed = true;
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const hostPort = await listenOn(server, listen);
+  return { url: `http://${hostPort}/metrics`, close: closerFor(server) };
 }
