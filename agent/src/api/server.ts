@@ -10,6 +10,8 @@ import type { CallvaultMetrics } from '../metrics/index.js';
 import { verifyPassword } from '../index/index.js';
 import { loadOrCreateTls, type TlsMaterial } from './tls.js';
 import { SessionStore } from './sessions.js';
+import { recordingRoutes } from './routes.js';
+import { sendError, unauthorized } from './http-errors.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -81,6 +83,18 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
     }
     res.json(sessions.create({ username: user!.username, role: user!.role, agentId: user!.agentId ?? null }));
   });
+  // Everything below needs a session.
+  v1.use((req, res, next) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+    const user = m === null ? null : sessions.lookup(m[1]!);
+    if (user === null) {
+      sendError(res, unauthorized());
+      return;
+    }
+    (req as Request & { user: typeof user }).user = user;
+    next();
+  });
+  v1.use(recordingRoutes(storage, metrics));
   app.use('/api/v1', v1);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'CV_ERR_API_NOT_FOUND', message: 'no such path' } });

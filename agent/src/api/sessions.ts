@@ -4,10 +4,11 @@
  * hand out live sessions.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from '../index/index.js';
 
 export interface SessionUser {
   readonly username: string;
-  readonly role: string;
+  readonly role: Role;
   readonly agentId: string | null;
 }
 
