@@ -10,6 +10,7 @@ import type { CallvaultMetrics } from '../metrics/index.js';
 import { verifyPassword } from '../index/index.js';
 import { loadOrCreateTls, type TlsMaterial } from './tls.js';
 import { SessionStore } from './sessions.js';
+import { LoginThrottle } from './login-throttle.js';
 import { recordingRoutes } from './routes.js';
 import { sendError, unauthorized } from './http-errors.js';
 
@@ -44,6 +45,7 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   if (tls.generated)
     log.warn({ fingerprint256: tls.fingerprint256 }, 'generated a self-signed API certificate');
   const sessions = new SessionStore(api.session_lifetime_s);
+  const throttle = new LoginThrottle();
 
   const app = express();
   app.disable('x-powered-by');
@@ -67,6 +69,16 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
         .json({ error: { code: 'CV_ERR_API_BAD_REQUEST', message: 'username and password are required' } });
       return;
     }
+    const wait = throttle.retryAfterS(body.username);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      res
+        .status(429)
+        .json({
+          error: { code: 'CV_ERR_API_TOO_MANY_LOGINS', message: 'too many failed logins; try again later' },
+        });
+      return;
+    }
     const user = await storage.index.getUser(body.username);
     const ok = user !== null && !user.disabled && (await verifyPassword(body.password, user.passwordHash));
     await storage.index.appendAudit({
@@ -76,11 +88,13 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
       from: req.socket.remoteAddress ?? 'unknown',
     });
     if (!ok) {
+      throttle.failed(body.username);
       res
         .status(401)
         .json({ error: { code: 'CV_ERR_API_BAD_CREDENTIALS', message: 'wrong user name or password' } });
       return;
     }
+    throttle.succeeded(body.username);
     res.json(sessions.create({ username: user!.username, role: user!.role, agentId: user!.agentId ?? null }));
   });
   // Everything below needs a session.
