@@ -5,7 +5,7 @@
  * on a shared, noisy machine.
  */
 import { writeFileSync, existsSync } from 'node:fs';
-import { cpus, totalmem, hostname } from 'node:os';
+import { cpus, totalmem, hostname, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -209,6 +209,7 @@ function table(rows: readonly BenchRow[]): string {
 }
 
 const only = process.argv.slice(2);
+const loadAtStart = loadavg()[0]!.toFixed(2);
 const rows: BenchRow[] = [];
 for (const b of BENCHES) {
   if (only.length > 0 && !only.includes(b.title)) continue;
@@ -222,7 +223,7 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(to
 const md = `# Benchmarks
 
 Produced by \`make bench\` (scripts/bench/run.ts) on ${new Date().toISOString()}.
-Machine: ${machine}.
+Machine: ${machine}; 1-minute load average at start ${loadAtStart} (the machine is shared: compare ratios, not absolutes).
 Reproduce: \`make bench\` (or \`npx tsx scripts/bench/run.ts vault\` for one benchmark).
 Baselines are measured in the same run; ratios are ours ÷ baseline.
 
