@@ -55,6 +55,7 @@ run: deps build
 	@echo "callvault (dev): SIP udp+tcp 127.0.0.1:5060, admin API https://127.0.0.1:8443/api/v1, metrics http://127.0.0.1:9464/metrics, data ./var"
 	@echo "  first admin:   printf '%s' 'a-long-password' | $(CTL) users add admin --role admin --password-stdin"
 	@echo "  log in:        curl -k -X POST https://127.0.0.1:8443/api/v1/session -H 'content-type: application/json' -d '{\"username\":\"admin\",\"password\":\"a-long-password\"}'"
+	@echo "  test call:     $(CTL) test-call --seconds 5   (SIPREC call with known tones, checked)"
 	@echo "  import a call: $(CTL) import call.wav --meta '{\"number\":\"+46701234567\",\"agent\":\"1001\"}' ; then: $(CTL) recordings list"
 	@echo "  stop:          Ctrl-C"
 	node bin/callvault.js --config firmware-config/dev.yaml

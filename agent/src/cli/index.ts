@@ -10,6 +10,7 @@ import { parseCommand, parseGlobal, UsageError } from './args.js';
 export { parseGlobal };
 import { runStorageCommand } from './run-command.js';
 import { stdio, table, seconds, type Printer } from './output.js';
+import { placeTestCall } from './test-call.js';
 
 const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] <command>
 commands:
@@ -23,7 +24,8 @@ commands:
   keys rotate
   audit verify | audit list [--since T] [--json]
   index rebuild
-  users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin`;
+  users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin
+  test-call [--seconds N]   place a SIPREC call at this appliance and check its recording`;
 
 interface Summary {
   id: string;
@@ -312,6 +314,18 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const r = result as { username: string; role: string };
       p.out(`user ${r.username} added with role ${r.role}`);
       return EXIT_OK;
+    }
+    case 'test-call': {
+      const { values } = parseCommand(rest, { seconds: { type: 'string' } });
+      const secs = values['seconds'] === undefined ? 5 : Number(values['seconds']);
+      if (!Number.isInteger(secs) || secs < 1 || secs > 600) throw new UsageError('--seconds must be 1-600');
+      p.err(`placing a ${secs} s SIPREC test call (caller 440 Hz, agent 1000 Hz)…`);
+      const r = await placeTestCall(config, { seconds: secs });
+      p.out(
+        `${r.ok ? 'OK' : 'FAILED'}: recorded as ${r.recordingId}, ${seconds(r.durationMs)} of ${seconds(r.sentMs)} sent; ` +
+          `left ${r.leftHz} Hz (caller, expected 440), right ${r.rightHz} Hz (agent, expected 1000)`,
+      );
+      return r.ok ? EXIT_OK : EXIT_INTEGRITY;
     }
     default:
       throw new UsageError(`unknown command ${cmd}\n${USAGE}`);
