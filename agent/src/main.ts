@@ -14,12 +14,14 @@ import { readFileSync } from 'node:fs';
 import {
   createMetrics,
   registerCallMetrics,
+  registerRetentionMetrics,
   startMetricsServer,
   type MetricsServer,
 } from './metrics/index.js';
 import { createSipStack, type SipStack } from './sip/index.js';
 import { createMediaReceiver, type MediaReceiver } from './media/index.js';
 import { CallManager } from './calls/index.js';
+import { RetentionScheduler } from './retention/index.js';
 import { formatListen } from './config/index.js';
 import { startApiServer, type ApiServer } from './api/index.js';
 
@@ -52,6 +54,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   let sip: SipStack | null = null;
   let receiver: MediaReceiver | null = null;
   let calls: CallManager | null = null;
+  let retention: RetentionScheduler | null = null;
   try {
     control = await createControlServer(
       join(config.storage.dir, CONTROL_SOCKET),
@@ -68,6 +71,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       activeRecordings: () => storage.activeWriters,
     });
     metrics.recordingsRecovered.inc(s.recovered.length);
+    const r = new RetentionScheduler(storage, log.child({ component: 'retention' }));
+    retention = r;
+    opened.push(r);
+    registerRetentionMetrics(metrics.registry, { deletions: () => r.deletions, overdue: () => r.overdue });
     if (config.metrics.listen !== null) {
       metricsServer = await startMetricsServer(
         config.metrics.listen,
@@ -163,6 +170,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         await sip?.close();
         await receiver?.close();
         await api?.close();
+        await retention?.close();
         await metricsServer?.close();
         await control.close();
         await storage.close();

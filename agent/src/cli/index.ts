@@ -25,6 +25,9 @@ commands:
   audit verify | audit list [--since T] [--json]
   index rebuild
   users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin
+  retention run [--at ISO-TIME] [--dry-run]
+  hold set|release ID --reason TEXT
+  consent withdraw NUMBER --reason TEXT
   test-call [--seconds N]   place a SIPREC call at this appliance and check its recording`;
 
 interface Summary {
@@ -313,6 +316,64 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       });
       const r = result as { username: string; role: string };
       p.out(`user ${r.username} added with role ${r.role}`);
+      return EXIT_OK;
+    }
+    case 'retention': {
+      if (sub !== 'run') throw new UsageError('retention run [--at ISO-TIME] [--dry-run]');
+      const { values } = parseCommand(rest.slice(1), {
+        at: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+      });
+      const dryRun = values['dry-run'] === true;
+      const { result } = await runStorageCommand(config, 'retention.run', { at: values['at'], dryRun });
+      const r = result as {
+        at: string;
+        deleted: string[];
+        anonymised: string[];
+        keptOnHold: string[];
+        failed: { id: string; code: string }[];
+      };
+      if (values['json'] === true) p.out(JSON.stringify(r, null, 2));
+      else {
+        const verb = dryRun ? 'would delete' : 'deleted';
+        for (const id of r.deleted) p.out(`${verb} ${id}`);
+        for (const id of r.anonymised) p.out(`${dryRun ? 'would anonymise' : 'anonymised'} ${id}`);
+        for (const id of r.keptOnHold) p.out(`kept (legal hold or restriction) ${id}`);
+        for (const f of r.failed) p.out(`FAILED ${f.id} ${f.code}`);
+        p.err(
+          `retention as of ${r.at}: ${r.deleted.length} ${verb}, ${r.anonymised.length} anonymised, ${r.keptOnHold.length} kept on hold, ${r.failed.length} failed`,
+        );
+      }
+      return r.failed.length > 0 ? 3 : EXIT_OK;
+    }
+    case 'hold': {
+      const { values, positionals } = parseCommand(rest.slice(1), { reason: { type: 'string' } });
+      const id = positionals[0];
+      if ((sub !== 'set' && sub !== 'release') || id === undefined || typeof values['reason'] !== 'string')
+        throw new UsageError('hold set|release ID --reason TEXT');
+      await runStorageCommand(config, sub === 'set' ? 'hold.set' : 'hold.release', {
+        id,
+        reason: values['reason'],
+      });
+      p.out(`legal hold ${sub === 'set' ? 'set on' : 'released from'} ${id}`);
+      return EXIT_OK;
+    }
+    case 'consent': {
+      const { values, positionals } = parseCommand(rest.slice(1), { reason: { type: 'string' } });
+      const number = positionals[0];
+      if (sub !== 'withdraw' || number === undefined || typeof values['reason'] !== 'string')
+        throw new UsageError('consent withdraw NUMBER --reason TEXT');
+      const { result } = await runStorageCommand(config, 'consent.withdraw', {
+        number,
+        reason: values['reason'],
+      });
+      const r = result as { erased: string[]; keptOnHold: string[] };
+      for (const id of r.erased) p.out(`erased ${id}`);
+      for (const id of r.keptOnHold) p.out(`kept (legal hold) ${id}`);
+      p.err(
+        `consent withdrawn: ${r.erased.length} recording(s) erased, ${r.keptOnHold.length} kept on legal hold`,
+      );
       return EXIT_OK;
     }
     case 'test-call': {

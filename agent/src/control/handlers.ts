@@ -15,6 +15,7 @@ import {
   type Storage,
 } from '../storage/index.js';
 import { hashPassword } from '../index/index.js';
+import { runRetention, setLegalHold, withdrawConsent } from '../retention/index.js';
 import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
 
@@ -79,6 +80,22 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   h.set('index.rebuild', async (req) => rebuildIndex(storage, cliActor(req.actor)));
   h.set('audit.verify', async () => storage.index.verifyAudit());
   h.set('audit.list', async (req) => storage.index.listAudit({ since: str(req.args, 'since') }));
+  h.set('retention.run', async (req) => {
+    const atRaw = str(req.args, 'at');
+    const at = atRaw === undefined ? new Date() : new Date(atRaw);
+    if (Number.isNaN(at.getTime()))
+      throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
+    return runRetention(storage, cliActor(req.actor), { at, dryRun: req.args['dryRun'] === true });
+  });
+  h.set('hold.set', async (req) =>
+    setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), true, required(req.args, 'reason')),
+  );
+  h.set('hold.release', async (req) =>
+    setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), false, required(req.args, 'reason')),
+  );
+  h.set('consent.withdraw', async (req) =>
+    withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), required(req.args, 'reason')),
+  );
   h.set('users.add', async (req) => {
     const username = required(req.args, 'name');
     const role = required(req.args, 'role');

@@ -1,6 +1,7 @@
 export {
   createMetrics,
   registerCallMetrics,
+  registerRetentionMetrics,
   type CallvaultMetrics,
   type StorageFacts,
   type CallFacts,

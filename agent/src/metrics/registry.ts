@@ -198,3 +198,27 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
     }),
   };
 }
+
+/** Retention: deletions since start and recordings past expiry not yet removed (alert on > 0). */
+export function registerRetentionMetrics(
+  registry: Registry,
+  facts: { deletions(): number; overdue(): number },
+): void {
+  const seen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_retention_deletions_total',
+    help: 'Recordings deleted or anonymised by retention',
+    registers: [registry],
+    collect() {
+      follow(this as unknown as Counter<string>, seen, {}, facts.deletions());
+    },
+  });
+  new Gauge({
+    name: 'callvault_recordings_overdue',
+    help: 'Recordings past their expiry that are not on hold and not yet deleted',
+    registers: [registry],
+    collect() {
+      this.set(facts.overdue());
+    },
+  });
+}

@@ -118,6 +118,8 @@ export class Storage {
         reindexed.push(id);
       }
       for (const id of missingInVault) {
+        // Anonymised recordings keep their non-personal record without audio by design.
+        if ((await this.#index.getRecording(id))?.flags.includes('no_audio') === true) continue;
         await this.#index.deleteRecording(id);
         orphansRemoved.push(id);
       }

@@ -1,0 +1,79 @@
+/**
+ * Runs retention in the daemon: at start and then every `intervalMs` (default hourly), one run
+ * at a time. A failed run is logged and retried at the next tick; it never stops the daemon.
+ */
+import type { Logger } from '../common/index.js';
+import type { Storage } from '../storage/index.js';
+import { countOverdue, runRetention, type RetentionReport } from './run.js';
+
+export const DEFAULT_RETENTION_INTERVAL_MS = 3_600_000;
+
+export class RetentionScheduler {
+  readonly #storage: Storage;
+  readonly #log: Logger;
+  readonly #timer: NodeJS.Timeout;
+  #running: Promise<void> | null = null;
+  #deletions = 0;
+  #overdue = 0;
+  #lastRun: RetentionReport | null = null;
+  #closed = false;
+
+  constructor(storage: Storage, log: Logger, intervalMs = DEFAULT_RETENTION_INTERVAL_MS) {
+    this.#storage = storage;
+    this.#log = log;
+    this.#timer = setInterval(() => void this.tick(), intervalMs);
+    this.#timer.unref();
+    void this.tick();
+  }
+
+  /** Deletions and anonymisations done since start (for the metric). */
+  get deletions(): number {
+    return this.#deletions;
+  }
+
+  get overdue(): number {
+    return this.#overdue;
+  }
+
+  get lastRun(): RetentionReport | null {
+    return this.#lastRun;
+  }
+
+  tick(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#running ??= (async () => {
+      try {
+        const report = await runRetention(this.#storage, {
+          name: 'retention-scheduler',
+          role: 'system',
+          from: 'daemon',
+        });
+        this.#lastRun = report;
+        this.#deletions += report.deleted.length + report.anonymised.length;
+        this.#overdue = await countOverdue(this.#storage);
+        if (report.deleted.length + report.anonymised.length + report.failed.length > 0) {
+          this.#log.info(
+            {
+              deleted: report.deleted.length,
+              anonymised: report.anonymised.length,
+              failed: report.failed.length,
+              keptOnHold: report.keptOnHold.length,
+            },
+            'retention applied',
+          );
+        }
+      } catch (err) {
+        this.#log.error({ err }, 'retention run failed; retrying at the next tick');
+      } finally {
+        this.#running = null;
+      }
+    })();
+    return this.#running;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Retention, legal hold and consent withdrawal through callvaultctl on real storage: deletion
+ * is real (file and key gone, index entry gone), held recordings survive, all of it audited.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ctl, isolatedSets } from '../helpers/daemon.js';
+import { makeToneWav } from '../helpers/audio.js';
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+describe('integration: retention, legal hold, consent withdrawal', function () {
+  this.timeout(90_000);
+  let work: string;
+  let storage: string;
+  let sets: string[];
+  let wav: string;
+  beforeEach(async () => {
+    work = mkdtempSync(join(tmpdir(), 'cv-ret-'));
+    storage = join(work, 'storage');
+    sets = await isolatedSets(storage);
+    wav = join(work, 't.wav');
+    makeToneWav(wav, 1, [440, 880]);
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  async function imp(meta: Record<string, unknown>, extraSets: string[] = []): Promise<string> {
+    const r = await ctl([...sets, ...extraSets], ['import', wav, '--meta', JSON.stringify(meta)]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim();
+  }
+
+  it('deletes expired recordings for real, keeps held ones until released', async () => {
+    const old = await imp({ number: '+46701000001', startedAt: '2025-01-01T10:00:00Z' });
+    const held = await imp({ number: '+46701000002', startedAt: '2025-01-01T11:00:00Z' });
+    const fresh = await imp({ number: '+46701000003' });
+    assert.equal(
+      (await ctl(sets, ['hold', 'set', held, '--reason', 'police investigation 2026/77'])).code,
+      0,
+    );
+
+    const dry = await ctl(sets, ['retention', 'run', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`would delete ${old}`));
+    assert.match(dry.stdout, new RegExp(`kept \\(legal hold or restriction\\) ${held}`));
+    assert.ok(!dry.stdout.includes(fresh));
+    assert.equal(
+      JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout).length,
+      3,
+      'dry run deletes nothing',
+    );
+
+    const run = await ctl(sets, ['retention', 'run']);
+    assert.match(run.stdout, new RegExp(`deleted ${old}`));
+    const left = (JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout) as { id: string }[])
+      .map((r) => r.id)
+      .sort();
+    assert.deepEqual(left, [held, fresh].sort());
+    assert.ok(!files(storage).some((f) => f.includes(old)), 'the container file is gone');
+    // Table and write-ahead files hold key entries; LevelDB's info LOG and MANIFEST only name key ranges.
+    for (const f of files(join(storage, 'keystore')).filter((x) => /\.(ldb|log)$/.test(x)))
+      assert.ok(!readFileSync(f).includes(Buffer.from(`rk!${old}`)), `key entry of ${old} left in ${f}`);
+    assert.equal((await ctl(sets, ['export', old, '-o', join(work, 'x.wav')])).code, 1);
+
+    assert.equal((await ctl(sets, ['hold', 'release', held, '--reason', 'investigation closed'])).code, 0);
+    const later = await ctl(sets, ['retention', 'run', '--at', new Date().toISOString()]);
+    assert.match(later.stdout, new RegExp(`deleted ${held}`));
+    const audit = (
+      JSON.parse((await ctl(sets, ['audit', 'list', '--json'])).stdout) as {
+        action: string;
+        recordingId: string | null;
+      }[]
+    ).map((e) => `${e.action}:${e.recordingId}`);
+    for (const want of [
+      `hold:${held}`,
+      `release:${held}`,
+      `retention_delete:${old}`,
+      `retention_delete:${held}`,
+    ])
+      assert.ok(audit.includes(want), want);
+    assert.equal((await ctl(sets, ['audit', 'verify'])).code, 0);
+  });
+
+  it('anonymises under upplands-bro: audio and personal data gone, the record kept', async () => {
+    const ub = ['policy.name=upplands-bro'];
+    const id = await imp(
+      {
+        number: '+46701000009',
+        agent: '7',
+        service: 'parking',
+        caseId: 'case-1',
+        startedAt: '2025-01-01T10:00:00Z',
+      },
+      ub,
+    );
+    const run = await ctl([...sets, ...ub], ['retention', 'run']);
+    assert.match(run.stdout, new RegExp(`anonymised ${id}`));
+    const show = JSON.parse((await ctl([...sets, ...ub], ['recordings', 'show', id])).stdout) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(show['number'], null);
+    assert.equal(show['agent'], null);
+    assert.equal(show['service'], 'parking');
+    assert.ok((show['flags'] as string[]).includes('anonymised'));
+    assert.ok(!files(storage).some((f) => f.includes(id)), 'audio destroyed');
+    // The next open must not treat the audio-less record as an orphan.
+    assert.equal(
+      JSON.parse((await ctl([...sets, ...ub], ['recordings', 'list', '--json'])).stdout).length,
+      1,
+    );
+  });
+
+  it("consent withdrawal erases that caller's recordings, except those on legal hold", async () => {
+    const a = await imp({ number: '+46701000005' });
+    const b = await imp({ number: '+46701000005' });
+    const other = await imp({ number: '+46701000006' });
+    await ctl(sets, ['hold', 'set', b, '--reason', 'complaint under review']);
+    const r = await ctl(sets, [
+      'consent',
+      'withdraw',
+      '+46 70 100 00 05',
+      '--reason',
+      'caller asked by phone, ticket 5',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`erased ${a}`));
+    assert.match(r.stdout, new RegExp(`kept \\(legal hold\\) ${b}`));
+    const left = (JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout) as { id: string }[])
+      .map((x) => x.id)
+      .sort();
+    assert.deepEqual(left, [b, other].sort());
+  });
+});
