@@ -16,7 +16,7 @@ import {
   NoUsableStreamError,
   SdpError,
 } from '../siprec/index.js';
-import { Session, type EndReason } from '../session/index.js';
+import { Session, type EndReason, type SideRules } from '../session/index.js';
 import type { MediaReceiver } from '../media/index.js';
 import { CallRecorder, type RecordedStream } from '../recorder/index.js';
 import type { Storage } from '../storage/index.js';
@@ -63,10 +63,17 @@ export class CallManager {
   #diskLow = false;
   #closed = false;
   readonly #diskTimer: NodeJS.Timeout;
+  readonly #sideRules: SideRules;
 
   constructor(o: CallManagerOptions) {
     this.#o = o;
     this.#log = o.log;
+    const sip = o.config.sip;
+    this.#sideRules = {
+      agentNumberPrefixes: sip.agent_number_prefixes,
+      agentExtensionLengths: Array.from({ length: sip.agent_extension_max_digits }, (_, i) => i + 1),
+      defaultDirection: sip.default_direction,
+    };
     const s = o.stack;
     s.on('invite', (req, tx) => void this.#onInvite(req, tx));
     s.on('reinvite', (req, tx, dialog) => void this.#onReoffer(req, tx, dialog));
@@ -159,6 +166,7 @@ export class CallManager {
         metadata: bodies.metadata,
         answer: planned.answer,
         receivedAt: new Date(originMs),
+        sideRules: this.#sideRules,
         headers: {
           callId,
           from: getHeader(req, 'from') ?? null,
@@ -185,7 +193,23 @@ export class CallManager {
         rtpTimeoutMs: this.#o.config.media.rtp_timeout_ms,
         log,
       });
-      const call: ActiveCall = { callId, session, recorder, planned, retired: [], dialog: undefined, plain, ending: null };
+      if (this.#cancelled.delete(callId)) {
+        // CANCEL arrived while the container was being created: the stack already answered
+        // 487, so this call never existed. Destroy what was started.
+        await recorder.abort();
+        await this.#release(planned);
+        return;
+      }
+      const call: ActiveCall = {
+        callId,
+        session,
+        recorder,
+        planned,
+        retired: [],
+        dialog: undefined,
+        plain,
+        ending: null,
+      };
       this.#calls.set(callId, call);
       recorder.on('rtp_timeout', () => void this.#end(callId, 'rtp_timeout', true));
       recorder.on(
@@ -272,6 +296,7 @@ export class CallManager {
         const made = sessionInfoFromOffer({
           sdp: offer,
           metadata: bodies.metadata,
+          sideRules: this.#sideRules,
           answer: call.planned.answer,
           headers: { callId: dialog.callId },
         });

@@ -66,6 +66,24 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       default: 1024,
       doc: 'Further TCP/TLS connections are refused.',
     },
+    default_direction: {
+      kind: 'enum',
+      values: ['inbound', 'outbound', 'unknown'],
+      default: 'inbound',
+      doc: 'Call direction when neither the SBC (metadata, X-Call-Direction) nor the agent rules tell it; inbound: the caller is the customer.',
+    },
+    agent_number_prefixes: {
+      kind: 'string_list',
+      default: [],
+      doc: 'Numbers or AoR users starting with one of these are agents (e.g. "+4687654"): decides who is the customer.',
+    },
+    agent_extension_max_digits: {
+      kind: 'int',
+      min: 0,
+      max: 10,
+      default: 0,
+      doc: 'An all-digit AoR user of at most this many digits is an agent extension (0: off).',
+    },
   }),
   media: section('RTP from the SBC.', {
     rtp_ports: {

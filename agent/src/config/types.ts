@@ -35,6 +35,11 @@ export interface SipConfig {
   readonly rate_limit_per_second: number;
   readonly tcp_idle_timeout_ms: number;
   readonly max_tcp_connections: number;
+  /** Direction assumed when the SBC does not say; inbound = the caller is the customer. */
+  readonly default_direction: 'inbound' | 'outbound' | 'unknown';
+  readonly agent_number_prefixes: readonly string[];
+  /** 0 = off. */
+  readonly agent_extension_max_digits: number;
 }
 
 export interface MediaConfig {

@@ -125,6 +125,11 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     return this.#consent;
   }
 
+  /** Destroys the recording (the call was cancelled before it was answered). */
+  async abort(): Promise<void> {
+    await this.#discard('cancelled');
+  }
+
   /** Ends the recording: drains, finalises and indexes it. Idempotent; resolves with the record. */
   finish(reason: EndReason): Promise<RecordingRecord | null> {
     this.#finishing ??= this.#finish(reason);
@@ -225,7 +230,11 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       void this.#discard('no_answer');
       return;
     }
-    const last = Math.max(this.#lastMediaMs, ...this.#o.streams.map((s) => s.stream.lastPacketMs ?? 0));
+    // RTCP counts as life: a call on hold that nobody signalled still sends sender reports.
+    const last = Math.max(
+      this.#lastMediaMs,
+      ...this.#o.streams.map((s) => Math.max(s.stream.lastPacketMs ?? 0, s.stream.lastRtcpMs ?? 0)),
+    );
     this.#lastMediaMs = last;
     const s = this.#o.session;
     if (s.onHold || s.paused) {
@@ -243,14 +252,14 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#timer = null;
   }
 
-  async #discard(reason: 'declined' | 'no_answer'): Promise<void> {
+  async #discard(reason: 'declined' | 'no_answer' | 'cancelled'): Promise<void> {
     if (this.#finishing !== null) return;
     this.#finishing = (async () => {
       this.#stopTimer();
       this.#o.storage.untrack(this.#writer);
       await this.#writer.abort();
-      this.#o.log.info({ sessionId: this.#o.session.id, reason }, 'recording discarded: no consent');
-      this.safeEmit(this.#o.log, 'discarded', reason);
+      this.#o.log.info({ sessionId: this.#o.session.id, reason }, 'recording discarded');
+      if (reason !== 'cancelled') this.safeEmit(this.#o.log, 'discarded', reason);
       return null;
     })();
     await this.#finishing;
