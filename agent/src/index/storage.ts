@@ -12,6 +12,7 @@ import { ClassicLevel } from 'classic-level';
 import { CallvaultError } from '../common/index.js';
 import { IndexCorruptError, IndexIoError, IndexLockedError } from './errors.js';
 import { liveTables } from './manifest.js';
+import type { BatchOp } from './record-codec.js';
 
 export type Db = ClassicLevel<string, string>;
 
@@ -132,7 +133,9 @@ export async function openDb(dir: string): Promise<{ db: Db; fresh: boolean }> {
     createIfMissing: state === 'fresh',
     compression: false,
     cacheSize: 32 * 1024 * 1024,
-    writeBufferSize: 16 * 1024 * 1024,
+    // Inserts are the heavy load: a larger memtable means fewer, larger level-0 tables and less
+    // compaction (a million recordings took 77 s of CPU against 85 s at 16 MiB, one run each).
+    writeBufferSize: 64 * 1024 * 1024,
   });
   try {
     await db.open();
@@ -140,6 +143,25 @@ export async function openDb(dir: string): Promise<{ db: Db; fresh: boolean }> {
     throw mapDbError(err, dir);
   }
   return { db, fresh: state === 'fresh' };
+}
+
+/**
+ * Writes ops in one atomic batch through a chained batch. classic-level's array batch() reads
+ * every op back through Node-API property lookups on the JS thread, about twice the cost of
+ * handing it the key and value directly; on the insert path that thread is the bottleneck.
+ */
+export async function writeOps(db: Db, ops: readonly BatchOp[]): Promise<void> {
+  const batch = db.batch();
+  try {
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+  } catch (err) {
+    await batch.close();
+    throw err;
+  }
+  await batch.write();
 }
 
 /** Removes a LevelDB directory's own files (and the directory when that leaves it empty). */
