@@ -117,6 +117,26 @@ const BENCHES: BenchModule[] = [
     },
   },
   {
+    title: 'sip-setup',
+    file: 'sip-setup-bench.ts',
+    run: async (mod) => {
+      const r = (await (mod['runSipSetupBench'] as () => Promise<unknown>)()) as {
+        highestRateWithoutFailure: number;
+        transport: string;
+      };
+      return [
+        {
+          bench: 'sip',
+          metric: `SIPREC call setups/s end to end, 0 failed (SIPp, ${r.transport}, 2 streams)`,
+          value: fmt(r.highestRateWithoutFailure, 0),
+          baseline: '',
+          ratio: '',
+          target: '≥ 200',
+        },
+      ];
+    },
+  },
+  {
     title: 'media',
     file: 'media-bench.ts',
     run: async (mod) => {

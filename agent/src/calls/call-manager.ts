@@ -46,6 +46,8 @@ export interface CallManagerOptions {
 }
 
 const SDP_TYPE = 'application/sdp';
+/** How long ending a call waits for the SBC's 200 to our BYE before finalising anyway. */
+const BYE_WAIT_MS = 2000;
 
 function isSiprec(req: SipRequest): boolean {
   const tags = [getHeader(req, 'require'), getHeader(req, 'supported')].join(',').toLowerCase();
@@ -355,11 +357,12 @@ export class CallManager {
     call.ending ??= (async () => {
       call.session.end(reason);
       if (sendBye && call.dialog !== undefined) {
-        try {
-          await this.#o.stack.sendBye(call.dialog);
-        } catch (err) {
-          this.#log.warn({ err, callId }, 'BYE failed');
-        }
+        // The recording is finalised whether or not the SBC answers the BYE; waiting for its
+        // 200 is bounded so an unresponsive SBC cannot hold up a shutdown.
+        const bye = this.#o.stack
+          .sendBye(call.dialog)
+          .catch((err: unknown) => this.#log.warn({ err, callId }, 'BYE failed'));
+        await Promise.race([bye, new Promise((r) => setTimeout(r, BYE_WAIT_MS).unref())]);
       }
       try {
         const record = await call.recorder.finish(reason);

@@ -134,7 +134,14 @@ export function dispatchRequest(
   stack.transactions.set(key, tx);
   if (problem !== undefined) {
     stack.reject(problem.problem, source);
-    tx.respond(problem.status, problem.reasonPhrase, problem.headers);
+    try {
+      tx.respond(problem.status, problem.reasonPhrase, problem.headers);
+    } catch (err) {
+      // The problem's own headers echo the request (Unsupported, Accept); when those bytes
+      // cannot go into a response (a bare CR), answer the same status without them.
+      if (!(err instanceof SipBuildError)) throw err;
+      tx.respond(problem.status, problem.reasonPhrase);
+    }
     return;
   }
   switch (req.method) {

@@ -55,17 +55,25 @@ export class SipStreamFramer {
   push(chunk: Buffer): SipFrame[] {
     if (this.#failed !== undefined) throw new SipClosedError('SIP stream framer');
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
+    const frames: SipFrame[] = [];
     try {
-      return this.#drain();
+      return this.#drain(frames);
     } catch (err) {
       this.#failed = err instanceof SipParseError ? err : new SipParseError('truncated', 'framer failure');
       this.#buf = Buffer.alloc(0);
+      // Messages cut before the failure are whole and valid: hand them over; `failed` tells the
+      // transport to stop reading. With none, the failure is thrown as before.
+      if (frames.length > 0) return frames;
       throw this.#failed;
     }
   }
 
-  #drain(): SipFrame[] {
-    const frames: SipFrame[] = [];
+  /** Set once framing failed: the stream cannot be resynchronised and must be closed. */
+  get failed(): SipParseError | undefined {
+    return this.#failed;
+  }
+
+  #drain(frames: SipFrame[]): SipFrame[] {
     for (;;) {
       let start = 0;
       let waiting = false;

@@ -174,6 +174,14 @@ export class SipTransport extends TypedEmitter<TransportEvents> {
         if (f.type === 'ping') sock.write('\r\n');
         else this.safeEmit(this.#opts.log, 'message', f.bytes, source);
       }
+      if (framer.failed !== undefined) {
+        // The stream is lost after the messages above: stop reading, give their answers
+        // a moment to be written, then close.
+        this.emitRefused(framer.failed.reason, source);
+        sock.pause();
+        setTimeout(() => sock.destroy(), 2000).unref();
+        return;
+      }
       if (framer.bufferedBytes > 0 && messageTimer === undefined) {
         messageTimer = setTimeout(() => {
           this.emitRefused('tcp-slow-message', source);
