@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 # Debian packages the tests, benchmarks and `make run` use; installed only when absent.
 DEB_PACKAGES := sox ffmpeg sip-tester baresip prometheus iproute2 util-linux
+# Only `make bench` needs these (the rtpengine peer of the load benchmark).
+BENCH_DEB_PACKAGES := rtpengine-daemon
 NPM_STAMP := node_modules/.package-lock.json
 SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
 
@@ -61,6 +63,7 @@ run: deps build
 	node bin/callvault.js --config firmware-config/dev.yaml
 
 bench: deps build
+	@$(MAKE) --no-print-directory deps-debian DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	npx tsx scripts/bench/run.ts
 
 clean:

@@ -162,6 +162,84 @@ const BENCHES: BenchModule[] = [
     },
   },
   {
+    title: 'load',
+    file: 'load-bench.ts',
+    run: async (mod) => {
+      const opts = (mod['loadBenchOptionsFromEnv'] as () => unknown)();
+      const r = (await (mod['runLoadBench'] as (o: unknown) => Promise<unknown>)(opts)) as Record<
+        string,
+        number | null | boolean
+      >;
+      const n = (k: string, d = 2): string => (typeof r[k] === 'number' ? fmt(r[k] as number, d) : 'n/a');
+      return [
+        {
+          bench: 'load',
+          metric: 'largest N calls with 0 lost packets (bounded search)',
+          value: n('concurrencyZeroLoss', 0),
+          baseline: '',
+          ratio: '',
+          target: '',
+        },
+        {
+          bench: 'load',
+          metric: 'CPU µs per packet at the load point (ours)',
+          value: n('oursCpuUsPerPacket'),
+          baseline: `${n('baselineCpuUsPerPacket')} (C epoll+recvmmsg)`,
+          ratio: n('efficiency'),
+          target: 'efficiency ≥ 0.6',
+        },
+        {
+          bench: 'load',
+          metric: 'rtpengine record-only CPU µs per packet (peer)',
+          value: n('peerCpuUsPerPacket'),
+          baseline: `${n('baselineCpuUsPerPacket')} (C)`,
+          ratio: n('peerEfficiency'),
+          target: '',
+        },
+        {
+          bench: 'load',
+          metric: 'packets lost at the load point',
+          value: n('packetsLost', 0),
+          baseline: `${n('packetsSent', 0)} sent`,
+          ratio: '',
+          target: '0',
+        },
+        {
+          bench: 'load',
+          metric: 'calls per fully used core (VoIPmonitor ≈ 417)',
+          value: n('oursCallsPerCore', 0),
+          baseline: '',
+          ratio: '',
+          target: '',
+        },
+        {
+          bench: 'load',
+          metric: 'RSS MiB max',
+          value: n('rssMaxMiB', 0),
+          baseline: `${n('rssIdleMiB', 0)} idle`,
+          ratio: '',
+          target: '≤ 250',
+        },
+        {
+          bench: 'load',
+          metric: 'call setups/s at the load point',
+          value: n('setupCallsPerSecond', 0),
+          baseline: '',
+          ratio: '',
+          target: '≥ 200',
+        },
+        {
+          bench: 'load',
+          metric: 'sampled recordings correct',
+          value: `${n('sampleOk', 0)} / ${n('sampleChecked', 0)}`,
+          baseline: '',
+          ratio: '',
+          target: 'all',
+        },
+      ];
+    },
+  },
+  {
     title: 'index',
     file: 'index-bench.ts',
     run: async (mod) => {

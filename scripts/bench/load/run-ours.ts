@@ -1,0 +1,274 @@
+/**
+ * One load point against our daemon: start it pinned to a core, set up N SIPREC calls,
+ * run the steady state, BYE everything, stop it, then count what was recorded and check a
+ * sample of recordings. Every child is stopped in `finally`.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SipLoadClient, type LoadCall, type SetupResult } from './sip-load-client.js';
+import {
+  cpuSeconds,
+  freePort,
+  rssBytes,
+  startPinned,
+  stopPinned,
+  withDeadline,
+  waitForTcp,
+  type Pinned,
+} from './procs.js';
+import { steadyState, writePlan, type PlannedStream, type SteadyState } from './traffic.js';
+import { promValue, topSelfTime, type CpuProfile, type SelfTime } from './observe.js';
+import { checkSample, readRecordings, toneFor, type SampleCheck } from './verify.js';
+
+export interface RunContext {
+  readonly root: string;
+  readonly workDir: string;
+  readonly senderBin: string;
+  readonly receiverCore: number | null;
+  readonly senderCore: number | null;
+  readonly warmupSeconds: number;
+  readonly setupWindow: number;
+  readonly log: (msg: string) => void;
+}
+
+export interface OurRun {
+  readonly calls: number;
+  readonly setup: Omit<SetupResult, 'calls'>;
+  readonly steady: Omit<SteadyState, 'sender'> & {
+    readonly sender: Omit<SteadyState['sender'], 'perStream'>;
+  };
+  readonly packetsSent: number;
+  readonly packetsRecorded: number;
+  /** Σ over streams of max(0, sent − recorded): counts tail loss too. */
+  readonly packetsLost: number;
+  /** RFC 3550 loss and late packets the daemon itself counted. */
+  readonly streamLost: number;
+  readonly streamLate: number;
+  readonly recordings: number;
+  readonly rssIdleBytes: number;
+  /** RSS once every call is set up, before any RTP: the per-call fixed memory. */
+  readonly rssAfterSetupBytes: number;
+  /** Daemon CPU per call set up (ms): INVITE → 200 OK → ACK, container and index work. */
+  readonly setupCpuMsPerCall: number;
+  /** Share of a core the daemon uses with every call up but no RTP yet. */
+  readonly idleCpuShare: number;
+  /** prom-client event-loop delay over the steady state, scraped once a second (worst scrape). */
+  readonly eventLoopLagP99Ms: number | null;
+  readonly eventLoopLagMaxMs: number | null;
+  /** Slowest /metrics answer during the steady state (ms): the loop's responsiveness seen from outside. */
+  readonly scrapeMaxMs: number;
+  readonly activeCallsDuringSteadyState: number | null;
+  readonly byeFailed: number;
+  readonly daemonExit: number | string;
+  readonly sample: readonly SampleCheck[];
+  readonly profileTop: readonly SelfTime[] | null;
+}
+
+const CONFIG = 'firmware-config/dev.yaml';
+
+async function scrape(port: number): Promise<string> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+    return await r.text();
+  } catch {
+    return '';
+  }
+}
+
+/** Scrapes /metrics about once a second until `until` settles; keeps the worst lag figures. */
+async function watchLag(
+  port: number,
+  until: Promise<unknown>,
+): Promise<{ eventLoopLagP99Ms: number | null; eventLoopLagMaxMs: number | null; scrapeMaxMs: number }> {
+  let done = false;
+  void until.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  let p99: number | null = null;
+  let max: number | null = null;
+  let scrapeMaxMs = 0;
+  const worst = (a: number | null, b: number | null): number | null =>
+    b === null ? a : a === null ? b : Math.max(a, b);
+  for (let i = 0; i < 7200 && !done; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (done) break;
+    const t0 = Date.now();
+    const text = await scrape(port);
+    scrapeMaxMs = Math.max(scrapeMaxMs, Date.now() - t0);
+    const ms = (q: string): number | null => {
+      const v = promValue(text, `callvault_process_nodejs_eventloop_lag_${q}_seconds`);
+      return v === null ? null : v * 1000;
+    };
+    p99 = worst(p99, ms('p99'));
+    max = worst(max, ms('max'));
+  }
+  return { eventLoopLagP99Ms: p99, eventLoopLagMaxMs: max, scrapeMaxMs };
+}
+
+function pickSample(calls: readonly LoadCall[], size: number): LoadCall[] {
+  if (calls.length <= size) return [...calls];
+  const step = (calls.length - 1) / Math.max(1, size - 1);
+  return Array.from({ length: size }, (_, k) => calls[Math.round(k * step)]!);
+}
+
+export async function runOurs(
+  ctx: RunContext,
+  n: number,
+  seconds: number,
+  opts: { sampleSize: number; profile: boolean },
+): Promise<OurRun> {
+  const dir = mkdtempSync(join(ctx.workDir, `ours-${n}-`));
+  const sip = await freePort();
+  const apiPort = await freePort();
+  const metricsPort = await freePort();
+  const sets = [
+    `storage.dir=${join(dir, 'storage')}`,
+    `sip.udp=127.0.0.1:${sip}`,
+    `sip.tcp=127.0.0.1:${sip}`,
+    `api.listen=127.0.0.1:${apiPort}`,
+    `metrics.listen=127.0.0.1:${metricsPort}`,
+    'media.rtp_ports=20000-29999',
+    // The steady state plus setup and BYE must not look like dead media.
+    `media.rtp_timeout_ms=${Math.min(3_600_000, (seconds + 300) * 1000)}`,
+    'log.level=warn',
+  ];
+  const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')] : [];
+  let daemon = null as Pinned | null;
+  // Assigned inside the deadline closure; read by finally.
+  let client = null as SipLoadClient | null;
+  try {
+    return await withDeadline(`ours N=${n}`, (3 * seconds + 420) * 1000, async () => {
+      daemon = startPinned(
+        ctx.receiverCore,
+        process.execPath,
+        [
+          ...nodeArgs,
+          join(ctx.root, 'bin', 'callvault.js'),
+          '--config',
+          CONFIG,
+          ...sets.flatMap((s) => ['--set', s]),
+        ],
+        { cwd: ctx.root },
+      );
+      const d = daemon;
+      await waitForTcp(apiPort, 30_000, () => d.child.exitCode === null);
+      const rssIdleBytes = rssBytes(d.pid);
+      client = await SipLoadClient.open({ host: '127.0.0.1', port: sip });
+      ctx.log(`ours N=${n}: setting up calls`);
+      const setupCpu0 = cpuSeconds(d.pid);
+      const setup = await client.setup(n, { window: ctx.setupWindow });
+      const setupCpuMsPerCall = ((cpuSeconds(d.pid) - setupCpu0) * 1000) / Math.max(1, setup.calls.length);
+      // Let the set-up work drain (index writes, timers) before sampling memory.
+      await new Promise((r) => setTimeout(r, 1000));
+      const rssAfterSetupBytes = rssBytes(d.pid);
+      // What N calls cost with no RTP at all (recorder ticks, silence fill, timers).
+      const idle0 = cpuSeconds(d.pid);
+      await new Promise((r) => setTimeout(r, 2000));
+      const idleCpuShare = (cpuSeconds(d.pid) - idle0) / 2;
+      ctx.log(
+        `ours N=${n}: ${setup.calls.length} calls in ${(setup.elapsedMs / 1000).toFixed(1)} s (${setup.callsPerSecond.toFixed(0)}/s), first failure ${setup.firstFailure ?? 'none'}`,
+      );
+      const streams: PlannedStream[] = setup.calls.flatMap((c) => [
+        { port: c.ports[0]!, toneHz: toneFor(c.index, 1) },
+        { port: c.ports[1]!, toneHz: toneFor(c.index, 2) },
+      ]);
+      const planPath = join(dir, 'plan.txt');
+      writePlan(planPath, streams);
+      await scrape(metricsPort); // resets prom-client's event-loop delay histogram
+      const steadyRun = steadyState({
+        senderBin: ctx.senderBin,
+        senderCore: ctx.senderCore,
+        planPath,
+        reportPath: join(dir, 'sender.json'),
+        streams,
+        seconds,
+        warmupSeconds: ctx.warmupSeconds,
+        pid: d.pid,
+      });
+      const lagWatch = watchLag(metricsPort, steadyRun);
+      const steady = await steadyRun;
+      const lagSeen = await lagWatch;
+      const metrics = await scrape(metricsPort);
+      const byeStart = Date.now();
+      const bye = await client.byeAll(setup.calls, ctx.setupWindow);
+      const byeEnd = Date.now();
+      ctx.log(
+        `ours N=${n}: BYE ok ${bye.ok}, failed ${bye.failed} in ${((byeEnd - byeStart) / 1000).toFixed(1)} s`,
+      );
+      // Calls whose INVITE timed out on our side may still be up until the daemon's ACK timeout.
+      const drainBy = Date.now() + 60_000;
+      while (Date.now() < drainBy && promValue(await scrape(metricsPort), 'callvault_calls_active') !== 0)
+        await new Promise((r) => setTimeout(r, 250));
+      await client.close();
+      client = null;
+      const daemonExit = await stopPinned(d, 'SIGTERM', 60_000);
+      daemon = null;
+
+      const recorded = await readRecordings(CONFIG, sets, ctx.root);
+      let packetsRecorded = 0;
+      let packetsLost = 0;
+      setup.calls.forEach((c, k) => {
+        const rec = recorded.byCall.get(c.index);
+        for (const label of [1, 2] as const) {
+          const sent = steady.sender.perStream[2 * k + (label - 1)] ?? 0;
+          const got = rec?.packets[String(label)] ?? 0;
+          packetsRecorded += got;
+          packetsLost += Math.max(0, sent - got);
+        }
+      });
+      const span = Math.max(1, setup.calls.length - 1);
+      const sample = checkSample(
+        { root: ctx.root, configFile: CONFIG, sets, workDir: dir },
+        recorded,
+        pickSample(setup.calls, opts.sampleSize).map((c) => ({
+          index: c.index,
+          answeredAtMs: c.answeredAtMs,
+          endedAtMs: byeStart + ((byeEnd - byeStart) * setup.calls.indexOf(c)) / span,
+        })),
+        { startMs: steady.startedAtMs, endMs: steady.endedAtMs },
+      );
+      let profileTop: SelfTime[] | null = null;
+      if (opts.profile) {
+        const profDir = join(dir, 'prof');
+        const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+        if (file !== undefined)
+          profileTop = topSelfTime(
+            JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile,
+            steady.windowUs,
+            25,
+          );
+      }
+      const { perStream: _perStream, ...senderSummary } = steady.sender;
+      return {
+        calls: setup.calls.length,
+        setup: {
+          attempted: setup.attempted,
+          firstFailure: setup.firstFailure,
+          elapsedMs: setup.elapsedMs,
+          callsPerSecond: setup.callsPerSecond,
+        },
+        steady: { ...steady, sender: senderSummary },
+        packetsSent: steady.sender.packetsSent,
+        packetsRecorded,
+        packetsLost,
+        streamLost: recorded.lost,
+        streamLate: recorded.late,
+        recordings: recorded.recordings,
+        rssIdleBytes,
+        rssAfterSetupBytes,
+        setupCpuMsPerCall,
+        idleCpuShare,
+        ...lagSeen,
+        activeCallsDuringSteadyState: promValue(metrics, 'callvault_calls_active'),
+        byeFailed: bye.failed,
+        daemonExit,
+        sample,
+        profileTop,
+      };
+    });
+  } finally {
+    await client?.close();
+    await stopPinned(daemon, 'SIGKILL', 5000);
+  }
+}
