@@ -78,7 +78,7 @@ const UDP: Record<string, readonly Outcome[]> = {
   'rfc4475/bext01': [420],
   'rfc4475/invut': [415],
   'rfc4475/regaut01': [405],
-  'rfc4475/multi01': [400, 'drop'], // the RFC says 400: see the skipped test below
+  'rfc4475/multi01': [400], // RFC 4475 §3.3.8: 400, answered from the first of each header
   'rfc4475/mcl01': [400],
   'rfc4475/bcast': ['drop'],
   'rfc4475/zeromf': [200], // Max-Forwards 0 is for proxies: a UAS answers OPTIONS
@@ -237,10 +237,8 @@ describe('integration: SIP torture (RFC 4475, RFC 5118) against the daemon in a 
     assert.doesNotMatch(r.logs, /"level":(50|60)/);
   });
 
-  // BUG (sip/salvage.ts): RFC 4475 §3.3.8 says multi01 "would respond with a 400"; the daemon
-  // drops it because salvageBadRequest refuses a message with repeated From/To/Call-ID/CSeq.
-  // Answering from the first of each would do. Same for insuf (§3.3.1, "ideally" 400).
-  it.skip('multi01 (repeated Call-ID, To, From, CSeq) gets 400', async () => {
+  // RFC 4475 §3.3.8: multi01 gets 400, answered from the first of each repeated header.
+  it('multi01 (repeated Call-ID, To, From, CSeq) gets 400', async () => {
     const sets = await isolatedSets(join(work, 'storage'), ['media.rtp_ports=31200-31299']);
     daemon = await startDaemon(sets);
     const port = Number(sets.find((s) => s.startsWith('sip.tcp='))?.split(':')[1]);

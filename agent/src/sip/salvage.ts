@@ -1,8 +1,8 @@
 /**
  * A 400 for a request that failed to parse. RFC 4475 expects invalid requests to get 400, but a
  * parse failure leaves no model to answer from; when the raw Via/From/To/Call-ID/CSeq lines are
- * each present (From/To/Call-ID/CSeq once), they are echoed verbatim into a minimal 400 sent to
- * the packet's source only. Anything less and the message is just dropped.
+ * each present, they are echoed verbatim (the first of a repeated From/To/Call-ID/CSeq, RFC 4475
+ * multi01) into a minimal 400 sent to the packet's source only. Anything less is just dropped.
  */
 import { randomBytes } from 'node:crypto';
 import { normalizeHeaderName } from './headers.js';
@@ -31,7 +31,7 @@ export function salvageBadRequest(bytes: Buffer, label: string): Buffer | undefi
   }
   for (const name of ECHOED) {
     const n = found.get(name)?.length ?? 0;
-    if (n === 0 || (name !== 'via' && n > 1)) return undefined;
+    if (n === 0) return undefined;
   }
   const cseq = found.get('cseq')?.[0] ?? '';
   if (/\bACK$/i.test(cseq)) return undefined;

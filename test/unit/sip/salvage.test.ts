@@ -25,11 +25,21 @@ describe('sip salvage', function () {
     assert.match(out, /\r\nContent-Length: 0\r\n\r\n$/);
   });
 
-  it('gives up on responses, ACKs, and missing or repeated essentials', () => {
+  it('answers a repeated essential from its first occurrence (RFC 4475 multi01)', () => {
+    const out =
+      salvageBadRequest(
+        msg('INVITE sip:b SIP/2.0', [...LINES, 'Call-ID: s2']),
+        'duplicate-header',
+      )?.toString() ?? '';
+    assert.match(out, /^SIP\/2\.0 400 /);
+    assert.equal(out.match(/^Call-ID:/gm)?.length, 1);
+    assert.ok(!out.includes('Call-ID: s2'));
+  });
+
+  it('gives up on responses, ACKs, and missing essentials', () => {
     assert.equal(salvageBadRequest(msg('SIP/2.0 200 OK', LINES), 'x'), undefined);
     assert.equal(salvageBadRequest(msg('ACK sip:b@127.0.0.1 SIP/2.0', LINES), 'x'), undefined);
     assert.equal(salvageBadRequest(msg('INVITE sip:b SIP/2.0', LINES.slice(1)), 'x'), undefined);
-    assert.equal(salvageBadRequest(msg('INVITE sip:b SIP/2.0', [...LINES, 'Call-ID: s2']), 'x'), undefined);
     assert.equal(
       salvageBadRequest(msg('INVITE sip:b SIP/2.0', [...LINES.slice(0, 4), 'CSeq: 1 ACK']), 'x'),
       undefined,
