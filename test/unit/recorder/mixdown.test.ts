@@ -7,6 +7,16 @@ describe('recorder/mixdown', () => {
     assert.deepEqual([...new Int16Array(out.buffer, out.byteOffset, 6)], [1, -1, 2, 0, 3, 0]);
   });
 
+  it('writes little-endian samples exactly as Buffer.writeInt16LE would, extremes included', () => {
+    const left = Int16Array.from({ length: 997 }, (_, i) => ((i * 7919) % 65536) - 32768);
+    const right = Int16Array.from({ length: 990 }, (_, i) => 32767 - ((i * 104729) % 65536));
+    const out = interleaveStereo(left, right, 1000);
+    const want = Buffer.alloc(4000);
+    for (let i = 0; i < 997; i++) want.writeInt16LE(left[i]!, i * 4);
+    for (let i = 0; i < 990; i++) want.writeInt16LE(right[i]!, i * 4 + 2);
+    assert.ok(out.equals(want));
+  });
+
   it('sums streams of one side with clipping', () => {
     const out = mixInto([Int16Array.from([30000, -30000, 5]), Int16Array.from([10000, -10000])]);
     assert.deepEqual([...out], [32767, -32768, 5]);
