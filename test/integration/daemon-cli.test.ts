@@ -322,23 +322,21 @@ describe('integration: daemon signals and storage permissions', function () {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    const waitFor = (re: RegExp): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${re} in:\n${out}`)), 20_000);
-        const check = (): void => {
-          if (re.test(out)) {
-            clearTimeout(timer);
-            child.stdout.off('data', onData);
-            resolve();
-          }
-        };
-        const onData = (d: Buffer): void => {
-          out += d.toString();
-          check();
-        };
-        child.stdout.on('data', onData);
-        check();
-      });
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // Polls the accumulated log (one listener for the whole run, so no line can slip between
+    // two waits); `nudge` is repeated until the line shows (a signal sent too early is re-sent).
+    const waitFor = async (re: RegExp, nudge?: () => void): Promise<void> => {
+      const end = Date.now() + 20_000;
+      let next = 0;
+      while (!re.test(out)) {
+        if (Date.now() > end) throw new Error(`no ${re} in:\n${out}`);
+        if (nudge !== undefined && Date.now() >= next) {
+          nudge();
+          next = Date.now() + 2000;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
     const exited = new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
     daemon = {
       child,
@@ -351,13 +349,11 @@ describe('integration: daemon signals and storage permissions', function () {
     await waitFor(/"msg":"ready"/);
     assert.equal(statSync(storageDir).mode & 0o777, 0o700, 'storage.dir tightened to 0700');
 
-    writeFileSync(configFile, original.replace(/level: \w+/, 'level: debug'));
-    child.kill('SIGHUP');
-    await waitFor(/"logLevel":"debug","msg":"config reloaded/);
+    writeFileSync(configFile, original.replace(/^(\s+)level: \w+/m, '$1level: debug'));
+    await waitFor(/"logLevel":"debug","msg":"config reloaded/, () => child.kill('SIGHUP'));
 
     writeFileSync(configFile, `${original}\nbogus_section: 1\n`);
-    child.kill('SIGHUP');
-    await waitFor(/"msg":"config reload failed; keeping the running config"/);
+    await waitFor(/"msg":"config reload failed; keeping the running config"/, () => child.kill('SIGHUP'));
     assert.equal(child.exitCode, null, 'still running');
     assert.equal(await daemon.stop('SIGTERM'), 0);
     daemon = undefined;
