@@ -54,6 +54,20 @@ function isSiprec(req: SipRequest): boolean {
   return /\bsiprec\b/.test(tags) || /\+sip\.src\b/i.test(getHeader(req, 'contact') ?? '');
 }
 
+/**
+ * The address put in the answer's c= line: the SIP listen address, or — when SIP listens on
+ * every address — the host's first non-internal IPv4, since the SBC must reach it.
+ */
+function advertisedAddress(config: Config): string {
+  const sip = config.sip;
+  const host = sip.udp?.host ?? sip.tcp?.host ?? sip.tls?.host ?? '127.0.0.1';
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
 export class CallManager {
   readonly stats = new CallStats();
   readonly #o: CallManagerOptions;
@@ -66,6 +80,8 @@ export class CallManager {
   #closed = false;
   readonly #diskTimer: NodeJS.Timeout;
   readonly #sideRules: SideRules;
+  /** The c= address of our answers, fixed for the daemon's life (see advertisedAddress). */
+  readonly #localAddress: string;
 
   constructor(o: CallManagerOptions) {
     this.#o = o;
@@ -76,6 +92,7 @@ export class CallManager {
       agentExtensionLengths: Array.from({ length: sip.agent_extension_max_digits }, (_, i) => i + 1),
       defaultDirection: sip.default_direction,
     };
+    this.#localAddress = advertisedAddress(o.config);
     const s = o.stack;
     s.on('invite', (req, tx) => void this.#onInvite(req, tx));
     s.on('reinvite', (req, tx, dialog) => void this.#onReoffer(req, tx, dialog));
@@ -155,7 +172,7 @@ export class CallManager {
       const offer = parseSdp(bodies.sdp);
       const originMs = Date.now();
       const planned = await planStreams(offer, this.#o.receiver, {
-        localAddress: this.#localAddress(),
+        localAddress: this.#localAddress,
         jitterBufferMs: this.#o.config.media.jitter_buffer_ms,
         originMs,
       });
@@ -287,7 +304,7 @@ export class CallManager {
       const offer = parseSdp(bodies.sdp);
       const before = call.planned;
       call.planned = await planStreams(offer, this.#o.receiver, {
-        localAddress: this.#localAddress(),
+        localAddress: this.#localAddress,
         jitterBufferMs: this.#o.config.media.jitter_buffer_ms,
         originMs: call.planned.allocated[0]?.media.stream.originMs ?? Date.now(),
         previous: before,
@@ -383,24 +400,10 @@ export class CallManager {
     for (const a of planned.allocated) await this.#o.receiver.release(a.media.stream);
   }
 
-  /**
-   * The address put in the answer's c= line: the SIP listen address, or — when SIP listens on
-   * every address — the host's first non-internal IPv4, since the SBC must reach it.
-   */
-  #localAddress(): string {
-    const sip = this.#o.config.sip;
-    const host = sip.udp?.host ?? sip.tcp?.host ?? sip.tls?.host ?? '127.0.0.1';
-    if (host !== '0.0.0.0' && host !== '::') return host;
-    for (const list of Object.values(networkInterfaces())) {
-      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-    }
-    return '127.0.0.1';
-  }
-
   #contact(req: SipRequest): string {
     const transport = req.via[0]?.transport?.toLowerCase() ?? 'udp';
     const a = this.#o.stack.addresses.find((b) => b.transport === transport) ?? this.#o.stack.addresses[0];
-    const raw = a === undefined || a.host === '0.0.0.0' || a.host === '::' ? this.#localAddress() : a.host;
+    const raw = a === undefined || a.host === '0.0.0.0' || a.host === '::' ? this.#localAddress : a.host;
     const host = raw.includes(':') ? `[${raw}]` : raw;
     return `<sip:callvault@${host}:${a?.port ?? 5060};transport=${transport}>`;
   }

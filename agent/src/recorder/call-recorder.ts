@@ -53,11 +53,17 @@ export type CallRecorderEvents = {
   rtp_timeout: [];
 };
 
+function codecOf(streams: readonly RecordedStream[]): string {
+  return [...new Set(streams.map((s) => s.codec))].join('+');
+}
+
 export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   readonly #o: CallRecorderOptions;
   readonly #writer: VaultWriter;
   readonly #clock: () => number;
   readonly #channels: 1 | 2;
+  /** The codecs of the call's streams, as stored in the metadata ('PCMU', 'PCMU+G722'). */
+  readonly #codec: string;
   readonly #startedMs: number;
   #timer: NodeJS.Timeout | null = null;
   #consent: Consent;
@@ -78,6 +84,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#writer = writer;
     this.#clock = o.clock ?? Date.now;
     this.#channels = channels;
+    this.#codec = codecOf(o.streams);
     this.#consent = consent;
     this.#startedMs = startedMs;
     this.#lastMediaMs = startedMs;
@@ -97,7 +104,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
             ? 'declined'
             : 'pending';
     const channels: 1 | 2 = o.streams.length === 1 ? 1 : 2;
-    const codec = [...new Set(o.streams.map((s) => s.codec))].join('+');
+    const codec = codecOf(o.streams);
     const writer = await o.storage.vault.createRecording({
       format: { encoding: 'pcm16', channels, sampleRate: o.sampleRate },
       startedAt: new Date(startedMs),
@@ -214,13 +221,10 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       this.#o.policy,
       'given',
       this.#o.source,
-      null,
+      this.#codec,
       new Date(this.#startedMs),
     );
-    this.#writer.updateMetadata({
-      ...meta,
-      codec: [...new Set(this.#o.streams.map((s) => s.codec))].join('+'),
-    });
+    this.#writer.updateMetadata({ ...meta });
   }
 
   #checkTimeouts(now: number): void {
@@ -302,7 +306,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       this.#o.policy,
       this.#consent,
       this.#o.source,
-      [...new Set(this.#o.streams.map((s) => s.codec))].join('+'),
+      this.#codec,
       new Date(this.#startedMs),
     );
     const base = recordFromParts(
