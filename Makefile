@@ -8,8 +8,12 @@ DEB_PACKAGES := sox ffmpeg sip-tester baresip prometheus iproute2 util-linux
 BENCH_DEB_PACKAGES := rtpengine-daemon
 NPM_STAMP := node_modules/.package-lock.json
 SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
+# The native media reader (Node-API, plain C): compiled against the headers of the node that
+# runs it (next to its binary: /usr/bin/node → /usr/include/node), no node-gyp, no download.
+NODE_INCLUDE := $(shell node -p "require('path').resolve(process.execPath, '..', '..', 'include', 'node')")
+ADDON := native/build/rtp-reader.node
 
-.PHONY: deps deps-debian deps-npm build lint typecheck test test-unit test-integration run bench clean
+.PHONY: deps deps-debian deps-npm build native lint typecheck test test-unit test-integration run bench clean
 
 deps: deps-debian deps-npm
 
@@ -29,7 +33,13 @@ $(NPM_STAMP): package-lock.json package.json
 	npm ci --no-audit --no-fund
 	@touch $(NPM_STAMP)
 
-build: deps-npm dist/.stamp
+build: deps-npm dist/.stamp native
+
+native: $(ADDON)
+$(ADDON): native/rtp-reader.c
+	@mkdir -p native/build
+	@test -f $(NODE_INCLUDE)/node_api.h || { echo "Node headers missing in $(NODE_INCLUDE)" >&2; exit 1; }
+	cc -O2 -Wall -Wextra -Werror -shared -fPIC -DNODE_GYP_MODULE_NAME=rtp_reader -I$(NODE_INCLUDE) -o $@ $<
 dist/.stamp: $(SOURCES) tsconfig.json tsconfig.build.json $(NPM_STAMP)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
@@ -45,7 +55,7 @@ typecheck: deps-npm
 test: deps build typecheck lint
 	npx mocha
 
-test-unit: deps-npm
+test-unit: deps-npm native
 	npx mocha 'test/unit/**/*.test.ts'
 
 test-integration: deps build
@@ -67,4 +77,4 @@ bench: deps build
 	npx tsx scripts/bench/run.ts
 
 clean:
-	rm -rf dist var .bench
+	rm -rf dist var .bench native/build

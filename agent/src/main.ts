@@ -119,8 +119,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         portRange: config.media.rtp_ports,
         bindAddress: sipHost,
         jitterBufferMs: config.media.jitter_buffer_ms,
+        reader: config.media.reader,
         log: log.child({ component: 'media' }),
       });
+      log.info({ reader: receiver.reader }, 'media socket layer');
       opened.push(receiver);
       calls = new CallManager({
         stack: sip,

@@ -107,6 +107,12 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       default: 30000,
       doc: 'Silence after which a stream is dead; long enough to tolerate hold.',
     },
+    reader: {
+      kind: 'enum',
+      values: ['auto', 'native', 'dgram'],
+      default: 'auto',
+      doc: 'Socket layer: native (epoll + recvmmsg, built by make), dgram (node:dgram), auto: native when built.',
+    },
   }),
   tap: section('Passive capture from a mirror port.', {
     interface: {
@@ -142,8 +148,8 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
     fsync: {
       kind: 'enum',
       values: ['segment', 'batch', 'off'],
-      default: 'segment',
-      doc: 'segment: fsync each segment. batch: every fsync_interval_ms. off: leave it to the OS.',
+      default: 'batch',
+      doc: 'batch: files written since the last fsync_interval_ms are fsynced together (power loss loses at most a segment plus the interval). segment: fsync each segment and each new file before using it. off: leave it to the OS.',
     },
     fsync_interval_ms: {
       kind: 'int',

@@ -47,6 +47,7 @@ export interface MediaConfig {
   readonly jitter_buffer_ms: number;
   /** Silence after which a stream counts as dead; long enough to tolerate hold. */
   readonly rtp_timeout_ms: number;
+  readonly reader: 'auto' | 'native' | 'dgram';
 }
 
 export interface TapConfig {

@@ -34,7 +34,7 @@ export function resampleInto(
 }
 
 /**
- * Writes `count` samples of `src` at offset `start` of `out`; what falls past the end goes to
+ * Writes `count` samples of `src` at offset `start` of `out[0, n)`; what falls past `n` goes to
  * `carry` (which continues `out`). Samples before 0 were already emitted and are skipped.
  * Returns the new carry length.
  */
@@ -45,8 +45,8 @@ export function placeSamples(
   out: Int16Array,
   carry: Int16Array,
   carryLen: number,
+  n: number = out.length,
 ): number {
-  const n = out.length;
   let len = carryLen;
   const first = start < 0 ? -start : 0;
   for (let i = first; i < count; i++) {

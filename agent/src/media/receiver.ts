@@ -1,7 +1,8 @@
 /**
- * The media receiver: hands out RTP/RTCP port pairs from the configured range, one
- * node:dgram socket each, and routes datagrams to their stream. Per datagram the work is one
- * bound listener call into RtpStream.ingestRtp (no closures, events or allocations of ours).
+ * The media receiver: hands out RTP/RTCP port pairs from the configured range and routes
+ * datagrams to their stream's ingestRtp/ingestRtcp. Two socket layers behind one interface:
+ * the native reader (one epoll set, recvmmsg, one JS call per batch; see native-reader.ts)
+ * when it is built, node:dgram (one socket object and one callback per datagram) otherwise.
  * Reading audio, stats and DTMF is pull-based: the recorder polls once per tick.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -16,6 +17,9 @@ import {
   MediaUnknownStreamError,
 } from './errors.js';
 import { createParseScratch, RtpStream, type ParseScratch } from './stream.js';
+import { NativeReader, nativeReaderAvailable, nativeReaderUnavailable, type DatagramSink } from './native-reader.js';
+
+export type SocketReader = 'auto' | 'native' | 'dgram';
 
 export interface MediaReceiverOptions {
   /** Inclusive range (config media.rtp_ports); pairs start on even ports. */
@@ -29,6 +33,8 @@ export interface MediaReceiverOptions {
   readonly jitterBufferMs?: number;
   /** Default for streams: drop packets from sources other than the first. Default true. */
   readonly latch?: boolean;
+  /** Socket layer (config media.reader): auto = native when built, else dgram. Default auto. */
+  readonly reader?: SocketReader;
 }
 
 export interface AllocateOptions {
@@ -55,11 +61,38 @@ export interface MediaReceiver {
   /** Releases every stream. Idempotent; allocate() afterwards fails with CV_ERR_MEDIA_CLOSED. */
   close(): Promise<void>;
   readonly activeStreams: number;
+  /** The socket layer in use. */
+  readonly reader: 'native' | 'dgram';
 }
 
-interface Binding {
-  readonly rtp: Socket;
-  readonly rtcp: Socket;
+interface NativeSocket {
+  readonly id: number;
+  readonly fd: number;
+}
+
+type Binding =
+  | { readonly kind: 'dgram'; readonly rtp: Socket; readonly rtcp: Socket }
+  | { readonly kind: 'native'; readonly rtp: NativeSocket; readonly rtcp: NativeSocket };
+
+/** Routes the native reader's datagrams for one port to the stream. */
+class StreamSink implements DatagramSink {
+  stream: RtpStream | null = null;
+  readonly #rtcp: boolean;
+
+  constructor(rtcp: boolean) {
+    this.#rtcp = rtcp;
+  }
+
+  datagram(buf: Buffer, at: number, len: number, address: string, port: number): void {
+    const s = this.stream;
+    if (s === null) return;
+    if (this.#rtcp) s.ingestRtcp(buf.subarray(at, at + len), address, port);
+    else s.ingestRtp(buf, address, port, at, len);
+  }
+
+  oversize(): void {
+    this.stream?.dropOversize();
+  }
 }
 
 function bindOne(type: 'udp4' | 'udp6', address: string, port: number): Promise<Socket> {
@@ -102,6 +135,7 @@ class RtpReceiver implements MediaReceiver {
   readonly #scratch: ParseScratch = createParseScratch();
   readonly #streams = new Map<RtpStream, Binding>();
   readonly #usedPorts = new Set<number>();
+  readonly #native: NativeReader | null;
   #cursor: number;
   #closed = false;
 
@@ -131,10 +165,23 @@ class RtpReceiver implements MediaReceiver {
     this.#jitterBufferMs = opts.jitterBufferMs ?? 60;
     this.#latch = opts.latch ?? true;
     this.#cursor = this.#low;
+    const reader = opts.reader ?? 'auto';
+    if (reader === 'native' && !nativeReaderAvailable())
+      throw new MediaConfigError(`media.reader is native but the native reader is ${nativeReaderUnavailable}`, {
+        context: { key: 'media.reader' },
+      });
+    this.#native =
+      reader === 'dgram'
+        ? null
+        : NativeReader.create((err) => this.#log.error({ err }, 'media packet handler failed'));
   }
 
   get activeStreams(): number {
     return this.#streams.size;
+  }
+
+  get reader(): 'native' | 'dgram' {
+    return this.#native === null ? 'dgram' : 'native';
   }
 
   async allocate(label: string, opts: AllocateOptions = {}): Promise<AllocatedStream> {
@@ -145,10 +192,10 @@ class RtpReceiver implements MediaReceiver {
       // Rotate so a released pair is reused last: late packets of an old call then hit nothing.
       this.#cursor = rtpPort + 2 + 1 > this.#high ? this.#low : rtpPort + 2;
       if (this.#usedPorts.has(rtpPort)) continue;
-      const binding = await this.#bindPair(rtpPort);
+      const binding = this.#native === null ? await this.#bindPair(rtpPort) : this.#bindNativePair(rtpPort);
       if (binding === null) continue;
       if (this.#closed) {
-        await Promise.all([closeSocket(binding.rtp), closeSocket(binding.rtcp)]);
+        if (binding.kind === 'dgram') await Promise.all([closeSocket(binding.rtp), closeSocket(binding.rtcp)]);
         throw new MediaClosedError('media receiver closed during allocate', { context: { label } });
       }
       const stream = new RtpStream(
@@ -166,7 +213,11 @@ class RtpReceiver implements MediaReceiver {
         },
         this.#scratch,
       );
-      this.#wire(stream, binding);
+      if (binding.kind === 'dgram') this.#wire(stream, binding);
+      else {
+        this.#sinks.get(binding.rtp.id)!.stream = stream;
+        this.#sinks.get(binding.rtcp.id)!.stream = stream;
+      }
       this.#usedPorts.add(rtpPort);
       this.#streams.set(stream, binding);
       this.#log.debug({ label, rtpPort }, 'media stream allocated');
@@ -175,6 +226,45 @@ class RtpReceiver implements MediaReceiver {
     throw new MediaPortsExhaustedError('no free RTP port pair in media.rtp_ports', {
       context: { key: 'media.rtp_ports', low: this.#low, high: this.#high, active: this.#streams.size },
     });
+  }
+
+  readonly #sinks = new Map<number, StreamSink>();
+
+  #bindNativeOne(port: number, rtcp: boolean): NativeSocket | null {
+    const sink = new StreamSink(rtcp);
+    try {
+      const sock = this.#native!.open(this.#address, port, sink);
+      this.#sinks.set(sock.id, sink);
+      return sock;
+    } catch (err) {
+      if (isInUse(err)) return null;
+      throw new MediaBindError(`cannot bind ${rtcp ? 'RTCP' : 'RTP'} socket`, {
+        cause: err,
+        context: { port, address: this.#address },
+      });
+    }
+  }
+
+  #bindNativePair(rtpPort: number): Binding | null {
+    const rtp = this.#bindNativeOne(rtpPort, false);
+    if (rtp === null) return null;
+    let rtcp: NativeSocket | null;
+    try {
+      rtcp = this.#bindNativeOne(rtpPort + 1, true);
+    } catch (err) {
+      this.#closeNative(rtp);
+      throw err;
+    }
+    if (rtcp === null) {
+      this.#closeNative(rtp);
+      return null;
+    }
+    return { kind: 'native', rtp, rtcp };
+  }
+
+  #closeNative(sock: NativeSocket): void {
+    this.#native?.close(sock);
+    this.#sinks.delete(sock.id);
   }
 
   async #bindPair(rtpPort: number): Promise<Binding | null> {
@@ -190,7 +280,7 @@ class RtpReceiver implements MediaReceiver {
     }
     try {
       const rtcp = await bindOne(this.#type, this.#address, rtpPort + 1);
-      return { rtp, rtcp };
+      return { kind: 'dgram', rtp, rtcp };
     } catch (err) {
       await closeSocket(rtp);
       if (isInUse(err)) return null;
@@ -201,7 +291,7 @@ class RtpReceiver implements MediaReceiver {
     }
   }
 
-  #wire(stream: RtpStream, b: Binding): void {
+  #wire(stream: RtpStream, b: Binding & { kind: 'dgram' }): void {
     const onError = (err: Error): void => {
       this.#log.error({ err, label: stream.label, rtpPort: stream.rtpPort }, 'media socket error');
     };
@@ -221,7 +311,11 @@ class RtpReceiver implements MediaReceiver {
     }
     this.#streams.delete(stream);
     stream.markReleased();
-    await Promise.all([closeSocket(b.rtp), closeSocket(b.rtcp)]);
+    if (b.kind === 'dgram') await Promise.all([closeSocket(b.rtp), closeSocket(b.rtcp)]);
+    else {
+      this.#closeNative(b.rtp);
+      this.#closeNative(b.rtcp);
+    }
     this.#usedPorts.delete(stream.rtpPort);
     this.#log.debug({ label: stream.label, rtpPort: stream.rtpPort }, 'media stream released');
   }
@@ -229,6 +323,7 @@ class RtpReceiver implements MediaReceiver {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#streams.keys()].map((s) => this.release(s)));
+    this.#native?.destroy();
   }
 }
 

@@ -7,7 +7,8 @@
 export const RTP_HEADER_BYTES = 12;
 
 /** Why a datagram was not accepted as RTP/RTCP: each is a key of the stream's drop counters. */
-export type PacketDropReason = 'short' | 'version' | 'csrc' | 'extension' | 'padding' | 'rtcp';
+/** oversize: a datagram longer than any RTP/RTCP packet we accept (truncated by the reader). */
+export type PacketDropReason = 'short' | 'version' | 'csrc' | 'extension' | 'padding' | 'rtcp' | 'oversize';
 
 /** Filled in place by parseRtp(); fields are only meaningful after it returned null. */
 export interface RtpHeader {
@@ -42,16 +43,16 @@ export function createRtpHeader(): RtpHeader {
  * RFC 5761 §4: with rtcp-mux, RTCP packet types 192–223 sit where RTP's marker+PT byte is.
  * No audio payload type we accept lives there, so the second byte separates the two.
  */
-export function isRtcp(buf: Uint8Array, len: number): boolean {
+export function isRtcp(buf: Uint8Array, len: number, at = 0): boolean {
   if (len < 2) return false;
-  const b1 = buf[1]!;
+  const b1 = buf[at + 1]!;
   return b1 >= 192 && b1 <= 223;
 }
 
-/** Parses an RTP header into `out`. Returns null when valid, else the reason to count. */
-export function parseRtp(buf: Uint8Array, len: number, out: RtpHeader): PacketDropReason | null {
+/** Parses the datagram buf[at, at + len); payloadOffset is an index into buf itself. */
+export function parseRtp(buf: Uint8Array, len: number, out: RtpHeader, at = 0): PacketDropReason | null {
   if (len < RTP_HEADER_BYTES) return 'short';
-  const b0 = buf[0]!;
+  const b0 = buf[at]!;
   if (b0 >> 6 !== 2) return 'version';
   const csrcCount = b0 & 0x0f;
   let offset = RTP_HEADER_BYTES + csrcCount * 4;
@@ -59,24 +60,24 @@ export function parseRtp(buf: Uint8Array, len: number, out: RtpHeader): PacketDr
   if ((b0 & 0x10) !== 0) {
     if (offset + 4 > len) return 'extension';
     // The extension length counts 32-bit words after its own 4-byte header (§5.3.1).
-    offset += 4 + ((buf[offset + 2]! << 8) | buf[offset + 3]!) * 4;
+    offset += 4 + ((buf[at + offset + 2]! << 8) | buf[at + offset + 3]!) * 4;
     if (offset > len) return 'extension';
   }
   let end = len;
   if ((b0 & 0x20) !== 0) {
     // The last octet counts the padding octets, itself included, so 0 is invalid (§5.1).
-    const pad = buf[len - 1]!;
+    const pad = buf[at + len - 1]!;
     if (pad === 0 || offset + pad > len) return 'padding';
     end = len - pad;
   }
-  const b1 = buf[1]!;
+  const b1 = buf[at + 1]!;
   out.marker = (b1 & 0x80) !== 0;
   out.payloadType = b1 & 0x7f;
-  out.seq = (buf[2]! << 8) | buf[3]!;
-  out.timestamp = ((buf[4]! << 24) | (buf[5]! << 16) | (buf[6]! << 8) | buf[7]!) >>> 0;
-  out.ssrc = ((buf[8]! << 24) | (buf[9]! << 16) | (buf[10]! << 8) | buf[11]!) >>> 0;
+  out.seq = (buf[at + 2]! << 8) | buf[at + 3]!;
+  out.timestamp = ((buf[at + 4]! << 24) | (buf[at + 5]! << 16) | (buf[at + 6]! << 8) | buf[at + 7]!) >>> 0;
+  out.ssrc = ((buf[at + 8]! << 24) | (buf[at + 9]! << 16) | (buf[at + 10]! << 8) | buf[at + 11]!) >>> 0;
   out.csrcCount = csrcCount;
-  out.payloadOffset = offset;
+  out.payloadOffset = at + offset;
   out.payloadLength = end - offset;
   return null;
 }

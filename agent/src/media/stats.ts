@@ -150,6 +150,8 @@ export interface DropCounters {
   extension: number;
   padding: number;
   rtcp: number;
+  /** Datagrams longer than the native reader's 2 KiB slot (no RTP audio packet is). */
+  oversize: number;
   unknownPayloadType: number;
   wrongSource: number;
   /** A sequence jump beyond RFC 3550's MAX_DROPOUT not (yet) confirmed by a follower. */
@@ -166,6 +168,7 @@ export function createDropCounters(): DropCounters {
     extension: 0,
     padding: 0,
     rtcp: 0,
+    oversize: 0,
     unknownPayloadType: 0,
     wrongSource: 0,
     seqJump: 0,

@@ -123,6 +123,29 @@ export class RtpStream {
     return this.#timeline.drain(untilWallMs);
   }
 
+  /** Samples read(untilWallMs) — or drain(untilWallMs) with `final` — would return now. */
+  due(untilWallMs: number, final = false): number {
+    return this.#timeline.due(untilWallMs, final);
+  }
+
+  /**
+   * The recorder's allocation-free read: the next min(due, dst.length) samples into dst;
+   * returns the count. `final` reads like drain(). See StreamTimeline.readInto.
+   */
+  readInto(untilWallMs: number, dst: Int16Array, final = false): number {
+    return this.#timeline.readInto(untilWallMs, dst, final);
+  }
+
+  /** False when the last read returned silence only (nothing decoded into it). */
+  get lastReadAudible(): boolean {
+    return this.#timeline.lastReadAudible;
+  }
+
+  /** How many DTMF events dtmfEvents() would list: poll this, fetch the list when it grows. */
+  get dtmfEventCount(): number {
+    return this.#timeline.dtmfEventCount;
+  }
+
   dtmfEvents(): readonly DtmfEvent[] {
     return this.#timeline.dtmfEvents();
   }
@@ -157,15 +180,18 @@ export class RtpStream {
     this.#released = true;
   }
 
-  /** @internal The socket layer's entry for a datagram on the RTP port. */
-  ingestRtp(buf: Buffer, address: string, port: number): void {
+  /**
+   * @internal The socket layer's entry for a datagram on the RTP port: buf[at, at + len)
+   * (the native reader hands a slice of its batch buffer; dgram a whole Buffer).
+   */
+  ingestRtp(buf: Buffer, address: string, port: number, at = 0, len = buf.length - at): void {
     if (this.#released) return;
-    if (isRtcp(buf, buf.length)) {
-      this.ingestRtcp(buf, address, port);
+    if (isRtcp(buf, len, at)) {
+      this.ingestRtcp(at === 0 && len === buf.length ? buf : buf.subarray(at, at + len), address, port);
       return;
     }
     const h = this.#scratch.rtp;
-    const reason = parseRtp(buf, buf.length, h);
+    const reason = parseRtp(buf, len, h, at);
     if (reason !== null) {
       this.#drop(reason);
       return;
@@ -211,6 +237,11 @@ export class RtpStream {
       this.#peerJitterUnits = info.jitterUnits;
     }
     if (info.bye) this.#bye = true;
+  }
+
+  /** @internal A datagram the socket layer could not hold whole. */
+  dropOversize(): void {
+    if (!this.#released) this.#drop('oversize');
   }
 
   #drop(reason: PacketDropReason | 'wrongSource'): void {

@@ -47,7 +47,7 @@ export interface TimelineOptions {
   readonly jitterBufferMs?: number;
   /** A newest packet this far ahead of its arrival time re-anchors the stream (ms). Default 1000. */
   readonly maxAheadMs?: number;
-  /** Ring capacity in packets, a power of two. Default 128 (2.56 s of 20 ms packets). */
+  /** Ring capacity in packets, a power of two. Default 64 (1.28 s of 20 ms packets). */
   readonly slots?: number;
 }
 
@@ -78,6 +78,21 @@ export interface StreamStats {
 }
 
 const EMPTY = new Int16Array(0);
+/** Payload bytes per ring slot to start with: one 20 ms G.711/G.722 packet. Grows on demand. */
+const INITIAL_SLOT_BYTES = 160;
+
+/**
+ * Decode scratch shared by every timeline: decoding is synchronous and JS runs one call at a
+ * time, so a per-stream copy would only cost memory (thousands of streams on a busy box).
+ */
+let decodeScratch = new Int16Array(INITIAL_SLOT_BYTES * 4);
+let resampleScratch = new Int16Array(INITIAL_SLOT_BYTES * 8);
+function ensureDecodeScratch(slotBytes: number): void {
+  // G.722 yields 2 samples per byte; an 8 → 16 kHz resample doubles that.
+  const samples = slotBytes * 2 * 2;
+  if (decodeScratch.length < samples) decodeScratch = new Int16Array(samples);
+  if (resampleScratch.length < samples * 2) resampleScratch = new Int16Array(samples * 2);
+}
 /** How long an unended DTMF event may stay open once audio is past it (RTP units at 8 kHz). */
 const DTMF_STALE_UNITS = 8000;
 
@@ -95,12 +110,15 @@ export class StreamTimeline {
   readonly #slotLen: Int32Array;
   readonly #slotPt: Uint8Array;
   readonly #slotPending: Uint8Array;
-  #slotBytes = 256;
+  #slotBytes = INITIAL_SLOT_BYTES;
   #payload: Uint8Array;
-  #scratch = new Int16Array(1024);
-  #resampled = new Int16Array(2048);
-  #carry = new Int16Array(2048);
+  /** Decoded samples that belong past the last emitted position (a packet straddling a read). */
+  #carry = new Int16Array(INITIAL_SLOT_BYTES * 8);
   #carryLen = 0;
+  /** Ring slots holding audio not yet decoded: 0 lets a read skip the ring (silence fast path). */
+  #pendingCount = 0;
+  /** Whether the last read placed any decoded audio (false: its output is all zeros). */
+  #lastReadAudible = false;
 
   readonly #seq = createSeqState();
   readonly #seqRes: SeqResult = { verdict: 'first', ext: 0 };
@@ -151,7 +169,7 @@ export class StreamTimeline {
         context: { jitterBufferMs: this.jitterBufferMs },
       });
     this.#maxAheadSamples = ((opts.maxAheadMs ?? 1000) * this.sampleRate) / 1000;
-    const slots = opts.slots ?? 128;
+    const slots = opts.slots ?? 64;
     if (!Number.isInteger(Math.log2(slots)) || slots < 8)
       throw new MediaConfigError('slots must be a power of two ≥ 8', { context: { slots } });
     this.#mask = slots - 1;
@@ -176,6 +194,16 @@ export class StreamTimeline {
 
   get lastPacketMs(): number | null {
     return this.#lastPacketMs;
+  }
+
+  /** False when the last read/readInto returned only silence (nothing was decoded into it). */
+  get lastReadAudible(): boolean {
+    return this.#lastReadAudible;
+  }
+
+  /** Completed DTMF events so far; compare with a previous count before asking for the list. */
+  get dtmfEventCount(): number {
+    return this.#dtmf.events.length;
   }
 
   #wallPos(ms: number): number {
@@ -329,7 +357,14 @@ export class StreamTimeline {
     this.#makeRoom(idx);
     const s = idx & this.#mask;
     this.#slotIdx[s] = idx;
-    this.#slotPending[s] = 0;
+    this.#clearPending(s);
+  }
+
+  #clearPending(s: number): void {
+    if (this.#slotPending[s] === 1) {
+      this.#slotPending[s] = 0;
+      this.#pendingCount--;
+    }
   }
 
   /** Keeps the ring from wrapping onto unread packets: the oldest ones give way. */
@@ -337,7 +372,7 @@ export class StreamTimeline {
     while (idx - this.#readIdx > this.#mask) {
       const s = this.#readIdx & this.#mask;
       if (this.#slotPending[s] === 1 && this.#slotIdx[s] === this.#readIdx) {
-        this.#slotPending[s] = 0;
+        this.#clearPending(s);
         this.drops.overflow++;
       }
       this.#readIdx++;
@@ -349,12 +384,18 @@ export class StreamTimeline {
     const len = h.payloadLength;
     if (len > this.#slotBytes) this.#growSlots(len);
     const s = idx & this.#mask;
+    this.#clearPending(s);
     this.#slotIdx[s] = idx;
     this.#slotPos[s] = pos;
     this.#slotLen[s] = len;
     this.#slotPt[s] = h.payloadType;
     this.#slotPending[s] = 1;
-    this.#payload.set(buf.subarray(h.payloadOffset, h.payloadOffset + len), s * this.#slotBytes);
+    this.#pendingCount++;
+    // A plain loop: subarray() would allocate a view per packet.
+    const payload = this.#payload;
+    const from = h.payloadOffset;
+    const to = s * this.#slotBytes;
+    for (let i = 0; i < len; i++) payload[to + i] = buf[from + i]!;
     const end = pos + (len * codec.samplesPerByte * this.sampleRate) / codec.sampleRate;
     if (end > this.#refEnd) this.#refEnd = end;
     this.#lastAudio = codec.name;
@@ -369,34 +410,70 @@ export class StreamTimeline {
       next.set(this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes), s * bytes);
     this.#payload = next;
     this.#slotBytes = bytes;
-    const samples = bytes * 2 * 2;
-    this.#scratch = new Int16Array(samples);
-    this.#resampled = new Int16Array(samples * 2);
-    const carry = new Int16Array(samples * 2);
+    ensureDecodeScratch(bytes);
+    const carry = new Int16Array(bytes * 2 * 2 * 2);
     carry.set(this.#carry.subarray(0, this.#carryLen));
     this.#carry = carry;
   }
 
   /** PCM16 for [emitted, untilWallMs − jitterBufferMs); an empty array when nothing is due. */
   read(untilWallMs: number): Int16Array {
-    return this.#emit(this.#wallPos(untilWallMs - this.jitterBufferMs));
+    return this.#emitCopy(this.#wallPos(untilWallMs - this.jitterBufferMs));
   }
 
   /** Final read: everything up to untilWallMs itself, and unended DTMF events are closed. */
   drain(untilWallMs: number): Int16Array {
-    const out = this.#emit(this.#wallPos(untilWallMs));
+    const out = this.#emitCopy(this.#wallPos(untilWallMs));
     flushDtmf(this.#dtmf, CODECS['telephone-event'].clockRate);
     return out;
   }
 
-  #emit(target: number): Int16Array {
+  /** Samples a read(untilWallMs) would return now (drain: `final`). */
+  due(untilWallMs: number, final = false): number {
+    const n = this.#wallPos(final ? untilWallMs : untilWallMs - this.jitterBufferMs) - this.#emitted;
+    return n > 0 ? n : 0;
+  }
+
+  /**
+   * The allocation-free read: writes the first min(due, dst.length) samples of what read()
+   * would return into dst and returns how many; call again while it fills dst. With `final`
+   * it reads like drain() and closes unended DTMF events once nothing more is due.
+   */
+  readInto(untilWallMs: number, dst: Int16Array, final = false): number {
+    const target = this.#wallPos(final ? untilWallMs : untilWallMs - this.jitterBufferMs);
+    const n = this.#emitInto(Math.min(target, this.#emitted + dst.length), dst);
+    if (final && this.#emitted >= target) flushDtmf(this.#dtmf, CODECS['telephone-event'].clockRate);
+    return n;
+  }
+
+  #emitCopy(target: number): Int16Array {
     const n = target - this.#emitted;
-    if (n <= 0) return EMPTY;
+    if (n <= 0) {
+      this.#lastReadAudible = false;
+      return EMPTY;
+    }
     const out = new Int16Array(n);
+    this.#emitInto(target, out);
+    return out;
+  }
+
+  /** Writes [emitted, target) into out[0, target − emitted); out must be long enough. */
+  #emitInto(target: number, out: Int16Array): number {
+    const n = target - this.#emitted;
+    this.#lastReadAudible = false;
+    if (n <= 0) return 0;
+    out.fill(0, 0, n);
+    if (this.#carryLen === 0 && this.#pendingCount === 0) {
+      // Silence fast path: nothing buffered (idle, held or lost audio) costs one fill.
+      this.#emitted = target;
+      return n;
+    }
     if (this.#carryLen > 0) {
+      this.#lastReadAudible = true;
       const c = Math.min(this.#carryLen, n);
-      out.set(this.#carry.subarray(0, c));
-      this.#carry.copyWithin(0, c, this.#carryLen);
+      const carry = this.#carry;
+      for (let i = 0; i < c; i++) out[i] = carry[i]!;
+      carry.copyWithin(0, c, this.#carryLen);
       this.#carryLen -= c;
     }
     let idx = this.#readIdx;
@@ -406,16 +483,17 @@ export class StreamTimeline {
       if (this.#slotIdx[s] !== idx || this.#slotPending[s] === 0) continue;
       const pos = this.#slotPos[s]!;
       if (pos >= target) break;
-      this.#slotPending[s] = 0;
+      this.#clearPending(s);
       next = idx + 1;
-      this.#decodeSlot(s, pos, out);
+      this.#decodeSlot(s, pos, out, n);
+      this.#lastReadAudible = true;
     }
     this.#readIdx = next;
     this.#emitted = target;
-    return out;
+    return n;
   }
 
-  #decodeSlot(s: number, pos: number, out: Int16Array): void {
+  #decodeSlot(s: number, pos: number, out: Int16Array, n: number): void {
     const pt = this.#slotPt[s]!;
     let dec = this.#decoders[pt];
     if (dec === undefined) {
@@ -425,15 +503,26 @@ export class StreamTimeline {
       if (dec === undefined) return;
       this.#decoders[pt] = dec;
     }
-    const count = dec.decode(this.#payload, s * this.#slotBytes, this.#slotLen[s]!, this.#scratch, 0);
-    let src = this.#scratch;
+    const len = this.#slotLen[s]!;
+    const start = Math.round(pos - this.#emitted);
+    if (
+      dec.codec.sampleRate === this.sampleRate &&
+      start >= 0 &&
+      start + len * dec.codec.samplesPerByte <= n
+    ) {
+      // The common case: the packet lies wholly inside this read at the output rate, so it is
+      // decoded in place (no scratch copy, no carry). Gaps stay the zeros the read began with.
+      dec.decode(this.#payload, s * this.#slotBytes, len, out, start);
+      return;
+    }
+    const count = dec.decode(this.#payload, s * this.#slotBytes, len, decodeScratch, 0);
+    let src = decodeScratch;
     let samples = count;
     if (dec.codec.sampleRate !== this.sampleRate) {
-      samples = resampleInto(this.#scratch, count, dec.codec.sampleRate, this.sampleRate, this.#resampled);
-      src = this.#resampled;
+      samples = resampleInto(decodeScratch, count, dec.codec.sampleRate, this.sampleRate, resampleScratch);
+      src = resampleScratch;
     }
-    const start = pos - this.#emitted;
-    this.#carryLen = placeSamples(src, samples, Math.round(start), out, this.#carry, this.#carryLen);
+    this.#carryLen = placeSamples(src, samples, start, out, this.#carry, this.#carryLen, n);
   }
 
   /** Completed (and, after drain, unended) DTMF events so far, oldest first. */

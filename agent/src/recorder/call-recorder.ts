@@ -16,9 +16,10 @@ import type { RtpStream } from '../media/index.js';
 import type { VaultWriter } from '../vault/index.js';
 import { recordFromParts, type Consent, type Storage } from '../storage/index.js';
 import type { RecordingRecord } from '../index/index.js';
-import { interleaveStereo, mixInto, monoBytes } from './mixdown.js';
+import { addClipped, interleaveInto } from './mixdown.js';
 import { callMetadataFor } from './call-metadata.js';
 import { NoStreamsError } from './errors.js';
+import { sharedTickScheduler, type TickScheduler } from './tick-scheduler.js';
 
 export interface RecordedStream {
   readonly label: string;
@@ -34,8 +35,10 @@ export interface CallRecorderOptions {
   readonly policy: Policy;
   readonly source: 'siprec' | 'tap';
   readonly sampleRate: 8000 | 16000;
-  /** How often PCM is pulled from the streams (ms). Default 100. */
+  /** How often PCM is pulled from the streams (ms), on the process-wide scheduler. Default 100. */
   readonly tickMs?: number;
+  /** The scheduler to tick on (default: the shared one for tickMs). */
+  readonly scheduler?: TickScheduler;
   /** No RTP on any stream for this long (and not on hold/paused) ends the call. */
   readonly rtpTimeoutMs: number;
   readonly clock?: () => number;
@@ -57,6 +60,50 @@ function codecOf(streams: readonly RecordedStream[]): string {
   return [...new Set(streams.map((s) => s.codec))].join('+');
 }
 
+/** Which streams feed a channel. Streams whose side is unknown fill an empty channel. */
+function channelStreams(streams: readonly RecordedStream[], side: 'customer' | 'agent'): RtpStream[] {
+  const pick = (list: readonly RecordedStream[]): RtpStream[] => list.map((s) => s.stream);
+  const own = streams.filter((s) => s.side === side);
+  if (own.length > 0) return pick(own);
+  // First unknown to the customer side; the second (or the only one, if the customer side
+  // is taken) to the agent side.
+  const unknown = streams.filter((s) => s.side === 'unknown');
+  const other = streams.filter((s) => s.side === (side === 'customer' ? 'agent' : 'customer'));
+  if (side === 'customer') return pick(unknown.slice(0, 1));
+  return pick(other.length > 0 ? unknown.slice(0, 1) : unknown.slice(1, 2));
+}
+
+/**
+ * Samples per channel per pass. Per-channel scratch is shared by every recorder: ticks run
+ * one at a time, and a pass is written to the vault before the next recorder reads.
+ */
+const CHUNK = 4096;
+const scratchLeft = new Int16Array(CHUNK);
+const scratchRight = new Int16Array(CHUNK);
+const scratchMix = new Int16Array(CHUNK);
+
+/** Set by readChannel: whether the pass it read holds any decoded audio. */
+let audible = false;
+
+/** Reads one channel's next pass into dst: its length and whether any of it is audio. */
+function readChannel(group: readonly RtpStream[], untilMs: number, final: boolean, dst: Int16Array): number {
+  if (group.length === 0) return 0;
+  let len = group[0]!.readInto(untilMs, dst, final);
+  audible = group[0]!.lastReadAudible;
+  for (let g = 1; g < group.length; g++) {
+    const stream = group[g]!;
+    const n = stream.readInto(untilMs, scratchMix, final);
+    if (!stream.lastReadAudible) continue;
+    audible = true;
+    if (n > len) {
+      dst.fill(0, len, n);
+      len = n;
+    }
+    addClipped(dst, scratchMix, n);
+  }
+  return len;
+}
+
 export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   readonly #o: CallRecorderOptions;
   readonly #writer: VaultWriter;
@@ -65,9 +112,13 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   /** The codecs of the call's streams, as stored in the metadata ('PCMU', 'PCMU+G722'). */
   readonly #codec: string;
   readonly #startedMs: number;
-  #timer: NodeJS.Timeout | null = null;
+  readonly #scheduler: TickScheduler;
+  #ticking = false;
+  readonly #left: readonly RtpStream[];
+  readonly #right: readonly RtpStream[];
   #consent: Consent;
-  #dtmfSeen = new Map<RtpStream, number>();
+  /** DTMF events already handled, per stream (same order as options.streams). */
+  readonly #dtmfSeen: number[];
   #finishing: Promise<RecordingRecord | null> | null = null;
   #failed = false;
   #lastMediaMs: number;
@@ -88,6 +139,11 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#consent = consent;
     this.#startedMs = startedMs;
     this.#lastMediaMs = startedMs;
+    this.#scheduler = o.scheduler ?? sharedTickScheduler(o.tickMs ?? 100);
+    const all = o.streams.map((s) => s.stream);
+    this.#left = channels === 1 ? all : channelStreams(o.streams, 'customer');
+    this.#right = channels === 1 ? [] : channelStreams(o.streams, 'agent');
+    this.#dtmfSeen = o.streams.map(() => 0);
   }
 
   /** Creates the encrypted container and starts pulling audio; resolves when recording. */
@@ -114,8 +170,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     const rec = new CallRecorder(o, writer, channels, consent, startedMs);
     writer.on('error', (err) => rec.#fail(err));
     o.session.on('updated', (next) => rec.#onUpdated(next.consent));
-    rec.#timer = setInterval(() => rec.#tick(), o.tickMs ?? 100);
-    rec.#timer.unref();
+    rec.#scheduler.add(rec);
+    rec.#ticking = true;
     o.log.info(
       { sessionId: o.session.id, recordingId: writer.id, channels, sampleRate: o.sampleRate, consent },
       'recording started',
@@ -143,35 +199,44 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     return this.#finishing;
   }
 
-  #side(side: 'customer' | 'agent'): RecordedStream[] {
-    const own = this.#o.streams.filter((s) => s.side === side);
-    if (own.length > 0) return own;
-    // Streams whose side is unknown fill the empty channel, first unknown to the customer side.
-    const unknown = this.#o.streams.filter((s) => s.side === 'unknown');
-    const other = this.#o.streams.filter((s) => s.side === (side === 'customer' ? 'agent' : 'customer'));
-    if (side === 'customer') return unknown.slice(0, 1);
-    return other.length > 0 ? unknown.slice(0, 1) : unknown.slice(1, 2);
-  }
-
+  /**
+   * Moves everything due from the streams into the writer's segment buffer, in passes of at
+   * most CHUNK frames (a normal tick is one pass: 100 ms is 800 or 1 600 frames).
+   */
   #pull(untilMs: number, final: boolean): void {
     if (this.#failed) return;
-    const readAll = (group: readonly RecordedStream[]): Int16Array =>
-      mixInto(group.map((s) => (final ? s.stream.drain(untilMs) : s.stream.read(untilMs))));
     const paused = this.#o.session.paused;
-    let bytes: Buffer;
-    if (this.#channels === 1) {
-      const samples = readAll(this.#o.streams);
-      bytes = monoBytes(paused ? new Int16Array(samples.length) : samples, samples.length);
-    } else {
-      const left = readAll(this.#side('customer'));
-      const right = readAll(this.#side('agent'));
-      const frames = Math.max(left.length, right.length);
-      bytes = paused ? Buffer.alloc(frames * 4) : interleaveStereo(left, right, frames);
+    for (;;) {
+      const leftLen = readChannel(this.#left, untilMs, final, scratchLeft);
+      const leftAudible = audible;
+      const rightLen = readChannel(this.#right, untilMs, final, scratchRight);
+      const silent = paused || !(leftAudible || audible);
+      const frames = leftLen > rightLen ? leftLen : rightLen;
+      if (frames === 0) return;
+      this.#write(frames, leftLen, rightLen, silent);
+      if (frames < CHUNK) return;
     }
-    if (bytes.length > 0) this.#writer.append(bytes);
   }
 
-  #tick(): void {
+  /** Lays one pass into the segment buffer, across a segment boundary when it has to. */
+  #write(frames: number, leftLen: number, rightLen: number, silent: boolean): void {
+    const w = this.#writer;
+    const ch = this.#channels;
+    let done = 0;
+    while (done < frames) {
+      const pcm = w.pcm;
+      const at = w.pcmIndex;
+      const k = Math.min(Math.floor(w.pcmRoom / ch), frames - done);
+      if (silent) pcm.fill(0, at, at + k * ch);
+      else if (ch === 2) interleaveInto(pcm, at, scratchLeft, leftLen, scratchRight, rightLen, done, k);
+      else pcm.set(scratchLeft.subarray(done, done + k), at);
+      w.commitPcm(k * ch);
+      done += k;
+    }
+  }
+
+  /** Called by the shared scheduler. */
+  tick(): void {
     try {
       const now = this.#clock();
       this.#pull(now, false);
@@ -184,9 +249,12 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
 
   #checkDtmfConsent(): void {
     const c = this.#o.policy.consent;
-    for (const s of this.#o.streams) {
+    const streams = this.#o.streams;
+    for (let i = 0; i < streams.length; i++) {
+      const s = streams[i]!;
+      const seen = this.#dtmfSeen[i]!;
+      if (s.stream.dtmfEventCount === seen) continue;
       const events = s.stream.dtmfEvents();
-      const seen = this.#dtmfSeen.get(s.stream) ?? 0;
       for (const ev of events.slice(seen)) {
         this.#o.session.dtmf({
           digit: ev.digit,
@@ -199,7 +267,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
           else if (ev.digit === c.decline_digit) this.#setConsent('declined');
         }
       }
-      this.#dtmfSeen.set(s.stream, events.length);
+      this.#dtmfSeen[i] = events.length;
     }
   }
 
@@ -235,10 +303,13 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       return;
     }
     // RTCP counts as life: a call on hold that nobody signalled still sends sender reports.
-    const last = Math.max(
-      this.#lastMediaMs,
-      ...this.#o.streams.map((s) => Math.max(s.stream.lastPacketMs ?? 0, s.stream.lastRtcpMs ?? 0)),
-    );
+    let last = this.#lastMediaMs;
+    for (const s of this.#o.streams) {
+      const rtp = s.stream.lastPacketMs ?? 0;
+      const rtcp = s.stream.lastRtcpMs ?? 0;
+      if (rtp > last) last = rtp;
+      if (rtcp > last) last = rtcp;
+    }
     this.#lastMediaMs = last;
     const s = this.#o.session;
     if (s.onHold || s.paused) {
@@ -252,8 +323,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   }
 
   #stopTimer(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
+    if (this.#ticking) this.#scheduler.delete(this);
+    this.#ticking = false;
   }
 
   async #discard(reason: 'declined' | 'no_answer' | 'cancelled'): Promise<void> {

@@ -4,6 +4,7 @@ export {
   type CallRecorderEvents,
   type RecordedStream,
 } from './call-recorder.js';
-export { interleaveStereo, mixInto, monoBytes } from './mixdown.js';
+export { addClipped, interleaveInto } from './mixdown.js';
+export { TickScheduler, sharedTickScheduler, type Tickable } from './tick-scheduler.js';
 export { callMetadataFor } from './call-metadata.js';
 export * from './errors.js';

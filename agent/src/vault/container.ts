@@ -170,12 +170,26 @@ export function sealRecord(
   seq: number,
   plaintext: Buffer,
 ): Buffer {
+  return Buffer.concat(sealRecordParts(key, headerHash, type, seq, plaintext));
+}
+
+/**
+ * sealRecord as the pieces of the record in file order (header, ciphertext, tag): a vectored
+ * write stores them without first copying a whole segment into one buffer.
+ */
+export function sealRecordParts(
+  key: Buffer,
+  headerHash: Buffer,
+  type: RecordTypeValue,
+  seq: number,
+  plaintext: Buffer,
+): Buffer[] {
   const rh = encodeRecordHeader({ type, flags: 0, seq, length: plaintext.length });
   const cipher = createCipheriv('aes-256-gcm', key, nonceFor(seq), { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.concat([headerHash, rh]));
   const ct = cipher.update(plaintext);
   const last = cipher.final();
-  return Buffer.concat([rh, ct, last, cipher.getAuthTag()]);
+  return last.length === 0 ? [rh, ct, cipher.getAuthTag()] : [rh, ct, last, cipher.getAuthTag()];
 }
 
 /**

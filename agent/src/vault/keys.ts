@@ -68,12 +68,22 @@ function parseEntry<T extends WrappedEntry>(raw: string, entry: string): T {
   throw new VaultKeystoreCorruptError('keystore entry is malformed', { context: { entry } });
 }
 
+interface PendingPut {
+  readonly key: string;
+  readonly value: string;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class KeyStore {
   readonly #db: ClassicLevel<string, string>;
   #ring: MasterKeyring;
   readonly #signKey: KeyObject;
   readonly #verifyKey: KeyObject;
   readonly publicKeyPem: string;
+  /** Data-key puts waiting for the next synced batch (group commit), or null: none gathering. */
+  #gathering: PendingPut[] | null = null;
+  #committing: Promise<void> = Promise.resolve();
 
   private constructor(
     db: ClassicLevel<string, string>,
@@ -175,10 +185,35 @@ export class KeyStore {
     const dk = randomBytes(32);
     const kid = this.#ring.currentKeyId;
     const wrapped = seal(this.#ring.keys.get(kid) as Buffer, dk, `cv-dk|${id}`);
-    await this.#db.put(`rk!${id}`, JSON.stringify({ v: 1, kid, wrapped, createdAt: createdMs }), {
-      sync: true,
-    });
+    await this.#groupPut(`rk!${id}`, JSON.stringify({ v: 1, kid, wrapped, createdAt: createdMs }));
     return dk;
+  }
+
+  /**
+   * Durable put with group commit: puts arriving while a synced batch is being written share
+   * the next batch, so a burst of call set-ups costs one fsync per batch, not one per call.
+   * Each caller still resumes only once its own entry is on disk.
+   */
+  #groupPut(key: string, value: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#gathering === null) {
+        const batch: PendingPut[] = [];
+        this.#gathering = batch;
+        this.#committing = this.#committing.then(async () => {
+          this.#gathering = null;
+          try {
+            await this.#db.batch(
+              batch.map((b) => ({ type: 'put' as const, key: b.key, value: b.value })),
+              { sync: true },
+            );
+            for (const b of batch) b.resolve();
+          } catch (err) {
+            for (const b of batch) b.reject(err);
+          }
+        });
+      }
+      this.#gathering.push({ key, value, resolve, reject });
+    });
   }
 
   /** The data key and the key id that wraps it; undefined when destroyed or never made. */

@@ -9,7 +9,7 @@ import { constants as fsc } from 'node:fs';
 import { access, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../common/index.js';
-import { BatchSyncer } from './batch-sync.js';
+import { BatchSyncer, syncDir } from './batch-sync.js';
 import { RecordType, encodeHeader, hashHeader, isRecordingId, sealRecord } from './container.js';
 import {
   VaultClosedError,
@@ -84,6 +84,8 @@ export class Vault {
   readonly #fsync: FsyncPolicy;
   readonly #log: Logger;
   readonly #active = new Map<string, VaultWriter>();
+  /** Date directories already created by this process (one mkdir per day, not per call). */
+  readonly #madeDirs = new Set<string>();
   #closed = false;
 
   private constructor(dir: string, keys: KeyStore, opts: VaultOptions) {
@@ -91,7 +93,9 @@ export class Vault {
     this.#keys = keys;
     this.#segmentMs = opts.segmentMs ?? 2000;
     this.#fsync = opts.fsync ?? 'batch';
-    this.#syncer = new BatchSyncer(opts.fsyncIntervalMs ?? 1000);
+    this.#syncer = new BatchSyncer(opts.fsyncIntervalMs ?? 1000, (d, err) =>
+      this.#log.error({ err, path: d }, 'directory fsync failed; new recordings there may not survive power loss'),
+    );
     this.#log = opts.log;
   }
 
@@ -133,6 +137,7 @@ export class Vault {
 
   async #create(opts: CreateInternal): Promise<VaultWriter> {
     this.#assertOpen();
+    const given = opts.id !== undefined;
     const id = opts.id ?? randomUUID();
     if (!isRecordingId(id))
       throw new VaultBadFormatError('recording id must be a lower-case UUID', {
@@ -141,12 +146,17 @@ export class Vault {
     const fields = wavFieldsOf(opts.format);
     const startedAt = opts.startedAt ?? new Date();
     const path = containerPath(this.dir, id, startedAt.getTime());
-    if (this.#active.has(id) || (await this.#keys.dataKey(id)) !== undefined || (await exists(path))) {
+    // A fresh random UUID cannot collide; an id given by the caller (import) is checked.
+    if (this.#active.has(id) || (given && ((await this.#keys.dataKey(id)) !== undefined || (await exists(path))))) {
       throw new VaultExistsError('a recording with this id exists', { context: { recordingId: id } });
     }
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((err: unknown) => {
-      throw writeFailure(err, { recordingId: id, path });
-    });
+    const dir = dirname(path);
+    if (!this.#madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+        throw writeFailure(err, { recordingId: id, path });
+      });
+      this.#madeDirs.add(dir);
+    }
     const key = await this.#keys.createDataKey(id, startedAt.getTime());
     const headerBytes = encodeHeader({
       id,
@@ -161,11 +171,17 @@ export class Vault {
     ]);
     let fh;
     try {
-      fh = await open(path, fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+      const flags = fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL;
+      fh = await open(path, flags, 0o600).catch(async (err: NodeJS.ErrnoException) => {
+        // The remembered date directory was removed behind our back: make it again, once.
+        if (err.code !== 'ENOENT') throw err;
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        return open(path, flags, 0o600);
+      });
       await writeFully(fh, first, 0);
-      if (this.#fsync !== 'off') {
+      if (this.#fsync === 'segment') {
         await fh.datasync();
-        await syncDir(dirname(path));
+        await syncDir(dir);
       }
     } catch (err) {
       await fh?.close().catch(() => undefined);
@@ -196,6 +212,11 @@ export class Vault {
       log: this.#log,
     });
     this.#active.set(id, writer);
+    if (this.#fsync === 'batch') {
+      // The header and metadata reach the disk with the next batch, like the first segment.
+      this.#syncer.markDirty(writer);
+      this.#syncer.markDirDirty(dir);
+    }
     return writer;
   }
 
@@ -392,14 +413,6 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
 
 async function readInput(path: string): Promise<Buffer> {
   try {

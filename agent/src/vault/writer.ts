@@ -18,9 +18,10 @@ import {
   encodeFinal,
   openRecord,
   sealRecord,
+  sealRecordParts,
   type RecordTypeValue,
 } from './container.js';
-import { VaultClosedError, writeFailure } from './errors.js';
+import { VaultBadFormatError, VaultBadRangeError, VaultClosedError, writeFailure } from './errors.js';
 import type { AudioFormat, FinishedRecording, FsyncPolicy, RecordingMetadata } from './types.js';
 import { bytesPerMs, canonicalWavEnvelope, durationMsOf, frameBytes } from './wav.js';
 
@@ -54,7 +55,23 @@ export interface WriterInit {
 
 type State = 'open' | 'finalizing' | 'closed';
 
-export async function writeFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+/** PCM16 in the vault is little-endian; the sample view writes host order, swapped on commit if not. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Writes all of buf (or the buffers in order) at position, however short the kernel's writes. */
+export async function writeFully(fh: FileHandle, data: Buffer | readonly Buffer[], position: number): Promise<void> {
+  let buf: Buffer;
+  if (Array.isArray(data)) {
+    const parts = data as readonly Buffer[];
+    const total = parts.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await fh.writev(parts as Buffer[], position);
+    if (bytesWritten === total) return;
+    // A short vectored write (rare: a signal, a nearly full disk): finish from one buffer.
+    buf = Buffer.concat(parts).subarray(bytesWritten);
+    position += bytesWritten;
+  } else {
+    buf = data as Buffer;
+  }
   let done = 0;
   while (done < buf.length) {
     const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
@@ -71,8 +88,14 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
   readonly #segmentBytes: number;
   readonly #frameBytes: number;
   readonly #audio: { offset: number; length: number; seq: number }[] = [];
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  /**
+   * Plaintext of the segment being filled, allocated once per recording: audio is written
+   * into it in place (append copies, the recorder writes samples through `pcm`) and sealed
+   * when full, so a live recording allocates nothing per tick.
+   */
+  readonly #segment: Buffer;
+  #segment16: Int16Array | null = null;
+  #fill = 0;
   #timer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
   #state: State = 'open';
@@ -95,6 +118,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#segmentBytes =
       Math.max(1, Math.floor((init.segmentMs * bytesPerMs(init.format)) / this.#frameBytes)) *
       this.#frameBytes;
+    this.#segment = Buffer.alloc(this.#segmentBytes);
     this.#seq = init.nextSeq;
     this.#offset = init.offset;
     this.#goodOffset = init.offset;
@@ -102,25 +126,75 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
 
   /** Audio bytes accepted so far (written or buffered). */
   get dataBytes(): number {
-    return this.#dataBytes + this.#pendingBytes;
+    return this.#dataBytes + this.#fill;
   }
 
   /** Buffers a copy of `pcm`; full segments are encrypted and queued for writing at once. */
   append(pcm: Buffer): void {
     this.#assertOpen();
-    if (pcm.length === 0) return;
-    this.#pending.push(Buffer.from(pcm));
-    this.#pendingBytes += pcm.length;
-    if (this.#pendingBytes >= this.#segmentBytes) this.#flushPending(false);
-    if (this.#pendingBytes > 0 && this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        if (this.#state === 'open' && this.#failure === undefined) this.#flushPending(true);
-      }, this.#init.segmentMs);
-      this.#timer.unref();
-    } else if (this.#pendingBytes === 0) {
-      this.#clearTimer();
+    let done = 0;
+    while (done < pcm.length) {
+      const n = Math.min(pcm.length - done, this.#segmentBytes - this.#fill);
+      pcm.copy(this.#segment, this.#fill, done, done + n);
+      this.#fill += n;
+      done += n;
+      if (this.#fill === this.#segmentBytes) this.#sealFull();
     }
+    this.#armTimer();
+  }
+
+  /**
+   * The segment buffer as PCM16 samples (pcm16 recordings only): write samples at
+   * [pcmIndex, pcmIndex + pcmRoom), then commitPcm(count). Nothing is copied or allocated.
+   */
+  get pcm(): Int16Array {
+    if (this.format.encoding !== 'pcm16')
+      throw new VaultBadFormatError('sample view is for pcm16 recordings', { context: { recordingId: this.id } });
+    this.#segment16 ??= new Int16Array(this.#segment.buffer, this.#segment.byteOffset, this.#segmentBytes >> 1);
+    return this.#segment16;
+  }
+
+  get pcmIndex(): number {
+    return this.#fill >> 1;
+  }
+
+  /** Samples that fit before the segment is full (then commit, and the room is whole again). */
+  get pcmRoom(): number {
+    return (this.#segmentBytes - this.#fill) >> 1;
+  }
+
+  /** Accepts `samples` written through `pcm` at pcmIndex (whole frames); seals a full segment. */
+  commitPcm(samples: number): void {
+    this.#assertOpen();
+    const bytes = samples * 2;
+    if (bytes <= 0) return;
+    if (bytes > this.#segmentBytes - this.#fill || bytes % this.#frameBytes !== 0)
+      throw new VaultBadRangeError('commit beyond the segment or not whole frames', {
+        context: { recordingId: this.id, samples, room: this.pcmRoom },
+      });
+    if (!LITTLE_ENDIAN) this.#segment.subarray(this.#fill, this.#fill + bytes).swap16();
+    this.#fill += bytes;
+    if (this.#fill === this.#segmentBytes) this.#sealFull();
+    this.#armTimer();
+  }
+
+  /** A partial segment is written by a wall-clock timer at most segmentMs after its first byte. */
+  #armTimer(): void {
+    if (this.#fill === 0) {
+      this.#clearTimer();
+      return;
+    }
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#state === 'open' && this.#failure === undefined) this.#flushPending(true);
+    }, this.#init.segmentMs);
+    this.#timer.unref();
+  }
+
+  #sealFull(): void {
+    this.#writeRecord(RecordType.audio, this.#segment);
+    this.#fill = 0;
   }
 
   /** Supersedes the metadata of record 0 (the index is rebuilt from the last meta record). */
@@ -134,8 +208,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#state = 'finalizing';
     this.#clearTimer();
     this.#flushPending(true);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#fill = 0;
     this.#init.syncer.remove(this);
     let result: FinishedRecording | undefined;
     this.#enqueue(async () => {
@@ -158,8 +231,8 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
       });
     this.#state = 'closed';
     this.#clearTimer();
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#fill = 0;
+    this.#segment.fill(0);
     this.#init.syncer.remove(this);
     await this.#queue;
     await this.#closeFile();
@@ -203,38 +276,33 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#timer = undefined;
   }
 
-  /** Writes full segments; with `partial`, also the whole frames of a last partial segment. */
+  /** Writes the whole frames of a partial segment; a trailing partial frame stays buffered. */
   #flushPending(partial: boolean): void {
-    if (this.#pendingBytes === 0) return;
-    let all = this.#pending.length === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending);
-    while (all.length >= this.#segmentBytes) {
-      this.#writeRecord(RecordType.audio, all.subarray(0, this.#segmentBytes));
-      all = all.subarray(this.#segmentBytes);
+    if (this.#fill === 0 || !partial) return;
+    const whole = this.#fill - (this.#fill % this.#frameBytes);
+    if (whole > 0) {
+      this.#writeRecord(RecordType.audio, this.#segment.subarray(0, whole));
+      this.#segment.copyWithin(0, whole, this.#fill);
+      this.#fill -= whole;
     }
-    if (partial) {
-      const whole = all.length - (all.length % this.#frameBytes);
-      if (whole > 0) this.#writeRecord(RecordType.audio, all.subarray(0, whole));
-      all = all.subarray(whole);
-    }
-    this.#pending = all.length > 0 ? [all] : [];
-    this.#pendingBytes = all.length;
   }
 
   #writeRecord(type: RecordTypeValue, plaintext: Buffer): void {
     const seq = this.#seq++;
-    const rec = sealRecord(this.#init.key, this.#init.headerHash, type, seq, plaintext);
+    const rec = sealRecordParts(this.#init.key, this.#init.headerHash, type, seq, plaintext);
+    const recBytes = rec.reduce((n, b) => n + b.length, 0);
     const offset = this.#offset;
-    this.#offset += rec.length;
+    this.#offset += recBytes;
     if (type === RecordType.audio) {
       this.#audio.push({ offset, length: plaintext.length, seq });
       this.#dataBytes += plaintext.length;
     }
     this.#enqueue(async () => {
       await writeFully(this.#init.fh, rec, offset);
-      this.#goodOffset = offset + rec.length;
+      this.#goodOffset = offset + recBytes;
       if (this.#init.fsync === 'segment') await this.#init.fh.datasync();
       else if (this.#init.fsync === 'batch') this.#init.syncer.markDirty(this);
-      this.safeEmit(this.#init.log, 'flushed', { seq, bytes: rec.length });
+      this.safeEmit(this.#init.log, 'flushed', { seq, bytes: recBytes });
     });
   }
 

@@ -127,6 +127,17 @@ export function cpuSplit(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) / CLOCK_TICKS_PER_S, system: Number(fields[12]) / CLOCK_TICKS_PER_S };
 }
 
+/** CPU seconds of the main thread alone (the event loop); the rest is libuv's pool, V8's helpers. */
+export function mainThreadCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
 export function cpuSeconds(pid: number): number {
   const c = cpuSplit(pid);
   return c.user + c.system;

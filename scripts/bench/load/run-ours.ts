@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SipLoadClient, type LoadCall, type SetupResult } from './sip-load-client.js';
 import {
   cpuSeconds,
+  mainThreadCpuSeconds,
   freePort,
   rssBytes,
   startPinned,
@@ -52,6 +53,8 @@ export interface OurRun {
   readonly setupCpuMsPerCall: number;
   /** Share of a core the daemon uses with every call up but no RTP yet. */
   readonly idleCpuShare: number;
+  /** The main thread's part of idleCpuShare. */
+  readonly idleMainThreadCpuShare: number;
   /** prom-client event-loop delay over the steady state, scraped once a second (worst scrape). */
   readonly eventLoopLagP99Ms: number | null;
   readonly eventLoopLagMaxMs: number | null;
@@ -132,6 +135,8 @@ export async function runOurs(
     // The steady state plus setup and BYE must not look like dead media.
     `media.rtp_timeout_ms=${Math.min(3_600_000, (seconds + 300) * 1000)}`,
     'log.level=warn',
+    // Extra daemon settings for experiments (e.g. storage.fsync=off), comma-separated.
+    ...(process.env.CV_BENCH_LOAD_SETS ?? '').split(',').filter((x) => x !== ''),
   ];
   const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')] : [];
   let daemon = null as Pinned | null;
@@ -164,8 +169,10 @@ export async function runOurs(
       const rssAfterSetupBytes = rssBytes(d.pid);
       // What N calls cost with no RTP at all (recorder ticks, silence fill, timers).
       const idle0 = cpuSeconds(d.pid);
+      const idleMain0 = mainThreadCpuSeconds(d.pid);
       await new Promise((r) => setTimeout(r, 2000));
       const idleCpuShare = (cpuSeconds(d.pid) - idle0) / 2;
+      const idleMainThreadCpuShare = (mainThreadCpuSeconds(d.pid) - idleMain0) / 2;
       ctx.log(
         `ours N=${n}: ${setup.calls.length} calls in ${(setup.elapsedMs / 1000).toFixed(1)} s (${setup.callsPerSecond.toFixed(0)}/s), first failure ${setup.firstFailure ?? 'none'}`,
       );
@@ -224,7 +231,7 @@ export async function runOurs(
         pickSample(setup.calls, opts.sampleSize).map((c) => ({
           index: c.index,
           answeredAtMs: c.answeredAtMs,
-          endedAtMs: byeStart + ((byeEnd - byeStart) * setup.calls.indexOf(c)) / span,
+          endedAtMs: bye.endedAtMs.get(c.index) ?? byeStart + ((byeEnd - byeStart) * setup.calls.indexOf(c)) / span,
         })),
         { startMs: steady.startedAtMs, endMs: steady.endedAtMs },
       );
@@ -259,6 +266,7 @@ export async function runOurs(
         rssAfterSetupBytes,
         setupCpuMsPerCall,
         idleCpuShare,
+        idleMainThreadCpuShare,
         ...lagSeen,
         activeCallsDuringSteadyState: promValue(metrics, 'callvault_calls_active'),
         byeFailed: bye.failed,

@@ -49,6 +49,11 @@ export interface ByeResult {
   readonly ok: number;
   readonly failed: number;
   readonly elapsedMs: number;
+  /**
+   * Per call index: Date.now() halfway between sending its BYE and its final response — where
+   * the daemon ended the recording, within half the transaction's time.
+   */
+  readonly endedAtMs: ReadonlyMap<number, number>;
 }
 
 interface Pending {
@@ -221,18 +226,21 @@ export class SipLoadClient {
     let next = 0;
     let ok = 0;
     let failed = 0;
+    const endedAtMs = new Map<number, number>();
     const worker = async (): Promise<void> => {
       while (next < calls.length) {
         const c = calls[next++]!;
         const text = buildBye(this.#local, this.#target, c, c.toTag, newBranch());
+        const sentAt = Date.now();
         const r = await this.#transact(`${c.callId} BYE`, text, timeoutMs);
+        endedAtMs.set(c.index, (sentAt + Date.now()) / 2);
         this.#acks.delete(c.callId);
         if (r !== null && r.status >= 200 && r.status < 300) ok++;
         else failed++;
       }
     };
     await Promise.all(Array.from({ length: Math.min(window, calls.length) }, worker));
-    return { ok, failed, elapsedMs: Date.now() - started };
+    return { ok, failed, elapsedMs: Date.now() - started, endedAtMs };
   }
 
   /** Abandons open transactions (they resolve as failures) and closes the socket. Idempotent. */

@@ -5,7 +5,7 @@
  * baseline and rtpengine, so their figures come from identical traffic and windows.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpuSplit, rssBytes, runToEnd, startPinned } from './procs.js';
+import { cpuSplit, mainThreadCpuSeconds, rssBytes, runToEnd, startPinned } from './procs.js';
 import { dropsOnPorts, parseProcNetUdp } from './observe.js';
 import { LoadBenchError, BENCH_CHILD_FAILED } from './errors.js';
 
@@ -39,6 +39,8 @@ export interface SteadyState {
   readonly cpuSeconds: number;
   /** Share of cpuSeconds spent in the kernel (system time): syscalls and socket work. */
   readonly cpuSystemShare: number;
+  /** Share of cpuSeconds spent on the main thread (the event loop); the rest is pool/GC threads. */
+  readonly cpuMainThreadShare: number;
   readonly windowSeconds: number;
   /** cpuSeconds ÷ windowSeconds: the share of one core the receiver used. */
   readonly cpuShare: number;
@@ -97,6 +99,7 @@ export async function steadyState(o: {
     rssMax = Math.max(rssMax, rssBytes(o.pid));
   }
   const split0 = cpuSplit(o.pid);
+  const main0 = mainThreadCpuSeconds(o.pid);
   const cpu0 = split0.user + split0.system;
   const fromUs = nowUs();
   while (!finished) {
@@ -104,6 +107,7 @@ export async function steadyState(o: {
     rssMax = Math.max(rssMax, rssBytes(o.pid));
   }
   const split1 = cpuSplit(o.pid);
+  const main1 = mainThreadCpuSeconds(o.pid);
   const cpu1 = split1.user + split1.system;
   const toUs = nowUs();
   const endedAtMs = Date.now();
@@ -122,6 +126,7 @@ export async function steadyState(o: {
     sender,
     cpuSeconds: cpu1 - cpu0,
     cpuSystemShare: cpu1 - cpu0 > 0 ? (split1.system - split0.system) / (cpu1 - cpu0) : 0,
+    cpuMainThreadShare: cpu1 - cpu0 > 0 ? (main1 - main0) / (cpu1 - cpu0) : 0,
     windowSeconds,
     cpuShare: windowSeconds > 0 ? (cpu1 - cpu0) / windowSeconds : 0,
     cpuUsPerPacket: inWindow > 0 ? ((cpu1 - cpu0) * 1e6) / inWindow : 0,

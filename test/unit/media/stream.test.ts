@@ -89,6 +89,7 @@ describe('media/stream', () => {
         extension: 0,
         padding: 1,
         rtcp: 0,
+        oversize: 0,
         unknownPayloadType: 1,
         wrongSource: 2,
         seqJump: 0,

@@ -39,6 +39,38 @@ function play(tl: StreamTimeline, arrivals: readonly Arrival[], endMs: number): 
   return concat(parts);
 }
 
+/** Like play(), through readInto with a small destination, so every read is split in chunks. */
+function playInto(tl: StreamTimeline, arrivals: readonly Arrival[], endMs: number, chunk: number) {
+  const sorted = [...arrivals].sort((a, b) => a.arriveMs - b.arriveMs);
+  const h = createRtpHeader();
+  const parts: Int16Array[] = [];
+  const audibleFlags: boolean[] = [];
+  const dst = new Int16Array(chunk).fill(12345);
+  const readAll = (t: number, final: boolean): void => {
+    for (;;) {
+      const due = tl.due(t, final);
+      const n = tl.readInto(t, dst, final);
+      assert.equal(n, Math.min(due, chunk));
+      if (n === 0) return;
+      parts.push(dst.slice(0, n));
+      audibleFlags.push(tl.lastReadAudible);
+      if (!tl.lastReadAudible) assert.ok(dst.subarray(0, n).every((x) => x === 0));
+      if (n < chunk) return;
+    }
+  };
+  let i = 0;
+  for (let t = ORIGIN; t < endMs; t += 20) {
+    while (i < sorted.length && sorted[i]!.arriveMs <= t) {
+      const p = sorted[i++]!;
+      assert.equal(parseRtp(p.buf, p.buf.length, h), null);
+      tl.push(h, p.buf, p.arriveMs);
+    }
+    readAll(t, false);
+  }
+  readAll(endMs, true);
+  return { out: concat(parts), audibleFlags };
+}
+
 function timeline(extra: Partial<TimelineOptions> = {}): StreamTimeline {
   return new StreamTimeline({ originMs: ORIGIN, payloadTypes: DEFAULT_PAYLOAD_TYPES, ...extra });
 }
@@ -93,6 +125,34 @@ describe('media/timeline', () => {
         assert.equal(out[i], lost.has(k) ? 0 : ref[i], `packet ${k} sample ${i}`);
     }
     assert.ok(powerAt(out, 8000, 440) > 100 * powerAt(out, 8000, 600));
+  });
+
+  it('readInto in chunks smaller than a read gives the same samples as read(), and flags silence', function () {
+    const ulaw = encodeUlaw(tone(440, 8000, 16000));
+    const pkts = packetize(ulaw, { pt: 0, ssrc: 0x99, seq0: 100 });
+    // A second of silence (packets 25-74 never sent) in the middle of two seconds.
+    const arrivals = at(pkts).filter((_, k) => k < 25 || k >= 75);
+    const ref = play(timeline(), arrivals, ORIGIN + 2100);
+    const { out, audibleFlags } = playInto(timeline(), arrivals, ORIGIN + 2100, 97);
+    assert.equal(out.length, ref.length);
+    assert.deepEqual([...out], [...ref]);
+    assert.ok(audibleFlags.includes(true));
+    assert.ok(audibleFlags.filter((f) => !f).length >= 30, 'the gap reads as flagged silence');
+  });
+
+  it('readInto with final closes an unended DTMF event, as drain() does', function () {
+    const tl = timeline();
+    const h = createRtpHeader();
+    const ev = buildTelephoneEventPayload(5, false, 10, 800);
+    const buf = buildRtpPacket({ payloadType: 101, seq: 1, timestamp: 1000, ssrc: 7, marker: true, payload: ev });
+    assert.equal(parseRtp(buf, buf.length, h), null);
+    tl.push(h, buf, ORIGIN + 20);
+    const dst = new Int16Array(4096);
+    tl.readInto(ORIGIN + 500, dst);
+    assert.equal(tl.dtmfEventCount, 0);
+    while (tl.readInto(ORIGIN + 500, dst, true) === dst.length);
+    assert.equal(tl.dtmfEventCount, 1);
+    assert.equal(tl.dtmfEvents()[0]!.digit, '5');
   });
 
   it('a 5 s hold with timestamps that keep counting gives 5 s of silence in place', function () {

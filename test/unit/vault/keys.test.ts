@@ -42,6 +42,29 @@ describe('vault/keys', function () {
     assert.ok(!files().includes(dk.toString('base64')) && !files().includes(dk.toString('hex')));
   });
 
+  it('a burst of 200 concurrent data keys (group commit): each caller resumes only once its key is stored; all survive reopen', async () => {
+    ks = await KeyStore.open(join(root, 'ks'), src());
+    const store = ks;
+    const ids = Array.from(
+      { length: 200 },
+      (_, i) => `11111111-2222-4333-8444-${String(i).padStart(12, '0')}`,
+    );
+    const keys = await Promise.all(
+      ids.map(async (id) => {
+        const dk = await store.createDataKey(id, 1700000000000);
+        // Resumed: the key must already be readable.
+        assert.ok(
+          (await store.dataKey(id))?.key.equals(dk),
+          `key of ${id} readable when its create resolved`,
+        );
+        return dk;
+      }),
+    );
+    await ks.close();
+    ks = await KeyStore.open(join(root, 'ks'), src());
+    for (let i = 0; i < ids.length; i++) assert.ok((await ks.dataKey(ids[i]!))?.key.equals(keys[i]!));
+  });
+
   it('refuses a missing key file when the keystore already holds keys (CV_ERR_VAULT_KEY_MISSING)', async () => {
     ks = await KeyStore.open(join(root, 'ks'), src());
     await ks.close();

@@ -97,6 +97,43 @@ describe('vault/writer', function () {
     });
   }
 
+  it('the sample view: writes in place across segment boundaries and equals append(), G.711 refused', async () => {
+    vault = await openTestVault(root, { segmentMs: 500 });
+    const pcm = sinePcm16(3.3, 8000, 440, 880);
+    const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length / 2);
+    const w = await vault.createRecording({
+      format: { encoding: 'pcm16', channels: 2, sampleRate: 8000 },
+      metadata: {},
+    });
+    let flushed = 0;
+    w.on('flushed', () => flushed++);
+    // Passes of 1 234 frames: most cross a 4 000-frame segment boundary.
+    for (let at = 0; at < samples.length; ) {
+      const pass = Math.min(2 * 1234, samples.length - at);
+      for (let done = 0; done < pass; ) {
+        const k = Math.min(w.pcmRoom, pass - done);
+        w.pcm.set(samples.subarray(at + done, at + done + k), w.pcmIndex);
+        w.commitPcm(k);
+        done += k;
+      }
+      at += pass;
+    }
+    assert.equal(w.dataBytes, pcm.length);
+    await expectCode(() => w.commitPcm(w.pcmRoom + 2), 'CV_ERR_VAULT_BAD_RANGE');
+    await expectCode(() => w.commitPcm(1), 'CV_ERR_VAULT_BAD_RANGE');
+    const fin = await w.finalize();
+    assert.equal(flushed, Math.ceil(pcm.length / 16000));
+    const wav = await (await vault.openReader(fin.id)).readAll();
+    assert.ok(wav.equals(referenceWav(1, 2, 8000, pcm)));
+    assertNoPlaintext(join(root, 'storage'), pcm);
+    const g711 = await vault.createRecording({
+      format: { encoding: 'ulaw', channels: 1, sampleRate: 8000 },
+      metadata: {},
+    });
+    await expectCode(() => g711.pcm, 'CV_ERR_VAULT_BAD_FORMAT');
+    await g711.abort();
+  });
+
   it('flushes a partial segment by timer, so buffered audio waits at most segmentMs', async () => {
     vault = await openTestVault(root, { segmentMs: 200 });
     const w = await vault.createRecording({

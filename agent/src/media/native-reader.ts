@@ -1,0 +1,176 @@
+/**
+ * The native socket layer (native/rtp-reader.c, built by `make`): every media socket in one
+ * epoll set, drained with recvmmsg into one batch buffer, one JS call per batch. This module
+ * loads the addon, decodes the batch records and hands each datagram to its sink; it knows
+ * nothing about RTP. When the addon is not built, load() says so and the receiver uses
+ * node:dgram instead.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface Addon {
+  create(onBatch: (count: number, bytes: number) => void): [unknown, ArrayBuffer];
+  open(handle: unknown, id: number, address: string, port: number): number;
+  close(handle: unknown, fd: number): void;
+  destroy(handle: unknown): void;
+}
+
+/** Where the datagrams of one socket go: buf[at, at + len) is valid only during the call. */
+export interface DatagramSink {
+  datagram(buf: Buffer, at: number, len: number, address: string, port: number): void;
+  oversize(): void;
+}
+
+const RECORD_HEADER = 28;
+const FLAG_TRUNCATED = 1;
+const FLAG_IPV6 = 2;
+
+/** The addon as `make` builds it; from dist/media or agent/src/media, the first that exists. */
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CANDIDATES = [join(HERE, '..', '..'), join(HERE, '..', '..', '..')].map((root) =>
+  join(root, 'native', 'build', 'rtp-reader.node'),
+);
+export const ADDON_PATH = CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0]!;
+
+let addon: Addon | null | undefined;
+
+/** The addon, or null when it is not built here (the reason is in nativeReaderUnavailable). */
+function loadAddon(): Addon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (process.platform !== 'linux') nativeReaderUnavailable = 'not Linux';
+  else if (!existsSync(ADDON_PATH)) nativeReaderUnavailable = `not built (${ADDON_PATH})`;
+  else {
+    try {
+      addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    } catch (err) {
+      nativeReaderUnavailable = `cannot load: ${(err as Error).message}`;
+    }
+  }
+  return addon;
+}
+
+export let nativeReaderUnavailable: string | null = null;
+
+export function nativeReaderAvailable(): boolean {
+  return loadAddon() !== null;
+}
+
+/**
+ * Source addresses as strings, interned: the stream latches on (address, port) and compares
+ * strings; building one per packet would allocate 125 000 strings a second.
+ */
+class AddressNames {
+  readonly #v4 = new Map<number, string>();
+
+  v4(n: number): string {
+    let s = this.#v4.get(n);
+    if (s === undefined) {
+      if (this.#v4.size >= 4096) this.#v4.clear();
+      s = `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+      this.#v4.set(n, s);
+    }
+    return s;
+  }
+
+  v6(b: Uint8Array, at: number): string {
+    let mapped = b[at + 10] === 0xff && b[at + 11] === 0xff;
+    for (let i = 0; i < 10 && mapped; i++) mapped = b[at + i] === 0;
+    if (mapped) return `::ffff:${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((b[at + i]! << 8) | b[at + i + 1]!).toString(16));
+    // The canonical short form (RFC 5952) as node:dgram reports it.
+    const full = groups.join(':');
+    let best = '';
+    for (const m of full.matchAll(/(?:^|:)0(?::0)+(?::|$)/g)) if (m[0].length > best.length) best = m[0];
+    return best === '' ? full : full.replace(best, '::');
+  }
+}
+
+export class NativeReader {
+  readonly #addon: Addon;
+  readonly #handle: unknown;
+  readonly #buf: Buffer;
+  readonly #view: DataView;
+  readonly #sinks: (DatagramSink | undefined)[] = [];
+  readonly #fds: number[] = [];
+  readonly #names = new AddressNames();
+  readonly #onSinkError: (err: unknown) => void;
+  #destroyed = false;
+
+  private constructor(a: Addon, onSinkError: (err: unknown) => void) {
+    this.#addon = a;
+    this.#onSinkError = onSinkError;
+    const [handle, ab] = a.create((count, bytes) => this.#onBatch(count, bytes));
+    this.#handle = handle;
+    this.#buf = Buffer.from(ab);
+    this.#view = new DataView(ab);
+  }
+
+  /** A reader, or null when the addon is not available (see nativeReaderUnavailable). */
+  static create(onSinkError: (err: unknown) => void): NativeReader | null {
+    const a = loadAddon();
+    return a === null ? null : new NativeReader(a, onSinkError);
+  }
+
+  /**
+   * Binds a UDP socket on address:port and routes its datagrams to sink. Throws an Error
+   * whose code is the errno name (EADDRINUSE, EACCES…), as node:dgram does.
+   */
+  open(address: string, port: number, sink: DatagramSink): { id: number; fd: number } {
+    let id = this.#sinks.indexOf(undefined);
+    if (id < 0) id = this.#sinks.length;
+    const fd = this.#addon.open(this.#handle, id, address, port);
+    this.#sinks[id] = sink;
+    this.#fds[id] = fd;
+    return { id, fd };
+  }
+
+  close(socket: { id: number; fd: number }): void {
+    if (this.#destroyed) return;
+    if (this.#sinks[socket.id] === undefined) return;
+    this.#addon.close(this.#handle, socket.fd);
+    this.#sinks[socket.id] = undefined;
+  }
+
+  /** Closes every socket still open and the epoll set. Idempotent. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#sinks.forEach((sink, id) => {
+      if (sink !== undefined) this.#addon.close(this.#handle, this.#fds[id]!);
+    });
+    this.#addon.destroy(this.#handle);
+    this.#sinks.length = 0;
+  }
+
+  #onBatch(count: number, bytes: number): void {
+    const v = this.#view;
+    const buf = this.#buf;
+    let off = 0;
+    for (let k = 0; k < count && off < bytes; k++) {
+      const id = v.getUint32(off, true);
+      const len = v.getUint16(off + 4, true);
+      const flags = v.getUint16(off + 6, true);
+      const sink = this.#sinks[id];
+      if (sink !== undefined) {
+        try {
+          if ((flags & FLAG_TRUNCATED) !== 0) sink.oversize();
+          else {
+            const port = v.getUint16(off + 8, true);
+            const address =
+              (flags & FLAG_IPV6) === 0 ? this.#names.v4(v.getUint32(off + 12, false)) : this.#names.v6(buf, off + 12);
+            sink.datagram(buf, off + RECORD_HEADER, len, address, port);
+          }
+        } catch (err) {
+          // A sink never throws on packet content (it counts); anything else is reported,
+          // and must not cost the rest of the batch, which belongs to other calls.
+          this.#onSinkError(err);
+        }
+      }
+      off += RECORD_HEADER + ((len + 3) & ~3);
+    }
+  }
+}
