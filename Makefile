@@ -11,7 +11,7 @@ SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
 # The native media reader (Node-API, plain C): compiled against the headers of the node that
 # runs it (next to its binary: /usr/bin/node → /usr/include/node), no node-gyp, no download.
 NODE_INCLUDE := $(shell node -p "require('path').resolve(process.execPath, '..', '..', 'include', 'node')")
-ADDON := native/build/rtp-reader.node
+ADDONS := native/build/rtp-reader.node native/build/fs-sync.node
 
 .PHONY: deps deps-debian deps-npm build native lint typecheck test test-unit test-integration run bench clean
 
@@ -35,11 +35,11 @@ $(NPM_STAMP): package-lock.json package.json
 
 build: deps-npm dist/.stamp native
 
-native: $(ADDON)
-$(ADDON): native/rtp-reader.c
+native: $(ADDONS)
+native/build/%.node: native/%.c
 	@mkdir -p native/build
 	@test -f $(NODE_INCLUDE)/node_api.h || { echo "Node headers missing in $(NODE_INCLUDE)" >&2; exit 1; }
-	cc -O2 -Wall -Wextra -Werror -shared -fPIC -DNODE_GYP_MODULE_NAME=rtp_reader -I$(NODE_INCLUDE) -o $@ $<
+	cc -O2 -Wall -Wextra -Werror -shared -fPIC -DNODE_GYP_MODULE_NAME=$(subst -,_,$*) -I$(NODE_INCLUDE) -o $@ $<
 dist/.stamp: $(SOURCES) tsconfig.json tsconfig.build.json $(NPM_STAMP)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json

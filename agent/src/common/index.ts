@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './log.js';
 export * from './typed-emitter.js';
 export * from './listen.js';
+export * from './native.js';

@@ -48,8 +48,8 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       min: 1,
       max: 100000,
       unit: 'messages/s',
-      default: 200,
-      doc: 'SIP messages per second per source address before dropping.',
+      default: 2000,
+      doc: 'SIP messages per second per source address before dropping. The SBC sends every call from one address: a call is 3-5 messages, so this bounds call set-ups per second.',
     },
     tcp_idle_timeout_ms: {
       kind: 'int',

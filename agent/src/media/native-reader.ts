@@ -5,10 +5,7 @@
  * nothing about RTP. When the addon is not built, load() says so and the receiver uses
  * node:dgram instead.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '../common/index.js';
 
 interface Addon {
   create(onBatch: (count: number, bytes: number) => void): [unknown, ArrayBuffer];
@@ -27,32 +24,12 @@ const RECORD_HEADER = 28;
 const FLAG_TRUNCATED = 1;
 const FLAG_IPV6 = 2;
 
-/** The addon as `make` builds it; from dist/media or agent/src/media, the first that exists. */
-const HERE = dirname(fileURLToPath(import.meta.url));
-const CANDIDATES = [join(HERE, '..', '..'), join(HERE, '..', '..', '..')].map((root) =>
-  join(root, 'native', 'build', 'rtp-reader.node'),
-);
-export const ADDON_PATH = CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0]!;
+const loadAddon = (): Addon | null => loadNativeAddon<Addon>('rtp-reader').addon;
 
-let addon: Addon | null | undefined;
-
-/** The addon, or null when it is not built here (the reason is in nativeReaderUnavailable). */
-function loadAddon(): Addon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  if (process.platform !== 'linux') nativeReaderUnavailable = 'not Linux';
-  else if (!existsSync(ADDON_PATH)) nativeReaderUnavailable = `not built (${ADDON_PATH})`;
-  else {
-    try {
-      addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-    } catch (err) {
-      nativeReaderUnavailable = `cannot load: ${(err as Error).message}`;
-    }
-  }
-  return addon;
+/** Why the native reader cannot be used here, or null when it can. */
+export function nativeReaderUnavailable(): string | null {
+  return loadNativeAddon<Addon>('rtp-reader').unavailable;
 }
-
-export let nativeReaderUnavailable: string | null = null;
 
 export function nativeReaderAvailable(): boolean {
   return loadAddon() !== null;

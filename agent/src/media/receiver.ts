@@ -167,7 +167,7 @@ class RtpReceiver implements MediaReceiver {
     this.#cursor = this.#low;
     const reader = opts.reader ?? 'auto';
     if (reader === 'native' && !nativeReaderAvailable())
-      throw new MediaConfigError(`media.reader is native but the native reader is ${nativeReaderUnavailable}`, {
+      throw new MediaConfigError(`media.reader is native but the native reader is ${nativeReaderUnavailable()}`, {
         context: { key: 'media.reader' },
       });
     this.#native =

@@ -35,7 +35,11 @@ export interface CallRecorderOptions {
   readonly policy: Policy;
   readonly source: 'siprec' | 'tap';
   readonly sampleRate: 8000 | 16000;
-  /** How often PCM is pulled from the streams (ms), on the process-wide scheduler. Default 100. */
+  /**
+   * How often PCM is pulled from the streams (ms), on the process-wide scheduler. Default 200:
+   * a recording needs no lower latency (jitter_buffer_ms already delays it), and each tick has
+   * a fixed cost per call.
+   */
   readonly tickMs?: number;
   /** The scheduler to tick on (default: the shared one for tickMs). */
   readonly scheduler?: TickScheduler;
@@ -139,7 +143,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#consent = consent;
     this.#startedMs = startedMs;
     this.#lastMediaMs = startedMs;
-    this.#scheduler = o.scheduler ?? sharedTickScheduler(o.tickMs ?? 100);
+    this.#scheduler = o.scheduler ?? sharedTickScheduler(o.tickMs ?? 200);
     const all = o.streams.map((s) => s.stream);
     this.#left = channels === 1 ? all : channelStreams(o.streams, 'customer');
     this.#right = channels === 1 ? [] : channelStreams(o.streams, 'agent');
@@ -201,7 +205,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
 
   /**
    * Moves everything due from the streams into the writer's segment buffer, in passes of at
-   * most CHUNK frames (a normal tick is one pass: 100 ms is 800 or 1 600 frames).
+   * most CHUNK frames (a normal tick is one pass: 200 ms is 1 600 or 3 200 frames).
    */
   #pull(untilMs: number, final: boolean): void {
     if (this.#failed) return;

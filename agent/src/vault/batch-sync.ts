@@ -21,17 +21,29 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** syncfs(2) of the filesystem holding `dir` (native/fs-sync.c), when built. */
+export interface FilesystemSync {
+  readonly dir: string;
+  syncfs(dir: string): Promise<void>;
+}
+
 export class BatchSyncer {
   readonly #intervalMs: number;
   readonly #dirty = new Set<Syncable>();
   readonly #dirs = new Set<string>();
   readonly #onDirError: (dir: string, err: unknown) => void;
+  readonly #fs: FilesystemSync | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(intervalMs: number, onDirError: (dir: string, err: unknown) => void = () => undefined) {
+  constructor(
+    intervalMs: number,
+    onDirError: (dir: string, err: unknown) => void = () => undefined,
+    fs?: FilesystemSync,
+  ) {
     this.#intervalMs = intervalMs;
     this.#onDirError = onDirError;
+    this.#fs = fs;
   }
 
   markDirty(w: Syncable): void {
@@ -69,6 +81,18 @@ export class BatchSyncer {
     const dirs = [...this.#dirs];
     this.#dirty.clear();
     this.#dirs.clear();
+    if (batch.length + dirs.length === 0) return;
+    if (this.#fs !== undefined) {
+      // One syncfs covers every write that completed before it (a writer is marked dirty only
+      // after its write), and the new directory entries. If it fails, each file is synced on
+      // its own below, so a failing file is still reported by its writer.
+      try {
+        await this.#fs.syncfs(this.#fs.dir);
+        return;
+      } catch {
+        // fall through
+      }
+    }
     // syncNow() never rejects: a failed fsync is the writer's error, reported by the writer.
     await Promise.all([
       ...batch.map((w) => w.syncNow()),

@@ -8,8 +8,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import { access, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../common/index.js';
 import { BatchSyncer, syncDir } from './batch-sync.js';
+import { loadNativeAddon, type Logger } from '../common/index.js';
 import { RecordType, encodeHeader, hashHeader, isRecordingId, sealRecord } from './container.js';
 import {
   VaultClosedError,
@@ -93,8 +93,12 @@ export class Vault {
     this.#keys = keys;
     this.#segmentMs = opts.segmentMs ?? 2000;
     this.#fsync = opts.fsync ?? 'batch';
-    this.#syncer = new BatchSyncer(opts.fsyncIntervalMs ?? 1000, (d, err) =>
-      this.#log.error({ err, path: d }, 'directory fsync failed; new recordings there may not survive power loss'),
+    const fsSync = loadNativeAddon<{ syncfs(dir: string): Promise<void> }>('fs-sync').addon;
+    this.#syncer = new BatchSyncer(
+      opts.fsyncIntervalMs ?? 1000,
+      (d, err) =>
+        this.#log.error({ err, path: d }, 'directory fsync failed; new recordings there may not survive power loss'),
+      fsSync === null ? undefined : { dir, syncfs: (d) => fsSync.syncfs(d) },
     );
     this.#log = opts.log;
   }

@@ -24,7 +24,7 @@ describe('config/load', function () {
       assert.deepEqual(config.sip.trusted, ['127.0.0.0/8', '::1/128']);
       assert.equal(config.sip.accept_plain_invite, false);
       assert.equal(config.sip.max_message_bytes, 65535);
-      assert.equal(config.sip.rate_limit_per_second, 200);
+      assert.equal(config.sip.rate_limit_per_second, 2000);
       assert.deepEqual(config.media.rtp_ports, { low: 20000, high: 29999 });
       assert.equal(config.media.rtp_timeout_ms, 30000);
       assert.equal(config.tap.interface, null);

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadNativeAddon } from '../../../agent/src/common/index.js';
 import { BatchSyncer, type Syncable } from '../../../agent/src/vault/batch-sync.js';
 
 function counter(): Syncable & { n: number } {
@@ -33,5 +37,46 @@ describe('vault/batch-sync', function () {
     b.markDirty(a);
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(a.n, 1);
+  });
+
+  it('with syncfs: one filesystem sync per batch instead of one per file; falls back to per-file syncs if it fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cv-syncfs-'));
+    try {
+      const native = loadNativeAddon<{ syncfs(d: string): Promise<void> }>('fs-sync').addon;
+      assert.ok(native !== null, 'the fs-sync addon is built by make');
+      let calls = 0;
+      let fail = false;
+      const b = new BatchSyncer(20, undefined, {
+        dir,
+        syncfs: async (d) => {
+          calls++;
+          if (fail) throw Object.assign(new Error('EIO'), { code: 'EIO' });
+          await native.syncfs(d);
+        },
+      });
+      const files = Array.from({ length: 20 }, counter);
+      for (const f of files) b.markDirty(f);
+      b.markDirDirty(dir);
+      await new Promise((r) => setTimeout(r, 80));
+      assert.equal(calls, 1);
+      assert.ok(
+        files.every((f) => f.n === 0),
+        'no per-file fsync when syncfs succeeded',
+      );
+      fail = true;
+      for (const f of files) b.markDirty(f);
+      await b.close();
+      assert.equal(calls, 2);
+      assert.ok(
+        files.every((f) => f.n === 1),
+        'each file synced on its own after syncfs failed',
+      );
+      await assert.rejects(
+        async () => native.syncfs(join(dir, 'missing')),
+        (e: { code?: string }) => e.code === 'ENOENT',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
