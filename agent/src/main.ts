@@ -17,6 +17,7 @@ import {
   registerRetentionMetrics,
   startMetricsServer,
   type MetricsServer,
+  cachedSource,
 } from './metrics/index.js';
 import { createSipStack, type SipStack } from './sip/index.js';
 import { createMediaReceiver, type MediaReceiver } from './media/index.js';
@@ -64,10 +65,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     opened.push(control);
     const metrics = createMetrics({
       dir: config.storage.dir,
-      recordingsOnDisk: async () => {
+      // Walking every container per scrape would cost O(recordings) each time: refreshed at most
+      // once a minute, in the background.
+      recordingsOnDisk: cachedSource(async () => {
         const st = await storage.vault.stats();
         return { count: st.recordings, bytes: st.bytesOnDisk };
-      },
+      }, 60_000),
       activeRecordings: () => storage.activeWriters,
     });
     metrics.recordingsRecovered.inc(s.recovered.length);

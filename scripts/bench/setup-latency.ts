@@ -58,7 +58,8 @@ try {
   await client.close();
   if (process.env.CV_SETUP_METRICS === '1') {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    console.log(text.split('\n').filter((l) => /^callvault_sip|^callvault_calls/.test(l)).join('\n'));
+    const memory = /^callvault_process_(resident_memory|nodejs_heap_size_used|nodejs_heap_size_total|nodejs_external_memory)/;
+    console.log(text.split('\n').filter((l) => /^callvault_sip|^callvault_calls/.test(l) || memory.test(l)).join('\n'));
   }
 } finally {
   await d.stop();

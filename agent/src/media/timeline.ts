@@ -112,8 +112,12 @@ export class StreamTimeline {
   readonly #slotPending: Uint8Array;
   #slotBytes = INITIAL_SLOT_BYTES;
   #payload: Uint8Array;
-  /** Decoded samples that belong past the last emitted position (a packet straddling a read). */
-  #carry = new Int16Array(INITIAL_SLOT_BYTES * 8);
+  /**
+   * Decoded samples that belong past the last emitted position (a packet straddling a read). A
+   * payload byte is at most 2 output samples (G.722 at 16 kHz, G.711 upsampled): 4 per slot
+   * byte leaves room for packets overlapping after a re-anchor.
+   */
+  #carry = new Int16Array(INITIAL_SLOT_BYTES * 4);
   #carryLen = 0;
   /** Ring slots holding audio not yet decoded: 0 lets a read skip the ring (silence fast path). */
   #pendingCount = 0;
@@ -411,7 +415,7 @@ export class StreamTimeline {
     this.#payload = next;
     this.#slotBytes = bytes;
     ensureDecodeScratch(bytes);
-    const carry = new Int16Array(bytes * 2 * 2 * 2);
+    const carry = new Int16Array(bytes * 4);
     carry.set(this.#carry.subarray(0, this.#carryLen));
     this.#carry = carry;
   }

@@ -7,3 +7,4 @@ export {
   type CallFacts,
 } from './registry.js';
 export { startMetricsServer, type MetricsServer } from './server.js';
+export { cachedSource } from './cached-source.js';

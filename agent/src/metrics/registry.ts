@@ -143,7 +143,7 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
   });
   new Gauge({
     name: 'callvault_recordings_bytes',
-    help: 'Bytes of encrypted recordings on disk',
+    help: 'Bytes of encrypted recordings on disk (walked at most once a minute)',
     registers: [registry],
     async collect() {
       this.set((await storage.recordingsOnDisk()).bytes);
@@ -151,7 +151,7 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
   });
   new Gauge({
     name: 'callvault_recordings',
-    help: 'Recordings stored in the vault',
+    help: 'Recordings stored in the vault (counted at most once a minute)',
     registers: [registry],
     async collect() {
       this.set((await storage.recordingsOnDisk()).count);

@@ -182,14 +182,20 @@ export function sealRecordParts(
   headerHash: Buffer,
   type: RecordTypeValue,
   seq: number,
-  plaintext: Buffer,
+  plaintext: Buffer | readonly Buffer[],
 ): Buffer[] {
-  const rh = encodeRecordHeader({ type, flags: 0, seq, length: plaintext.length });
+  const pieces = Buffer.isBuffer(plaintext) ? [plaintext] : plaintext;
+  const length = pieces.reduce((n, p) => n + p.length, 0);
+  const rh = encodeRecordHeader({ type, flags: 0, seq, length });
   const cipher = createCipheriv('aes-256-gcm', key, nonceFor(seq), { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.concat([headerHash, rh]));
-  const ct = cipher.update(plaintext);
+  // GCM is a stream mode: pieces encrypt to the same bytes as their concatenation would.
+  const out = [rh];
+  for (const p of pieces) out.push(cipher.update(p));
   const last = cipher.final();
-  return last.length === 0 ? [rh, ct, cipher.getAuthTag()] : [rh, ct, last, cipher.getAuthTag()];
+  if (last.length > 0) out.push(last);
+  out.push(cipher.getAuthTag());
+  return out;
 }
 
 /**

@@ -97,7 +97,10 @@ export class Vault {
     this.#syncer = new BatchSyncer(
       opts.fsyncIntervalMs ?? 1000,
       (d, err) =>
-        this.#log.error({ err, path: d }, 'directory fsync failed; new recordings there may not survive power loss'),
+        this.#log.error(
+          { err, path: d },
+          'directory fsync failed; new recordings there may not survive power loss',
+        ),
       fsSync === null ? undefined : { dir, syncfs: (d) => fsSync.syncfs(d) },
     );
     this.#log = opts.log;
@@ -151,7 +154,10 @@ export class Vault {
     const startedAt = opts.startedAt ?? new Date();
     const path = containerPath(this.dir, id, startedAt.getTime());
     // A fresh random UUID cannot collide; an id given by the caller (import) is checked.
-    if (this.#active.has(id) || (given && ((await this.#keys.dataKey(id)) !== undefined || (await exists(path))))) {
+    if (
+      this.#active.has(id) ||
+      (given && ((await this.#keys.dataKey(id)) !== undefined || (await exists(path))))
+    ) {
       throw new VaultExistsError('a recording with this id exists', { context: { recordingId: id } });
     }
     const dir = dirname(path);
@@ -416,7 +422,6 @@ async function exists(path: string): Promise<boolean> {
     () => false,
   );
 }
-
 
 async function readInput(path: string): Promise<Buffer> {
   try {

@@ -24,6 +24,7 @@ import {
 import { VaultBadFormatError, VaultBadRangeError, VaultClosedError, writeFailure } from './errors.js';
 import type { AudioFormat, FinishedRecording, FsyncPolicy, RecordingMetadata } from './types.js';
 import { bytesPerMs, canonicalWavEnvelope, durationMsOf, frameBytes } from './wav.js';
+import { SegmentBuffer } from './segment-buffer.js';
 
 export type VaultWriterEvents = {
   flushed: [{ seq: number; bytes: number }];
@@ -59,7 +60,11 @@ type State = 'open' | 'finalizing' | 'closed';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Writes all of buf (or the buffers in order) at position, however short the kernel's writes. */
-export async function writeFully(fh: FileHandle, data: Buffer | readonly Buffer[], position: number): Promise<void> {
+export async function writeFully(
+  fh: FileHandle,
+  data: Buffer | readonly Buffer[],
+  position: number,
+): Promise<void> {
   let buf: Buffer;
   if (Array.isArray(data)) {
     const parts = data as readonly Buffer[];
@@ -89,13 +94,11 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
   readonly #frameBytes: number;
   readonly #audio: { offset: number; length: number; seq: number }[] = [];
   /**
-   * Plaintext of the segment being filled, allocated once per recording: audio is written
-   * into it in place (append copies, the recorder writes samples through `pcm`) and sealed
-   * when full, so a live recording allocates nothing per tick.
+   * Plaintext of the segment being filled, in pooled chunks: audio is written into it in place
+   * (append copies, the recorder writes samples through `pcm`) and sealed when full, so a live
+   * recording allocates nothing per tick.
    */
-  readonly #segment: Buffer;
-  #segment16: Int16Array | null = null;
-  #fill = 0;
+  readonly #segment: SegmentBuffer;
   #timer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
   #state: State = 'open';
@@ -118,7 +121,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#segmentBytes =
       Math.max(1, Math.floor((init.segmentMs * bytesPerMs(init.format)) / this.#frameBytes)) *
       this.#frameBytes;
-    this.#segment = Buffer.alloc(this.#segmentBytes);
+    this.#segment = new SegmentBuffer(this.#segmentBytes);
     this.#seq = init.nextSeq;
     this.#offset = init.offset;
     this.#goodOffset = init.offset;
@@ -126,7 +129,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
 
   /** Audio bytes accepted so far (written or buffered). */
   get dataBytes(): number {
-    return this.#dataBytes + this.#fill;
+    return this.#dataBytes + this.#segment.fill;
   }
 
   /** Buffers a copy of `pcm`; full segments are encrypted and queued for writing at once. */
@@ -134,33 +137,34 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#assertOpen();
     let done = 0;
     while (done < pcm.length) {
-      const n = Math.min(pcm.length - done, this.#segmentBytes - this.#fill);
-      pcm.copy(this.#segment, this.#fill, done, done + n);
-      this.#fill += n;
+      const n = Math.min(pcm.length - done, this.#segmentBytes - this.#segment.fill);
+      this.#segment.writeBytes(pcm, done, n);
       done += n;
-      if (this.#fill === this.#segmentBytes) this.#sealFull();
+      if (this.#segment.fill === this.#segmentBytes) this.#sealFull();
     }
     this.#armTimer();
   }
 
   /**
-   * The segment buffer as PCM16 samples (pcm16 recordings only): write samples at
-   * [pcmIndex, pcmIndex + pcmRoom), then commitPcm(count). Nothing is copied or allocated.
+   * The segment buffer's current chunk as PCM16 samples (pcm16 recordings only): write samples
+   * at [pcmIndex, pcmIndex + pcmRoom), then commitPcm(count), and ask again for the rest.
+   * Nothing is copied or allocated.
    */
   get pcm(): Int16Array {
     if (this.format.encoding !== 'pcm16')
-      throw new VaultBadFormatError('sample view is for pcm16 recordings', { context: { recordingId: this.id } });
-    this.#segment16 ??= new Int16Array(this.#segment.buffer, this.#segment.byteOffset, this.#segmentBytes >> 1);
-    return this.#segment16;
+      throw new VaultBadFormatError('sample view is for pcm16 recordings', {
+        context: { recordingId: this.id },
+      });
+    return this.#segment.sampleView();
   }
 
   get pcmIndex(): number {
-    return this.#fill >> 1;
+    return this.#segment.sampleIndex;
   }
 
-  /** Samples that fit before the segment is full (then commit, and the room is whole again). */
+  /** Samples that fit in the current chunk and segment (whole frames). */
   get pcmRoom(): number {
-    return (this.#segmentBytes - this.#fill) >> 1;
+    return this.#segment.sampleRoom;
   }
 
   /** Accepts `samples` written through `pcm` at pcmIndex (whole frames); seals a full segment. */
@@ -168,19 +172,19 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#assertOpen();
     const bytes = samples * 2;
     if (bytes <= 0) return;
-    if (bytes > this.#segmentBytes - this.#fill || bytes % this.#frameBytes !== 0)
+    if (bytes > this.#segment.sampleRoom * 2 || bytes % this.#frameBytes !== 0)
       throw new VaultBadRangeError('commit beyond the segment or not whole frames', {
         context: { recordingId: this.id, samples, room: this.pcmRoom },
       });
-    if (!LITTLE_ENDIAN) this.#segment.subarray(this.#fill, this.#fill + bytes).swap16();
-    this.#fill += bytes;
-    if (this.#fill === this.#segmentBytes) this.#sealFull();
+    if (!LITTLE_ENDIAN) this.#segment.written(bytes).swap16();
+    this.#segment.advance(bytes);
+    if (this.#segment.fill === this.#segmentBytes) this.#sealFull();
     this.#armTimer();
   }
 
   /** A partial segment is written by a wall-clock timer at most segmentMs after its first byte. */
   #armTimer(): void {
-    if (this.#fill === 0) {
+    if (this.#segment.fill === 0) {
       this.#clearTimer();
       return;
     }
@@ -193,8 +197,8 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
   }
 
   #sealFull(): void {
-    this.#writeRecord(RecordType.audio, this.#segment);
-    this.#fill = 0;
+    this.#writeRecord(RecordType.audio, this.#segment.parts(this.#segmentBytes));
+    this.#segment.consume(this.#segmentBytes);
   }
 
   /** Supersedes the metadata of record 0 (the index is rebuilt from the last meta record). */
@@ -208,7 +212,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#state = 'finalizing';
     this.#clearTimer();
     this.#flushPending(true);
-    this.#fill = 0;
+    this.#segment.release();
     this.#init.syncer.remove(this);
     let result: FinishedRecording | undefined;
     this.#enqueue(async () => {
@@ -231,8 +235,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
       });
     this.#state = 'closed';
     this.#clearTimer();
-    this.#fill = 0;
-    this.#segment.fill(0);
+    this.#segment.release();
     this.#init.syncer.remove(this);
     await this.#queue;
     await this.#closeFile();
@@ -278,24 +281,27 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
 
   /** Writes the whole frames of a partial segment; a trailing partial frame stays buffered. */
   #flushPending(partial: boolean): void {
-    if (this.#fill === 0 || !partial) return;
-    const whole = this.#fill - (this.#fill % this.#frameBytes);
+    const fill = this.#segment.fill;
+    if (fill === 0 || !partial) return;
+    const whole = fill - (fill % this.#frameBytes);
     if (whole > 0) {
-      this.#writeRecord(RecordType.audio, this.#segment.subarray(0, whole));
-      this.#segment.copyWithin(0, whole, this.#fill);
-      this.#fill -= whole;
+      this.#writeRecord(RecordType.audio, this.#segment.parts(whole));
+      this.#segment.consume(whole);
     }
   }
 
-  #writeRecord(type: RecordTypeValue, plaintext: Buffer): void {
+  #writeRecord(type: RecordTypeValue, plaintext: Buffer | readonly Buffer[]): void {
     const seq = this.#seq++;
     const rec = sealRecordParts(this.#init.key, this.#init.headerHash, type, seq, plaintext);
     const recBytes = rec.reduce((n, b) => n + b.length, 0);
     const offset = this.#offset;
     this.#offset += recBytes;
     if (type === RecordType.audio) {
-      this.#audio.push({ offset, length: plaintext.length, seq });
-      this.#dataBytes += plaintext.length;
+      const length = Buffer.isBuffer(plaintext)
+        ? plaintext.length
+        : plaintext.reduce((n, p) => n + p.length, 0);
+      this.#audio.push({ offset, length, seq });
+      this.#dataBytes += length;
     }
     this.#enqueue(async () => {
       await writeFully(this.#init.fh, rec, offset);

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { LoadBenchError, BENCH_CHILD_FAILED, BENCH_TIMEOUT } from './errors.js';
@@ -136,6 +136,27 @@ export function mainThreadCpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU seconds per thread (tid → user+system), for telling the event loop from the pool. */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(t), (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_S);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
 }
 
 export function cpuSeconds(pid: number): number {

@@ -53,6 +53,8 @@ export interface OurRun {
   readonly setupCpuMsPerCall: number;
   /** Share of a core the daemon uses with every call up but no RTP yet. */
   readonly idleCpuShare: number;
+  /** V8 heap and external (ArrayBuffer) memory at the end of the steady state. */
+  readonly memoryAfterSteadyStateMiB: { heapUsed: number; heapTotal: number; external: number };
   /** The main thread's part of idleCpuShare. */
   readonly idleMainThreadCpuShare: number;
   /** prom-client event-loop delay over the steady state, scraped once a second (worst scrape). */
@@ -269,6 +271,11 @@ export async function runOurs(
         idleMainThreadCpuShare,
         ...lagSeen,
         activeCallsDuringSteadyState: promValue(metrics, 'callvault_calls_active'),
+        memoryAfterSteadyStateMiB: {
+          heapUsed: (promValue(metrics, 'callvault_process_nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20,
+          heapTotal: (promValue(metrics, 'callvault_process_nodejs_heap_size_total_bytes') ?? 0) / 2 ** 20,
+          external: (promValue(metrics, 'callvault_process_nodejs_external_memory_bytes') ?? 0) / 2 ** 20,
+        },
         byeFailed: bye.failed,
         daemonExit,
         sample,

@@ -5,7 +5,7 @@
  * baseline and rtpengine, so their figures come from identical traffic and windows.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpuSplit, mainThreadCpuSeconds, rssBytes, runToEnd, startPinned } from './procs.js';
+import { cpuSplit, mainThreadCpuSeconds, rssBytes, runToEnd, startPinned, threadCpuSeconds } from './procs.js';
 import { dropsOnPorts, parseProcNetUdp } from './observe.js';
 import { LoadBenchError, BENCH_CHILD_FAILED } from './errors.js';
 
@@ -41,6 +41,8 @@ export interface SteadyState {
   readonly cpuSystemShare: number;
   /** Share of cpuSeconds spent on the main thread (the event loop); the rest is pool/GC threads. */
   readonly cpuMainThreadShare: number;
+  /** The busiest other threads' CPU seconds in the window (libuv pool, V8 helpers), largest first. */
+  readonly cpuOtherThreadsTop: readonly number[];
   readonly windowSeconds: number;
   /** cpuSeconds ÷ windowSeconds: the share of one core the receiver used. */
   readonly cpuShare: number;
@@ -100,6 +102,7 @@ export async function steadyState(o: {
   }
   const split0 = cpuSplit(o.pid);
   const main0 = mainThreadCpuSeconds(o.pid);
+  const threads0 = threadCpuSeconds(o.pid);
   const cpu0 = split0.user + split0.system;
   const fromUs = nowUs();
   while (!finished) {
@@ -108,6 +111,7 @@ export async function steadyState(o: {
   }
   const split1 = cpuSplit(o.pid);
   const main1 = mainThreadCpuSeconds(o.pid);
+  const threads1 = threadCpuSeconds(o.pid);
   const cpu1 = split1.user + split1.system;
   const toUs = nowUs();
   const endedAtMs = Date.now();
@@ -127,6 +131,11 @@ export async function steadyState(o: {
     cpuSeconds: cpu1 - cpu0,
     cpuSystemShare: cpu1 - cpu0 > 0 ? (split1.system - split0.system) / (cpu1 - cpu0) : 0,
     cpuMainThreadShare: cpu1 - cpu0 > 0 ? (main1 - main0) / (cpu1 - cpu0) : 0,
+    cpuOtherThreadsTop: [...threads1]
+      .filter(([tid]) => tid !== o.pid)
+      .map(([tid, sec]) => +(sec - (threads0.get(tid) ?? 0)).toFixed(2))
+      .sort((a, b) => b - a)
+      .slice(0, 6),
     windowSeconds,
     cpuShare: windowSeconds > 0 ? (cpu1 - cpu0) / windowSeconds : 0,
     cpuUsPerPacket: inWindow > 0 ? ((cpu1 - cpu0) * 1e6) / inWindow : 0,

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { CHUNK_BYTES, SegmentBuffer } from '../../../agent/src/vault/segment-buffer.js';
+
+describe('vault/segment-buffer', () => {
+  it('takes bytes and samples across chunk boundaries and gives them back in order', () => {
+    const capacity = 64000; // 2 s of 8 kHz stereo PCM16: not a multiple of the chunk size
+    const seg = new SegmentBuffer(capacity);
+    const want = Buffer.alloc(capacity);
+    for (let i = 0; i < capacity; i++) want[i] = (i * 31 + 7) & 255;
+    // First 1 001 bytes by copy, then samples through the chunk views, 4 000 bytes a pass.
+    seg.writeBytes(want, 0, 1000);
+    seg.writeBytes(want, 1000, 1000);
+    while (seg.fill < capacity) {
+      let pass = Math.min(4000, capacity - seg.fill);
+      while (pass > 0) {
+        const view = seg.sampleView();
+        const k = Math.min(seg.sampleRoom, pass >> 1);
+        assert.ok(k > 0);
+        for (let s = 0; s < k; s++) view[seg.sampleIndex + s] = want.readInt16LE(seg.fill + 2 * s);
+        seg.advance(2 * k);
+        pass -= 2 * k;
+      }
+    }
+    assert.equal(seg.sampleRoom, 0);
+    const parts = seg.parts(capacity);
+    assert.equal(parts.length, Math.ceil(capacity / CHUNK_BYTES));
+    assert.ok(Buffer.concat(parts).equals(want));
+  });
+
+  it('consume keeps what followed the sealed bytes; release hands back zeroed chunks', () => {
+    const seg = new SegmentBuffer(40000);
+    const data = Buffer.alloc(20003, 0xab);
+    seg.writeBytes(data, 0, data.length);
+    seg.consume(20000);
+    assert.equal(seg.fill, 3);
+    assert.deepEqual([...Buffer.concat(seg.parts(3))], [0xab, 0xab, 0xab]);
+    seg.release();
+    assert.equal(seg.fill, 0);
+    // The next buffer reuses pooled chunks: nothing of the old audio is in them.
+    const next = new SegmentBuffer(40000);
+    next.writeBytes(Buffer.alloc(1, 1), 0, 1);
+    const view = next.sampleView();
+    assert.ok(new Uint8Array(view.buffer, view.byteOffset, CHUNK_BYTES).subarray(1).every((b) => b === 0));
+    next.release();
+  });
+});
