@@ -141,7 +141,7 @@ export function mainThreadCpuSeconds(pid: number): number {
 /** CPU seconds per thread (tid → user+system), for telling the event loop from the pool. */
 export function threadCpuSeconds(pid: number): Map<number, number> {
   const out = new Map<number, number>();
-  let tids: string[] = [];
+  let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
