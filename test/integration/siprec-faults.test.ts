@@ -72,6 +72,45 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
     assert.equal(recordingIdFromLogs(daemon.logs(), call.callId), null, 'no recording started');
   });
 
+  it('sheds load with 503 + Retry-After: at sip.max_calls, and while the event loop runs later than sip.overload_lag_ms', async () => {
+    const sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet(), 'sip.max_calls=1']);
+    daemon = await startDaemon(sets);
+    client = await SiprecClient.open(sipPort(sets));
+    const first = await client.call(OFFER);
+    assert.equal(await first.invite(), 200);
+    const second = await client.call(OFFER);
+    assert.equal(await second.invite(), 503);
+    assert.match(header(second.final!, 'warning') ?? '', /max_calls/);
+    assert.ok(header(second.final!, 'retry-after') !== undefined);
+    assert.equal(await first.bye(), 200);
+    const listen = /metrics\.listen=(\S+)/.exec(sets.join(' '))![1];
+    assert.match(
+      await (await fetch(`http://${listen}/metrics`)).text(),
+      /^callvault_calls_total\{outcome="rejected",reason="max_calls"\} 1$/m,
+    );
+    await client.close();
+    client = undefined;
+    await daemon.stop();
+    // A 1 ms threshold: any measurable loop delay counts as overload once the first window closes.
+    const lagSets = await isolatedSets(join(work, 'storage2'), [rtpRangeSet(), 'sip.overload_lag_ms=1']);
+    daemon = await startDaemon(lagSets);
+    client = await SiprecClient.open(sipPort(lagSets));
+    let status = 0;
+    let warning = '';
+    const deadline = Date.now() + 5000;
+    while (status !== 503 && Date.now() < deadline) {
+      const call = await client.call(OFFER);
+      status = await call.invite();
+      warning = header(call.final!, 'warning') ?? '';
+      if (status === 200) await call.bye();
+      else if (status !== 503) assert.fail(`unexpected ${status}`);
+      if (status !== 503) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(status, 503, 'refused as overloaded within 5 s');
+    assert.match(warning, /overloaded/);
+    assert.match(daemon.logs(), /overloaded: refusing new calls/);
+  });
+
   it('on SIGTERM mid-call sends BYE to the SBC, finalises a verifiable recording of what was sent, and exits 0', async () => {
     const sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet()]);
     daemon = await startDaemon(sets);

@@ -22,6 +22,7 @@ import { CallRecorder, type RecordedStream } from '../recorder/index.js';
 import type { Storage } from '../storage/index.js';
 import { planStreams, type PlannedStreams } from './offer-plan.js';
 import { CallStats } from './call-stats.js';
+import { LoopLagMonitor } from './loop-lag.js';
 
 interface ActiveCall {
   readonly callId: string;
@@ -43,6 +44,8 @@ export interface CallManagerOptions {
   readonly log: Logger;
   /** How often free disk space is checked while calls run (ms). Default 5000. */
   readonly diskCheckMs?: number;
+  /** Event-loop lag source for sip.overload_lag_ms (tests inject one). Default: a LoopLagMonitor. */
+  readonly loopLagMs?: () => number;
 }
 
 const SDP_TYPE = 'application/sdp';
@@ -79,6 +82,10 @@ export class CallManager {
   #diskLow = false;
   #closed = false;
   readonly #diskTimer: NodeJS.Timeout;
+  readonly #lag: LoopLagMonitor | null;
+  readonly #loopLagMs: () => number;
+  /** Refusing calls for overload (logged once per episode). */
+  #shedding = false;
   readonly #sideRules: SideRules;
   /** The c= address of our answers, fixed for the daemon's life (see advertisedAddress). */
   readonly #localAddress: string;
@@ -102,6 +109,9 @@ export class CallManager {
     s.on('ack-timeout', (dialog) => void this.#end(dialog.callId, 'error', false));
     this.#diskTimer = setInterval(() => void this.#checkDisk(), o.diskCheckMs ?? 5000);
     this.#diskTimer.unref();
+    this.#lag = o.loopLagMs === undefined && o.config.sip.overload_lag_ms > 0 ? new LoopLagMonitor() : null;
+    const lag = this.#lag;
+    this.#loopLagMs = o.loopLagMs ?? (() => lag?.p99Ms ?? 0);
   }
 
   get activeCalls(): number {
@@ -147,6 +157,14 @@ export class CallManager {
         return tx.respond(503, 'Service Unavailable', [
           ['Retry-After', '60'],
           ['Warning', '399 callvault "storage full"'],
+        ]);
+      }
+      const refusal = this.#overloaded();
+      if (refusal !== null) {
+        this.stats.rejected(refusal);
+        return tx.respond(503, 'Service Unavailable', [
+          ['Retry-After', '5'],
+          ['Warning', `399 callvault "${refusal === 'overload' ? 'overloaded' : 'at sip.max_calls'}"`],
         ]);
       }
       if (this.#calls.has(callId) || this.#settingUp.has(callId)) {
@@ -409,10 +427,28 @@ export class CallManager {
   }
 
   /** Shutdown: stop taking calls, BYE every call, finalise every recording. */
+  /**
+   * Load shedding: a new call is refused (503) at sip.max_calls, or while the event loop runs
+   * later than sip.overload_lag_ms — before the calls already up lose packets.
+   */
+  #overloaded(): 'max_calls' | 'overload' | null {
+    const sip = this.#o.config.sip;
+    if (sip.max_calls > 0 && this.#calls.size + this.#settingUp.size >= sip.max_calls) return 'max_calls';
+    if (sip.overload_lag_ms > 0 && this.#loopLagMs() > sip.overload_lag_ms) {
+      if (!this.#shedding) this.#log.warn({ lagMs: this.#loopLagMs() }, 'overloaded: refusing new calls');
+      this.#shedding = true;
+      return 'overload';
+    }
+    if (this.#shedding) this.#log.info({}, 'load back to normal: accepting calls');
+    this.#shedding = false;
+    return null;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#diskTimer);
+    this.#lag?.close();
     await Promise.all([...this.#calls.keys()].map((id) => this.#end(id, 'shutdown', true)));
   }
 }

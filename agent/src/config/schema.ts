@@ -51,6 +51,21 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       default: 2000,
       doc: 'SIP messages per second per source address before dropping. The SBC sends every call from one address: a call is 3-5 messages, so this bounds call set-ups per second.',
     },
+    max_calls: {
+      kind: 'int',
+      min: 0,
+      max: 100000,
+      default: 0,
+      doc: 'Concurrent calls beyond which new INVITEs get 503 with Retry-After (0: only ports and disk limit).',
+    },
+    overload_lag_ms: {
+      kind: 'int',
+      min: 0,
+      max: 60000,
+      unit: 'ms',
+      default: 500,
+      doc: 'New INVITEs get 503 while the event loop runs this late (p99 over the last second): the calls already up keep their audio (0: off).',
+    },
     tcp_idle_timeout_ms: {
       kind: 'int',
       min: 1000,

@@ -33,6 +33,10 @@ export interface SipConfig {
   readonly max_message_bytes: number;
   /** SIP messages per second per source address before dropping. */
   readonly rate_limit_per_second: number;
+  /** 0 = no limit beyond ports and disk. */
+  readonly max_calls: number;
+  /** 0 = off. */
+  readonly overload_lag_ms: number;
   readonly tcp_idle_timeout_ms: number;
   readonly max_tcp_connections: number;
   /** Direction assumed when the SBC does not say; inbound = the caller is the customer. */

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { LoopLagMonitor } from '../../../agent/src/calls/loop-lag.js';
+
+const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('calls/loop-lag', function () {
+  this.timeout(10000);
+  it('reports a blocked event loop in the next window and forgets it once the loop is free', async () => {
+    const m = new LoopLagMonitor(200);
+    try {
+      await tick(450);
+      assert.ok(m.p99Ms < 100, `idle loop: ${m.p99Ms} ms`);
+      // Block the loop for 300 ms, as an overloaded daemon would.
+      const until = Date.now() + 300;
+      while (Date.now() < until);
+      const deadline = Date.now() + 2000;
+      while (m.p99Ms < 200 && Date.now() < deadline) await tick(20);
+      assert.ok(m.p99Ms >= 200, `blocked loop: ${m.p99Ms} ms`);
+      const clear = Date.now() + 3000;
+      while (m.p99Ms >= 100 && Date.now() < clear) await tick(20);
+      assert.ok(m.p99Ms < 100, `free again: ${m.p99Ms} ms`);
+    } finally {
+      m.close();
+    }
+  });
+});
