@@ -1,4 +1,5 @@
 /** Shared fixtures for the vault tests: temp dirs, test signals, an independent WAV writer. */
+import { findWavHeader } from '../../helpers/audio.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,7 +116,7 @@ export function assertNoPlaintext(dir: string, plain: Buffer): void {
   for (const f of filesUnder(dir)) {
     if (!statSync(f).isFile()) continue;
     const b = readFileSync(f);
-    assert.equal(b.indexOf('RIFF'), -1, `"RIFF" found in ${f}`);
+    assert.equal(findWavHeader(b), -1, `a WAV header in ${f}`);
     for (let i = 0; i + 64 <= b.length; i++) {
       const hits = windows.get(b.readUInt32LE(i));
       if (hits === undefined) continue;
