@@ -4,7 +4,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 dest=/opt/callvault
 install -d -m 0755 "$dest"
-cp -a "$src/bin" "$src/dist" "$src/node_modules" "$src/package.json" "$src/README.md" "$src/firmware-config" "$dest/"
+cp -a "$src/bin" "$src/dist" "$src/native" "$src/node_modules" "$src/package.json" "$src/README.md" "$src/firmware-config" "$dest/"
 install -m 0644 "$src/systemd/callvault.service" /etc/systemd/system/callvault.service
 install -m 0644 "$src/systemd/callvault.sysusers.conf" /usr/lib/sysusers.d/callvault.conf
 install -m 0644 "$src/systemd/callvault.tmpfiles.conf" /usr/lib/tmpfiles.d/callvault.conf

@@ -108,6 +108,10 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
     }
     assert.equal(status, 503, 'refused as overloaded within 5 s');
     assert.match(warning, /overloaded/);
+    // The log line travels through the daemon's stdout pipe: wait for it (bounded).
+    const logBy = Date.now() + 3000;
+    while (!/overloaded: refusing new calls/.test(daemon.logs()) && Date.now() < logBy)
+      await new Promise((r) => setTimeout(r, 20));
     assert.match(daemon.logs(), /overloaded: refusing new calls/);
   });
 
