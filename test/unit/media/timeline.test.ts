@@ -21,11 +21,18 @@ interface Arrival {
   readonly arriveMs: number;
 }
 
-/** Feeds arrivals on a fake 20 ms tick, reading each tick, then drains at endMs. */
-function play(tl: StreamTimeline, arrivals: readonly Arrival[], endMs: number): Int16Array {
+/**
+ * Feeds arrivals on a fake 20 ms tick, calling read(t) after each tick's arrivals and
+ * read(endMs, final) at the end.
+ */
+function feed(
+  tl: StreamTimeline,
+  arrivals: readonly Arrival[],
+  endMs: number,
+  read: (t: number, final: boolean) => void,
+): void {
   const sorted = [...arrivals].sort((a, b) => a.arriveMs - b.arriveMs);
   const h = createRtpHeader();
-  const parts: Int16Array[] = [];
   let i = 0;
   for (let t = ORIGIN; t < endMs; t += 20) {
     while (i < sorted.length && sorted[i]!.arriveMs <= t) {
@@ -33,20 +40,24 @@ function play(tl: StreamTimeline, arrivals: readonly Arrival[], endMs: number): 
       assert.equal(parseRtp(p.buf, p.buf.length, h), null);
       tl.push(h, p.buf, p.arriveMs);
     }
-    parts.push(tl.read(t));
+    read(t, false);
   }
-  parts.push(tl.drain(endMs));
+  read(endMs, true);
+}
+
+/** Plays arrivals through read() each tick and drain() at endMs. */
+function play(tl: StreamTimeline, arrivals: readonly Arrival[], endMs: number): Int16Array {
+  const parts: Int16Array[] = [];
+  feed(tl, arrivals, endMs, (t, final) => parts.push(final ? tl.drain(t) : tl.read(t)));
   return concat(parts);
 }
 
 /** Like play(), through readInto with a small destination, so every read is split in chunks. */
 function playInto(tl: StreamTimeline, arrivals: readonly Arrival[], endMs: number, chunk: number) {
-  const sorted = [...arrivals].sort((a, b) => a.arriveMs - b.arriveMs);
-  const h = createRtpHeader();
   const parts: Int16Array[] = [];
   const audibleFlags: boolean[] = [];
   const dst = new Int16Array(chunk).fill(12345);
-  const readAll = (t: number, final: boolean): void => {
+  feed(tl, arrivals, endMs, (t, final) => {
     for (;;) {
       const due = tl.due(t, final);
       const n = tl.readInto(t, dst, final);
@@ -57,17 +68,7 @@ function playInto(tl: StreamTimeline, arrivals: readonly Arrival[], endMs: numbe
       if (!tl.lastReadAudible) assert.ok(dst.subarray(0, n).every((x) => x === 0));
       if (n < chunk) return;
     }
-  };
-  let i = 0;
-  for (let t = ORIGIN; t < endMs; t += 20) {
-    while (i < sorted.length && sorted[i]!.arriveMs <= t) {
-      const p = sorted[i++]!;
-      assert.equal(parseRtp(p.buf, p.buf.length, h), null);
-      tl.push(h, p.buf, p.arriveMs);
-    }
-    readAll(t, false);
-  }
-  readAll(endMs, true);
+  });
   return { out: concat(parts), audibleFlags };
 }
 
