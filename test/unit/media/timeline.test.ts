@@ -145,7 +145,14 @@ describe('media/timeline', () => {
     const tl = timeline();
     const h = createRtpHeader();
     const ev = buildTelephoneEventPayload(5, false, 10, 800);
-    const buf = buildRtpPacket({ payloadType: 101, seq: 1, timestamp: 1000, ssrc: 7, marker: true, payload: ev });
+    const buf = buildRtpPacket({
+      payloadType: 101,
+      seq: 1,
+      timestamp: 1000,
+      ssrc: 7,
+      marker: true,
+      payload: ev,
+    });
     assert.equal(parseRtp(buf, buf.length, h), null);
     tl.push(h, buf, ORIGIN + 20);
     const dst = new Int16Array(4096);
