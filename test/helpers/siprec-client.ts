@@ -122,6 +122,8 @@ export interface OfferSpec {
   /** Plain INVITE (no Require: siprec, no +sip.src, sendrecv, no metadata). */
   readonly plain?: boolean;
   readonly extraHeaders?: readonly string[];
+  /** Sent as the INVITE body instead of the SDP (+ metadata) built from the offer. */
+  readonly rawBody?: { readonly type: string; readonly body: string };
 }
 
 export const CALLER: PartySpec = { name: 'Kalle Kund', aor: 'sip:+46701234567@sbc.operator.example' };
@@ -483,7 +485,7 @@ export class SiprecCall {
       this.#inviteCseq,
       this.#inviteBranch,
       '',
-      this.#body('sendonly', offer.metadata),
+      offer.rawBody ?? this.#body('sendonly', offer.metadata),
     );
   }
 

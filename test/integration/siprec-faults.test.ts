@@ -115,6 +115,22 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
     assert.match(daemon.logs(), /overloaded: refusing new calls/);
   });
 
+  it('answers an INVITE whose multipart body has no boundary delimiter with 400, logged as a warning, not an error', async () => {
+    const sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet()]);
+    daemon = await startDaemon(sets);
+    client = await SiprecClient.open(sipPort(sets));
+    const call = await client.call({
+      ...OFFER,
+      rawBody: { type: 'multipart/mixed;boundary=cv-boundary', body: 'v=0\r\nno delimiter here\r\n' },
+    });
+    assert.equal(await call.invite(), 400);
+    assert.match(header(call.final!, 'warning') ?? '', /CV_ERR_MULTIPART_MALFORMED/);
+    const listen = /metrics\.listen=(\S+)/.exec(sets.join(' '))![1];
+    const metrics = await (await fetch(`http://${listen}/metrics`)).text();
+    assert.match(metrics, /^callvault_calls_total\{outcome="rejected",reason="bad_body"\} 1$/m);
+    assert.doesNotMatch(daemon.logs(), /"level":50/);
+  });
+
   it('on SIGTERM mid-call sends BYE to the SBC, finalises a verifiable recording of what was sent, and exits 0', async () => {
     const sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet()]);
     daemon = await startDaemon(sets);

@@ -13,6 +13,7 @@ import {
   extractOfferBodies,
   parseSdp,
   sessionInfoFromOffer,
+  MultipartError,
   NoUsableStreamError,
   SdpError,
 } from '../siprec/index.js';
@@ -285,6 +286,14 @@ export class CallManager {
     if (err instanceof SdpError) {
       this.stats.rejected('bad_sdp');
       return tx.respond(400, 'Bad Request', [['Warning', `399 callvault "bad SDP (${err.code})"`]]);
+    }
+    if (err instanceof MultipartError) {
+      // The SBC's body, not our fault: a 400 naming it, a warning, never a 500.
+      this.stats.rejected('bad_body');
+      log.warn({ err }, 'INVITE body is not valid multipart');
+      return tx.respond(400, 'Bad Request', [
+        ['Warning', `399 callvault "bad multipart body (${err.code})"`],
+      ]);
     }
     const code = (err as { code?: string }).code ?? 'internal';
     this.stats.rejected(code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED' ? 'ports_exhausted' : 'internal');
