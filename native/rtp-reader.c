@@ -139,20 +139,14 @@ static void drain_socket(reader_t *r, uint64_t tag) {
   int fd = (int)(uint32_t)tag;
   uint32_t id = (uint32_t)(tag >> 32);
   for (int k = 0; k < MAX_RECV_PER_SOCKET; k++) {
-    for (int i = 0; i < VLEN; i++) {
-      r->iov[i].iov_base = r->dgram[i];
-      r->iov[i].iov_len = MAX_DGRAM;
-      memset(&r->msgs[i].msg_hdr, 0, sizeof r->msgs[i].msg_hdr);
-      r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
-      r->msgs[i].msg_hdr.msg_iovlen = 1;
-      r->msgs[i].msg_hdr.msg_name = &r->from[i];
-      r->msgs[i].msg_hdr.msg_namelen = sizeof r->from[i];
-    }
     int n = recvmmsg(fd, r->msgs, VLEN, MSG_DONTWAIT, NULL);
     if (n <= 0) return; /* EAGAIN, or an error the next readiness will show again */
     for (int i = 0; i < n; i++) {
       int truncated = (r->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
       append(r, id, r->dgram[i], r->msgs[i].msg_len, truncated, &r->from[i]);
+      /* The kernel shortened the address length: restore it for the next call (the only
+         input field recvmmsg changes; the headers are set up once in create()). */
+      r->msgs[i].msg_hdr.msg_namelen = sizeof r->from[i];
     }
     if (n < VLEN) return;
   }
@@ -226,6 +220,14 @@ static napi_value create(napi_env env, napi_callback_info info) {
     return throw_errno(env, err, "epoll_create1");
   }
   r->env = env;
+  for (int i = 0; i < VLEN; i++) {
+    r->iov[i].iov_base = r->dgram[i];
+    r->iov[i].iov_len = MAX_DGRAM;
+    r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
+    r->msgs[i].msg_hdr.msg_iovlen = 1;
+    r->msgs[i].msg_hdr.msg_name = &r->from[i];
+    r->msgs[i].msg_hdr.msg_namelen = sizeof r->from[i];
+  }
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   if (uv_poll_init(loop, &r->poll, r->epfd) != 0) {

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../agent/src/common/index.js';
 import { openIndex } from '../../agent/src/index/index.js';
 import type { IndexOptions, RecordingRecord, SearchQuery } from '../../agent/src/index/index.js';
+import { mulberry32 as prng } from '../../test/helpers/prng.js';
 
 const DAY_MS = 86_400_000;
 const BATCH = 1000;
@@ -31,16 +32,6 @@ export interface IndexBenchResult {
   >;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function dirBytes(dir: string): number {
   let total = 0;

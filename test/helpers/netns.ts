@@ -13,6 +13,7 @@ import { get } from 'node:http';
 import { connect } from 'node:net';
 import { SipStreamFramer } from '../../agent/src/sip/index.js';
 import { ROOT, startDaemon, type RunningDaemon } from './daemon.js';
+import { mulberry32 } from './prng.js';
 
 let available: boolean | undefined;
 
@@ -320,18 +321,6 @@ export function tortureProbe(input: TortureInput): Promise<TortureResult> {
   });
 }
 
-/** mulberry32: small, fast and reproducible, so a failing seed can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * One mutation of `base`: bit flips, truncation, a huge header (kept under `maxBytes`, the
  * largest datagram the caller can send), a wrong Content-Length, binary garbage, a duplicated
@@ -444,7 +433,7 @@ export function fuzzProbe(input: FuzzInput): Promise<FuzzResult> {
     const deadline = start + input.budgetMs;
 
     const udpLoop = async (): Promise<number> => {
-      const rand = rng(input.seed);
+      const rand = mulberry32(input.seed);
       let sent = 0;
       while (sent < input.udpCount && Date.now() < deadline) {
         const due = Math.min(
@@ -465,7 +454,7 @@ export function fuzzProbe(input: FuzzInput): Promise<FuzzResult> {
     let tcpClosedByDaemon = 0;
     let tcpResponses = 0;
     const tcpLoop = async (lane: number): Promise<void> => {
-      const rand = rng(input.seed + 1 + lane);
+      const rand = mulberry32(input.seed + 1 + lane);
       while (tcpSent < input.tcpCount && Date.now() < deadline) {
         tcpConnections++;
         const sock = connect(input.sipPort, '127.0.0.1');

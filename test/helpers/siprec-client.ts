@@ -25,6 +25,7 @@ import {
 import { join } from 'node:path';
 import { readWav, type WavInfo } from './audio.js';
 import { ctl } from './daemon.js';
+import { mulberry32 as prng } from './prng.js';
 
 const HOST = '127.0.0.1';
 export type Transport = 'udp' | 'tcp';
@@ -724,17 +725,6 @@ interface Lane {
   readonly toneHz: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, so loss patterns repeat run to run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DTMF_EVENTS = '0123456789*#ABCD';
 

@@ -65,9 +65,11 @@ export interface MediaReceiver {
   readonly reader: 'native' | 'dgram';
 }
 
+/** A socket of the native reader and the sink its datagrams go to. */
 interface NativeSocket {
   readonly id: number;
   readonly fd: number;
+  readonly sink: StreamSink;
 }
 
 type Binding =
@@ -215,8 +217,8 @@ class RtpReceiver implements MediaReceiver {
       );
       if (binding.kind === 'dgram') this.#wire(stream, binding);
       else {
-        this.#sinks.get(binding.rtp.id)!.stream = stream;
-        this.#sinks.get(binding.rtcp.id)!.stream = stream;
+        binding.rtp.sink.stream = stream;
+        binding.rtcp.sink.stream = stream;
       }
       this.#usedPorts.add(rtpPort);
       this.#streams.set(stream, binding);
@@ -228,14 +230,10 @@ class RtpReceiver implements MediaReceiver {
     });
   }
 
-  readonly #sinks = new Map<number, StreamSink>();
-
   #bindNativeOne(port: number, rtcp: boolean): NativeSocket | null {
     const sink = new StreamSink(rtcp);
     try {
-      const sock = this.#native!.open(this.#address, port, sink);
-      this.#sinks.set(sock.id, sink);
-      return sock;
+      return { ...this.#native!.open(this.#address, port, sink), sink };
     } catch (err) {
       if (isInUse(err)) return null;
       throw new MediaBindError(`cannot bind ${rtcp ? 'RTCP' : 'RTP'} socket`, {
@@ -264,7 +262,6 @@ class RtpReceiver implements MediaReceiver {
 
   #closeNative(sock: NativeSocket): void {
     this.#native?.close(sock);
-    this.#sinks.delete(sock.id);
   }
 
   async #bindPair(rtpPort: number): Promise<Binding | null> {

@@ -123,11 +123,6 @@ export class RtpStream {
     return this.#timeline.drain(untilWallMs);
   }
 
-  /** Samples read(untilWallMs) — or drain(untilWallMs) with `final` — would return now. */
-  due(untilWallMs: number, final = false): number {
-    return this.#timeline.due(untilWallMs, final);
-  }
-
   /**
    * The recorder's allocation-free read: the next min(due, dst.length) samples into dst;
    * returns the count. `final` reads like drain(). See StreamTimeline.readInto.

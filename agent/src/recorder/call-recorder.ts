@@ -41,8 +41,6 @@ export interface CallRecorderOptions {
    * a fixed cost per call.
    */
   readonly tickMs?: number;
-  /** The scheduler to tick on (default: the shared one for tickMs). */
-  readonly scheduler?: TickScheduler;
   /** No RTP on any stream for this long (and not on hold/paused) ends the call. */
   readonly rtpTimeoutMs: number;
   readonly clock?: () => number;
@@ -143,7 +141,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#consent = consent;
     this.#startedMs = startedMs;
     this.#lastMediaMs = startedMs;
-    this.#scheduler = o.scheduler ?? sharedTickScheduler(o.tickMs ?? 200);
+    this.#scheduler = sharedTickScheduler(o.tickMs ?? 200);
     const all = o.streams.map((s) => s.stream);
     this.#left = channels === 1 ? all : channelStreams(o.streams, 'customer');
     this.#right = channels === 1 ? [] : channelStreams(o.streams, 'agent');

@@ -5,6 +5,5 @@ export {
   type RecordedStream,
 } from './call-recorder.js';
 export { addClipped, interleaveInto } from './mixdown.js';
-export { TickScheduler, sharedTickScheduler, type Tickable } from './tick-scheduler.js';
 export { callMetadataFor } from './call-metadata.js';
 export * from './errors.js';

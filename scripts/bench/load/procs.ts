@@ -231,14 +231,5 @@ export async function runToEnd(
   return { code, output: p.output() };
 }
 
-/** Asks the kernel for a free loopback TCP port (closed again before the child binds it). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
+/** Asks the kernel for a free loopback TCP port (the tests' helper). */
+export { freePort } from '../../../test/helpers/daemon.js';

@@ -11,20 +11,10 @@ import {
   serializeMessage,
   validateRequest,
 } from '../../../agent/src/sip/index.js';
+import { mulberry32 as rng } from '../../helpers/prng.js';
 
 const FIXTURES = new URL('../../fixtures/sip/', import.meta.url);
 
-/** mulberry32: small, fast and reproducible; the seed is printed on failure. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function corpus(): Buffer[] {
   const out: Buffer[] = [readFileSync(new URL('siprec/cisco-cube-invite.sip', FIXTURES))];
