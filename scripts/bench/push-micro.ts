@@ -16,7 +16,7 @@ const tls = Array.from(
   { length: STREAMS },
   () => new StreamTimeline({ originMs: origin, payloadTypes: DEFAULT_PAYLOAD_TYPES }),
 );
-const pk = Array.from({ length: ROUNDS * PKTS }, (_, k) =>
+const built = Array.from({ length: ROUNDS * PKTS }, (_, k) =>
   buildRtpPacket({
     payloadType: 0,
     seq: k & 0xffff,
@@ -25,6 +25,13 @@ const pk = Array.from({ length: ROUNDS * PKTS }, (_, k) =>
     payload: new Uint8Array(160).fill(k & 255),
   }),
 );
+// Packets back to back in one word-aligned buffer, as the native reader's batch holds them.
+const STRIDE = (built[0]!.length + 3) & ~3;
+const batch = Buffer.alloc(STRIDE * built.length);
+const pk = built.map((b, k) => {
+  batch.set(b, k * STRIDE);
+  return batch.subarray(k * STRIDE, k * STRIDE + b.length);
+});
 const h = createRtpHeader();
 const dst = new Int16Array(4096);
 let bestPush = Infinity;

@@ -141,6 +141,42 @@ describe('media/timeline', () => {
     assert.ok(audibleFlags.filter((f) => !f).length >= 30, 'the gap reads as flagged silence');
   });
 
+  it('packets inside one large batch buffer (word-aligned or not) play the same as separate buffers', function () {
+    const ulaw = encodeUlaw(tone(440, 8000, 8000));
+    const arrivals = at(packetize(ulaw, { pt: 0, ssrc: 0x77, seq0: 9 }));
+    const ref = play(timeline(), arrivals, ORIGIN + 1100);
+    // The native reader hands packets as views into one batch buffer; odd offsets take the
+    // byte copy, aligned ones the word copy, and the batch is rewritten between packets.
+    for (const skew of [0, 1, 2, 3]) {
+      const batch = Buffer.alloc(128 * 1024);
+      const views = arrivals.map((a, k) => {
+        const offset = 4096 + ((k * 200) % 60000) + skew;
+        a.buf.copy(batch, offset);
+        return { buf: batch.subarray(offset, offset + a.buf.length), arriveMs: a.arriveMs, src: a.buf };
+      });
+      const tl = timeline();
+      const h = createRtpHeader();
+      const parts: Int16Array[] = [];
+      let i = 0;
+      for (let t = ORIGIN; t < ORIGIN + 1100; t += 20) {
+        while (i < views.length && views[i]!.arriveMs <= t) {
+          const v = views[i++]!;
+          v.src.copy(batch, v.buf.byteOffset - batch.byteOffset);
+          assert.equal(parseRtp(v.buf, v.buf.length, h), null);
+          tl.push(h, v.buf, v.arriveMs);
+          batch.fill(
+            0xa5,
+            v.buf.byteOffset - batch.byteOffset,
+            v.buf.byteOffset - batch.byteOffset + v.buf.length,
+          );
+        }
+        parts.push(tl.read(t));
+      }
+      parts.push(tl.drain(ORIGIN + 1100));
+      assert.deepEqual([...concat(parts)], [...ref], `skew ${skew}`);
+    }
+  });
+
   it('readInto with final closes an unended DTMF event, as drain() does', function () {
     const tl = timeline();
     const h = createRtpHeader();
