@@ -12,6 +12,11 @@ SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
 # runs it (next to its binary: /usr/bin/node → /usr/include/node), no node-gyp, no download.
 NODE_INCLUDE := $(shell node -p "require('path').resolve(process.execPath, '..', '..', 'include', 'node')")
 ADDONS := native/build/rtp-reader.node native/build/fs-sync.node
+# In-place AES-GCM for the vault uses node's own OpenSSL, whose headers node ships beside
+# node_api.h; a node without them gets node:crypto's sealing (more garbage, same bytes).
+ifneq ($(wildcard $(NODE_INCLUDE)/openssl/evp.h),)
+ADDONS += native/build/vault-seal.node
+endif
 
 .PHONY: deps deps-debian deps-npm build native lint typecheck test test-unit test-integration run bench clean
 

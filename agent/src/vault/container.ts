@@ -26,6 +26,7 @@
  * recording (see keys.ts).
  */
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { loadNativeAddon } from '../common/index.js';
 import { VaultNotAContainerError, VaultTamperedError, VaultTruncatedError } from './errors.js';
 
 export const MAGIC = Buffer.from('CVAULT01', 'ascii');
@@ -202,6 +203,39 @@ export function sealRecordParts(
  * Decrypts one record body (ciphertext || tag). Plaintext is returned only after the tag
  * verified, so no unauthenticated byte ever leaves the vault.
  */
+interface SealAddon {
+  seal(key: Buffer, iv: Buffer, aad: readonly Buffer[], pieces: readonly Buffer[], tag: Buffer): void;
+}
+
+const sealAddon = (): SealAddon | null => loadNativeAddon<SealAddon>('vault-seal').addon;
+
+/** Whether sealRecordInPlace can run here (native/vault-seal.c built). */
+export function inPlaceSealAvailable(): boolean {
+  return sealAddon() !== null;
+}
+
+/**
+ * sealRecordParts without new buffers for the ciphertext: the pieces are encrypted in place
+ * (native/vault-seal.c, node's own OpenSSL), so the bytes on disk are the same and a live
+ * recording's segment chunks carry its ciphertext to the disk instead of leaving garbage.
+ * Returns the record as [header, ...pieces, tag]; null when the addon is not built.
+ */
+export function sealRecordInPlace(
+  key: Buffer,
+  headerHash: Buffer,
+  type: RecordTypeValue,
+  seq: number,
+  pieces: readonly Buffer[],
+): Buffer[] | null {
+  const addon = sealAddon();
+  if (addon === null) return null;
+  const length = pieces.reduce((n, p) => n + p.length, 0);
+  const rh = encodeRecordHeader({ type, flags: 0, seq, length });
+  const tag = Buffer.allocUnsafe(TAG_BYTES);
+  addon.seal(key, nonceFor(seq), [headerHash, rh], pieces, tag);
+  return [rh, ...pieces, tag];
+}
+
 export function openRecord(
   key: Buffer,
   headerHash: Buffer,

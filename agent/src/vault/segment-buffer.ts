@@ -96,14 +96,36 @@ export class SegmentBuffer {
 
   /** Drops the first `bytes` (just sealed); what followed them (a partial frame) moves to the start. */
   consume(bytes: number): void {
-    const rest = this.#fill - bytes;
-    const tail = Buffer.alloc(Math.max(0, rest));
+    const tail = this.#copyFrom(bytes);
+    this.release();
+    if (tail !== null) this.writeBytes(tail, 0, tail.length);
+  }
+
+  /** A copy of [from, fill): at most a partial frame, null when empty. */
+  #copyFrom(from: number): Buffer | null {
+    const rest = this.#fill - from;
+    if (rest <= 0) return null;
+    const tail = Buffer.alloc(rest);
     for (let k = 0; k < rest; k++) {
-      const at = bytes + k;
+      const at = from + k;
       tail[k] = this.#chunks[Math.floor(at / CHUNK_BYTES)]![at % CHUNK_BYTES]!;
     }
-    this.release();
-    if (rest > 0) this.writeBytes(tail, 0, rest);
+    return tail;
+  }
+
+  /**
+   * Hands over [0, bytes) for sealing in place: `pieces` are views of `chunks`, which now belong
+   * to the caller until it gives them back with returnChunks(). What followed (a partial
+   * frame) moves into a fresh chunk; the buffer goes on filling from there.
+   */
+  take(bytes: number): { pieces: Buffer[]; chunks: Buffer[] } {
+    const tail = this.#copyFrom(bytes);
+    const pieces = this.parts(bytes);
+    const chunks = this.#chunks.splice(0);
+    this.#views.length = 0;
+    this.#fill = 0;
+    if (tail !== null) this.writeBytes(tail, 0, tail.length);
+    return { pieces, chunks };
   }
 
   /** Returns every chunk to the pool (zeroed). */
@@ -117,4 +139,9 @@ export class SegmentBuffer {
     this.#views.length = 0;
     this.#fill = 0;
   }
+}
+
+/** Gives chunks from SegmentBuffer.take() back to the pool, zeroed (whatever they now hold). */
+export function returnChunks(chunks: readonly Buffer[]): void {
+  for (const c of chunks) giveChunk(c, CHUNK_BYTES);
 }

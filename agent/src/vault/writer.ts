@@ -17,14 +17,16 @@ import {
   digestSigningInput,
   encodeFinal,
   openRecord,
+  inPlaceSealAvailable,
   sealRecord,
+  sealRecordInPlace,
   sealRecordParts,
   type RecordTypeValue,
 } from './container.js';
 import { VaultBadFormatError, VaultBadRangeError, VaultClosedError, writeFailure } from './errors.js';
 import type { AudioFormat, FinishedRecording, FsyncPolicy, RecordingMetadata } from './types.js';
 import { bytesPerMs, canonicalWavEnvelope, durationMsOf, frameBytes } from './wav.js';
-import { SegmentBuffer } from './segment-buffer.js';
+import { SegmentBuffer, returnChunks } from './segment-buffer.js';
 
 export type VaultWriterEvents = {
   flushed: [{ seq: number; bytes: number }];
@@ -197,8 +199,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
   }
 
   #sealFull(): void {
-    this.#writeRecord(RecordType.audio, this.#segment.parts(this.#segmentBytes));
-    this.#segment.consume(this.#segmentBytes);
+    this.#writeAudio(this.#segmentBytes);
   }
 
   /** Supersedes the metadata of record 0 (the index is rebuilt from the last meta record). */
@@ -284,15 +285,31 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     const fill = this.#segment.fill;
     if (fill === 0 || !partial) return;
     const whole = fill - (fill % this.#frameBytes);
-    if (whole > 0) {
-      this.#writeRecord(RecordType.audio, this.#segment.parts(whole));
-      this.#segment.consume(whole);
+    if (whole > 0) this.#writeAudio(whole);
+  }
+
+  /**
+   * Seals and queues the segment's first `bytes`. With the native sealer the segment's chunks
+   * are encrypted in place and go back to the pool once written; otherwise node:crypto seals
+   * a copy.
+   */
+  #writeAudio(bytes: number): void {
+    if (inPlaceSealAvailable()) {
+      const { pieces, chunks } = this.#segment.take(bytes);
+      this.#writeRecord(RecordType.audio, pieces, chunks);
+    } else {
+      this.#writeRecord(RecordType.audio, this.#segment.parts(bytes));
+      this.#segment.consume(bytes);
     }
   }
 
-  #writeRecord(type: RecordTypeValue, plaintext: Buffer | readonly Buffer[]): void {
+  /** `owned`: pooled chunks holding plaintext, sealed in place and returned after the write. */
+  #writeRecord(type: RecordTypeValue, plaintext: Buffer | readonly Buffer[], owned?: Buffer[]): void {
     const seq = this.#seq++;
-    const rec = sealRecordParts(this.#init.key, this.#init.headerHash, type, seq, plaintext);
+    const rec =
+      (owned !== undefined &&
+        sealRecordInPlace(this.#init.key, this.#init.headerHash, type, seq, plaintext as Buffer[])) ||
+      sealRecordParts(this.#init.key, this.#init.headerHash, type, seq, plaintext);
     const recBytes = rec.reduce((n, b) => n + b.length, 0);
     const offset = this.#offset;
     this.#offset += recBytes;
@@ -303,22 +320,28 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
       this.#audio.push({ offset, length, seq });
       this.#dataBytes += length;
     }
-    this.#enqueue(async () => {
-      await writeFully(this.#init.fh, rec, offset);
-      this.#goodOffset = offset + recBytes;
-      if (this.#init.fsync === 'segment') await this.#init.fh.datasync();
-      else if (this.#init.fsync === 'batch') this.#init.syncer.markDirty(this);
-      this.safeEmit(this.#init.log, 'flushed', { seq, bytes: recBytes });
-    });
+    this.#enqueue(
+      async () => {
+        await writeFully(this.#init.fh, rec, offset);
+        this.#goodOffset = offset + recBytes;
+        if (this.#init.fsync === 'segment') await this.#init.fh.datasync();
+        else if (this.#init.fsync === 'batch') this.#init.syncer.markDirty(this);
+        this.safeEmit(this.#init.log, 'flushed', { seq, bytes: recBytes });
+      },
+      owned && (() => returnChunks(owned)),
+    );
   }
 
-  #enqueue(op: () => Promise<void>): void {
+  /** `after` runs once the op is done or skipped (a failed writer skips what is queued). */
+  #enqueue(op: () => Promise<void>, after?: () => void): void {
     this.#queue = this.#queue.then(async () => {
-      if (this.#failure !== undefined) return;
       try {
+        if (this.#failure !== undefined) return;
         await op();
       } catch (err) {
         await this.#fail(err);
+      } finally {
+        after?.();
       }
     });
   }

@@ -10,8 +10,11 @@ import {
   encodeHeader,
   hashHeader,
   nonceFor,
+  inPlaceSealAvailable,
   openRecord,
   sealRecord,
+  sealRecordInPlace,
+  sealRecordParts,
 } from '../../../agent/src/vault/container.js';
 import { expectCode } from './helpers.js';
 
@@ -101,5 +104,25 @@ describe('vault/container', () => {
     assert.deepEqual(decodeFinal(encodeFinal(f), H.id), f);
     await expectCode(() => decodeFinal(Buffer.from('{"v":2}'), H.id), 'CV_ERR_VAULT_TAMPERED');
     await expectCode(() => decodeFinal(Buffer.from('not json'), H.id), 'CV_ERR_VAULT_TAMPERED');
+  });
+
+  it('sealing in place (native) gives the bytes node:crypto gives, over pieces of any length', async function () {
+    if (!inPlaceSealAvailable()) this.skip(); // `make` builds it wherever node ships OpenSSL headers
+    const key = randomBytes(32);
+    const hh = randomBytes(32);
+    for (const lengths of [[0], [1], [16384, 16384, 16384, 15232], [15, 0, 17, 4096, 1], [65536]]) {
+      const plain = lengths.map((n) => randomBytes(n));
+      const expected = Buffer.concat(sealRecordParts(key, hh, RecordType.audio, 41, plain));
+      const pieces = plain.map((p) => Buffer.from(p));
+      const rec = sealRecordInPlace(key, hh, RecordType.audio, 41, pieces)!;
+      assert.equal(Buffer.concat(rec).compare(expected), 0, `lengths ${lengths.join(',')}`);
+      // The pieces themselves now hold the ciphertext: no copy was made.
+      pieces.forEach((p, i) => assert.ok(p.length < 8 || !p.equals(plain[i]!)));
+      assert.ok(rec.slice(1, -1).every((b, i) => b === pieces[i]));
+    }
+    await expectCode(
+      () => sealRecordInPlace(Buffer.alloc(16), hh, RecordType.audio, 1, [Buffer.alloc(4)]),
+      'CV_ERR_VAULT_NATIVE',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CHUNK_BYTES, SegmentBuffer } from '../../../agent/src/vault/segment-buffer.js';
+import { CHUNK_BYTES, SegmentBuffer, returnChunks } from '../../../agent/src/vault/segment-buffer.js';
 
 describe('vault/segment-buffer', () => {
   it('takes bytes and samples across chunk boundaries and gives them back in order', () => {
@@ -42,5 +42,26 @@ describe('vault/segment-buffer', () => {
     const view = next.sampleView();
     assert.ok(new Uint8Array(view.buffer, view.byteOffset, CHUNK_BYTES).subarray(1).every((b) => b === 0));
     next.release();
+  });
+
+  it('take hands over the sealed bytes as its own chunks and keeps the partial frame; returned chunks are zeroed', () => {
+    const seg = new SegmentBuffer(40000);
+    const data = Buffer.from(Array.from({ length: 20003 }, (_, i) => (i * 7) & 255));
+    seg.writeBytes(data, 0, data.length);
+    const { pieces, chunks } = seg.take(20000);
+    assert.equal(Buffer.concat(pieces).compare(data.subarray(0, 20000)), 0);
+    assert.equal(chunks.length, 2);
+    assert.ok(
+      pieces.every((p) => chunks.some((c) => c.buffer === p.buffer && c.byteOffset === p.byteOffset)),
+    );
+    // The segment goes on in fresh chunks, starting with the 3 bytes that followed.
+    assert.equal(seg.fill, 3);
+    assert.equal(Buffer.concat(seg.parts(3)).compare(data.subarray(20000)), 0);
+    seg.writeBytes(Buffer.alloc(5, 9), 0, 5);
+    pieces[0]!.fill(0xee); // the caller owns the handed-over chunks: the segment must not see this
+    assert.deepEqual([...Buffer.concat(seg.parts(8))], [...data.subarray(20000), 9, 9, 9, 9, 9]);
+    returnChunks(chunks);
+    assert.ok(chunks.every((c) => c.every((b) => b === 0)));
+    seg.release();
   });
 });
