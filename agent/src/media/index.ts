@@ -7,7 +7,7 @@ export {
   type AllocatedStream,
 } from './receiver.js';
 export { RtpStream, type RtpStreamStats, type RtcpStats } from './stream.js';
-export { StreamTimeline, type TimelineOptions, type StreamStats } from './timeline.js';
+export { MAX_RING_SLOTS, StreamTimeline, type TimelineOptions, type StreamStats } from './timeline.js';
 export {
   CODECS,
   DEFAULT_PAYLOAD_TYPES,

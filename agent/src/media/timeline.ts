@@ -47,7 +47,11 @@ export interface TimelineOptions {
   readonly jitterBufferMs?: number;
   /** A newest packet this far ahead of its arrival time re-anchors the stream (ms). Default 1000. */
   readonly maxAheadMs?: number;
-  /** Ring capacity in packets, a power of two. Default 64 (1.28 s of 20 ms packets). */
+  /**
+   * Initial ring capacity in packets, a power of two. Default 32 (640 ms of 20 ms packets).
+   * The ring doubles, up to MAX_RING_SLOTS, rather than drop unread audio (10 ms packets, a
+   * stalled event loop); only beyond that do the oldest give way (drops.overflow).
+   */
   readonly slots?: number;
 }
 
@@ -126,6 +130,30 @@ function copyPayload(
   for (let i = 0; i < len; i++) dst[to + i] = src[from + i]!;
 }
 
+/**
+ * Payload-type tables by their contents: calls negotiate a handful of distinct maps, and a
+ * 128-entry table per stream cost 2.5 MB at 2 500 streams. Bounded; cleared when full.
+ */
+const codecTables = new Map<string, readonly (CodecInfo | undefined)[]>();
+
+function codecTable(payloadTypes: ReadonlyMap<number, CodecName>): readonly (CodecInfo | undefined)[] {
+  const key = [...payloadTypes].map(([pt, name]) => `${pt}=${name}`).join(',');
+  let table = codecTables.get(key);
+  if (table === undefined) {
+    const t = new Array<CodecInfo | undefined>(128).fill(undefined);
+    for (const [pt, name] of payloadTypes) {
+      if (!Number.isInteger(pt) || pt < 0 || pt > 127)
+        throw new MediaConfigError('payload type must be 0-127', { context: { payloadType: pt } });
+      t[pt] = CODECS[name];
+    }
+    if (codecTables.size >= 256) codecTables.clear();
+    codecTables.set(key, (table = Object.freeze(t)));
+  }
+  return table;
+}
+
+/** Ring capacity limit: 10 s of 20 ms packets, 5 s of 10 ms ones. */
+export const MAX_RING_SLOTS = 512;
 /** The fields of a ring slot in StreamTimeline's #slots. */
 const SLOT_FIELDS = 4;
 const S_IDX = 0;
@@ -142,16 +170,18 @@ export class StreamTimeline {
   readonly drops: DropCounters;
   readonly #originMs: number;
   readonly #maxAheadSamples: number;
-  readonly #codecs: (CodecInfo | undefined)[] = new Array<CodecInfo | undefined>(128);
-  readonly #decoders: (AudioDecoder | undefined)[] = new Array<AudioDecoder | undefined>(128);
-  readonly #mask: number;
+  /** Payload type → codec; shared by every timeline with the same payload types. */
+  readonly #codecs: readonly (CodecInfo | undefined)[];
+  /** Payload type → decoder, made on first use (G.722 keeps state per stream). */
+  readonly #decoders: (AudioDecoder | undefined)[] = [];
+  #mask: number;
   /**
    * Per slot, SLOT_FIELDS numbers side by side: the packet index it holds, its output position,
    * its payload length, and its payload type while its audio awaits decoding (−1 otherwise).
    * One array rather than one per field: a push touches one cache line of it, not five, which
    * counts with thousands of streams whose state is never in cache when their packet arrives.
    */
-  readonly #slots: Float64Array;
+  #slots: Float64Array;
   #slotBytes = INITIAL_SLOT_BYTES;
   #payload: Uint8Array;
   /** #payload as words, for copyPayload (slots are a multiple of 4 bytes). */
@@ -200,11 +230,7 @@ export class StreamTimeline {
   #lastPacketMs: number | null = null;
 
   constructor(opts: TimelineOptions, drops: DropCounters = createDropCounters()) {
-    for (const [pt, name] of opts.payloadTypes) {
-      if (!Number.isInteger(pt) || pt < 0 || pt > 127)
-        throw new MediaConfigError('payload type must be 0-127', { context: { payloadType: pt } });
-      this.#codecs[pt] = CODECS[name];
-    }
+    this.#codecs = codecTable(opts.payloadTypes);
     const firstAudio = [...opts.payloadTypes.values()].map((n) => CODECS[n]).find((c) => c.kind === 'audio');
     this.sampleRate = opts.sampleRate ?? firstAudio?.sampleRate ?? 8000;
     if (this.sampleRate !== 8000 && this.sampleRate !== 16000)
@@ -217,9 +243,9 @@ export class StreamTimeline {
         context: { jitterBufferMs: this.jitterBufferMs },
       });
     this.#maxAheadSamples = ((opts.maxAheadMs ?? 1000) * this.sampleRate) / 1000;
-    const slots = opts.slots ?? 64;
-    if (!Number.isInteger(Math.log2(slots)) || slots < 8)
-      throw new MediaConfigError('slots must be a power of two ≥ 8', { context: { slots } });
+    const slots = opts.slots ?? 32;
+    if (!Number.isInteger(Math.log2(slots)) || slots < 8 || slots > MAX_RING_SLOTS)
+      throw new MediaConfigError(`slots must be a power of two, 8-${MAX_RING_SLOTS}`, { context: { slots } });
     this.#mask = slots - 1;
     this.#slots = new Float64Array(slots * SLOT_FIELDS);
     for (let i = 0; i < slots; i++) {
@@ -417,17 +443,51 @@ export class StreamTimeline {
     }
   }
 
-  /** Keeps the ring from wrapping onto unread packets: the oldest ones give way. */
+  /**
+   * Keeps the ring from wrapping onto unread packets: it grows while it may, then the oldest
+   * give way. Slots already read (or never filled) are simply passed.
+   */
   #makeRoom(idx: number): void {
     while (idx - this.#readIdx > this.#mask) {
       const s = this.#readIdx & this.#mask;
       const b = s * SLOT_FIELDS;
       if (this.#slots[b + S_PT]! >= 0 && this.#slots[b + S_IDX] === this.#readIdx) {
+        if (this.#mask + 1 < MAX_RING_SLOTS) {
+          this.#growRing();
+          continue;
+        }
         this.#clearPending(s);
         this.drops.overflow++;
       }
       this.#readIdx++;
     }
+  }
+
+  /** Doubles the ring; every slot keeps its packet, now at idx & the new mask. */
+  #growRing(): void {
+    const slots = (this.#mask + 1) * 2;
+    const mask = slots - 1;
+    const meta = new Float64Array(slots * SLOT_FIELDS);
+    for (let i = 0; i < slots; i++) {
+      meta[i * SLOT_FIELDS + S_IDX] = -1;
+      meta[i * SLOT_FIELDS + S_PT] = -1;
+    }
+    const payload = new Uint8Array(slots * this.#slotBytes);
+    for (let s = 0; s <= this.#mask; s++) {
+      const from = s * SLOT_FIELDS;
+      const idx = this.#slots[from + S_IDX]!;
+      if (idx < 0) continue;
+      const t = idx & mask;
+      meta.set(this.#slots.subarray(from, from + SLOT_FIELDS), t * SLOT_FIELDS);
+      payload.set(
+        this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes),
+        t * this.#slotBytes,
+      );
+    }
+    this.#mask = mask;
+    this.#slots = meta;
+    this.#payload = payload;
+    this.#payloadWords = new Int32Array(payload.buffer);
   }
 
   #store(idx: number, pos: number, h: RtpHeader, buf: Uint8Array, codec: CodecInfo): void {

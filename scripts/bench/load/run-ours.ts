@@ -140,7 +140,11 @@ export async function runOurs(
     // Extra daemon settings for experiments (e.g. storage.fsync=off), comma-separated.
     ...(process.env.CV_BENCH_LOAD_SETS ?? '').split(',').filter((x) => x !== ''),
   ];
-  const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')] : [];
+  const nodeArgs = [
+    ...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')] : []),
+    // Extra node flags for experiments (e.g. --max-semi-space-size=4), comma-separated.
+    ...(process.env.CV_BENCH_LOAD_NODE_ARGS ?? '').split(',').filter((x) => x !== ''),
+  ];
   let daemon = null as Pinned | null;
   // Assigned inside the deadline closure; read by finally.
   let client = null as SipLoadClient | null;

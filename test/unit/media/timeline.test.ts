@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   DEFAULT_PAYLOAD_TYPES,
+  MAX_RING_SLOTS,
   StreamTimeline,
   buildRtpPacket,
   buildTelephoneEventPayload,
@@ -175,6 +176,32 @@ describe('media/timeline', () => {
       parts.push(tl.drain(ORIGIN + 1100));
       assert.deepEqual([...concat(parts)], [...ref], `skew ${skew}`);
     }
+  });
+
+  it('a reader stalled for 3 s (10 ms packets) loses nothing: the ring grows; past its limit the oldest give way', function () {
+    const ulaw = encodeUlaw(tone(440, 8000, 24000));
+    // 300 packets of 10 ms, all arriving before the first read: 10× the initial 32 slots.
+    const pkts = packetize(ulaw, { pt: 0, ssrc: 0x51, seq0: 65500, bytesPerPacket: 80, tsPerPacket: 80 });
+    const h = createRtpHeader();
+    const tl = timeline();
+    for (const p of pkts) {
+      assert.equal(parseRtp(p.buf, p.buf.length, h), null);
+      tl.push(h, p.buf, ORIGIN + p.atMs / 2); // ptime is 10 ms; atMs assumed 20 ms per packet
+    }
+    const out = concat([tl.read(ORIGIN + 3100), tl.drain(ORIGIN + 3100)]);
+    assert.equal(tl.stats().drops.overflow, 0);
+    const ref = ulawRef(ulaw);
+    for (let i = 0; i < ref.length; i += 41) assert.equal(out[i], ref[i], `sample ${i}`);
+
+    // 700 packets unread exceed MAX_RING_SLOTS (512): exactly the oldest 188 are dropped.
+    const long = encodeUlaw(tone(440, 8000, 56000));
+    const tl2 = timeline();
+    for (const p of packetize(long, { pt: 0, ssrc: 0x52, bytesPerPacket: 80, tsPerPacket: 80 })) {
+      assert.equal(parseRtp(p.buf, p.buf.length, h), null);
+      tl2.push(h, p.buf, ORIGIN + p.atMs / 2);
+    }
+    tl2.drain(ORIGIN + 7100);
+    assert.equal(tl2.stats().drops.overflow, 700 - MAX_RING_SLOTS);
   });
 
   it('readInto with final closes an unended DTMF event, as drain() does', function () {

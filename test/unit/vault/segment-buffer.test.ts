@@ -50,7 +50,7 @@ describe('vault/segment-buffer', () => {
     seg.writeBytes(data, 0, data.length);
     const { pieces, chunks } = seg.take(20000);
     assert.equal(Buffer.concat(pieces).compare(data.subarray(0, 20000)), 0);
-    assert.equal(chunks.length, 2);
+    assert.equal(chunks.length, Math.ceil(20003 / CHUNK_BYTES));
     assert.ok(
       pieces.every((p) => chunks.some((c) => c.buffer === p.buffer && c.byteOffset === p.byteOffset)),
     );
