@@ -11,6 +11,9 @@
  *
  * seal(key[32], iv[12], aad[], pieces[], tag[16]): encrypts each piece in place, as one GCM
  * stream over their concatenation, and writes the tag. Synchronous: a segment takes ~30 µs.
+ * open(key[32], iv[12], aad[], data, tag[16]) → boolean: decrypts data in place and says
+ * whether the tag matched (false: data is garbage and must not be used). The writer's final
+ * digest pass reads every record back through one reused buffer with it.
  */
 #include <node_api.h>
 #include <openssl/evp.h>
@@ -101,10 +104,73 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value open_in_place(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
+    throw_seal(env, "open(key, iv, aad[], data, tag) needs five arguments");
+    return NULL;
+  }
+  size_t key_len = 0, iv_len = 0, tag_len = 0, len = 0;
+  uint8_t *key = bytes_of(env, argv[0], &key_len);
+  uint8_t *iv = bytes_of(env, argv[1], &iv_len);
+  uint8_t *data = bytes_of(env, argv[3], &len);
+  uint8_t *tag = bytes_of(env, argv[4], &tag_len);
+  if (key == NULL || key_len != KEY_BYTES || iv == NULL || iv_len != IV_BYTES || tag == NULL ||
+      tag_len != TAG_BYTES || (data == NULL && len != 0) || len > INT32_MAX) {
+    throw_seal(env, "open needs a 32-byte key, a 12-byte iv, a Buffer and a 16-byte tag");
+    return NULL;
+  }
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (ctx == NULL) {
+    throw_seal(env, "cannot allocate a cipher context");
+    return NULL;
+  }
+  int outl = 0;
+  uint8_t none[16];
+  bool ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, IV_BYTES, NULL) == 1 &&
+            EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) == 1;
+  bool aad_ok = true;
+  if (ok) {
+    uint32_t n = 0;
+    bool is_arr = false;
+    aad_ok = napi_is_array(env, argv[2], &is_arr) == napi_ok && is_arr &&
+             napi_get_array_length(env, argv[2], &n) == napi_ok;
+    for (uint32_t i = 0; aad_ok && ok && i < n; i++) {
+      napi_value el;
+      size_t alen = 0;
+      uint8_t *a = NULL;
+      aad_ok = napi_get_element(env, argv[2], i, &el) == napi_ok &&
+               ((a = bytes_of(env, el, &alen)) != NULL || alen == 0) && alen <= INT32_MAX;
+      if (aad_ok && alen > 0) ok = EVP_DecryptUpdate(ctx, NULL, &outl, a, (int)alen) == 1;
+    }
+  }
+  if (!aad_ok) {
+    EVP_CIPHER_CTX_free(ctx);
+    throw_seal(env, "aad must be an array of Buffers");
+    return NULL;
+  }
+  ok = ok && (len == 0 || EVP_DecryptUpdate(ctx, data, &outl, data, (int)len) == 1) &&
+       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) == 1;
+  /* Final checks the tag; a mismatch is an answer (false), not an error. */
+  bool authentic = ok && EVP_DecryptFinal_ex(ctx, none, &outl) == 1;
+  EVP_CIPHER_CTX_free(ctx);
+  if (!ok) {
+    throw_seal(env, "AES-256-GCM failed");
+    return NULL;
+  }
+  napi_value result;
+  napi_get_boolean(env, authentic, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "seal", NAPI_AUTO_LENGTH, seal, NULL, &fn);
   napi_set_named_property(env, exports, "seal", fn);
+  napi_create_function(env, "open", NAPI_AUTO_LENGTH, open_in_place, NULL, &fn);
+  napi_set_named_property(env, exports, "open", fn);
   return exports;
 }
 

@@ -3,3 +3,4 @@ export * from './log.js';
 export * from './typed-emitter.js';
 export * from './listen.js';
 export * from './native.js';
+export * from './semaphore.js';

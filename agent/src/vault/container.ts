@@ -205,6 +205,7 @@ export function sealRecordParts(
  */
 interface SealAddon {
   seal(key: Buffer, iv: Buffer, aad: readonly Buffer[], pieces: readonly Buffer[], tag: Buffer): void;
+  open(key: Buffer, iv: Buffer, aad: readonly Buffer[], data: Buffer, tag: Buffer): boolean;
 }
 
 const sealAddon = (): SealAddon | null => loadNativeAddon<SealAddon>('vault-seal').addon;
@@ -256,6 +257,31 @@ export function openRecord(
       context: { recordingId: context.recordingId, seq: rh.seq, offset: context.offset },
     });
   }
+}
+
+/**
+ * openRecord decrypting body in place (native/vault-seal.c): returns body's first rh.length
+ * bytes, now plaintext, and allocates nothing. Falls back to openRecord without the addon.
+ */
+export function openRecordInPlace(
+  key: Buffer,
+  headerHash: Buffer,
+  rh: RecordHeader,
+  body: Buffer,
+  context: { recordingId: string; offset: number },
+): Buffer {
+  const addon = sealAddon();
+  if (addon === null) return openRecord(key, headerHash, rh, body, context);
+  const data = body.subarray(0, rh.length);
+  const tag = body.subarray(rh.length, rh.length + TAG_BYTES);
+  if (
+    tag.length !== TAG_BYTES ||
+    !addon.open(key, nonceFor(rh.seq), [headerHash, encodeRecordHeader(rh)], data, tag)
+  )
+    throw new VaultTamperedError('record failed authentication', {
+      context: { recordingId: context.recordingId, seq: rh.seq, offset: context.offset },
+    });
+  return data;
 }
 
 export function recordBytes(rh: RecordHeader): number {

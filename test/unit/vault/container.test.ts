@@ -12,6 +12,7 @@ import {
   nonceFor,
   inPlaceSealAvailable,
   openRecord,
+  openRecordInPlace,
   sealRecord,
   sealRecordInPlace,
   sealRecordParts,
@@ -123,6 +124,29 @@ describe('vault/container', () => {
     await expectCode(
       () => sealRecordInPlace(Buffer.alloc(16), hh, RecordType.audio, 1, [Buffer.alloc(4)]),
       'CV_ERR_VAULT_NATIVE',
+    );
+  });
+
+  it('opening in place gives the plaintext openRecord gives, in the body itself, and names a flipped bit', async () => {
+    const key = randomBytes(32);
+    const hh = randomBytes(32);
+    const plain = randomBytes(64000);
+    const rec = sealRecord(key, hh, RecordType.audio, 7, plain);
+    const rh = decodeRecordHeader(rec, { offset: 0 });
+    const body = Buffer.from(rec.subarray(10));
+    const ctx = { recordingId: H.id, offset: 0 };
+    assert.equal(openRecord(key, hh, rh, body, ctx).compare(plain), 0);
+    const out = openRecordInPlace(key, hh, rh, body, ctx);
+    assert.equal(out.compare(plain), 0);
+    assert.equal(out.buffer, body.buffer, 'no copy');
+    for (const flip of [0, 63999, 64000 + 15]) {
+      const bad = Buffer.from(rec.subarray(10));
+      bad[flip]! ^= 1;
+      await expectCode(() => openRecordInPlace(key, hh, rh, bad, ctx), 'CV_ERR_VAULT_TAMPERED');
+    }
+    await expectCode(
+      () => openRecordInPlace(key, hh, { ...rh, seq: 8 }, Buffer.from(rec.subarray(10)), ctx),
+      'CV_ERR_VAULT_TAMPERED',
     );
   });
 });
