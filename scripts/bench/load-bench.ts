@@ -95,6 +95,7 @@ export interface LoadBenchResult {
   readonly rssMaxMiB: number;
   readonly rssIdleMiB: number;
   readonly rssAfterSetupMiB: number;
+  readonly rssTeardownMaxMiB: number;
   readonly setupCpuMsPerCall: number;
   readonly idleCallsCpuShare: number;
   readonly scrapeMaxMs: number;
@@ -324,6 +325,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       rssMaxMiB: ours.steady.rssMaxBytes / MiB,
       rssIdleMiB: ours.rssIdleBytes / MiB,
       rssAfterSetupMiB: ours.rssAfterSetupBytes / MiB,
+      rssTeardownMaxMiB: ours.rssTeardownMaxBytes / MiB,
       setupCpuMsPerCall: ours.setupCpuMsPerCall,
       idleCallsCpuShare: ours.idleCpuShare,
       scrapeMaxMs: ours.scrapeMaxMs,

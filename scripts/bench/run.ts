@@ -222,6 +222,14 @@ const BENCHES: BenchModule[] = [
         },
         {
           bench: 'load',
+          metric: 'RSS MiB max while every call ends at once',
+          value: n('rssTeardownMaxMiB', 0),
+          baseline: '',
+          ratio: '',
+          target: '≤ 250',
+        },
+        {
+          bench: 'load',
           metric: 'call setups/s at the load point',
           value: n('setupCallsPerSecond', 0),
           baseline: '',

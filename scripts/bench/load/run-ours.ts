@@ -49,6 +49,8 @@ export interface OurRun {
   readonly rssIdleBytes: number;
   /** RSS once every call is set up, before any RTP: the per-call fixed memory. */
   readonly rssAfterSetupBytes: number;
+  /** Peak RSS from the first BYE until no call is active (every recording finalised at once). */
+  readonly rssTeardownMaxBytes: number;
   /** Daemon CPU per call set up (ms): INVITE → 200 OK → ACK, container and index work. */
   readonly setupCpuMsPerCall: number;
   /** Share of a core the daemon uses with every call up but no RTP yet. */
@@ -203,6 +205,12 @@ export async function runOurs(
       const steady = await steadyRun;
       const lagSeen = await lagWatch;
       const metrics = await scrape(metricsPort);
+      // Every call ending at once (a trunk drop) finalises every recording together: watch RSS
+      // until the daemon has exited (shutdown finalises whatever is left).
+      let rssTeardownMaxBytes = rssBytes(d.pid);
+      const teardownWatch = setInterval(() => {
+        rssTeardownMaxBytes = Math.max(rssTeardownMaxBytes, rssBytes(d.pid));
+      }, 100);
       const byeStart = Date.now();
       const bye = await client.byeAll(setup.calls, ctx.setupWindow);
       const byeEnd = Date.now();
@@ -216,6 +224,7 @@ export async function runOurs(
       await client.close();
       client = null;
       const daemonExit = await stopPinned(d, 'SIGTERM', 60_000);
+      clearInterval(teardownWatch);
       daemon = null;
 
       const recorded = await readRecordings(CONFIG, sets, ctx.root);
@@ -270,6 +279,7 @@ export async function runOurs(
         recordings: recorded.recordings,
         rssIdleBytes,
         rssAfterSetupBytes,
+        rssTeardownMaxBytes,
         setupCpuMsPerCall,
         idleCpuShare,
         idleMainThreadCpuShare,
