@@ -11,21 +11,30 @@
 export const CHUNK_BYTES = 4096;
 /** Free chunks kept for reuse (16 MiB); more are left to the garbage collector. */
 const POOL_MAX = 4096;
-const pool: Buffer[] = [];
 
-function takeChunk(): Buffer {
-  return pool.pop() ?? Buffer.alloc(CHUNK_BYTES);
+/** A pooled chunk and its sample view, made once (not per segment). */
+export interface PooledChunk {
+  readonly bytes: Buffer;
+  readonly samples: Int16Array;
 }
 
-function giveChunk(b: Buffer, used: number): void {
-  b.fill(0, 0, used);
-  if (pool.length < POOL_MAX) pool.push(b);
+const pool: PooledChunk[] = [];
+
+function takeChunk(): PooledChunk {
+  const c = pool.pop();
+  if (c !== undefined) return c;
+  const bytes = Buffer.alloc(CHUNK_BYTES);
+  return { bytes, samples: new Int16Array(bytes.buffer, bytes.byteOffset, CHUNK_BYTES >> 1) };
+}
+
+function giveChunk(c: PooledChunk, used: number): void {
+  c.bytes.fill(0, 0, used);
+  if (pool.length < POOL_MAX) pool.push(c);
 }
 
 export class SegmentBuffer {
   readonly capacity: number;
-  readonly #chunks: Buffer[] = [];
-  readonly #views: Int16Array[] = [];
+  readonly #chunks: PooledChunk[] = [];
   #fill = 0;
 
   /** capacity: the segment's size in bytes (a whole number of frames). */
@@ -41,17 +50,13 @@ export class SegmentBuffer {
   /** The chunk that the next byte goes into, made present. */
   #current(): number {
     const i = Math.floor(this.#fill / CHUNK_BYTES);
-    while (this.#chunks.length <= i) {
-      const c = takeChunk();
-      this.#chunks.push(c);
-      this.#views.push(new Int16Array(c.buffer, c.byteOffset, CHUNK_BYTES >> 1));
-    }
+    while (this.#chunks.length <= i) this.#chunks.push(takeChunk());
     return i;
   }
 
   /** The current chunk as samples: write at sampleIndex, at most sampleRoom, then advance(). */
   sampleView(): Int16Array {
-    return this.#views[this.#current()]!;
+    return this.#chunks[this.#current()]!.samples;
   }
 
   get sampleIndex(): number {
@@ -65,7 +70,7 @@ export class SegmentBuffer {
 
   /** The bytes just written through sampleView (within the current chunk). */
   written(bytes: number): Buffer {
-    const c = this.#chunks[this.#current()]!;
+    const c = this.#chunks[this.#current()]!.bytes;
     const at = this.#fill % CHUNK_BYTES;
     return c.subarray(at, at + bytes);
   }
@@ -78,7 +83,7 @@ export class SegmentBuffer {
   writeBytes(src: Buffer, from: number, n: number): void {
     let done = 0;
     while (done < n) {
-      const c = this.#chunks[this.#current()]!;
+      const c = this.#chunks[this.#current()]!.bytes;
       const at = this.#fill % CHUNK_BYTES;
       const k = Math.min(n - done, CHUNK_BYTES - at);
       src.copy(c, at, from + done, from + done + k);
@@ -91,7 +96,7 @@ export class SegmentBuffer {
   parts(bytes: number): Buffer[] {
     const out: Buffer[] = [];
     for (let at = 0, i = 0; at < bytes; at += CHUNK_BYTES, i++)
-      out.push(this.#chunks[i]!.subarray(0, Math.min(CHUNK_BYTES, bytes - at)));
+      out.push(this.#chunks[i]!.bytes.subarray(0, Math.min(CHUNK_BYTES, bytes - at)));
     return out;
   }
 
@@ -109,7 +114,7 @@ export class SegmentBuffer {
     const tail = Buffer.alloc(rest);
     for (let k = 0; k < rest; k++) {
       const at = from + k;
-      tail[k] = this.#chunks[Math.floor(at / CHUNK_BYTES)]![at % CHUNK_BYTES]!;
+      tail[k] = this.#chunks[Math.floor(at / CHUNK_BYTES)]!.bytes[at % CHUNK_BYTES]!;
     }
     return tail;
   }
@@ -119,11 +124,10 @@ export class SegmentBuffer {
    * to the caller until it gives them back with returnChunks(). What followed (a partial
    * frame) moves into a fresh chunk; the buffer goes on filling from there.
    */
-  take(bytes: number): { pieces: Buffer[]; chunks: Buffer[] } {
+  take(bytes: number): { pieces: Buffer[]; chunks: PooledChunk[] } {
     const tail = this.#copyFrom(bytes);
     const pieces = this.parts(bytes);
     const chunks = this.#chunks.splice(0);
-    this.#views.length = 0;
     this.#fill = 0;
     if (tail !== null) this.writeBytes(tail, 0, tail.length);
     return { pieces, chunks };
@@ -137,12 +141,11 @@ export class SegmentBuffer {
       left -= CHUNK_BYTES;
     }
     this.#chunks.length = 0;
-    this.#views.length = 0;
     this.#fill = 0;
   }
 }
 
 /** Gives chunks from SegmentBuffer.take() back to the pool, zeroed (whatever they now hold). */
-export function returnChunks(chunks: readonly Buffer[]): void {
+export function returnChunks(chunks: readonly PooledChunk[]): void {
   for (const c of chunks) giveChunk(c, CHUNK_BYTES);
 }

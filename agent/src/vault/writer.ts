@@ -32,7 +32,7 @@ import {
 } from './errors.js';
 import type { AudioFormat, FinishedRecording, FsyncPolicy, RecordingMetadata } from './types.js';
 import { bytesPerMs, canonicalWavEnvelope, durationMsOf, frameBytes } from './wav.js';
-import { SegmentBuffer, returnChunks } from './segment-buffer.js';
+import { SegmentBuffer, returnChunks, type PooledChunk } from './segment-buffer.js';
 
 export type VaultWriterEvents = {
   flushed: [{ seq: number; bytes: number }];
@@ -317,7 +317,11 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
   }
 
   /** `owned`: pooled chunks holding plaintext, sealed in place and returned after the write. */
-  #writeRecord(type: RecordTypeValue, plaintext: Buffer | readonly Buffer[], owned?: Buffer[]): void {
+  #writeRecord(
+    type: RecordTypeValue,
+    plaintext: Buffer | readonly Buffer[],
+    owned?: readonly PooledChunk[],
+  ): void {
     const seq = this.#seq++;
     const rec =
       (owned !== undefined &&

@@ -52,7 +52,9 @@ describe('vault/segment-buffer', () => {
     assert.equal(Buffer.concat(pieces).compare(data.subarray(0, 20000)), 0);
     assert.equal(chunks.length, Math.ceil(20003 / CHUNK_BYTES));
     assert.ok(
-      pieces.every((p) => chunks.some((c) => c.buffer === p.buffer && c.byteOffset === p.byteOffset)),
+      pieces.every((p) =>
+        chunks.some((c) => c.bytes.buffer === p.buffer && c.bytes.byteOffset === p.byteOffset),
+      ),
     );
     // The segment goes on in fresh chunks, starting with the 3 bytes that followed.
     assert.equal(seg.fill, 3);
@@ -61,7 +63,7 @@ describe('vault/segment-buffer', () => {
     pieces[0]!.fill(0xee); // the caller owns the handed-over chunks: the segment must not see this
     assert.deepEqual([...Buffer.concat(seg.parts(8))], [...data.subarray(20000), 9, 9, 9, 9, 9]);
     returnChunks(chunks);
-    assert.ok(chunks.every((c) => c.every((b) => b === 0)));
+    assert.ok(chunks.every((c) => c.bytes.every((b) => b === 0)));
     seg.release();
   });
 });
