@@ -12,6 +12,8 @@ SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
 # runs it (next to its binary: /usr/bin/node → /usr/include/node), no node-gyp, no download.
 NODE_INCLUDE := $(shell node -p "require('path').resolve(process.execPath, '..', '..', 'include', 'node')")
 ADDONS := native/build/rtp-reader.node native/build/fs-sync.node
+# The daemon's node flags, as the shipped unit runs it (the load benchmark reads them there too).
+DAEMON_NODE_FLAGS := $(shell sed -n 's|^ExecStart=/usr/bin/node \(.*\) /opt/callvault/bin/callvault.js.*|\1|p' systemd/callvault.service)
 # In-place AES-GCM for the vault uses node's own OpenSSL, whose headers node ships beside
 # node_api.h; a node without them gets node:crypto's sealing (more garbage, same bytes).
 ifneq ($(wildcard $(NODE_INCLUDE)/openssl/evp.h),)
@@ -75,7 +77,7 @@ run: deps build
 	@echo "  test call:     $(CTL) test-call --seconds 5   (SIPREC call with known tones, checked)"
 	@echo "  import a call: $(CTL) import call.wav --meta '{\"number\":\"+46701234567\",\"agent\":\"1001\"}' ; then: $(CTL) recordings list"
 	@echo "  stop:          Ctrl-C"
-	node bin/callvault.js --config firmware-config/dev.yaml
+	node $(DAEMON_NODE_FLAGS) bin/callvault.js --config firmware-config/dev.yaml
 
 bench: deps build
 	@$(MAKE) --no-print-directory deps-debian DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"

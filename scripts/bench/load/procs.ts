@@ -17,6 +17,21 @@ const CLOCK_TICKS_PER_S = ((): number => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
+/**
+ * The node flags the shipped systemd unit starts the daemon with (ExecStart=/usr/bin/node FLAGS
+ * …/bin/callvault.js), so the benchmark measures the daemon as installed.
+ */
+export function daemonNodeFlags(root: string): string[] {
+  const unit = readFileSync(join(root, 'systemd', 'callvault.service'), 'utf8');
+  const m = /^ExecStart=\S*node((?:\s+--\S+)*)\s+\S*\/bin\/callvault\.js/m.exec(unit);
+  if (m === null)
+    throw new LoadBenchError(
+      BENCH_CHILD_FAILED,
+      'systemd/callvault.service has no ExecStart running bin/callvault.js',
+    );
+  return m[1]!.split(/\s+/).filter((f) => f !== '');
+}
+
 /** Compiles scripts/bench/load/NAME.c into DIR/NAME with `cc -O2` unless the binary is newer. */
 export function buildC(root: string, outDir: string, name: string): string {
   const src = join(root, 'scripts', 'bench', 'load', `${name}.c`);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SipLoadClient, type LoadCall, type SetupResult } from './sip-load-client.js';
 import {
   cpuSeconds,
+  daemonNodeFlags,
   mainThreadCpuSeconds,
   freePort,
   rssBytes,
@@ -143,6 +144,7 @@ export async function runOurs(
     ...(process.env.CV_BENCH_LOAD_SETS ?? '').split(',').filter((x) => x !== ''),
   ];
   const nodeArgs = [
+    ...daemonNodeFlags(ctx.root),
     ...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')] : []),
     // Extra node flags for experiments (e.g. --max-semi-space-size=4), comma-separated.
     ...(process.env.CV_BENCH_LOAD_NODE_ARGS ?? '').split(',').filter((x) => x !== ''),
@@ -246,7 +248,8 @@ export async function runOurs(
         pickSample(setup.calls, opts.sampleSize).map((c) => ({
           index: c.index,
           answeredAtMs: c.answeredAtMs,
-          endedAtMs: bye.endedAtMs.get(c.index) ?? byeStart + ((byeEnd - byeStart) * setup.calls.indexOf(c)) / span,
+          endedAtMs:
+            bye.endedAtMs.get(c.index) ?? byeStart + ((byeEnd - byeStart) * setup.calls.indexOf(c)) / span,
         })),
         { startMs: steady.startedAtMs, endMs: steady.endedAtMs },
       );

@@ -5,7 +5,14 @@
  * baseline and rtpengine, so their figures come from identical traffic and windows.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpuSplit, mainThreadCpuSeconds, rssBytes, runToEnd, startPinned, threadCpuSeconds } from './procs.js';
+import {
+  cpuSplit,
+  mainThreadCpuSeconds,
+  rssBytes,
+  runToEnd,
+  startPinned,
+  threadCpuSeconds,
+} from './procs.js';
 import { dropsOnPorts, parseProcNetUdp } from './observe.js';
 import { LoadBenchError, BENCH_CHILD_FAILED } from './errors.js';
 
