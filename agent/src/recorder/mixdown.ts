@@ -28,10 +28,17 @@ export function interleaveInto(
   from: number,
   frames: number,
 ): void {
-  for (let i = 0; i < frames; i++) {
+  // Where both channels have samples (nearly always all of it), no per-sample bounds test.
+  const both = Math.max(0, Math.min(frames, leftLen - from, rightLen - from));
+  let o = at;
+  for (let k = from, end = from + both; k < end; k++, o += 2) {
+    dst[o] = left[k]!;
+    dst[o + 1] = right[k]!;
+  }
+  for (let i = both; i < frames; i++) {
     const k = from + i;
-    const o = at + 2 * i;
-    dst[o] = k < leftLen ? left[k]! : 0;
-    dst[o + 1] = k < rightLen ? right[k]! : 0;
+    const q = at + 2 * i;
+    dst[q] = k < leftLen ? left[k]! : 0;
+    dst[q + 1] = k < rightLen ? right[k]! : 0;
   }
 }
