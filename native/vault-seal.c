@@ -36,8 +36,11 @@ static uint8_t *bytes_of(napi_env env, napi_value v, size_t *len) {
   return data != NULL || *len == 0 ? (uint8_t *)data : NULL;
 }
 
-/* Feeds each Buffer of a JS array to the cipher: as AAD, or encrypted in place; false when one is not a Buffer. */
-static bool each_buffer(napi_env env, napi_value arr, EVP_CIPHER_CTX *ctx, bool in_place) {
+/*
+ * Feeds each Buffer of a JS array to the cipher, as AAD (out NULL) or transformed in place;
+ * false when one is not a Buffer or the cipher fails.
+ */
+static bool each_buffer(napi_env env, napi_value arr, EVP_CIPHER_CTX *ctx, bool encrypt, bool in_place) {
   uint32_t n = 0;
   bool is_arr = false;
   if (napi_is_array(env, arr, &is_arr) != napi_ok || !is_arr) return false;
@@ -52,25 +55,31 @@ static bool each_buffer(napi_env env, napi_value arr, EVP_CIPHER_CTX *ctx, bool 
     if (len > INT32_MAX) return false;
     int outl = 0;
     /* GCM is a stream mode: in place (out == in) is allowed and outl == len. */
-    if (EVP_EncryptUpdate(ctx, in_place ? p : NULL, &outl, p, (int)len) != 1) return false;
+    uint8_t *out = in_place ? p : NULL;
+    int ok = encrypt ? EVP_EncryptUpdate(ctx, out, &outl, p, (int)len) : EVP_DecryptUpdate(ctx, out, &outl, p, (int)len);
+    if (ok != 1) return false;
   }
   return true;
 }
 
-static napi_value seal(napi_env env, napi_callback_info info) {
+/*
+ * The common start of seal and open: five arguments (key, iv, aad[], pieces or data, tag),
+ * checked, and a context keyed for AES-256-GCM in the given direction with the AAD fed in.
+ * NULL after throwing; the caller frees the context (which cleanses the key schedule).
+ */
+static EVP_CIPHER_CTX *start(napi_env env, napi_callback_info info, bool encrypt, napi_value argv[5], uint8_t **tag) {
   size_t argc = 5;
-  napi_value argv[5];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
-    throw_seal(env, "seal(key, iv, aad[], pieces[], tag) needs five arguments");
+    throw_seal(env, "seal/open(key, iv, aad[], pieces, tag) needs five arguments");
     return NULL;
   }
   size_t key_len = 0, iv_len = 0, tag_len = 0;
   uint8_t *key = bytes_of(env, argv[0], &key_len);
   uint8_t *iv = bytes_of(env, argv[1], &iv_len);
-  uint8_t *tag = bytes_of(env, argv[4], &tag_len);
-  if (key == NULL || key_len != KEY_BYTES || iv == NULL || iv_len != IV_BYTES || tag == NULL ||
+  *tag = bytes_of(env, argv[4], &tag_len);
+  if (key == NULL || key_len != KEY_BYTES || iv == NULL || iv_len != IV_BYTES || *tag == NULL ||
       tag_len != TAG_BYTES) {
-    throw_seal(env, "seal needs a 32-byte key, a 12-byte iv and a 16-byte tag buffer");
+    throw_seal(env, "seal/open need a 32-byte key, a 12-byte iv and a 16-byte tag buffer");
     return NULL;
   }
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -78,81 +87,58 @@ static napi_value seal(napi_env env, napi_callback_info info) {
     throw_seal(env, "cannot allocate a cipher context");
     return NULL;
   }
-  int outl = 0;
-  uint8_t none[16];
-  bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+  const EVP_CIPHER *gcm = EVP_aes_256_gcm();
+  bool ok = (encrypt ? EVP_EncryptInit_ex(ctx, gcm, NULL, NULL, NULL) : EVP_DecryptInit_ex(ctx, gcm, NULL, NULL, NULL)) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, IV_BYTES, NULL) == 1 &&
-            EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) == 1;
-  if (ok && !each_buffer(env, argv[2], ctx, false)) {
+            (encrypt ? EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) : EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv)) == 1;
+  if (!ok) {
+    EVP_CIPHER_CTX_free(ctx);
+    throw_seal(env, "AES-256-GCM failed");
+    return NULL;
+  }
+  if (!each_buffer(env, argv[2], ctx, encrypt, false)) {
     EVP_CIPHER_CTX_free(ctx);
     throw_seal(env, "aad must be an array of Buffers");
     return NULL;
   }
-  if (ok && !each_buffer(env, argv[3], ctx, true)) {
+  return ctx;
+}
+
+static napi_value seal(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint8_t *tag = NULL;
+  EVP_CIPHER_CTX *ctx = start(env, info, true, argv, &tag);
+  if (ctx == NULL) return NULL;
+  if (!each_buffer(env, argv[3], ctx, true, true)) {
     EVP_CIPHER_CTX_free(ctx);
     throw_seal(env, "pieces must be an array of Buffers");
     return NULL;
   }
-  ok = ok && EVP_EncryptFinal_ex(ctx, none, &outl) == 1 && outl == 0 &&
-       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, tag) == 1;
-  /* Frees the key schedule too (EVP_CIPHER_CTX_free cleanses the context). */
+  int outl = 0;
+  uint8_t none[16];
+  bool ok = EVP_EncryptFinal_ex(ctx, none, &outl) == 1 && outl == 0 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, tag) == 1;
   EVP_CIPHER_CTX_free(ctx);
-  if (!ok) {
-    throw_seal(env, "AES-256-GCM failed");
-    return NULL;
-  }
+  if (!ok) throw_seal(env, "AES-256-GCM failed");
   return NULL;
 }
 
 static napi_value open_in_place(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
-    throw_seal(env, "open(key, iv, aad[], data, tag) needs five arguments");
-    return NULL;
-  }
-  size_t key_len = 0, iv_len = 0, tag_len = 0, len = 0;
-  uint8_t *key = bytes_of(env, argv[0], &key_len);
-  uint8_t *iv = bytes_of(env, argv[1], &iv_len);
+  uint8_t *tag = NULL;
+  EVP_CIPHER_CTX *ctx = start(env, info, false, argv, &tag);
+  if (ctx == NULL) return NULL;
+  size_t len = 0;
   uint8_t *data = bytes_of(env, argv[3], &len);
-  uint8_t *tag = bytes_of(env, argv[4], &tag_len);
-  if (key == NULL || key_len != KEY_BYTES || iv == NULL || iv_len != IV_BYTES || tag == NULL ||
-      tag_len != TAG_BYTES || (data == NULL && len != 0) || len > INT32_MAX) {
-    throw_seal(env, "open needs a 32-byte key, a 12-byte iv, a Buffer and a 16-byte tag");
-    return NULL;
-  }
-  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-  if (ctx == NULL) {
-    throw_seal(env, "cannot allocate a cipher context");
+  if ((data == NULL && len != 0) || len > INT32_MAX) {
+    EVP_CIPHER_CTX_free(ctx);
+    throw_seal(env, "open needs a Buffer to decrypt");
     return NULL;
   }
   int outl = 0;
   uint8_t none[16];
-  bool ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, IV_BYTES, NULL) == 1 &&
-            EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) == 1;
-  bool aad_ok = true;
-  if (ok) {
-    uint32_t n = 0;
-    bool is_arr = false;
-    aad_ok = napi_is_array(env, argv[2], &is_arr) == napi_ok && is_arr &&
-             napi_get_array_length(env, argv[2], &n) == napi_ok;
-    for (uint32_t i = 0; aad_ok && ok && i < n; i++) {
-      napi_value el;
-      size_t alen = 0;
-      uint8_t *a = NULL;
-      aad_ok = napi_get_element(env, argv[2], i, &el) == napi_ok &&
-               ((a = bytes_of(env, el, &alen)) != NULL || alen == 0) && alen <= INT32_MAX;
-      if (aad_ok && alen > 0) ok = EVP_DecryptUpdate(ctx, NULL, &outl, a, (int)alen) == 1;
-    }
-  }
-  if (!aad_ok) {
-    EVP_CIPHER_CTX_free(ctx);
-    throw_seal(env, "aad must be an array of Buffers");
-    return NULL;
-  }
-  ok = ok && (len == 0 || EVP_DecryptUpdate(ctx, data, &outl, data, (int)len) == 1) &&
-       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) == 1;
+  bool ok = (len == 0 || EVP_DecryptUpdate(ctx, data, &outl, data, (int)len) == 1) &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) == 1;
   /* Final checks the tag; a mismatch is an answer (false), not an error. */
   bool authentic = ok && EVP_DecryptFinal_ex(ctx, none, &outl) == 1;
   EVP_CIPHER_CTX_free(ctx);

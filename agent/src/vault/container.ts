@@ -252,11 +252,15 @@ export function openRecord(
     const last = decipher.final();
     return last.length === 0 ? pt : Buffer.concat([pt, last]);
   } catch (err) {
-    throw new VaultTamperedError('record failed authentication', {
-      cause: err,
-      context: { recordingId: context.recordingId, seq: rh.seq, offset: context.offset },
-    });
+    throw unauthentic(rh, context, err);
   }
+}
+
+function unauthentic(rh: RecordHeader, context: { recordingId: string; offset: number }, cause?: unknown) {
+  return new VaultTamperedError('record failed authentication', {
+    cause,
+    context: { recordingId: context.recordingId, seq: rh.seq, offset: context.offset },
+  });
 }
 
 /**
@@ -278,9 +282,7 @@ export function openRecordInPlace(
     tag.length !== TAG_BYTES ||
     !addon.open(key, nonceFor(rh.seq), [headerHash, encodeRecordHeader(rh)], data, tag)
   )
-    throw new VaultTamperedError('record failed authentication', {
-      context: { recordingId: context.recordingId, seq: rh.seq, offset: context.offset },
-    });
+    throw unauthentic(rh, context);
   return data;
 }
 

@@ -323,10 +323,13 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     owned?: readonly PooledChunk[],
   ): void {
     const seq = this.#seq++;
+    const { key, headerHash } = this.#init;
+    // Owned chunks are only handed over when the native sealer is there (see #writeAudio).
     const rec =
-      (owned !== undefined &&
-        sealRecordInPlace(this.#init.key, this.#init.headerHash, type, seq, plaintext as Buffer[])) ||
-      sealRecordParts(this.#init.key, this.#init.headerHash, type, seq, plaintext);
+      owned !== undefined
+        ? (sealRecordInPlace(key, headerHash, type, seq, plaintext as Buffer[]) ??
+          sealRecordParts(key, headerHash, type, seq, plaintext))
+        : sealRecordParts(key, headerHash, type, seq, plaintext);
     const recBytes = rec.reduce((n, b) => n + b.length, 0);
     const offset = this.#offset;
     this.#offset += recBytes;

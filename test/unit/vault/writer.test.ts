@@ -108,9 +108,9 @@ describe('vault/writer', function () {
     let flushed = 0;
     w.on('flushed', () => flushed++);
     // Passes of 1 234 frames: most cross a 4 000-frame segment boundary.
-    for (let at = 0; at < samples.length;) {
+    for (let at = 0; at < samples.length; ) {
       const pass = Math.min(2 * 1234, samples.length - at);
-      for (let done = 0; done < pass;) {
+      for (let done = 0; done < pass; ) {
         const k = Math.min(w.pcmRoom, pass - done);
         w.pcm.set(samples.subarray(at + done, at + done + k), w.pcmIndex);
         w.commitPcm(k);
