@@ -95,8 +95,11 @@ export class SegmentBuffer {
   /** [0, bytes) as pieces in order (views, valid until the next consume/release). */
   parts(bytes: number): Buffer[] {
     const out: Buffer[] = [];
-    for (let at = 0, i = 0; at < bytes; at += CHUNK_BYTES, i++)
-      out.push(this.#chunks[i]!.bytes.subarray(0, Math.min(CHUNK_BYTES, bytes - at)));
+    for (let at = 0, i = 0; at < bytes; at += CHUNK_BYTES, i++) {
+      const c = this.#chunks[i]!.bytes;
+      // A whole chunk is its own piece: a view per chunk was a Buffer per 4 KiB sealed.
+      out.push(bytes - at >= CHUNK_BYTES ? c : c.subarray(0, bytes - at));
+    }
     return out;
   }
 
