@@ -5,7 +5,8 @@
  *
  * Phases: compile the C sender and baseline into .bench/; a bounded search over N (ascending,
  * stopping at the first loss) with short steady states; the load point (default 1 250 calls)
- * with a longer steady state, a recording sample check, the baseline and the peer; optionally
+ * with a longer steady state and a recording sample check, bracketed by two baseline runs (right
+ * before and right after; the ratios use their mean), then the peer; optionally
  * a CPU profile of the daemon at the load point. The daemon and every receiver run pinned to
  * core 0, the sender to core 1.
  *
@@ -78,7 +79,10 @@ export interface LoadBenchResult {
   readonly oursCpuPerCallPercent: number;
   readonly oursCallsPerCore: number;
   readonly baselineCpuShare: number | null;
+  /** Mean of the baseline runs right before and right after ours (the ratios use it). */
   readonly baselineCpuUsPerPacket: number | null;
+  /** Each baseline run's figure, before then after: their spread is the machine's drift. */
+  readonly baselineCpuUsPerPacketRuns: readonly number[];
   /** Baseline CPU ÷ our CPU on the same traffic (target ≥ 0.6, stretch ≥ 0.8). */
   readonly efficiency: number | null;
   readonly peerCpuShare: number | null;
@@ -221,8 +225,8 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
   try {
     const steps: SearchStep[] = [];
     for (const n of searchCalls) {
-      // Keep room for the load point, the baseline and the peer.
-      if (!fits(n + 2 * loadCalls, searchSeconds + 3 * loadSeconds + 60)) {
+      // Keep room for the load point, the two baseline runs and the peer.
+      if (!fits(n + 2 * loadCalls, searchSeconds + 4 * loadSeconds + 80)) {
         skipped.push(`search N=${n} (budget)`);
         continue;
       }
@@ -242,6 +246,25 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       );
       if (!s.zeroLoss) break;
     }
+    // The baseline runs right before and right after ours, and the ratio uses their mean: the
+    // machine is shared and its speed drifts over minutes; the two runs' spread shows by how much.
+    const runBaselineFor = async (calls: number, when: string): Promise<BaselineRun | null> => {
+      // Same stream count, tones and port layout (even ports of the daemon's range) as the load point.
+      const streams: PlannedStream[] = Array.from({ length: calls * 2 }, (_, k) => ({
+        port: 20000 + 2 * k,
+        toneHz: toneFor(Math.floor(k / 2), ((k % 2) + 1) as 1 | 2),
+      }));
+      const b = await runBaseline(ctx, streams, loadSeconds).catch((err: unknown) => {
+        skipped.push(`baseline ${when} failed: ${(err as Error).message}`);
+        return null;
+      });
+      if (b !== null)
+        log(
+          `baseline ${when}: CPU ${(b.steady.cpuShare * 100).toFixed(1)}% of a core, received ${b.packetsReceived} of ${b.steady.packetsSent}`,
+        );
+      return b;
+    };
+    const baselineBefore = opts.baseline === false ? null : await runBaselineFor(loadCalls, 'before');
     const ours = await runOurs(ctx, loadCalls, loadSeconds, {
       sampleSize: opts.sampleSize ?? 4,
       profile: false,
@@ -256,22 +279,9 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     const lossless = firstLoss < 0 ? steps : steps.slice(0, firstLoss);
     const concurrencyZeroLoss = Math.max(0, ...lossless.map((s) => s.calls));
 
-    let baseline: BaselineRun | null = null;
-    if (opts.baseline !== false) {
-      // Same stream count, tones and port layout (even ports of the daemon's range) as the load point.
-      const streams: PlannedStream[] = Array.from({ length: ours.calls * 2 }, (_, k) => ({
-        port: 20000 + 2 * k,
-        toneHz: toneFor(Math.floor(k / 2), ((k % 2) + 1) as 1 | 2),
-      }));
-      baseline = await runBaseline(ctx, streams, loadSeconds).catch((err: unknown) => {
-        skipped.push(`baseline failed: ${(err as Error).message}`);
-        return null;
-      });
-      if (baseline !== null)
-        log(
-          `baseline: CPU ${(baseline.steady.cpuShare * 100).toFixed(1)}% of a core, received ${baseline.packetsReceived} of ${baseline.steady.packetsSent}`,
-        );
-    }
+    const baselineAfter = opts.baseline === false ? null : await runBaselineFor(ours.calls, 'after');
+    const baseline = baselineAfter ?? baselineBefore;
+    const baselineRuns = [baselineBefore, baselineAfter].filter((b): b is BaselineRun => b !== null);
     let peer: PeerRun | null = null;
     let peerSkipped: string | null = null;
     if (opts.peer === false) peerSkipped = 'disabled (CV_BENCH_LOAD_PEER=0)';
@@ -294,10 +304,13 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       const p = await runOurs(ctx, loadCalls, Math.min(loadSeconds, 15), { sampleSize: 0, profile: true });
       profile = p.profileTop;
     }
-    const baseShare = baseline?.steady.cpuShare ?? null;
+    const mean = (xs: readonly number[]): number | null =>
+      xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+    const baseShare = mean(baselineRuns.map((b) => b.steady.cpuShare));
     const share = ours.steady.cpuShare;
     const usOurs = ours.steady.cpuUsPerPacket;
-    const usBase = baseline?.steady.cpuUsPerPacket ?? null;
+    const baseUsRuns = baselineRuns.map((b) => b.steady.cpuUsPerPacket);
+    const usBase = mean(baseUsRuns);
     const usPeer = peer?.steady.cpuUsPerPacket ?? null;
     return {
       loadCalls,
@@ -310,6 +323,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       oursCallsPerCore: callsPerCore(usOurs),
       baselineCpuShare: baseShare,
       baselineCpuUsPerPacket: usBase,
+      baselineCpuUsPerPacketRuns: baseUsRuns,
       efficiency: usBase === null || usOurs <= 0 ? null : usBase / usOurs,
       peerCpuShare: peer?.steady.cpuShare ?? null,
       peerCpuUsPerPacket: usPeer,

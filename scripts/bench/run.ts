@@ -171,6 +171,8 @@ const BENCHES: BenchModule[] = [
         number | null | boolean
       >;
       const n = (k: string, d = 2): string => (typeof r[k] === 'number' ? fmt(r[k] as number, d) : 'n/a');
+      const runs = (k: string): string =>
+        Array.isArray(r[k]) ? (r[k] as number[]).map((x) => fmt(x, 2)).join(' / ') : 'n/a';
       return [
         {
           bench: 'load',
@@ -184,7 +186,7 @@ const BENCHES: BenchModule[] = [
           bench: 'load',
           metric: 'CPU µs per packet at the load point (ours)',
           value: n('oursCpuUsPerPacket'),
-          baseline: `${n('baselineCpuUsPerPacket')} (C epoll+recvmmsg)`,
+          baseline: `${n('baselineCpuUsPerPacket')} (C epoll+recvmmsg; runs before/after ours: ${runs('baselineCpuUsPerPacketRuns')})`,
           ratio: n('efficiency'),
           target: 'efficiency ≥ 0.6',
         },
