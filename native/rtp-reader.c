@@ -17,6 +17,12 @@
  *   u8  data[length], padded to 4
  * The buffer is reused after the callback returns: JS must consume it synchronously.
  *
+ * Coalescing: under load, readiness fired 20–35 000 times a second with 4–9 datagrams each, and
+ * every wake cost a loop iteration, two epoll_waits and a JS call. Above BUSY_PACKETS per
+ * COALESCE_MS (5 000 packets/s, ~50 calls) the reader stops watching readiness and drains on a
+ * COALESCE_MS timer instead — a few hundred datagrams per JS call, at most COALESCE_MS of added
+ * latency (the recorder's jitter buffer is 60 ms); below it, back to readiness.
+ *
  * Single-threaded: everything runs on the event-loop thread, as dgram does.
  */
 #define _GNU_SOURCE
@@ -41,12 +47,20 @@
 /* Bounds per readiness callback, so one flood cannot starve timers and SIP. */
 #define MAX_ROUNDS 8
 #define MAX_RECV_PER_SOCKET 4
+#define COALESCE_MS 2
+#define BUSY_PACKETS 10
 
 typedef struct reader {
   napi_env env;
   int epfd;
   uv_poll_t poll;
+  uv_timer_t timer;
   int poll_started;
+  /* Handles still to be closed by destroy(); the reader is freed when both are. */
+  int open_handles;
+  /* Readiness mode: datagrams drained since window_start (loop time, ms). */
+  uint64_t window_start;
+  uint32_t window_packets;
   int closing;
   uint32_t sockets;
   napi_ref callback;
@@ -55,6 +69,10 @@ typedef struct reader {
   uint8_t *batch;
   uint32_t used;
   uint32_t count;
+  /* Datagrams appended since create (wraps; only differences are used). */
+  uint32_t drained;
+  /* Drains done by the coalescing timer (for stats()). */
+  uint32_t timer_drains;
   /* recvmmsg scratch */
   struct mmsghdr msgs[VLEN];
   struct iovec iov[VLEN];
@@ -133,6 +151,7 @@ static void append(reader_t *r, uint32_t id, const uint8_t *data, uint32_t len, 
   memcpy(p + RECORD_HEADER, data, stored);
   r->used += need;
   r->count++;
+  r->drained++;
 }
 
 static void drain_socket(reader_t *r, uint64_t tag) {
@@ -152,11 +171,10 @@ static void drain_socket(reader_t *r, uint64_t tag) {
   }
 }
 
-static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)events;
-  reader_t *r = (reader_t *)h->data;
-  if (status < 0 || r->closing) return;
+/* Drains every ready socket (bounded) into the batch and hands it to JS; returns datagrams. */
+static uint32_t drain_ready(reader_t *r) {
   struct epoll_event evs[MAX_EVENTS];
+  uint32_t before = r->drained;
   for (int round = 0; round < MAX_ROUNDS; round++) {
     int n = epoll_wait(r->epfd, evs, MAX_EVENTS, 0);
     if (n <= 0) break;
@@ -164,11 +182,45 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     if (n < MAX_EVENTS) break;
   }
   flush(r);
+  return r->drained - before;
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  reader_t *r = (reader_t *)h->data;
+  if (status < 0 || r->closing) return;
+  r->window_packets += drain_ready(r);
+  if (r->closing) return;
+  uint64_t now = uv_now(h->loop);
+  uint64_t elapsed = now - r->window_start;
+  if (elapsed < COALESCE_MS) return;
+  if (r->window_packets >= BUSY_PACKETS * (elapsed / COALESCE_MS)) {
+    uv_poll_stop(&r->poll);
+    uv_timer_start(&r->timer, on_timer, COALESCE_MS, COALESCE_MS);
+  }
+  r->window_start = now;
+  r->window_packets = 0;
+}
+
+static void on_timer(uv_timer_t *t) {
+  reader_t *r = (reader_t *)t->data;
+  if (r->closing) return;
+  r->timer_drains++;
+  uint32_t n = drain_ready(r);
+  if (r->closing || n >= BUSY_PACKETS) return;
+  /* Quiet again: back to waking on readiness. */
+  uv_timer_stop(&r->timer);
+  r->window_start = uv_now(t->loop);
+  r->window_packets = 0;
+  uv_poll_start(&r->poll, UV_READABLE, on_readable);
 }
 
 static void on_closed(uv_handle_t *h) {
   /* The batch buffer belongs to its ArrayBuffer (freed by free_batch when JS lets go of it). */
-  free(h->data);
+  reader_t *r = (reader_t *)h->data;
+  if (--r->open_handles == 0) free(r);
 }
 
 static void free_batch(napi_env env, void *data, void *hint) {
@@ -193,8 +245,13 @@ static reader_t *unwrap(napi_env env, napi_value v) {
 
 static void update_ref(reader_t *r) {
   /* Like a dgram socket: an open socket keeps the process alive, none does not. */
-  if (r->sockets > 0) uv_ref((uv_handle_t *)&r->poll);
-  else uv_unref((uv_handle_t *)&r->poll);
+  if (r->sockets > 0) {
+    uv_ref((uv_handle_t *)&r->poll);
+    uv_ref((uv_handle_t *)&r->timer);
+  } else {
+    uv_unref((uv_handle_t *)&r->poll);
+    uv_unref((uv_handle_t *)&r->timer);
+  }
 }
 
 /* create(callback) → [handle, ArrayBuffer] */
@@ -237,6 +294,10 @@ static napi_value create(napi_env env, napi_callback_info info) {
     return throw_errno(env, EIO, "uv_poll_init");
   }
   r->poll.data = r;
+  uv_timer_init(loop, &r->timer);
+  r->timer.data = r;
+  r->open_handles = 2;
+  r->window_start = uv_now(loop);
   uv_poll_start(&r->poll, UV_READABLE, on_readable);
   r->poll_started = 1;
   update_ref(r);
@@ -345,16 +406,35 @@ static napi_value destroy(napi_env env, napi_callback_info info) {
   if (r == NULL) return NULL;
   r->closing = 1;
   uv_poll_stop(&r->poll);
+  uv_timer_stop(&r->timer);
   close(r->epfd);
   napi_delete_reference(env, r->callback);
   napi_delete_reference(env, r->buffer_ref);
   napi_async_destroy(env, r->actx);
   uv_close((uv_handle_t *)&r->poll, on_closed);
+  uv_close((uv_handle_t *)&r->timer, on_closed);
   return NULL;
+}
+
+/* stats(handle) → [timer drains so far, 1 while coalescing] */
+static napi_value stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  reader_t *r = unwrap(env, argv[0]);
+  if (r == NULL) return NULL;
+  napi_value out, v;
+  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_create_uint32(env, r->timer_drains, &v));
+  CHECK(napi_set_element(env, out, 0, v));
+  CHECK(napi_create_uint32(env, uv_is_active((uv_handle_t *)&r->timer) ? 1 : 0, &v));
+  CHECK(napi_set_element(env, out, 1, v));
+  return out;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
+      {"stats", NULL, stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"create", NULL, create, NULL, NULL, NULL, napi_enumerable, NULL},
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -12,6 +12,18 @@ interface Addon {
   open(handle: unknown, id: number, address: string, port: number): number;
   close(handle: unknown, fd: number): void;
   destroy(handle: unknown): void;
+  stats(handle: unknown): [number, number];
+}
+
+/** How the reader has been delivering: see native/rtp-reader.c on coalescing. */
+export interface NativeReaderStats {
+  /** JS calls made, and the datagrams they carried. */
+  readonly batches: number;
+  readonly datagrams: number;
+  /** Drains made by the coalescing timer (the reader is busy when this grows). */
+  readonly timerDrains: number;
+  /** True while draining on the timer instead of on readiness. */
+  readonly coalescing: boolean;
 }
 
 /** Where the datagrams of one socket go: buf[at, at + len) is valid only during the call. */
@@ -76,6 +88,8 @@ export class NativeReader {
   readonly #names = new AddressNames();
   readonly #onSinkError: (err: unknown) => void;
   #destroyed = false;
+  #batches = 0;
+  #datagrams = 0;
 
   private constructor(a: Addon, onSinkError: (err: unknown) => void) {
     this.#addon = a;
@@ -123,7 +137,14 @@ export class NativeReader {
     this.#sinks.length = 0;
   }
 
+  stats(): NativeReaderStats {
+    const [timerDrains, coalescing] = this.#destroyed ? [0, 0] : this.#addon.stats(this.#handle);
+    return { batches: this.#batches, datagrams: this.#datagrams, timerDrains, coalescing: coalescing === 1 };
+  }
+
   #onBatch(count: number, bytes: number): void {
+    this.#batches++;
+    this.#datagrams += count;
     const v = this.#view;
     const buf = this.#buf;
     let off = 0;
@@ -138,7 +159,9 @@ export class NativeReader {
           else {
             const port = v.getUint16(off + 8, true);
             const address =
-              (flags & FLAG_IPV6) === 0 ? this.#names.v4(v.getUint32(off + 12, false)) : this.#names.v6(buf, off + 12);
+              (flags & FLAG_IPV6) === 0
+                ? this.#names.v4(v.getUint32(off + 12, false))
+                : this.#names.v6(buf, off + 12);
             sink.datagram(buf, off + RECORD_HEADER, len, address, port);
           }
         } catch (err) {

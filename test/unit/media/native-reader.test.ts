@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import {
+  NativeReader,
+  nativeReaderUnavailable,
+  type DatagramSink,
+} from '../../../agent/src/media/native-reader.js';
+
+/** Collects what one socket receives: the u32 sequence number at the start of each datagram. */
+class Collector implements DatagramSink {
+  readonly seqs: number[] = [];
+  datagram(buf: Buffer, at: number, len: number): void {
+    assert.equal(len, 172);
+    this.seqs.push(buf.readUInt32BE(at));
+  }
+  oversize(): void {
+    throw new Error('no oversize datagram was sent');
+  }
+}
+
+async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe('media/native-reader', () => {
+  let reader: NativeReader | null = null;
+  let tx: Socket | null = null;
+
+  before(function () {
+    if (nativeReaderUnavailable() !== null) this.skip(); // `make` builds it; the receiver tests cover dgram
+  });
+
+  afterEach(() => {
+    reader?.destroy();
+    reader = null;
+    tx?.close();
+    tx = null;
+  });
+
+  it('under load drains on a timer (none lost, in order per socket), then returns to readiness for a lone datagram', async function () {
+    this.timeout(20000);
+    reader = NativeReader.create((err) => {
+      throw err;
+    })!;
+    const sinks = Array.from({ length: 20 }, () => new Collector());
+    const ports: number[] = [];
+    for (const sink of sinks) {
+      // Any free port: bind 0 is not offered, so probe upwards from a random base.
+      for (let p = 40000 + Math.floor(Math.random() * 20000); ; p++) {
+        try {
+          reader.open('127.0.0.1', p, sink);
+          ports.push(p);
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        }
+      }
+    }
+    tx = createSocket('udp4');
+    await new Promise<void>((resolve) => tx!.bind(0, '127.0.0.1', resolve));
+    const s = tx;
+    const dgram = Buffer.alloc(172);
+    const send = (port: number, seq: number): Promise<void> => {
+      const b = Buffer.from(dgram);
+      b.writeUInt32BE(seq, 0);
+      return new Promise((resolve, reject) =>
+        s.send(b, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+      );
+    };
+    // ~20 000 datagrams/s for ~0.5 s (bounded: 10 000 datagrams), well above the 5 000/s threshold.
+    const perSocket = 500;
+    const started = Date.now();
+    for (let seq = 0; seq < perSocket; seq++) {
+      await Promise.all(ports.map((p) => send(p, seq)));
+      if (seq % 10 === 9) {
+        const due = started + seq; // 10 rounds (200 datagrams) per 10 ms
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
+    }
+    await until(() => sinks.every((k) => k.seqs.length === perSocket), 5000, 'every datagram');
+    for (const k of sinks)
+      assert.deepEqual(
+        k.seqs,
+        Array.from({ length: perSocket }, (_, i) => i),
+      );
+    const busy = reader.stats();
+    assert.ok(busy.timerDrains > 0, 'the timer drained while busy');
+    assert.equal(busy.datagrams, 20 * perSocket);
+
+    // Quiet: one datagram still arrives promptly, and the reader is back on readiness.
+    await until(() => !reader!.stats().coalescing, 2000, 'the end of coalescing');
+    await send(ports[3]!, 9999);
+    await until(() => sinks[3]!.seqs.at(-1) === 9999, 1000, 'a lone datagram');
+    assert.equal(reader.stats().coalescing, false);
+  });
+});
