@@ -55,7 +55,6 @@ typedef struct reader {
   int epfd;
   uv_poll_t poll;
   uv_timer_t timer;
-  int poll_started;
   /* Handles still to be closed by destroy(); the reader is freed when both are. */
   int open_handles;
   /* Readiness mode: datagrams drained since window_start (loop time, ms). */
@@ -299,7 +298,6 @@ static napi_value create(napi_env env, napi_callback_info info) {
   r->open_handles = 2;
   r->window_start = uv_now(loop);
   uv_poll_start(&r->poll, UV_READABLE, on_readable);
-  r->poll_started = 1;
   update_ref(r);
   CHECK(napi_create_reference(env, argv[0], 1, &r->callback));
   napi_value name, resource, handle, ab, out;

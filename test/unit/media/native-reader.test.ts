@@ -5,6 +5,7 @@ import {
   nativeReaderUnavailable,
   type DatagramSink,
 } from '../../../agent/src/media/native-reader.js';
+import { until } from '../../helpers/until.js';
 
 /** Collects what one socket receives: the u32 sequence number at the start of each datagram. */
 class Collector implements DatagramSink {
@@ -15,14 +16,6 @@ class Collector implements DatagramSink {
   }
   oversize(): void {
     throw new Error('no oversize datagram was sent');
-  }
-}
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
   }
 }
 
@@ -81,7 +74,7 @@ describe('media/native-reader', () => {
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       }
     }
-    await until(() => sinks.every((k) => k.seqs.length === perSocket), 5000, 'every datagram');
+    await until(() => sinks.every((k) => k.seqs.length === perSocket), 'every datagram', 5000);
     for (const k of sinks)
       assert.deepEqual(
         k.seqs,
@@ -92,9 +85,9 @@ describe('media/native-reader', () => {
     assert.equal(busy.datagrams, 20 * perSocket);
 
     // Quiet: one datagram still arrives promptly, and the reader is back on readiness.
-    await until(() => !reader!.stats().coalescing, 2000, 'the end of coalescing');
+    await until(() => !reader!.stats().coalescing, 'the end of coalescing', 2000);
     await send(ports[3]!, 9999);
-    await until(() => sinks[3]!.seqs.at(-1) === 9999, 1000, 'a lone datagram');
+    await until(() => sinks[3]!.seqs.at(-1) === 9999, 'a lone datagram', 1000);
     assert.equal(reader.stats().coalescing, false);
   });
 });

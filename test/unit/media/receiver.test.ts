@@ -8,6 +8,7 @@ import {
   type MediaReceiver,
   type RtpStream,
 } from '../../../agent/src/media/index.js';
+import { until } from '../../helpers/until.js';
 import { concat, packetize, rms, tone, zeroCrossingHz } from './tone.js';
 
 /** A random even base in 30000–49998, so parallel runs rarely meet. */
@@ -21,14 +22,6 @@ async function sender(): Promise<Socket> {
 
 const send = (s: Socket, buf: Buffer, port: number): Promise<void> =>
   new Promise((resolve, reject) => s.send(buf, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 for (const reader of ['native', 'dgram'] as const)
   describe(`media/receiver (${reader})`, () => {
@@ -74,6 +67,7 @@ for (const reader of ['native', 'dgram'] as const)
         }
         await until(
           () => a.stream.stats().packets === batch * 10 + 10 && b.stream.stats().packets === batch * 10 + 10,
+          'both streams of the batch',
           2000,
         );
         outA.push(a.stream.read(now.t + 200));
@@ -117,15 +111,19 @@ for (const reader of ['native', 'dgram'] as const)
         rr[1] = 201;
         rr.writeUInt16BE(1, 2);
         await send(tx, rr, rtcpPort);
-        await until(() => {
-          const s = stream.stats();
-          return (
-            s.packets === 1 &&
-            s.drops.wrongSource === 1 &&
-            s.rtcp.packets === 1 &&
-            s.drops.short + s.drops.version === 1
-          );
-        }, 3000);
+        await until(
+          () => {
+            const s = stream.stats();
+            return (
+              s.packets === 1 &&
+              s.drops.wrongSource === 1 &&
+              s.rtcp.packets === 1 &&
+              s.drops.short + s.drops.version === 1
+            );
+          },
+          'the good packet, the wrong source, the RTCP and the garbage',
+          3000,
+        );
       } finally {
         other.close();
       }
@@ -214,7 +212,11 @@ for (const reader of ['native', 'dgram'] as const)
         // 40 streams × 25 packets sent back to back: far more than one read per socket.
         const pkts = packetize(encodeUlaw(tone(440, 8000, 4000)), { pt: 0, ssrc: 5 });
         for (const p of pkts) for (const x of streams) await send(tx, p.buf, x.rtpPort);
-        await until(() => streams.every((x) => x.stream.stats().packets === pkts.length), 5000);
+        await until(
+          () => streams.every((x) => x.stream.stats().packets === pkts.length),
+          'the burst on every stream',
+          5000,
+        );
         const first = streams[0]!.stream.stats();
         assert.equal(first.drops.oversize + first.drops.version, 1);
         if (reader === 'native') assert.equal(first.drops.oversize, 1);
@@ -240,7 +242,7 @@ for (const reader of ['native', 'dgram'] as const)
         await new Promise<void>((resolve, reject) =>
           s6.send(p0!.buf, rtpPort, '::1', (e) => (e ? reject(e) : resolve())),
         );
-        await until(() => stream.stats().packets === 1, 3000);
+        await until(() => stream.stats().packets === 1, 'the IPv6 packet', 3000);
         assert.deepEqual(stream.stats().source, { address: '::1', port: s6.address().port });
       } finally {
         s6.close();

@@ -24,6 +24,7 @@ import { CallRecorder } from '../../../agent/src/recorder/index.js';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import { DEV_CONFIG } from '../../helpers/daemon.js';
 import { readWav, channelFrequency, durationSeconds } from '../../helpers/audio.js';
+import { until } from '../../helpers/until.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -73,14 +74,6 @@ function tone(freq: number, startSample: number, n: number): Int16Array {
   for (let i = 0; i < n; i++)
     out[i] = Math.round(10000 * Math.sin((2 * Math.PI * freq * (startSample + i)) / 8000));
   return out;
-}
-
-async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
 }
 
 describe('recorder/call-recorder', function () {

@@ -1,0 +1,11 @@
+/**
+ * Waits until pred() holds, polling every 2 ms, and fails naming `what` after timeoutMs: the
+ * bounded wait for an event the tests cannot subscribe to (a counter reaching a value).
+ */
+export async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
