@@ -46,7 +46,7 @@ native: $(ADDONS)
 native/build/%.node: native/%.c
 	@mkdir -p native/build
 	@test -f $(NODE_INCLUDE)/node_api.h || { echo "Node headers missing in $(NODE_INCLUDE)" >&2; exit 1; }
-	cc -O2 -Wall -Wextra -Werror -shared -fPIC -DNODE_GYP_MODULE_NAME=$(subst -,_,$*) -I$(NODE_INCLUDE) -o $@ $<
+	cc -O2 -Wall -Wextra -Werror -shared -fPIC -DNODE_GYP_MODULE_NAME=$(subst -,_,$*) -I$(NODE_INCLUDE) -o $@ $< -lm
 dist/.stamp: $(SOURCES) tsconfig.json tsconfig.build.json $(NPM_STAMP)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json

@@ -23,6 +23,13 @@
  * COALESCE_MS timer instead — a few hundred datagrams per JS call, at most COALESCE_MS of added
  * latency (the recorder's jitter buffer is 60 ms); below it, back to readiness.
  *
+ * Fast path: a stream's RTP socket may be bound to its timeline's state and ring (bind(); the
+ * layout is agent/src/media/fast-state.ts, checked against stateLayout at load). A datagram
+ * that simply continues the stream — armed by JS, same source and SSRC, the next sequence
+ * numbers, the payload type last stored, no re-anchor due, room in the ring — is stored here
+ * exactly as StreamTimeline.push() would store it, and never reaches JS. Anything else goes into
+ * the batch and disarms the stream until JS has handled it, so no datagram overtakes another.
+ *
  * Single-threaded: everything runs on the event-loop thread, as dgram does.
  */
 #define _GNU_SOURCE
@@ -30,6 +37,7 @@
 #include <uv.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -37,6 +45,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BATCH_BYTES (1u << 20)
@@ -49,6 +58,45 @@
 #define MAX_RECV_PER_SOCKET 4
 #define COALESCE_MS 2
 #define BUSY_PACKETS 10
+
+/* The shared state's fields, in order: the contract with FAST_STATE in fast-state.ts. */
+#define STATE_FIELDS(X)                                                                    \
+  X(ARMED) X(LATCH) X(FAST_PT) X(RATIO) X(CLOCK_RATE) X(SAMPLES_PER_BYTE) X(CODEC_SAMPLE_RATE) \
+  X(SAMPLE_RATE) X(ORIGIN_MS) X(MAX_AHEAD_SAMPLES) X(MASK) X(SLOT_BYTES) X(HAS_SOURCE) X(SSRC) \
+  X(NEED_ANCHOR) X(EXT_OFFSET) X(REF_TS) X(REF_POS) X(REF_END) X(EMITTED) X(READ_IDX)         \
+  X(MAX_IDX) X(PENDING) X(PACKETS) X(BYTES) X(LAST_PACKET_MS) X(SEQ_STARTED) X(SEQ_MAX)       \
+  X(SEQ_CYCLES) X(SEQ_BASE_EXT) X(SEQ_RECEIVED) X(SEQ_BAD) X(JITTER_HAS_TRANSIT)              \
+  X(JITTER_TRANSIT) X(JITTER) X(FAST_PACKETS) X(FAST_CODEC) X(AUDIBLE) X(FAST_READS) X(CARRY_LEN)
+#define AS_ENUM(n) ST_##n,
+#define AS_NAME(n) #n,
+enum { STATE_FIELDS(AS_ENUM) ST_FIELDS };
+static const char *const state_names[] = {STATE_FIELDS(AS_NAME)};
+/* One ring slot: packet index, output position, payload length, payload type (-1: decoded). */
+enum { S_IDX, S_POS, S_LEN, S_PT, SLOT_FIELDS };
+/* FAST_CODEC values: what emit() decodes itself (anything else is decoded in JS). */
+enum { CODEC_OTHER, CODEC_PCMU, CODEC_PCMA };
+/* G.711 byte → PCM16, copied from JS (media/g711.ts) so both paths use the very same tables. */
+static int16_t g711_tables[3][256];
+static int g711_ready;
+
+/* RFC 3550 A.1: a forward step below this is the next packet (with loss), as in stats.ts. */
+#define MAX_DROPOUT 3000u
+
+/* A stream's timeline as the fast path sees it; the arrays belong to JS (held by refs). */
+typedef struct binding {
+  int bound;
+  double *st;
+  double *slots;
+  size_t slot_count;
+  uint8_t *payload;
+  size_t payload_bytes;
+  /* Decoded samples past the last read (timeline.ts #carry); CARRY_LEN of them are valid. */
+  int16_t *carry;
+  size_t carry_len;
+  napi_ref refs[4];
+  /* Source of the last datagram handed to JS: what the stream latched onto when it armed. */
+  struct sockaddr_storage last_src;
+} binding_t;
 
 typedef struct reader {
   napi_env env;
@@ -72,6 +120,11 @@ typedef struct reader {
   uint32_t drained;
   /* Drains done by the coalescing timer (for stats()). */
   uint32_t timer_drains;
+  /* Datagrams stored by the fast path (for stats()). */
+  double fast_packets;
+  /* Indexed by socket id. */
+  binding_t *bindings;
+  uint32_t binding_count;
   /* recvmmsg scratch */
   struct mmsghdr msgs[VLEN];
   struct iovec iov[VLEN];
@@ -153,15 +206,143 @@ static void append(reader_t *r, uint32_t id, const uint8_t *data, uint32_t len, 
   r->drained++;
 }
 
+static double wall_ms(void) {
+  /* Date.now(): whole milliseconds of the real-time clock. */
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Math.round: halves go up. */
+static double js_round(double x) {
+  double f = floor(x);
+  return x - f >= 0.5 ? f + 1.0 : f;
+}
+
+static uint32_t rd16(const uint8_t *p) { return ((uint32_t)p[0] << 8) | p[1]; }
+static uint32_t rd32(const uint8_t *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static int same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const struct sockaddr_in *)a, *y = (const struct sockaddr_in *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+  }
+  return 0;
+}
+
+/*
+ * StreamTimeline.push() for the one case it sees almost always; returns 0 (touching nothing)
+ * when the datagram needs anything else. Every figure is computed with the same double
+ * operations in the same order as timeline.ts and stats.ts, so the results are identical.
+ */
+static int fast_store(binding_t *b, const uint8_t *d, uint32_t len, const struct sockaddr_storage *from,
+                      double now) {
+  double *st = b->st;
+  if (st[ST_ARMED] != 1.0 || len < 12) return 0;
+  uint32_t b0 = d[0], b1 = d[1];
+  if ((b0 >> 6) != 2 || (b0 & 0x20) != 0) return 0; /* version; padding is rare: JS */
+  if (b1 >= 192 && b1 <= 223) return 0;            /* RTCP multiplexed on the RTP port */
+  double pt = (double)(b1 & 0x7f);
+  if (pt != st[ST_FAST_PT]) return 0;
+  if (st[ST_LATCH] == 1.0 && !same_source(&b->last_src, from)) return 0;
+  uint32_t off = 12u + 4u * (b0 & 0x0f);
+  if (off > len) return 0;
+  if ((b0 & 0x10) != 0) {
+    if (off + 4 > len) return 0;
+    off += 4u + 4u * rd16(d + off + 2);
+    if (off > len) return 0;
+  }
+  uint32_t plen = len - off;
+  if (st[ST_HAS_SOURCE] != 1.0 || (double)rd32(d + 8) != st[ST_SSRC] || st[ST_SEQ_STARTED] != 1.0 ||
+      st[ST_NEED_ANCHOR] != 0.0)
+    return 0;
+  uint32_t seq = rd16(d + 2), ts = rd32(d + 4);
+  double max_seq = st[ST_SEQ_MAX];
+  uint32_t delta = (seq + 65536u - (uint32_t)max_seq) % 65536u;
+  if (delta == 0 || delta >= MAX_DROPOUT) return 0; /* duplicate, reordered or a jump: JS */
+  double cycles = st[ST_SEQ_CYCLES];
+  if ((double)seq < max_seq) cycles += 65536.0;
+  double idx = (cycles + (double)seq) + st[ST_EXT_OFFSET];
+  double mask = st[ST_MASK], max_idx = st[ST_MAX_IDX], read_idx = st[ST_READ_IDX];
+  if (idx + mask < max_idx || idx < read_idx || idx - read_idx > mask) return 0;
+  size_t s = (size_t)((int64_t)idx & (int64_t)mask);
+  double slot_bytes = st[ST_SLOT_BYTES];
+  if (s >= b->slot_count || (double)plen > slot_bytes ||
+      (double)s * slot_bytes + (double)plen > (double)b->payload_bytes)
+    return 0;
+  double *slot = b->slots + s * SLOT_FIELDS;
+  if (slot[S_IDX] == idx) return 0;
+  double ref_pos = st[ST_REF_POS], emitted = st[ST_EMITTED];
+  double pos = ref_pos + (double)(int32_t)(ts - (uint32_t)st[ST_REF_TS]) * st[ST_RATIO];
+  double wall = js_round(((now - st[ST_ORIGIN_MS]) * st[ST_SAMPLE_RATE]) / 1000.0);
+  if (!(wall > 0)) wall = 0;
+  if (pos < ref_pos || pos < emitted || pos - wall > st[ST_MAX_AHEAD_SAMPLES]) return 0; /* re-anchor */
+
+  st[ST_SEQ_MAX] = (double)seq;
+  st[ST_SEQ_CYCLES] = cycles;
+  st[ST_SEQ_BAD] = -1.0;
+  st[ST_REF_TS] = (double)ts;
+  st[ST_REF_POS] = pos;
+  st[ST_SEQ_RECEIVED] += 1.0;
+  st[ST_PACKETS] += 1.0;
+  st[ST_BYTES] += (double)plen;
+  st[ST_LAST_PACKET_MS] = now;
+  /* stats.ts updateJitter */
+  double transit = fmod((now * st[ST_CLOCK_RATE]) / 1000.0 - (double)ts, 4294967296.0);
+  if (st[ST_JITTER_HAS_TRANSIT] == 1.0) {
+    double dd = transit - st[ST_JITTER_TRANSIT];
+    if (dd > 2147483648.0) dd -= 4294967296.0;
+    else if (dd < -2147483648.0) dd += 4294967296.0;
+    st[ST_JITTER] += (fabs(dd) - st[ST_JITTER]) / 16.0;
+  }
+  st[ST_JITTER_TRANSIT] = transit;
+  st[ST_JITTER_HAS_TRANSIT] = 1.0;
+  if (idx > max_idx) st[ST_MAX_IDX] = idx;
+  /* timeline.ts #store */
+  if (slot[S_PT] >= 0) {
+    slot[S_PT] = -1.0;
+    st[ST_PENDING] -= 1.0;
+  }
+  slot[S_IDX] = idx;
+  slot[S_POS] = pos;
+  slot[S_LEN] = (double)plen;
+  slot[S_PT] = pt;
+  st[ST_PENDING] += 1.0;
+  memcpy(b->payload + s * (size_t)slot_bytes, d + off, plen);
+  double end = pos + ((double)plen * st[ST_SAMPLES_PER_BYTE] * st[ST_SAMPLE_RATE]) / st[ST_CODEC_SAMPLE_RATE];
+  if (end > st[ST_REF_END]) st[ST_REF_END] = end;
+  st[ST_FAST_PACKETS] += 1.0;
+  return 1;
+}
+
 static void drain_socket(reader_t *r, uint64_t tag) {
   int fd = (int)(uint32_t)tag;
   uint32_t id = (uint32_t)(tag >> 32);
   for (int k = 0; k < MAX_RECV_PER_SOCKET; k++) {
     int n = recvmmsg(fd, r->msgs, VLEN, MSG_DONTWAIT, NULL);
     if (n <= 0) return; /* EAGAIN, or an error the next readiness will show again */
+    binding_t *b = id < r->binding_count && r->bindings[id].bound ? &r->bindings[id] : NULL;
+    double now = b != NULL ? wall_ms() : 0;
     for (int i = 0; i < n; i++) {
       int truncated = (r->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      append(r, id, r->dgram[i], r->msgs[i].msg_len, truncated, &r->from[i]);
+      if (b != NULL && !truncated && fast_store(b, r->dgram[i], r->msgs[i].msg_len, &r->from[i], now)) {
+        r->fast_packets += 1;
+        r->drained++;
+      } else {
+        if (b != NULL) {
+          /* JS must see this one first: the stream stays on the slow path until it re-arms. */
+          b->st[ST_ARMED] = 0;
+          b->last_src = r->from[i];
+        }
+        append(r, id, r->dgram[i], r->msgs[i].msg_len, truncated, &r->from[i]);
+      }
       /* The kernel shortened the address length: restore it for the next call (the only
          input field recvmmsg changes; the headers are set up once in create()). */
       r->msgs[i].msg_hdr.msg_namelen = sizeof r->from[i];
@@ -240,6 +421,19 @@ static reader_t *unwrap(napi_env env, napi_value v) {
     return NULL;
   }
   return r;
+}
+
+static void release_binding(napi_env env, binding_t *b) {
+  for (int k = 0; k < 4; k++)
+    if (b->refs[k] != NULL) {
+      napi_delete_reference(env, b->refs[k]);
+      b->refs[k] = NULL;
+    }
+  b->bound = 0;
+  b->st = NULL;
+  b->slots = NULL;
+  b->payload = NULL;
+  b->carry = NULL;
 }
 
 static void update_ref(reader_t *r) {
@@ -402,6 +596,10 @@ static napi_value destroy(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   reader_t *r = unwrap(env, argv[0]);
   if (r == NULL) return NULL;
+  for (uint32_t i = 0; i < r->binding_count; i++) release_binding(env, &r->bindings[i]);
+  free(r->bindings);
+  r->bindings = NULL;
+  r->binding_count = 0;
   r->closing = 1;
   uv_poll_stop(&r->poll);
   uv_timer_stop(&r->timer);
@@ -414,7 +612,195 @@ static napi_value destroy(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* stats(handle) → [timer drains so far, 1 while coalescing] */
+/* A typed array's data and element count, if it is of the wanted type; NULL otherwise. */
+static void *typed_data(napi_env env, napi_value v, napi_typedarray_type want, size_t *count) {
+  bool is;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return NULL;
+  napi_typedarray_type type;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, v, &type, count, &data, NULL, NULL) != napi_ok || type != want) return NULL;
+  return data;
+}
+
+/*
+ * bind(handle, id, state, slots, payload, carry): the fast path may store socket id's datagrams
+ * into these arrays (Float64Array state, Float64Array slots, Uint8Array payload) and read them
+ * out through carry (Int16Array) in emit(). Called again with
+ * new arrays when the ring grows; the source last handed to JS is kept across calls.
+ */
+static napi_value bind_stream(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, "CV_ERR_MEDIA_NATIVE", "bind(handle, id, state, slots, payload, carry)");
+    return NULL;
+  }
+  reader_t *r = unwrap(env, argv[0]);
+  if (r == NULL) return NULL;
+  uint32_t id;
+  CHECK(napi_get_value_uint32(env, argv[1], &id));
+  size_t st_len = 0, slots_len = 0, payload_len = 0, carry_len = 0;
+  double *st = typed_data(env, argv[2], napi_float64_array, &st_len);
+  double *slots = typed_data(env, argv[3], napi_float64_array, &slots_len);
+  uint8_t *payload = typed_data(env, argv[4], napi_uint8_array, &payload_len);
+  int16_t *carry = typed_data(env, argv[5], napi_int16_array, &carry_len);
+  if (st == NULL || slots == NULL || payload == NULL || carry == NULL || st_len < ST_FIELDS || slots_len < SLOT_FIELDS) {
+    napi_throw_type_error(env, "CV_ERR_MEDIA_NATIVE", "bind: state, slots or payload has the wrong type or size");
+    return NULL;
+  }
+  if (id >= r->binding_count) {
+    uint32_t count = id + 1 > r->binding_count * 2 ? id + 1 : r->binding_count * 2;
+    binding_t *grown = realloc(r->bindings, count * sizeof *grown);
+    if (grown == NULL) return throw_errno(env, ENOMEM, "bind");
+    memset(grown + r->binding_count, 0, (count - r->binding_count) * sizeof *grown);
+    r->bindings = grown;
+    r->binding_count = count;
+  }
+  binding_t *b = &r->bindings[id];
+  struct sockaddr_storage last = b->last_src;
+  int had = b->bound;
+  release_binding(env, b);
+  if (!had) memset(&last, 0, sizeof last);
+  for (int k = 0; k < 4; k++) CHECK(napi_create_reference(env, argv[2 + k], 1, &b->refs[k]));
+  b->carry = carry;
+  b->carry_len = carry_len;
+  b->st = st;
+  b->slots = slots;
+  b->slot_count = slots_len / SLOT_FIELDS;
+  b->payload = payload;
+  b->payload_bytes = payload_len;
+  b->last_src = last;
+  b->bound = 1;
+  return NULL;
+}
+
+/* unbind(handle, id): the socket's datagrams all go to JS again (before close, on release). */
+static napi_value unbind_stream(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  reader_t *r = unwrap(env, argv[0]);
+  if (r == NULL) return NULL;
+  uint32_t id;
+  CHECK(napi_get_value_uint32(env, argv[1], &id));
+  if (id < r->binding_count) release_binding(env, &r->bindings[id]);
+  return NULL;
+}
+
+/*
+ * emit(handle, id, out, target) → samples written, or -1: StreamTimeline #emitInto for a G.711
+ * stream at its own rate (the common case). -1 changes nothing and JS does the read (another
+ * codec is due). Same figures as timeline.ts and pcm.ts placeSamples: output [emitted, target)
+ * zeroed, the carry first, then every pending slot before target at round(pos − emitted), what
+ * falls past the read into the carry.
+ */
+static napi_value emit_stream(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  reader_t *r = argc == 4 ? unwrap(env, argv[0]) : NULL;
+  if (r == NULL) return NULL;
+  uint32_t id;
+  double target;
+  size_t out_len = 0;
+  CHECK(napi_get_value_uint32(env, argv[1], &id));
+  CHECK(napi_get_value_double(env, argv[3], &target));
+  int16_t *out = typed_data(env, argv[2], napi_int16_array, &out_len);
+  double written = -1;
+  binding_t *b = id < r->binding_count && r->bindings[id].bound ? &r->bindings[id] : NULL;
+  if (b != NULL && out != NULL && g711_ready) {
+    double *st = b->st;
+    int codec = (int)st[ST_FAST_CODEC];
+    double emitted = st[ST_EMITTED], n = target - emitted, carry_len = st[ST_CARRY_LEN];
+    double mask = st[ST_MASK], read_idx = st[ST_READ_IDX], max_idx = st[ST_MAX_IDX];
+    double slot_bytes = st[ST_SLOT_BYTES], fast_pt = st[ST_FAST_PT];
+    int ok = (codec == CODEC_PCMU || codec == CODEC_PCMA) && n > 0 && n <= (double)out_len &&
+             carry_len <= (double)b->carry_len && st[ST_SAMPLE_RATE] == st[ST_CODEC_SAMPLE_RATE] &&
+             st[ST_SAMPLES_PER_BYTE] == 1.0;
+    /* Pass 1: every slot due in this read must be ours to decode. */
+    double idx = read_idx;
+    for (; ok && idx <= max_idx; idx++) {
+      size_t s = (size_t)((int64_t)idx & (int64_t)mask);
+      if (s >= b->slot_count) {
+        ok = 0;
+        break;
+      }
+      const double *slot = b->slots + s * SLOT_FIELDS;
+      if (slot[S_IDX] != idx || slot[S_PT] < 0) continue;
+      if (slot[S_POS] >= target) break;
+      if (slot[S_PT] != fast_pt || slot[S_LEN] > slot_bytes ||
+          (double)s * slot_bytes + slot[S_LEN] > (double)b->payload_bytes)
+        ok = 0;
+    }
+    if (ok) {
+      const int16_t *table = g711_tables[codec];
+      int64_t count = (int64_t)n, cap = (int64_t)b->carry_len, clen = (int64_t)carry_len;
+      int16_t *carry = b->carry;
+      double audible = 0;
+      memset(out, 0, (size_t)count * sizeof *out);
+      if (clen > 0) {
+        audible = 1;
+        int64_t c = clen < count ? clen : count;
+        memcpy(out, carry, (size_t)c * sizeof *out);
+        memmove(carry, carry + c, (size_t)(clen - c) * sizeof *carry);
+        clen -= c;
+      }
+      double next = read_idx;
+      for (idx = read_idx; idx <= max_idx; idx++) {
+        size_t s = (size_t)((int64_t)idx & (int64_t)mask);
+        double *slot = b->slots + s * SLOT_FIELDS;
+        if (slot[S_IDX] != idx || slot[S_PT] < 0) continue;
+        if (slot[S_POS] >= target) break;
+        slot[S_PT] = -1.0;
+        st[ST_PENDING] -= 1.0;
+        next = idx + 1;
+        audible = 1;
+        int64_t start = (int64_t)js_round(slot[S_POS] - emitted), len = (int64_t)slot[S_LEN];
+        const uint8_t *src = b->payload + s * (size_t)slot_bytes;
+        for (int64_t i = start < 0 ? -start : 0; i < len; i++) {
+          int64_t o = start + i;
+          if (o < count) {
+            out[o] = table[src[i]];
+            continue;
+          }
+          int64_t c = o - count;
+          if (c >= cap) break;
+          if (c > clen) memset(carry + clen, 0, (size_t)(c - clen) * sizeof *carry);
+          carry[c] = table[src[i]];
+          if (c + 1 > clen) clen = c + 1;
+        }
+      }
+      st[ST_READ_IDX] = next;
+      st[ST_EMITTED] = target;
+      st[ST_CARRY_LEN] = (double)clen;
+      st[ST_AUDIBLE] = audible;
+      st[ST_FAST_READS] += 1.0;
+      written = n;
+    }
+  }
+  CHECK(napi_create_double(env, written, &result));
+  return result;
+}
+
+/* g711(ulaw, alaw): the decode tables emit() uses (Int16Array[256] each, from media/g711.ts). */
+static napi_value set_g711(napi_env env, napi_callback_info info) {
+  size_t argc = 2, n1 = 0, n2 = 0;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const int16_t *ulaw = argc == 2 ? typed_data(env, argv[0], napi_int16_array, &n1) : NULL;
+  const int16_t *alaw = argc == 2 ? typed_data(env, argv[1], napi_int16_array, &n2) : NULL;
+  if (ulaw == NULL || alaw == NULL || n1 != 256 || n2 != 256) {
+    napi_throw_type_error(env, "CV_ERR_MEDIA_NATIVE", "g711(ulaw, alaw) needs two Int16Array(256)");
+    return NULL;
+  }
+  memcpy(g711_tables[CODEC_PCMU], ulaw, sizeof g711_tables[0]);
+  memcpy(g711_tables[CODEC_PCMA], alaw, sizeof g711_tables[0]);
+  g711_ready = 1;
+  return NULL;
+}
+
+/* stats(handle) → [timer drains so far, 1 while coalescing, datagrams the fast path stored] */
 static napi_value stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -422,11 +808,13 @@ static napi_value stats(napi_env env, napi_callback_info info) {
   reader_t *r = unwrap(env, argv[0]);
   if (r == NULL) return NULL;
   napi_value out, v;
-  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_create_array_with_length(env, 3, &out));
   CHECK(napi_create_uint32(env, r->timer_drains, &v));
   CHECK(napi_set_element(env, out, 0, v));
   CHECK(napi_create_uint32(env, uv_is_active((uv_handle_t *)&r->timer) ? 1 : 0, &v));
   CHECK(napi_set_element(env, out, 1, v));
+  CHECK(napi_create_double(env, r->fast_packets, &v));
+  CHECK(napi_set_element(env, out, 2, v));
   return out;
 }
 
@@ -437,8 +825,24 @@ static napi_value init(napi_env env, napi_value exports) {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"destroy", NULL, destroy, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bind", NULL, bind_stream, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unbind", NULL, unbind_stream, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"emit", NULL, emit_stream, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"g711", NULL, set_g711, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  /* stateLayout: { ARMED: 0, …, FIELDS: n, SLOT_FIELDS: 4 } for the check in native-reader.ts */
+  napi_value layout, v;
+  if (napi_create_object(env, &layout) != napi_ok) return NULL;
+  for (int i = 0; i < ST_FIELDS; i++)
+    if (napi_create_int32(env, i, &v) != napi_ok || napi_set_named_property(env, layout, state_names[i], v) != napi_ok)
+      return NULL;
+  if (napi_create_int32(env, ST_FIELDS, &v) != napi_ok || napi_set_named_property(env, layout, "FIELDS", v) != napi_ok)
+    return NULL;
+  if (napi_create_int32(env, SLOT_FIELDS, &v) != napi_ok ||
+      napi_set_named_property(env, layout, "SLOT_FIELDS", v) != napi_ok)
+    return NULL;
+  if (napi_set_named_property(env, exports, "stateLayout", layout) != napi_ok) return NULL;
   return exports;
 }
 

@@ -123,9 +123,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         bindAddress: sipHost,
         jitterBufferMs: config.media.jitter_buffer_ms,
         reader: config.media.reader,
+        fastPath: config.media.fast_path,
         log: log.child({ component: 'media' }),
       });
-      log.info({ reader: receiver.reader }, 'media socket layer');
+      log.info({ reader: receiver.reader, fastPath: receiver.fastPath }, 'media socket layer');
       opened.push(receiver);
       calls = new CallManager({
         stack: sip,

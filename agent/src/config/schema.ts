@@ -128,6 +128,11 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       default: 'auto',
       doc: 'Socket layer: native (epoll + recvmmsg, built by make), dgram (node:dgram), auto: native when built.',
     },
+    fast_path: {
+      kind: 'bool',
+      default: true,
+      doc: 'With the native reader: it stores in-order RTP packets of a stream itself; off: every packet goes through the JavaScript path.',
+    },
   }),
   tap: section('Passive capture from a mirror port.', {
     interface: {

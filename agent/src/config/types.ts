@@ -52,6 +52,8 @@ export interface MediaConfig {
   /** Silence after which a stream counts as dead; long enough to tolerate hold. */
   readonly rtp_timeout_ms: number;
   readonly reader: 'auto' | 'native' | 'dgram';
+  /** Let the native reader store in-order RTP packets itself (see media/fast-state.ts). */
+  readonly fast_path: boolean;
 }
 
 export interface TapConfig {

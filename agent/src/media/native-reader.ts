@@ -2,17 +2,32 @@
  * The native socket layer (native/rtp-reader.c, built by `make`): every media socket in one
  * epoll set, drained with recvmmsg into one batch buffer, one JS call per batch. This module
  * loads the addon, decodes the batch records and hands each datagram to its sink; it knows
- * nothing about RTP. When the addon is not built, load() says so and the receiver uses
- * node:dgram instead.
+ * nothing about RTP. The addon's fast path does (bindFastPath, emit; see fast-state.ts): it stores
+ * and reads a bound stream's common packets itself, and only the rest arrive here. When the
+ * addon is not built, load() says so and the receiver uses node:dgram instead.
  */
 import { loadNativeAddon } from '../common/index.js';
+import { ALAW_DECODE, ULAW_DECODE } from './g711.js';
+import { FAST_STATE, FAST_STATE_FIELDS, SLOT_FIELDS, type FastPathArrays } from './fast-state.js';
 
 interface Addon {
   create(onBatch: (count: number, bytes: number) => void): [unknown, ArrayBuffer];
   open(handle: unknown, id: number, address: string, port: number): number;
   close(handle: unknown, fd: number): void;
   destroy(handle: unknown): void;
-  stats(handle: unknown): [number, number];
+  stats(handle: unknown): [number, number, number];
+  bind(
+    handle: unknown,
+    id: number,
+    state: Float64Array,
+    slots: Float64Array,
+    payload: Uint8Array,
+    carry: Int16Array,
+  ): void;
+  unbind(handle: unknown, id: number): void;
+  emit(handle: unknown, id: number, out: Int16Array, target: number): number;
+  g711(ulaw: Int16Array, alaw: Int16Array): void;
+  readonly stateLayout?: Readonly<Record<string, number>>;
 }
 
 /** How the reader has been delivering: see native/rtp-reader.c on coalescing. */
@@ -24,6 +39,8 @@ export interface NativeReaderStats {
   readonly timerDrains: number;
   /** True while draining on the timer instead of on readiness. */
   readonly coalescing: boolean;
+  /** Datagrams stored by the fast path, never seen by JavaScript (see fast-state.ts). */
+  readonly fastPackets: number;
 }
 
 /** Where the datagrams of one socket go: buf[at, at + len) is valid only during the call. */
@@ -45,6 +62,21 @@ export function nativeReaderUnavailable(): string | null {
 
 export function nativeReaderAvailable(): boolean {
   return loadAddon() !== null;
+}
+
+/**
+ * Why the addon's fast path cannot be used with this build (its state layout differs from
+ * fast-state.ts: a stale native/build), or null when it can.
+ */
+export function fastPathUnavailable(): string | null {
+  const a = loadAddon();
+  if (a === null) return 'the native reader is not built';
+  const layout = a.stateLayout;
+  if (layout === undefined) return 'the native reader has no fast path (rebuild it)';
+  const mismatch = Object.entries(FAST_STATE).find(([name, index]) => layout[name] !== index);
+  if (mismatch !== undefined || layout.FIELDS !== FAST_STATE_FIELDS || layout.SLOT_FIELDS !== SLOT_FIELDS)
+    return `the native reader's state layout differs${mismatch === undefined ? '' : ` at ${mismatch[0]}`} (rebuild it)`;
+  return null;
 }
 
 /**
@@ -95,6 +127,7 @@ export class NativeReader {
     this.#addon = a;
     this.#onSinkError = onSinkError;
     const [handle, ab] = a.create((count, bytes) => this.#onBatch(count, bytes));
+    if (a.stateLayout !== undefined) a.g711(ULAW_DECODE as Int16Array, ALAW_DECODE as Int16Array);
     this.#handle = handle;
     this.#buf = Buffer.from(ab);
     this.#view = new DataView(ab);
@@ -119,9 +152,25 @@ export class NativeReader {
     return { id, fd };
   }
 
+  /**
+   * Lets the reader store the socket's common RTP packets into a timeline's arrays itself
+   * (fast-state.ts); call again with the new arrays whenever they are reallocated. The arrays
+   * stay referenced until close(). Only when fastPathUnavailable() is null.
+   */
+  bindFastPath(socket: { id: number }, arrays: FastPathArrays): void {
+    if (this.#destroyed || this.#sinks[socket.id] === undefined) return;
+    this.#addon.bind(this.#handle, socket.id, arrays.state, arrays.slots, arrays.payload, arrays.carry);
+  }
+
+  /** The native read of a bound G.711 stream (FastPathEmitter): samples written, or −1. */
+  emit(socket: { id: number }, out: Int16Array, target: number): number {
+    return this.#destroyed ? -1 : this.#addon.emit(this.#handle, socket.id, out, target);
+  }
+
   close(socket: { id: number; fd: number }): void {
     if (this.#destroyed) return;
     if (this.#sinks[socket.id] === undefined) return;
+    this.#addon.unbind(this.#handle, socket.id);
     this.#addon.close(this.#handle, socket.fd);
     this.#sinks[socket.id] = undefined;
   }
@@ -138,8 +187,16 @@ export class NativeReader {
   }
 
   stats(): NativeReaderStats {
-    const [timerDrains, coalescing] = this.#destroyed ? [0, 0] : this.#addon.stats(this.#handle);
-    return { batches: this.#batches, datagrams: this.#datagrams, timerDrains, coalescing: coalescing === 1 };
+    const [timerDrains, coalescing, fastPackets] = this.#destroyed
+      ? [0, 0, 0]
+      : this.#addon.stats(this.#handle);
+    return {
+      batches: this.#batches,
+      datagrams: this.#datagrams,
+      timerDrains,
+      coalescing: coalescing === 1,
+      fastPackets,
+    };
   }
 
   #onBatch(count: number, bytes: number): void {

@@ -17,7 +17,13 @@ import {
   MediaUnknownStreamError,
 } from './errors.js';
 import { createParseScratch, RtpStream, type ParseScratch } from './stream.js';
-import { NativeReader, nativeReaderAvailable, nativeReaderUnavailable, type DatagramSink } from './native-reader.js';
+import {
+  fastPathUnavailable,
+  NativeReader,
+  nativeReaderAvailable,
+  nativeReaderUnavailable,
+  type DatagramSink,
+} from './native-reader.js';
 
 export type SocketReader = 'auto' | 'native' | 'dgram';
 
@@ -35,6 +41,12 @@ export interface MediaReceiverOptions {
   readonly latch?: boolean;
   /** Socket layer (config media.reader): auto = native when built, else dgram. Default auto. */
   readonly reader?: SocketReader;
+  /**
+   * Let the native reader store in-order packets itself (config media.fast_path; see
+   * fast-state.ts). Default true; off with dgram, an injected clock (the reader uses the real
+   * one) or an addon whose state layout differs.
+   */
+  readonly fastPath?: boolean;
 }
 
 export interface AllocateOptions {
@@ -46,6 +58,8 @@ export interface AllocateOptions {
   readonly originMs?: number;
   readonly jitterBufferMs?: number;
   readonly latch?: boolean;
+  /** False keeps this stream's packets on the JavaScript path. Default: the receiver's fastPath. */
+  readonly fastPath?: boolean;
 }
 
 export interface AllocatedStream {
@@ -63,6 +77,8 @@ export interface MediaReceiver {
   readonly activeStreams: number;
   /** The socket layer in use. */
   readonly reader: 'native' | 'dgram';
+  /** Whether the native reader stores in-order packets itself. */
+  readonly fastPath: boolean;
 }
 
 /** A socket of the native reader and the sink its datagrams go to. */
@@ -138,6 +154,7 @@ class RtpReceiver implements MediaReceiver {
   readonly #streams = new Map<RtpStream, Binding>();
   readonly #usedPorts = new Set<number>();
   readonly #native: NativeReader | null;
+  readonly #fastPath: boolean;
   #cursor: number;
   #closed = false;
 
@@ -169,13 +186,24 @@ class RtpReceiver implements MediaReceiver {
     this.#cursor = this.#low;
     const reader = opts.reader ?? 'auto';
     if (reader === 'native' && !nativeReaderAvailable())
-      throw new MediaConfigError(`media.reader is native but the native reader is ${nativeReaderUnavailable()}`, {
-        context: { key: 'media.reader' },
-      });
+      throw new MediaConfigError(
+        `media.reader is native but the native reader is ${nativeReaderUnavailable()}`,
+        {
+          context: { key: 'media.reader' },
+        },
+      );
     this.#native =
       reader === 'dgram'
         ? null
         : NativeReader.create((err) => this.#log.error({ err }, 'media packet handler failed'));
+    const fastUnavailable = this.#native === null ? 'no native reader' : fastPathUnavailable();
+    this.#fastPath = (opts.fastPath ?? true) && opts.clock === undefined && fastUnavailable === null;
+    if ((opts.fastPath ?? true) && this.#native !== null && fastUnavailable !== null)
+      this.#log.warn({ reason: fastUnavailable }, 'media fast path off');
+  }
+
+  get fastPath(): boolean {
+    return this.#fastPath;
   }
 
   get activeStreams(): number {
@@ -197,7 +225,8 @@ class RtpReceiver implements MediaReceiver {
       const binding = this.#native === null ? await this.#bindPair(rtpPort) : this.#bindNativePair(rtpPort);
       if (binding === null) continue;
       if (this.#closed) {
-        if (binding.kind === 'dgram') await Promise.all([closeSocket(binding.rtp), closeSocket(binding.rtcp)]);
+        if (binding.kind === 'dgram')
+          await Promise.all([closeSocket(binding.rtp), closeSocket(binding.rtcp)]);
         throw new MediaClosedError('media receiver closed during allocate', { context: { label } });
       }
       const stream = new RtpStream(
@@ -219,6 +248,13 @@ class RtpReceiver implements MediaReceiver {
       else {
         binding.rtp.sink.stream = stream;
         binding.rtcp.sink.stream = stream;
+        const native = this.#native!;
+        const rtp = binding.rtp;
+        if (this.#fastPath && opts.fastPath !== false)
+          stream.attachFastPath(
+            (arrays) => native.bindFastPath(rtp, arrays),
+            (out, target) => native.emit(rtp, out, target),
+          );
       }
       this.#usedPorts.add(rtpPort);
       this.#streams.set(stream, binding);

@@ -17,6 +17,7 @@ import {
   type RtpHeader,
 } from './rtp.js';
 import { createDropCounters, type DropCounters } from './stats.js';
+import type { FastPathBinder, FastPathEmitter } from './fast-state.js';
 import { StreamTimeline, type StreamStats, type TimelineOptions } from './timeline.js';
 
 export interface RtcpStats {
@@ -148,6 +149,25 @@ export class RtpStream {
   /** Forget the latched source: after a re-INVITE the SBC may send from a new address. */
   unlatch(): void {
     this.#srcAddress = null;
+    this.#timeline.disarm();
+  }
+
+  /**
+   * @internal The native reader takes the stream's common packets itself from now on (see
+   * fast-state.ts); binder receives the shared arrays now and after every ring reallocation.
+   */
+  attachFastPath(binder: FastPathBinder, emitter: FastPathEmitter | null = null): void {
+    this.#timeline.attachFastPath(binder, this.#latch, emitter);
+  }
+
+  /** Packets the native reader stored without JavaScript (counted in stats() as well). */
+  get fastPathPackets(): number {
+    return this.#timeline.fastPathPackets;
+  }
+
+  /** Reads the native reader decoded itself (G.711 with every due packet inside the read). */
+  get fastPathReads(): number {
+    return this.#timeline.fastPathReads;
   }
 
   stats(): RtpStreamStats {
@@ -173,6 +193,7 @@ export class RtpStream {
   /** @internal Called by the receiver when the sockets are closed. */
   markReleased(): void {
     this.#released = true;
+    this.#timeline.detachFastPath();
   }
 
   /**
@@ -181,6 +202,9 @@ export class RtpStream {
    */
   ingestRtp(buf: Buffer, address: string, port: number, at = 0, len = buf.length - at): void {
     if (this.#released) return;
+    // The native reader compares sources with the last datagram it handed over, so only an
+    // accepted packet may arm it again (a dropped one from elsewhere must not).
+    this.#timeline.disarm();
     if (isRtcp(buf, len, at)) {
       this.ingestRtcp(at === 0 && len === buf.length ? buf : buf.subarray(at, at + len), address, port);
       return;

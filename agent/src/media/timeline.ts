@@ -25,15 +25,26 @@ import type { RtpHeader } from './rtp.js';
 import {
   classifySeq,
   createDropCounters,
-  createJitterState,
-  createSeqState,
   estimateMos,
   expectedPackets,
   lostPackets,
   updateJitter,
   type DropCounters,
   type SeqResult,
+  type SeqState,
 } from './stats.js';
+import {
+  createFastState,
+  FAST_STATE as F,
+  SLOT,
+  SLOT_FIELDS,
+  SharedJitterState,
+  SharedSeqState,
+  fastCodecId,
+  type FastPathArrays,
+  type FastPathBinder,
+  type FastPathEmitter,
+} from './fast-state.js';
 import { placeSamples, resampleInto } from './pcm.js';
 
 export interface TimelineOptions {
@@ -154,12 +165,7 @@ function codecTable(payloadTypes: ReadonlyMap<number, CodecName>): readonly (Cod
 
 /** Ring capacity limit: 10 s of 20 ms packets, 5 s of 10 ms ones. */
 export const MAX_RING_SLOTS = 512;
-/** The fields of a ring slot in StreamTimeline's #slots. */
-const SLOT_FIELDS = 4;
-const S_IDX = 0;
-const S_POS = 1;
-const S_LEN = 2;
-const S_PT = 3;
+const { IDX: S_IDX, POS: S_POS, LEN: S_LEN, PT: S_PT } = SLOT;
 
 /** How long an unended DTMF event may stay open once audio is past it (RTP units at 8 kHz). */
 const DTMF_STALE_UNITS = 8000;
@@ -174,7 +180,15 @@ export class StreamTimeline {
   readonly #codecs: readonly (CodecInfo | undefined)[];
   /** Payload type → decoder, made on first use (G.722 keeps state per stream). */
   readonly #decoders: (AudioDecoder | undefined)[] = [];
-  #mask: number;
+  /**
+   * The per-packet state: ring geometry, source, sequence, anchor, read position, counters,
+   * jitter. One shared array (fast-state.ts) so the native reader can take the common packet
+   * itself; the private accessors below keep this class's code in terms of named fields.
+   */
+  readonly #st = createFastState();
+  /** Set while the native reader takes this stream's packets (attachFastPath). */
+  #binder: FastPathBinder | null = null;
+  #emitter: FastPathEmitter | null = null;
   /**
    * Per slot, SLOT_FIELDS numbers side by side: the packet index it holds, its output position,
    * its payload length, and its payload type while its audio awaits decoding (−1 otherwise).
@@ -182,7 +196,6 @@ export class StreamTimeline {
    * counts with thousands of streams whose state is never in cache when their packet arrives.
    */
   #slots: Float64Array;
-  #slotBytes = INITIAL_SLOT_BYTES;
   #payload: Uint8Array;
   /** #payload as words, for copyPayload (slots are a multiple of 4 bytes). */
   #payloadWords: Int32Array;
@@ -192,32 +205,15 @@ export class StreamTimeline {
    * byte leaves room for packets overlapping after a re-anchor.
    */
   #carry = new Int16Array(INITIAL_SLOT_BYTES * 4);
-  #carryLen = 0;
-  /** Ring slots holding audio not yet decoded: 0 lets a read skip the ring (silence fast path). */
-  #pendingCount = 0;
-  /** Whether the last read placed any decoded audio (false: its output is all zeros). */
-  #lastReadAudible = false;
 
-  readonly #seq = createSeqState();
+  readonly #seq: SeqState = new SharedSeqState(this.#st);
   readonly #seqRes: SeqResult = { verdict: 'first', ext: 0 };
-  #jitter = createJitterState();
+  readonly #jitter = new SharedJitterState(this.#st);
   readonly #dtmf = createDtmfTracker();
   readonly #event = createTelephoneEventPayload();
-  #hasSource = false;
-  #ssrc = 0;
   #prevSsrc = -1;
-  #needAnchor = true;
-  #extOffset = 0;
-  #refTs = 0;
-  #refPos = 0;
-  #refEnd = 0;
-  #emitted = 0;
-  #readIdx = 0;
-  #maxIdx = -1;
   #lastAudio: CodecName | null = null;
 
-  #packets = 0;
-  #bytes = 0;
   #late = 0;
   #duplicates = 0;
   #outOfOrder = 0;
@@ -227,7 +223,132 @@ export class StreamTimeline {
   #lostBefore = 0;
   #expectedBefore = 0;
   #firstPacketMs: number | null = null;
-  #lastPacketMs: number | null = null;
+
+  get #mask(): number {
+    return this.#st[F.MASK]!;
+  }
+  set #mask(v: number) {
+    this.#st[F.MASK] = v;
+  }
+
+  get #slotBytes(): number {
+    return this.#st[F.SLOT_BYTES]!;
+  }
+  set #slotBytes(v: number) {
+    this.#st[F.SLOT_BYTES] = v;
+  }
+
+  get #pendingCount(): number {
+    return this.#st[F.PENDING]!;
+  }
+  set #pendingCount(v: number) {
+    this.#st[F.PENDING] = v;
+  }
+
+  get #ssrc(): number {
+    return this.#st[F.SSRC]!;
+  }
+  set #ssrc(v: number) {
+    this.#st[F.SSRC] = v;
+  }
+
+  get #extOffset(): number {
+    return this.#st[F.EXT_OFFSET]!;
+  }
+  set #extOffset(v: number) {
+    this.#st[F.EXT_OFFSET] = v;
+  }
+
+  get #refTs(): number {
+    return this.#st[F.REF_TS]!;
+  }
+  set #refTs(v: number) {
+    this.#st[F.REF_TS] = v;
+  }
+
+  get #refPos(): number {
+    return this.#st[F.REF_POS]!;
+  }
+  set #refPos(v: number) {
+    this.#st[F.REF_POS] = v;
+  }
+
+  get #refEnd(): number {
+    return this.#st[F.REF_END]!;
+  }
+  set #refEnd(v: number) {
+    this.#st[F.REF_END] = v;
+  }
+
+  get #emitted(): number {
+    return this.#st[F.EMITTED]!;
+  }
+  set #emitted(v: number) {
+    this.#st[F.EMITTED] = v;
+  }
+
+  get #readIdx(): number {
+    return this.#st[F.READ_IDX]!;
+  }
+  set #readIdx(v: number) {
+    this.#st[F.READ_IDX] = v;
+  }
+
+  get #maxIdx(): number {
+    return this.#st[F.MAX_IDX]!;
+  }
+  set #maxIdx(v: number) {
+    this.#st[F.MAX_IDX] = v;
+  }
+
+  get #packets(): number {
+    return this.#st[F.PACKETS]!;
+  }
+  set #packets(v: number) {
+    this.#st[F.PACKETS] = v;
+  }
+
+  get #bytes(): number {
+    return this.#st[F.BYTES]!;
+  }
+  set #bytes(v: number) {
+    this.#st[F.BYTES] = v;
+  }
+
+  get #hasSource(): boolean {
+    return this.#st[F.HAS_SOURCE] === 1;
+  }
+  set #hasSource(v: boolean) {
+    this.#st[F.HAS_SOURCE] = v ? 1 : 0;
+  }
+
+  get #needAnchor(): boolean {
+    return this.#st[F.NEED_ANCHOR] === 1;
+  }
+  set #needAnchor(v: boolean) {
+    this.#st[F.NEED_ANCHOR] = v ? 1 : 0;
+  }
+
+  get #carryLen(): number {
+    return this.#st[F.CARRY_LEN]!;
+  }
+  set #carryLen(v: number) {
+    this.#st[F.CARRY_LEN] = v;
+  }
+  /** Whether the last read placed any decoded audio (false: its output is all zeros). */
+  get #lastReadAudible(): boolean {
+    return this.#st[F.AUDIBLE] === 1;
+  }
+  set #lastReadAudible(v: boolean) {
+    this.#st[F.AUDIBLE] = v ? 1 : 0;
+  }
+  get #lastPacketMs(): number | null {
+    const ms = this.#st[F.LAST_PACKET_MS]!;
+    return Number.isNaN(ms) ? null : ms;
+  }
+  set #lastPacketMs(v: number | null) {
+    this.#st[F.LAST_PACKET_MS] = v ?? Number.NaN;
+  }
 
   constructor(opts: TimelineOptions, drops: DropCounters = createDropCounters()) {
     this.#codecs = codecTable(opts.payloadTypes);
@@ -247,6 +368,7 @@ export class StreamTimeline {
     if (!Number.isInteger(Math.log2(slots)) || slots < 8 || slots > MAX_RING_SLOTS)
       throw new MediaConfigError(`slots must be a power of two, 8-${MAX_RING_SLOTS}`, { context: { slots } });
     this.#mask = slots - 1;
+    this.#slotBytes = INITIAL_SLOT_BYTES;
     this.#slots = new Float64Array(slots * SLOT_FIELDS);
     for (let i = 0; i < slots; i++) {
       this.#slots[i * SLOT_FIELDS + S_IDX] = -1;
@@ -255,6 +377,10 @@ export class StreamTimeline {
     this.#payload = new Uint8Array(slots * this.#slotBytes);
     this.#payloadWords = new Int32Array(this.#payload.buffer);
     this.#originMs = opts.originMs;
+    const st = this.#st;
+    st[F.ORIGIN_MS] = opts.originMs;
+    st[F.SAMPLE_RATE] = this.sampleRate;
+    st[F.MAX_AHEAD_SAMPLES] = this.#maxAheadSamples;
     this.drops = drops;
   }
 
@@ -309,7 +435,7 @@ export class StreamTimeline {
     this.#hasSource = true;
     this.#ssrc = ssrc;
     this.#restartSeq();
-    this.#jitter = createJitterState();
+    this.#jitter.reset();
   }
 
   /** Folds the current sequence run into the totals and starts a new one. */
@@ -422,6 +548,69 @@ export class StreamTimeline {
     )
       flushDtmf(this.#dtmf, codec.clockRate);
     this.#store(idx, pos, h, buf, codec);
+    if (this.#binder !== null) this.#arm(h.payloadType, codec);
+  }
+
+  /**
+   * Lets the native reader take this stream's next packets when they continue what was just
+   * stored: same source, next sequence number, this payload type (checked there). Not while a
+   * DTMF event is open (its staleness check lives here), nor for payload types 64-95 (with the
+   * marker bit they read as RTCP, which only ingest tells apart).
+   */
+  #arm(pt: number, codec: CodecInfo): void {
+    const st = this.#st;
+    if (this.#dtmf.active || (pt >= 64 && pt <= 95)) {
+      st[F.ARMED] = 0;
+      return;
+    }
+    if (st[F.FAST_PT] !== pt) {
+      st[F.FAST_PT] = pt;
+      st[F.RATIO] = this.sampleRate / codec.clockRate;
+      st[F.CLOCK_RATE] = codec.clockRate;
+      st[F.SAMPLES_PER_BYTE] = codec.samplesPerByte;
+      st[F.CODEC_SAMPLE_RATE] = codec.sampleRate;
+      st[F.FAST_CODEC] = fastCodecId(codec.name);
+    }
+    st[F.ARMED] = 1;
+  }
+
+  /**
+   * Hands the state and ring to the native reader (binder: now and after every reallocation).
+   * `latch`: the reader compares each packet's source with the last one JavaScript accepted.
+   * Packets keep coming through push() until one arms the fast path.
+   */
+  attachFastPath(binder: FastPathBinder, latch: boolean, emitter: FastPathEmitter | null = null): void {
+    this.#st[F.LATCH] = latch ? 1 : 0;
+    this.#st[F.ARMED] = 0;
+    this.#binder = binder;
+    this.#emitter = emitter;
+    binder(this.#arrays());
+  }
+
+  /** The reader lets go (socket closed): packets go through push() and reads stay in JS. */
+  detachFastPath(): void {
+    this.#st[F.ARMED] = 0;
+    this.#binder = null;
+    this.#emitter = null;
+  }
+
+  /** The next packet goes through push(): ingest calls this before anything that may drop. */
+  disarm(): void {
+    this.#st[F.ARMED] = 0;
+  }
+
+  /** Packets the native reader stored for this stream (they are in the other counters too). */
+  get fastPathPackets(): number {
+    return this.#st[F.FAST_PACKETS]!;
+  }
+
+  /** Reads the native reader decoded itself. */
+  get fastPathReads(): number {
+    return this.#st[F.FAST_READS]!;
+  }
+
+  #arrays(): FastPathArrays {
+    return { state: this.#st, slots: this.#slots, payload: this.#payload, carry: this.#carry };
   }
 
   #hasAnchoredBefore(): boolean {
@@ -488,6 +677,7 @@ export class StreamTimeline {
     this.#slots = meta;
     this.#payload = payload;
     this.#payloadWords = new Int32Array(payload.buffer);
+    this.#binder?.(this.#arrays());
   }
 
   #store(idx: number, pos: number, h: RtpHeader, buf: Uint8Array, codec: CodecInfo): void {
@@ -523,6 +713,7 @@ export class StreamTimeline {
     const carry = new Int16Array(bytes * 4);
     carry.set(this.#carry.subarray(0, this.#carryLen));
     this.#carry = carry;
+    this.#binder?.(this.#arrays());
   }
 
   /** PCM16 for [emitted, untilWallMs − jitterBufferMs); an empty array when nothing is due. */
@@ -571,12 +762,16 @@ export class StreamTimeline {
     const n = target - this.#emitted;
     this.#lastReadAudible = false;
     if (n <= 0) return 0;
-    out.fill(0, 0, n);
     if (this.#carryLen === 0 && this.#pendingCount === 0) {
       // Silence fast path: nothing buffered (idle, held or lost audio) costs one fill.
+      out.fill(0, 0, n);
       this.#emitted = target;
       return n;
     }
+    // G.711 is read by the native reader when it holds the ring (the same figures, see emit()
+    // in native/rtp-reader.c); other codecs, and streams without it, below.
+    if (this.#emitter !== null && this.#emitter(out, target) >= 0) return n;
+    out.fill(0, 0, n);
     if (this.#carryLen > 0) {
       this.#lastReadAudible = true;
       const c = Math.min(this.#carryLen, n);

@@ -3,7 +3,7 @@
  * run the steady state, BYE everything, stop it, then count what was recorded and check a
  * sample of recordings. Every child is stopped in `finally`.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SipLoadClient, type LoadCall, type SetupResult } from './sip-load-client.js';
 import {
@@ -257,6 +257,9 @@ export async function runOurs(
       if (opts.profile) {
         const profDir = join(dir, 'prof');
         const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+        // CV_BENCH_LOAD_PROFILE_OUT keeps the whole profile (for a call tree in devtools).
+        const keep = process.env.CV_BENCH_LOAD_PROFILE_OUT;
+        if (file !== undefined && keep !== undefined && keep !== '') copyFileSync(join(profDir, file), keep);
         if (file !== undefined)
           profileTop = topSelfTime(
             JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile,
