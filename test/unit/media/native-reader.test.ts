@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import {
   NativeReader,
@@ -89,5 +90,33 @@ describe('media/native-reader', () => {
     await send(ports[3]!, 9999);
     await until(() => sinks[3]!.seqs.at(-1) === 9999, 'a lone datagram', 1000);
     assert.equal(reader.stats().coalescing, false);
+  });
+
+  it('drains a socket holding more than one drain takes (128): the rest come on the next, none waits for new traffic', async function () {
+    this.timeout(20000);
+    reader = NativeReader.create((err) => {
+      throw err;
+    })!;
+    const sink = new Collector();
+    let port = 0;
+    for (let p = 40000 + Math.floor(Math.random() * 20000); port === 0; p++) {
+      try {
+        reader.open('127.0.0.1', p, sink);
+        port = p;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
+    // Another process sends 200 datagrams while this event loop is blocked in spawnSync, so all of
+    // them wait in the socket at once (the default buffer holds 256 of these here).
+    const script = `const s=require('node:dgram').createSocket('udp4');let i=0;const b=Buffer.alloc(172);
+      const next=()=>{if(i===200){s.close();return;}b.writeUInt32BE(i++,0);s.send(b,${port},'127.0.0.1',next);};next();`;
+    const child = spawnSync(process.execPath, ['-e', script], { timeout: 10000 });
+    assert.equal(child.status, 0, String(child.stderr));
+    await until(() => sink.seqs.length === 200, 'all 200 datagrams without further traffic', 3000);
+    assert.deepEqual(
+      sink.seqs,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
   });
 });
