@@ -475,6 +475,20 @@ static reader_t *unwrap(napi_env env, napi_value v) {
   return r;
 }
 
+/*
+ * The prologue of every call on a reader: argv filled with `want` arguments, the reader from the
+ * first one. NULL after throwing (a usage error naming the call, or a closed reader).
+ */
+static reader_t *reader_call(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
+                             const char *usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "CV_ERR_MEDIA_NATIVE", usage);
+    return NULL;
+  }
+  return unwrap(env, argv[0]);
+}
+
 static void release_binding(napi_env env, binding_t *b) {
   for (int k = 0; k < 4; k++)
     if (b->refs[k] != NULL) {
@@ -561,14 +575,8 @@ static napi_value create(napi_env env, napi_callback_info info) {
 
 /* open(handle, id, address, port) → fd; binds a non-blocking UDP socket and watches it. */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, "CV_ERR_MEDIA_NATIVE", "open(handle, id, address, port)");
-    return NULL;
-  }
-  reader_t *r = unwrap(env, argv[0]);
+  reader_t *r = reader_call(env, info, 4, argv, "open(handle, id, address, port)");
   if (r == NULL) return NULL;
   uint32_t id, port;
   char addr[INET6_ADDRSTRLEN + 1];
@@ -629,10 +637,8 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 
 /* close(handle, fd): stops watching and closes one socket. */
 static napi_value close_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  reader_t *r = unwrap(env, argv[0]);
+  reader_t *r = reader_call(env, info, 2, argv, "close(handle, fd)");
   if (r == NULL) return NULL;
   int32_t fd;
   CHECK(napi_get_value_int32(env, argv[1], &fd));
@@ -650,10 +656,8 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
 
 /* destroy(handle): closes the epoll set (sockets must be closed first) and frees the reader. */
 static napi_value destroy(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  reader_t *r = unwrap(env, argv[0]);
+  reader_t *r = reader_call(env, info, 1, argv, "destroy(handle)");
   if (r == NULL) return NULL;
   for (uint32_t i = 0; i < r->binding_count; i++) release_binding(env, &r->bindings[i]);
   free(r->bindings);
@@ -687,18 +691,12 @@ static void *typed_data(napi_env env, napi_value v, napi_typedarray_type want, s
 /*
  * bind(handle, id, state, slots, payload, carry): the fast path may store socket id's datagrams
  * into these arrays (Float64Array state, Float64Array slots, Uint8Array payload) and read them
- * out through carry (Int16Array) in emit(). Called again with
- * new arrays when the ring grows; the source last handed to JS is kept across calls.
+ * out through carry (Int16Array) in emit(). Called again with new arrays when the ring grows;
+ * the source last handed to JS is kept across calls.
  */
 static napi_value bind_stream(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, "CV_ERR_MEDIA_NATIVE", "bind(handle, id, state, slots, payload, carry)");
-    return NULL;
-  }
-  reader_t *r = unwrap(env, argv[0]);
+  reader_t *r = reader_call(env, info, 6, argv, "bind(handle, id, state, slots, payload, carry)");
   if (r == NULL) return NULL;
   uint32_t id;
   CHECK(napi_get_value_uint32(env, argv[1], &id));
@@ -739,10 +737,8 @@ static napi_value bind_stream(napi_env env, napi_callback_info info) {
 
 /* unbind(handle, id): the socket's datagrams all go to JS again (before close, on release). */
 static napi_value unbind_stream(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  reader_t *r = unwrap(env, argv[0]);
+  reader_t *r = reader_call(env, info, 2, argv, "unbind(handle, id)");
   if (r == NULL) return NULL;
   uint32_t id;
   CHECK(napi_get_value_uint32(env, argv[1], &id));
@@ -758,10 +754,8 @@ static napi_value unbind_stream(napi_env env, napi_callback_info info) {
  * falls past the read into the carry.
  */
 static napi_value emit_stream(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  reader_t *r = argc == 4 ? unwrap(env, argv[0]) : NULL;
+  reader_t *r = reader_call(env, info, 4, argv, "emit(handle, id, out, target)");
   if (r == NULL) return NULL;
   uint32_t id;
   double target;
@@ -864,10 +858,8 @@ static napi_value set_g711(napi_env env, napi_callback_info info) {
 
 /* stats(handle) → [timer drains so far, 1 while coalescing, datagrams the fast path stored] */
 static napi_value stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  reader_t *r = unwrap(env, argv[0]);
+  reader_t *r = reader_call(env, info, 1, argv, "stats(handle)");
   if (r == NULL) return NULL;
   napi_value out, v;
   CHECK(napi_create_array_with_length(env, 3, &out));
