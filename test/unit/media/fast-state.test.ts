@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import {
   buildRtpPacket,
@@ -20,18 +20,7 @@ import {
 import { fastPathUnavailable, nativeReaderAvailable } from '../../../agent/src/media/native-reader.js';
 import { classifySeq, updateJitter } from '../../../agent/src/media/stats.js';
 import { until } from '../../helpers/until.js';
-import { concat, tone } from './tone.js';
-
-const randomBase = (): number => 30000 + 2 * Math.floor(Math.random() * 9000);
-
-async function bound(): Promise<Socket> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  return s;
-}
-
-const send = (s: Socket, buf: Buffer, port: number): Promise<void> =>
-  new Promise((resolve, reject) => s.send(buf, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+import { concat, randomBase, send, sender, tone } from './tone.js';
 
 /** What must match between the native fast path and the JavaScript path (no arrival times). */
 function comparable(s: RtpStream): Record<string, unknown> {
@@ -111,7 +100,7 @@ describe('media/fast-state', () => {
         const originMs = Date.now();
         const fast = await rx.allocate('fast', { originMs });
         const slow = await rx.allocate('slow', { originMs, fastPath: false });
-        const [tx, stranger] = [await bound(), await bound()];
+        const [tx, stranger] = [await sender(), await sender()];
         socks.push(tx, stranger);
 
         // 780 ms of audio, sent at once: timestamps stay within max_ahead (1 s) of the wall clock,
@@ -209,7 +198,7 @@ describe('media/fast-state', () => {
         log: silentLogger(),
       });
       const first = await rx.allocate('first');
-      const tx = await bound();
+      const tx = await sender();
       socks.push(tx);
       const payload = encodeUlaw(tone(1000, 8000, 160));
       const packet = (seq: number, ssrc: number): Buffer =>

@@ -9,19 +9,7 @@ import {
   type RtpStream,
 } from '../../../agent/src/media/index.js';
 import { until } from '../../helpers/until.js';
-import { concat, packetize, rms, tone, zeroCrossingHz } from './tone.js';
-
-/** A random even base in 30000–49998, so parallel runs rarely meet. */
-const randomBase = (): number => 30000 + 2 * Math.floor(Math.random() * 9000);
-
-async function sender(): Promise<Socket> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  return s;
-}
-
-const send = (s: Socket, buf: Buffer, port: number): Promise<void> =>
-  new Promise((resolve, reject) => s.send(buf, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+import { concat, packetize, randomBase, rms, send, sender, tone, zeroCrossingHz } from './tone.js';
 
 for (const reader of ['native', 'dgram'] as const)
   describe(`media/receiver (${reader})`, () => {

@@ -1,5 +1,19 @@
-/** Test helpers for the media suite: tones, frequency checks, RTP stream generation. */
+/** Test helpers for the media suite: tones, frequency checks, RTP stream generation, loopback senders. */
+import { createSocket, type Socket } from 'node:dgram';
 import { buildRtpPacket } from '../../../agent/src/media/index.js';
+
+/** A random even port base in 30000–49998, so parallel runs rarely meet. */
+export const randomBase = (): number => 30000 + 2 * Math.floor(Math.random() * 9000);
+
+/** A UDP socket bound to 127.0.0.1 on a free port, to send from. */
+export async function sender(): Promise<Socket> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  return s;
+}
+
+export const send = (s: Socket, buf: Buffer, port: number): Promise<void> =>
+  new Promise((resolve, reject) => s.send(buf, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
 
 export function tone(
   freqHz: number,
