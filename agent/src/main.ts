@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createLogger, exitCodeFor, type Logger, type CallvaultError } from './common/index.js';
 import { loadConfig, type Config } from './config/index.js';
 import { openStorage, type Storage } from './storage/index.js';
+import { writeBacklogBytes } from './vault/index.js';
 import { CONTROL_SOCKET, createControlServer, storageHandlers, type ControlServer } from './control/index.js';
 import { parseGlobal } from './cli/index.js';
 import { readFileSync } from 'node:fs';
@@ -72,6 +73,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         return { count: st.recordings, bytes: st.bytesOnDisk };
       }, 60_000),
       activeRecordings: () => storage.activeWriters,
+      writeBacklogBytes,
     });
     metrics.recordingsRecovered.inc(s.recovered.length);
     const r = new RetentionScheduler(storage, log.child({ component: 'retention' }));

@@ -103,6 +103,9 @@ export interface LoadBenchResult {
   readonly setupCpuMsPerCall: number;
   readonly idleCallsCpuShare: number;
   readonly scrapeMaxMs: number;
+  /** Steady state, per /metrics scrape: most audio waiting for the disk, most ArrayBuffer memory. */
+  readonly writeBacklogMaxMiB: number;
+  readonly externalMaxMiB: number;
   readonly eventLoopLagP99Ms: number | null;
   readonly eventLoopLagMaxMs: number | null;
   readonly setupCallsPerSecond: number;
@@ -343,6 +346,8 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       setupCpuMsPerCall: ours.setupCpuMsPerCall,
       idleCallsCpuShare: ours.idleCpuShare,
       scrapeMaxMs: ours.scrapeMaxMs,
+      writeBacklogMaxMiB: ours.writeBacklogMaxMiB,
+      externalMaxMiB: ours.externalMaxMiB,
       eventLoopLagP99Ms: ours.eventLoopLagP99Ms,
       eventLoopLagMaxMs: ours.eventLoopLagMaxMs,
       setupCallsPerSecond: ours.setup.callsPerSecond,

@@ -114,6 +114,7 @@ describe('integration: daemon API and metrics listeners', function () {
     assert.match(text, /^callvault_storage_free_bytes \d+/m);
     assert.match(text, /^callvault_recordings 0$/m);
     assert.match(text, /^callvault_active_recordings 0$/m);
+    assert.match(text, /^callvault_vault_write_backlog_bytes 0$/m);
     // promtool comes with the prometheus Debian package, which `make test` installs.
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text });
     assert.equal(promtool.error, undefined, 'promtool is installed');

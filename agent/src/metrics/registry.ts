@@ -11,6 +11,8 @@ export interface StorageFacts {
   readonly dir: string;
   recordingsOnDisk(): Promise<{ count: number; bytes: number }>;
   activeRecordings(): number;
+  /** Sealed recording data handed to the disk and not yet written (bytes, all recordings). */
+  writeBacklogBytes(): number;
 }
 
 /** Call and SIP counters, read at scrape time from the stages' plain stats objects. */
@@ -163,6 +165,14 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
     registers: [registry],
     collect() {
       this.set(storage.activeRecordings());
+    },
+  });
+  new Gauge({
+    name: 'callvault_vault_write_backlog_bytes',
+    help: 'Encrypted audio waiting for the disk; it stays in memory, so growth means the disk is slower than the calls',
+    registers: [registry],
+    collect() {
+      this.set(storage.writeBacklogBytes());
     },
   });
   return {

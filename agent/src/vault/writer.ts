@@ -71,6 +71,17 @@ type State = 'open' | 'finalizing' | 'closed';
  */
 const digestPasses = new Semaphore(8);
 
+/**
+ * Sealed records handed to the write queue and not yet on disk, process-wide. Their chunks
+ * stay in memory until written, so a disk slower than the calls shows here first (and in RSS).
+ */
+let backlogBytes = 0;
+
+/** Bytes of sealed recording data waiting for the disk (all writers). */
+export function writeBacklogBytes(): number {
+  return backlogBytes;
+}
+
 /** PCM16 in the vault is little-endian; the sample view writes host order, swapped on commit if not. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -331,6 +342,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
           sealRecordParts(key, headerHash, type, seq, plaintext))
         : sealRecordParts(key, headerHash, type, seq, plaintext);
     const recBytes = rec.reduce((n, b) => n + b.length, 0);
+    backlogBytes += recBytes;
     const offset = this.#offset;
     this.#offset += recBytes;
     if (type === RecordType.audio) {
@@ -348,7 +360,10 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
         else if (this.#init.fsync === 'batch') this.#init.syncer.markDirty(this);
         this.safeEmit(this.#init.log, 'flushed', { seq, bytes: recBytes });
       },
-      owned && (() => returnChunks(owned)),
+      () => {
+        backlogBytes -= recBytes;
+        if (owned !== undefined) returnChunks(owned);
+      },
     );
   }
 

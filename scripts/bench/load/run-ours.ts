@@ -65,6 +65,9 @@ export interface OurRun {
   readonly eventLoopLagMaxMs: number | null;
   /** Slowest /metrics answer during the steady state (ms): the loop's responsiveness seen from outside. */
   readonly scrapeMaxMs: number;
+  /** Most encrypted audio seen waiting for the disk, and most ArrayBuffer memory (MiB, per scrape). */
+  readonly writeBacklogMaxMiB: number;
+  readonly externalMaxMiB: number;
   readonly activeCallsDuringSteadyState: number | null;
   readonly byeFailed: number;
   readonly daemonExit: number | string;
@@ -83,11 +86,16 @@ async function scrape(port: number): Promise<string> {
   }
 }
 
-/** Scrapes /metrics about once a second until `until` settles; keeps the worst lag figures. */
-async function watchLag(
-  port: number,
-  until: Promise<unknown>,
-): Promise<{ eventLoopLagP99Ms: number | null; eventLoopLagMaxMs: number | null; scrapeMaxMs: number }> {
+interface WatchedFigures {
+  eventLoopLagP99Ms: number | null;
+  eventLoopLagMaxMs: number | null;
+  scrapeMaxMs: number;
+  writeBacklogMaxMiB: number;
+  externalMaxMiB: number;
+}
+
+/** Scrapes /metrics about once a second until `until` settles; keeps the worst lag and memory figures. */
+async function watchLag(port: number, until: Promise<unknown>): Promise<WatchedFigures> {
   let done = false;
   void until.then(
     () => (done = true),
@@ -96,6 +104,8 @@ async function watchLag(
   let p99: number | null = null;
   let max: number | null = null;
   let scrapeMaxMs = 0;
+  let backlogMax = 0;
+  let externalMax = 0;
   const worst = (a: number | null, b: number | null): number | null =>
     b === null ? a : a === null ? b : Math.max(a, b);
   for (let i = 0; i < 7200 && !done; i++) {
@@ -110,8 +120,19 @@ async function watchLag(
     };
     p99 = worst(p99, ms('p99'));
     max = worst(max, ms('max'));
+    backlogMax = Math.max(backlogMax, promValue(text, 'callvault_vault_write_backlog_bytes') ?? 0);
+    externalMax = Math.max(
+      externalMax,
+      promValue(text, 'callvault_process_nodejs_external_memory_bytes') ?? 0,
+    );
   }
-  return { eventLoopLagP99Ms: p99, eventLoopLagMaxMs: max, scrapeMaxMs };
+  return {
+    eventLoopLagP99Ms: p99,
+    eventLoopLagMaxMs: max,
+    scrapeMaxMs,
+    writeBacklogMaxMiB: backlogMax / 2 ** 20,
+    externalMaxMiB: externalMax / 2 ** 20,
+  };
 }
 
 function pickSample(calls: readonly LoadCall[], size: number): LoadCall[] {

@@ -1,5 +1,20 @@
 import assert from 'node:assert/strict';
-import { CHUNK_BYTES, SegmentBuffer, returnChunks } from '../../../agent/src/vault/segment-buffer.js';
+import {
+  CHUNK_BYTES,
+  SegmentBuffer,
+  chunkCounts,
+  returnChunks,
+} from '../../../agent/src/vault/segment-buffer.js';
+
+/** n segment buffers holding `chunks` chunks each. */
+function holding(n: number, chunks: number): SegmentBuffer[] {
+  const fill = Buffer.alloc(chunks * CHUNK_BYTES, 1);
+  return Array.from({ length: n }, () => {
+    const seg = new SegmentBuffer(fill.length);
+    seg.writeBytes(fill, 0, fill.length);
+    return seg;
+  });
+}
 
 describe('vault/segment-buffer', () => {
   it('takes bytes and samples across chunk boundaries and gives them back in order', () => {
@@ -65,5 +80,29 @@ describe('vault/segment-buffer', () => {
     returnChunks(chunks);
     assert.ok(chunks.every((c) => c.bytes.every((b) => b === 0)));
     seg.release();
+  });
+
+  it('the pool follows the load: bursts below the chunks in use reuse chunks, and it shrinks after', () => {
+    const base = chunkCounts();
+    // 5 000 chunks stay in use (the calls' segments) while bursts of 4 500 come and go (a tick's
+    // takes, a batch of completed writes): after the first burst nothing is allocated again.
+    const held = holding(50, 100);
+    const burst = (): void => {
+      const segs = holding(45, 100);
+      const taken = segs.map((s) => s.take(s.fill).chunks);
+      for (const chunks of taken) returnChunks(chunks);
+    };
+    burst();
+    const afterFirst = chunkCounts().allocated;
+    assert.ok(afterFirst - base.allocated >= 9500 - base.free, `allocated ${afterFirst - base.allocated}`);
+    for (let round = 0; round < 5; round++) burst();
+    assert.equal(chunkCounts().allocated, afterFirst);
+    assert.equal(chunkCounts().inUse, base.inUse + 5000);
+    // Load gone: the pool keeps about half of the chunks it had out (9 500), not all of them.
+    const population = 9500 + base.free;
+    for (const s of held) s.release();
+    const end = chunkCounts();
+    assert.equal(end.inUse, base.inUse);
+    assert.ok(end.free < 0.55 * population, `free ${end.free} of ${population}`);
   });
 });

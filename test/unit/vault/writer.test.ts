@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallvaultError } from '../../../agent/src/common/index.js';
-import type { Vault, VaultWriter } from '../../../agent/src/vault/index.js';
+import { writeBacklogBytes, type Vault, type VaultWriter } from '../../../agent/src/vault/index.js';
 import {
   assertNoPlaintext,
   expectCode,
@@ -108,9 +108,9 @@ describe('vault/writer', function () {
     let flushed = 0;
     w.on('flushed', () => flushed++);
     // Passes of 1 234 frames: most cross a 4 000-frame segment boundary.
-    for (let at = 0; at < samples.length; ) {
+    for (let at = 0; at < samples.length;) {
       const pass = Math.min(2 * 1234, samples.length - at);
-      for (let done = 0; done < pass; ) {
+      for (let done = 0; done < pass;) {
         const k = Math.min(w.pcmRoom, pass - done);
         w.pcm.set(samples.subarray(at + done, at + done + k), w.pcmIndex);
         w.commitPcm(k);
@@ -148,6 +148,24 @@ describe('vault/writer', function () {
     assert.ok(waited >= 150 && waited < 1500, `flushed after ${waited} ms`);
     const fin = await w.finalize();
     assert.equal(fin.dataBytes, 800);
+  });
+
+  it('counts sealed audio waiting for the disk in writeBacklogBytes until it is written', async () => {
+    vault = await openTestVault(root, { segmentMs: 200 });
+    const w = await vault.createRecording({
+      format: { encoding: 'pcm16', channels: 1, sampleRate: 8000 },
+      metadata: {},
+    });
+    const before = writeBacklogBytes();
+    // 1 s of audio is five full 200 ms segments, sealed and queued at once.
+    w.append(sinePcm16(1, 8000, 440));
+    const queued = writeBacklogBytes() - before;
+    assert.ok(queued >= 5 * 3200 && queued < 5 * 3200 + 5 * 100, `queued ${queued} bytes`);
+    let flushed = 0;
+    w.on('flushed', () => flushed++);
+    await w.finalize();
+    assert.equal(flushed, 5);
+    assert.equal(writeBacklogBytes(), before);
   });
 
   it('drops a trailing partial frame so the WAV stays frame aligned', async () => {
