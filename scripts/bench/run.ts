@@ -232,6 +232,14 @@ const BENCHES: BenchModule[] = [
         },
         {
           bench: 'load',
+          metric: 'ArrayBuffer MiB max / audio waiting for the disk MiB max (per scrape)',
+          value: `${n('externalMaxMiB', 0)} / ${n('writeBacklogMaxMiB', 1)}`,
+          baseline: '',
+          ratio: '',
+          target: '',
+        },
+        {
+          bench: 'load',
           metric: 'call setups/s at the load point',
           value: n('setupCallsPerSecond', 0),
           baseline: '',

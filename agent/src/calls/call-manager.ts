@@ -435,7 +435,6 @@ export class CallManager {
     return `<sip:callvault@${host}:${a?.port ?? 5060};transport=${transport}>`;
   }
 
-  /** Shutdown: stop taking calls, BYE every call, finalise every recording. */
   /**
    * Load shedding: a new call is refused (503) at sip.max_calls, or while the event loop runs
    * later than sip.overload_lag_ms — before the calls already up lose packets.
@@ -453,6 +452,7 @@ export class CallManager {
     return null;
   }
 
+  /** Shutdown: stop taking calls, BYE every call, finalise every recording. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
