@@ -335,7 +335,8 @@ static int fast_store(binding_t *b, const uint8_t *d, uint32_t len, const struct
   return 1;
 }
 
-/* Returns 1 when the bound stopped it with datagrams possibly left (edge-triggered: remember). */
+/* Drains one socket; `now` (Date.now() at the start of the drain) stamps what the fast path stores.
+   Returns 1 when the bound stopped it with datagrams possibly left (edge-triggered: remember). */
 static int drain_socket(reader_t *r, uint64_t tag, double now) {
   int fd = (int)(uint32_t)tag;
   uint32_t id = (uint32_t)(tag >> 32);

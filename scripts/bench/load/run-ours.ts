@@ -95,7 +95,7 @@ interface WatchedFigures {
 }
 
 /** Scrapes /metrics about once a second until `until` settles; keeps the worst lag and memory figures. */
-async function watchLag(port: number, until: Promise<unknown>): Promise<WatchedFigures> {
+async function watchDaemon(port: number, until: Promise<unknown>): Promise<WatchedFigures> {
   let done = false;
   void until.then(
     () => (done = true),
@@ -224,9 +224,9 @@ export async function runOurs(
         warmupSeconds: ctx.warmupSeconds,
         pid: d.pid,
       });
-      const lagWatch = watchLag(metricsPort, steadyRun);
+      const daemonWatch = watchDaemon(metricsPort, steadyRun);
       const steady = await steadyRun;
-      const lagSeen = await lagWatch;
+      const watched = await daemonWatch;
       const metrics = await scrape(metricsPort);
       // Every call ending at once (a trunk drop) finalises every recording together: watch RSS
       // until the daemon has exited (shutdown finalises whatever is left).
@@ -310,7 +310,7 @@ export async function runOurs(
         setupCpuMsPerCall,
         idleCpuShare,
         idleMainThreadCpuShare,
-        ...lagSeen,
+        ...watched,
         activeCallsDuringSteadyState: promValue(metrics, 'callvault_calls_active'),
         memoryAfterSteadyStateMiB: {
           heapUsed: (promValue(metrics, 'callvault_process_nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20,
