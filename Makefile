@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the tests, benchmarks and `make run` use; installed only when absent.
-DEB_PACKAGES := sox ffmpeg sip-tester baresip prometheus iproute2 util-linux
+DEB_PACKAGES := sox ffmpeg sip-tester baresip prometheus iproute2 util-linux systemd
 # Only `make bench` needs these (the rtpengine peer of the load benchmark).
 BENCH_DEB_PACKAGES := rtpengine-daemon
 NPM_STAMP := node_modules/.package-lock.json
@@ -11,7 +11,7 @@ SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
 # The native media reader (Node-API, plain C): compiled against the headers of the node that
 # runs it (next to its binary: /usr/bin/node → /usr/include/node), no node-gyp, no download.
 NODE_INCLUDE := $(shell node -p "require('path').resolve(process.execPath, '..', '..', 'include', 'node')")
-ADDONS := native/build/rtp-reader.node native/build/fs-sync.node
+ADDONS := native/build/rtp-reader.node native/build/fs-sync.node native/build/sd-notify.node
 # The daemon's node flags, as the shipped unit runs it (the load benchmark reads them there too).
 DAEMON_NODE_FLAGS := $(shell sed -n 's|^ExecStart=/usr/bin/node \(.*\) /opt/callvault/bin/callvault.js.*|\1|p' systemd/callvault.service)
 # In-place AES-GCM for the vault uses node's own OpenSSL, whose headers node ships beside
@@ -60,7 +60,7 @@ typecheck: deps-npm
 	npx tsc -p tsconfig.json --noEmit
 
 test: deps build typecheck lint
-	npx mocha
+	npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'scripts/bench/load/test/*.test.ts'
 
 test-unit: deps-npm native
 	npx mocha 'test/unit/**/*.test.ts'

@@ -5,7 +5,13 @@
  * and apply what can change without a restart (log level).
  */
 import { join } from 'node:path';
-import { createLogger, exitCodeFor, type Logger, type CallvaultError } from './common/index.js';
+import {
+  createLogger,
+  createSystemdNotifier,
+  exitCodeFor,
+  type Logger,
+  type CallvaultError,
+} from './common/index.js';
 import { loadConfig, type Config } from './config/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { writeBacklogBytes } from './vault/index.js';
@@ -224,8 +230,13 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     },
     'ready',
   );
+  // After 'ready': SIP, vault and index are up. The watchdog pings from here on come from the
+  // event loop, so a stalled loop gets the daemon restarted by systemd.
+  const notifier = createSystemdNotifier(log);
+  notifier.ready(`recording; api ${daemon.api?.url ?? 'off'}`);
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
+      notifier.stopping();
       const timer = setTimeout(() => {
         log.error({ boundMs: SHUTDOWN_BOUND_MS }, 'shutdown took too long');
         resolve(3);
@@ -234,10 +245,12 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
       daemon.stop(signal).then(
         () => {
           clearTimeout(timer);
+          notifier.close();
           resolve(0);
         },
         (err: unknown) => {
           clearTimeout(timer);
+          notifier.close();
           log.error({ err }, 'shutdown failed');
           resolve(3);
         },
