@@ -57,6 +57,8 @@ export interface WriterInit {
   /** Imported WAVs keep their own header bytes; live recordings get the canonical one. */
   readonly envelope?: { prefix: Buffer; suffix: Buffer };
   readonly sign: (data: Buffer) => Buffer;
+  /** Called once the final record is on disk, to write the seal (never throws). */
+  readonly onSealed?: (facts: { digest: string; fileBytes: number; dataBytes: number }) => Promise<void>;
   readonly destroy: () => Promise<void>;
   readonly onClosed: () => void;
   readonly log: Logger;
@@ -442,6 +444,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#offset += rec.length;
     this.#goodOffset = this.#offset;
     await this.#init.fh.datasync();
+    await this.#init.onSealed?.({ digest, fileBytes: this.#offset, dataBytes: this.#dataBytes });
     return {
       id: this.id,
       path: this.path,
