@@ -393,7 +393,10 @@ export class Vault {
     const seal = await readSeal(this.dir, id, (d, s) => this.#keys.verifySignature(d, s));
     if (seal !== 'invalid') return seal;
     // A seal torn by power loss or edited: the index stays the authority; say so.
-    this.#log.warn({ recordingId: id }, 'seal of a recording is unreadable or not signed by this appliance; ignored');
+    this.#log.warn(
+      { recordingId: id },
+      'seal of a recording is unreadable or not signed by this appliance; ignored',
+    );
     return undefined;
   }
 
