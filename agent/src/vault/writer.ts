@@ -286,6 +286,11 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#init.onClosed();
   }
 
+  /** Resolves when every queued file operation is done (after a failure: once the file is closed). */
+  settled(): Promise<void> {
+    return this.#queue.then(() => undefined);
+  }
+
   syncNow(): Promise<void> {
     this.#enqueue(async () => {
       if (!this.#fhClosed) await this.#init.fh.datasync();
