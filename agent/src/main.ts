@@ -52,7 +52,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const storage = await openStorage({ config, log });
   const s = storage.startup;
   log.info(
-    { recovered: s.recovered.length, reindexed: s.reindexed.length, orphansRemoved: s.orphansRemoved.length },
+    {
+      recovered: s.recovered.length,
+      reindexed: s.reindexed.length,
+      orphansRemoved: s.orphansRemoved.length,
+      tampered: s.tampered.length,
+    },
     'storage open',
   );
   const opened: { close(): Promise<void> }[] = [storage];
@@ -80,6 +85,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       }, 60_000),
       activeRecordings: () => storage.activeWriters,
       writeBacklogBytes,
+      integrityFailures: () => storage.integrityFailures(),
     });
     metrics.recordingsRecovered.inc(s.recovered.length);
     const r = new RetentionScheduler(storage, log.child({ component: 'retention' }));

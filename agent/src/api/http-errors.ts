@@ -15,12 +15,27 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A finished recording whose bytes no longer match its signed digest is 500 with its code: the
+ * fault is the appliance's stored data, not the request, and nothing the client changes makes
+ * it succeed (409 would invite a retry). 5xx also reaches the alerts that watch for them.
+ */
+const INTEGRITY_STATUS = 500;
+
 const BY_CODE: Readonly<Record<string, number>> = {
   CV_ERR_INDEX_BAD_QUERY: 400,
   CV_ERR_VAULT_NOT_FOUND: 404,
   CV_ERR_STORAGE_NOT_FOUND: 404,
   CV_ERR_VAULT_BAD_RANGE: 416,
+  CV_ERR_VAULT_TAMPERED: INTEGRITY_STATUS,
+  CV_ERR_VAULT_TRUNCATED: INTEGRITY_STATUS,
+  CV_ERR_VAULT_REORDERED: INTEGRITY_STATUS,
+  CV_ERR_VAULT_NOT_A_CONTAINER: INTEGRITY_STATUS,
+  CV_ERR_VAULT_BAD_SIGNATURE: INTEGRITY_STATUS,
+  CV_ERR_VAULT_DIGEST_MISMATCH: INTEGRITY_STATUS,
 };
+
+const INTEGRITY_MESSAGE = 'the recording failed its integrity check';
 
 export function sendError(res: Response, err: unknown): void {
   if (res.headersSent) {
@@ -34,10 +49,11 @@ export function sendError(res: Response, err: unknown): void {
   const e = err as { code?: string; message?: string };
   const mapped = e.code !== undefined ? BY_CODE[e.code] : undefined;
   if (mapped !== undefined) {
-    res.status(mapped).json({ error: { code: e.code, message: e.message } });
+    // Server-side faults keep their code (the evidence) but not their detail.
+    const message = mapped >= 500 ? INTEGRITY_MESSAGE : e.message;
+    res.status(mapped).json({ error: { code: e.code, message } });
   } else if (err instanceof IntegrityError) {
-    // The recording failed its integrity check: say so (the code is the evidence), keep the detail.
-    res.status(500).json({ error: { code: err.code, message: 'the recording failed its integrity check' } });
+    res.status(INTEGRITY_STATUS).json({ error: { code: err.code, message: INTEGRITY_MESSAGE } });
   } else if (err instanceof UserError) {
     res.status(400).json({ error: { code: err.code, message: err.message } });
   } else {

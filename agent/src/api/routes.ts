@@ -1,6 +1,6 @@
 /** /api/v1 routes past login: recordings, audio, audit, stats. Each handler audits first. */
 import express, { type Request, type Response, type Router } from 'express';
-import type { Storage } from '../storage/index.js';
+import { openCheckedReader, type Storage } from '../storage/index.js';
 import type { CallvaultMetrics } from '../metrics/index.js';
 import type { RecordingRecord, SearchQuery } from '../index/index.js';
 import { accessReason, assertMayRead, searchScope, userOf } from './access.js';
@@ -120,7 +120,11 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics): Ro
         detail: { format, range: req.get('range') ?? null },
       });
       metrics.audioAccesses.inc({ role: user.role });
-      const reader = await storage.vault.openReader(record.id);
+      const reader = await openCheckedReader(storage, record.id, 'audio', {
+        name: user.username,
+        role: user.role,
+        from: req.ip ?? '',
+      });
       await sendAudio(req, res, reader, format, record.id);
     }),
   );

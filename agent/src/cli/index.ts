@@ -221,16 +221,22 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const outcomes = result as {
         id: string;
         ok: boolean;
+        inProgress?: boolean;
         digest?: string;
         code?: string;
         message?: string;
       }[];
+      const line = (o: (typeof outcomes)[number]): string =>
+        o.inProgress === true
+          ? `${o.id} IN PROGRESS (still being written; not checked)`
+          : o.ok
+            ? `${o.id} OK sha256 ${o.digest}`
+            : `${o.id} FAILED ${o.code}: ${o.message}`;
       if (values['json'] === true) p.out(JSON.stringify(outcomes, null, 2));
-      else
-        for (const o of outcomes)
-          p.out(o.ok ? `${o.id} OK sha256 ${o.digest}` : `${o.id} FAILED ${o.code}: ${o.message}`);
+      else for (const o of outcomes) p.out(line(o));
       const bad = outcomes.filter((o) => !o.ok).length;
-      p.err(`${outcomes.length - bad} verified, ${bad} failed`);
+      const running = outcomes.filter((o) => o.inProgress === true).length;
+      p.err(`${outcomes.length - bad - running} verified, ${bad} failed, ${running} in progress`);
       return bad > 0 ? EXIT_INTEGRITY : EXIT_OK;
     }
     case 'keys': {

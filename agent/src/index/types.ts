@@ -158,6 +158,7 @@ export const AUDIT_ACTIONS = [
   'dsar_export',
   'index_rebuild',
   'keys_rotate',
+  'integrity_failure',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -13,6 +13,8 @@ export interface StorageFacts {
   activeRecordings(): number;
   /** Sealed recording data handed to the disk and not yet written (bytes, all recordings). */
   writeBacklogBytes(): number;
+  /** Integrity failures of finished recordings found since start, by check (startup, verify, …). */
+  integrityFailures?(): ReadonlyMap<string, number>;
 }
 
 /** Call and SIP counters, read at scrape time from the stages' plain stats objects. */
@@ -173,6 +175,21 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
     registers: [registry],
     collect() {
       this.set(storage.writeBacklogBytes());
+    },
+  });
+  const integritySeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_recordings_integrity_failures_total',
+    help: 'Finished recordings found not matching their signed digest (truncated, cut, appended, swapped), by the check that found them',
+    labelNames: ['check'] as const,
+    registers: [registry],
+    collect() {
+      const self = this as unknown as Counter<string>;
+      for (const [check, n] of storage.integrityFailures?.() ?? []) {
+        // Every check shows from the start (at 0), so an alert rule sees the series exist.
+        if (!integritySeen.has(JSON.stringify({ check }))) self.inc({ check }, 0);
+        follow(self, integritySeen, { check }, n);
+      }
     },
   });
   return {

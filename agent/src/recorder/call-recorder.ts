@@ -13,7 +13,7 @@ import { TypedEmitter, type CallvaultError, type Logger } from '../common/index.
 import type { Policy } from '../config/index.js';
 import type { Session, EndReason } from '../session/index.js';
 import type { RtpStream } from '../media/index.js';
-import type { VaultWriter } from '../vault/index.js';
+import type { FinishedRecording, VaultWriter } from '../vault/index.js';
 import { recordFromParts, type Consent, type Storage } from '../storage/index.js';
 import type { RecordingRecord } from '../index/index.js';
 import { addClipped, interleaveInto } from './mixdown.js';
@@ -83,6 +83,9 @@ const CHUNK = 4096;
 const scratchLeft = new Int16Array(CHUNK);
 const scratchRight = new Int16Array(CHUNK);
 const scratchMix = new Int16Array(CHUNK);
+
+/** Writer failures after which the flushed part of the container is finalised at once. */
+const WRITE_FAILURES: ReadonlySet<string> = new Set(['CV_ERR_VAULT_DISK_FULL', 'CV_ERR_VAULT_WRITE_FAILED']);
 
 /** Set by readChannel: whether the pass it read holds any decoded audio. */
 let audible = false;
@@ -342,6 +345,11 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     await this.#finishing;
   }
 
+  /**
+   * A write failed (disk full…): the writer has cut its file back to the last whole record and
+   * closed it. What was flushed is finalised and indexed at once (flagged `recovered`), so the
+   * recording is there without waiting for a restart; finish() resolves with it.
+   */
   #fail(err: CallvaultError): void {
     if (this.#failed) return;
     this.#failed = true;
@@ -349,9 +357,69 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#o.storage.untrack(this.#writer);
     this.#o.log.error(
       { err, sessionId: this.#o.session.id, recordingId: this.#writer.id },
-      'recording failed; flushed audio stays recoverable',
+      'recording failed; finalising what was flushed',
     );
+    if (this.#finishing === null && WRITE_FAILURES.has(err.code)) this.#finishing = this.#salvage();
     this.safeEmit(this.#o.log, 'failed', err);
+  }
+
+  async #salvage(): Promise<RecordingRecord | null> {
+    const id = this.#writer.id;
+    const vault = this.#o.storage.vault;
+    try {
+      // The failure may reach us (from a tick) before the writer has cut and closed its file.
+      await this.#writer.settled();
+      if (vault.isActive(id)) return null;
+      if (this.#consent === 'pending' || this.#consent === 'declined') {
+        // No consent was given before the call broke off: nothing may be kept.
+        await vault.erase(id);
+        this.#o.log.info({ sessionId: this.#o.session.id, reason: 'no_answer' }, 'recording discarded');
+        return null;
+      }
+      const finished = await vault.recoverOne(id);
+      if (finished === undefined) return null;
+      const record = this.#recordOf(finished, 'disk_full');
+      await this.#o.storage.index.putRecording(record);
+      this.#o.log.warn(
+        { sessionId: this.#o.session.id, recordingId: id, durationMs: finished.durationMs },
+        'recording finalised after a write failure',
+      );
+      this.safeEmit(this.#o.log, 'finished', record);
+      return record;
+    } catch (err) {
+      this.#o.log.error(
+        { err, recordingId: id },
+        'cannot finalise after a write failure; the next start will',
+      );
+      return null;
+    }
+  }
+
+  /** The index record of the finished container, with the call's metadata and stream stats. */
+  #recordOf(finished: FinishedRecording, reason: EndReason | 'disk_full'): RecordingRecord {
+    const stats: Record<string, unknown> = {};
+    const flags = new Set<string>();
+    for (const s of this.#o.streams) {
+      const st = s.stream.stats();
+      stats[s.label] = st;
+      if (st.packets === 0) flags.add('no_media');
+    }
+    const meta = callMetadataFor(
+      this.#o.session.info,
+      this.#o.policy,
+      this.#consent,
+      this.#o.source,
+      this.#codec,
+      new Date(this.#startedMs),
+    );
+    const base = recordFromParts(
+      finished.id,
+      { ...meta, flags: [...meta.flags, ...flags] },
+      finished,
+      finished.format,
+      this.#o.policy,
+    );
+    return { ...base, stats: { endReason: reason, streams: stats } };
   }
 
   async #finish(reason: EndReason): Promise<RecordingRecord | null> {
@@ -366,33 +434,10 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#pull(this.#clock(), true);
     const finished = await this.#writer.finalize();
     this.#o.storage.untrack(this.#writer);
-    const stats: Record<string, unknown> = {};
-    const flags = new Set<string>();
-    for (const s of this.#o.streams) {
-      const st = s.stream.stats();
-      stats[s.label] = st;
-      if (st.packets === 0) flags.add('no_media');
-    }
-    const info = this.#o.session.info;
-    const meta = callMetadataFor(
-      info,
-      this.#o.policy,
-      this.#consent,
-      this.#o.source,
-      this.#codec,
-      new Date(this.#startedMs),
-    );
-    const base = recordFromParts(
-      finished.id,
-      { ...meta, flags: [...meta.flags, ...flags] },
-      finished,
-      finished.format,
-      this.#o.policy,
-    );
-    const record: RecordingRecord = { ...base, stats: { endReason: reason, streams: stats } };
+    const record = this.#recordOf(finished, reason);
     await this.#o.storage.index.putRecording(record);
     this.#o.log.info(
-      { sessionId: info.id, recordingId: finished.id, durationMs: finished.durationMs, reason },
+      { sessionId: this.#o.session.id, recordingId: finished.id, durationMs: finished.durationMs, reason },
       'recording finished',
     );
     this.safeEmit(this.#o.log, 'finished', record);

@@ -11,3 +11,11 @@ export {
   type Consent,
   type Direction,
 } from './records.js';
+export {
+  INTEGRITY_CHECKS,
+  TAMPERED_FLAG,
+  isIntegrityFailure,
+  openCheckedReader,
+  reportIntegrityFailure,
+  type IntegrityCheck,
+} from './integrity.js';

@@ -7,6 +7,7 @@ import type { RecordingRecord, Role } from '../index/index.js';
 import type { Storage } from './storage.js';
 import { parseImportMeta, recordFromParts, recordFromVault } from './records.js';
 import { RecordingNotFoundError } from './errors.js';
+import { isIntegrityFailure, openCheckedReader, reportIntegrityFailure } from './integrity.js';
 
 /** Who asked: written into every audit entry. */
 export interface Actor {
@@ -81,7 +82,7 @@ export async function exportRecording(
     reason,
     from: actor.from,
   });
-  const reader = await storage.vault.openReader(id);
+  const reader = await openCheckedReader(storage, id, 'export', actor);
   let bytes = 0;
   for await (const chunk of reader.createReadStream()) {
     bytes += chunk.length;
@@ -92,12 +93,19 @@ export async function exportRecording(
 
 export interface VerifyOutcome {
   readonly id: string;
+  /** True when verified, or skipped because it is still being written (`inProgress`). */
   readonly ok: boolean;
+  readonly inProgress?: true;
   readonly digest?: string;
   readonly code?: string;
   readonly message?: string;
 }
 
+/**
+ * Full digest pass (every record decrypted and authenticated, digest and signature checked,
+ * digest compared with the index). Recordings still being written have no digest yet: they are
+ * listed as in progress, not failed, so a scheduled `verify --all` does not alarm during calls.
+ */
 export async function verifyRecordings(
   storage: Storage,
   actor: Actor,
@@ -107,6 +115,10 @@ export async function verifyRecordings(
   const out: VerifyOutcome[] = [];
   for (const id of list) {
     if (ids !== 'all' && !(await storage.vault.has(id))) throw new RecordingNotFoundError(id);
+    if (storage.vault.isActive(id)) {
+      out.push({ id, ok: true, inProgress: true });
+      continue;
+    }
     try {
       const result = await storage.vault.verify(id);
       const record = await storage.index.getRecording(id);
@@ -124,13 +136,20 @@ export async function verifyRecordings(
       const e = err as { code?: string; message?: string };
       out.push({ id, ok: false, code: e.code ?? 'CV_ERR_INTERNAL', message: e.message ?? String(err) });
     }
+    const last = out[out.length - 1] as VerifyOutcome;
+    if (!last.ok && isIntegrityFailure(last))
+      await reportIntegrityFailure(storage, id, last.code as string, 'verify', actor);
   }
   await storage.index.appendAudit({
     actor: actor.name,
     role: actor.role,
     action: 'verify',
     from: actor.from,
-    detail: { checked: out.length, failed: out.filter((o) => !o.ok).length },
+    detail: {
+      checked: out.length,
+      failed: out.filter((o) => !o.ok).length,
+      inProgress: out.filter((o) => o.inProgress).length,
+    },
   });
   return out;
 }

@@ -24,6 +24,7 @@ import {
 import { acquireLock, type StorageLock } from './lock.js';
 import { StorageClosedError } from './errors.js';
 import { recordFromVault } from './records.js';
+import { INTEGRITY_CHECKS, reportIntegrityFailure, type IntegrityCheck } from './integrity.js';
 
 export interface StartupReport {
   readonly masterKeyCreated: boolean;
@@ -33,6 +34,8 @@ export interface StartupReport {
   readonly reindexed: readonly string[];
   /** Index entries whose container is gone; removed from the index. */
   readonly orphansRemoved: readonly string[];
+  /** Finished recordings whose container no longer matches its seal: flagged, left as they are. */
+  readonly tampered: readonly string[];
 }
 
 export interface StorageOptions {
@@ -55,6 +58,7 @@ export class Storage {
   readonly #lock: StorageLock;
   readonly #log: Logger;
   readonly #writers = new Set<VaultWriter>();
+  readonly #integrityFailures = new Map<IntegrityCheck, number>(INTEGRITY_CHECKS.map((c) => [c, 0]));
   #startup: StartupReport;
   #closed = false;
 
@@ -69,7 +73,21 @@ export class Storage {
       recovered: [],
       reindexed: [],
       orphansRemoved: [],
+      tampered: [],
     };
+  }
+
+  get log(): Logger {
+    return this.#log;
+  }
+
+  /** Integrity failures found since this process opened the storage, by where (the metric). */
+  integrityFailures(): ReadonlyMap<IntegrityCheck, number> {
+    return this.#integrityFailures;
+  }
+
+  noteIntegrityFailure(check: IntegrityCheck): void {
+    this.#integrityFailures.set(check, (this.#integrityFailures.get(check) ?? 0) + 1);
   }
 
   get startup(): StartupReport {
@@ -100,18 +118,33 @@ export class Storage {
     this.#writers.delete(writer);
   }
 
-  /** Finishes what the last process left behind. Called once by openStorage. */
+  /**
+   * Finishes what the last process left behind. Called once by openStorage. Containers the
+   * index knows as finished (it holds their digest) are checked, never recovered; recovery is
+   * only for containers that were still being written.
+   */
   async repair(): Promise<StartupReport> {
-    const recovered = await this.vault.recover();
+    const finished = new Map<string, string>();
+    if (this.#index !== null) {
+      for (const id of await this.vault.listIds()) {
+        const digest = (await this.#index.getRecording(id))?.digest;
+        if (typeof digest === 'string') finished.set(id, digest);
+      }
+    }
+    const { recovered, unrecoverable, tampered } = await this.vault.recoverAll({ finished });
     for (const r of recovered) this.#log.warn({ recordingId: r.id }, 'recovered recording whose writer died');
     const reindexed: string[] = [];
     const orphansRemoved: string[] = [];
     if (this.#index !== null) {
+      for (const t of tampered) await reportIntegrityFailure(this, t.id, t.code, 'startup');
+      // A container that cannot be read stays out of the index rather than stopping the start.
+      const unreadable = new Set([...unrecoverable, ...tampered].map((u) => u.id));
       const vaultIds = await this.vault.listIds();
       const indexIds = await this.#index.listIds();
       const recoveredIds = new Set(recovered.map((r) => r.id));
       const { missingInIndex, missingInVault } = reconcile(indexIds, vaultIds);
       for (const id of new Set([...missingInIndex, ...recoveredIds])) {
+        if (unreadable.has(id)) continue;
         await this.#index.putRecording(
           await recordFromVault(this.vault, id, this.config.policies, this.config.policy),
         );
@@ -135,6 +168,7 @@ export class Storage {
       recovered: recovered.map((r) => r.id),
       reindexed,
       orphansRemoved,
+      tampered: tampered.map((t) => t.id),
     };
     return this.#startup;
   }

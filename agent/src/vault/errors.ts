@@ -98,6 +98,12 @@ export class VaultBadSignatureError extends IntegrityError {
     super('CV_ERR_VAULT_BAD_SIGNATURE', message, opts);
   }
 }
+/** A finished container's digest is not the one the index or its seal recorded at finalisation. */
+export class VaultDigestMismatchError extends IntegrityError {
+  constructor(message: string, opts: Opts = {}) {
+    super('CV_ERR_VAULT_DIGEST_MISMATCH', message, opts);
+  }
+}
 export class VaultKeystoreCorruptError extends IntegrityError {
   constructor(message: string, opts: Opts = {}) {
     super('CV_ERR_VAULT_KEYSTORE_CORRUPT', message, opts);

@@ -27,23 +27,36 @@ import { writeFully } from './writer.js';
 /** Final records are small: a finished container ends with one inside its last 64 KiB. */
 const TAIL_PROBE_BYTES = 64 * 1024;
 
+/** A record header of type final whose length reaches exactly to EOF: where the final record may be. */
+export interface FinalCandidate {
+  readonly offset: number;
+  readonly seq: number;
+  readonly length: number;
+}
+
+/**
+ * Positions in the last 64 KiB where a final record reaching exactly to EOF could start,
+ * nearest the end first (normally exactly one; GCM decides which is real).
+ */
+export async function finalRecordCandidates(fh: FileHandle, fileBytes: number): Promise<FinalCandidate[]> {
+  const n = Math.min(fileBytes, TAIL_PROBE_BYTES);
+  const tail = Buffer.alloc(n);
+  await fh.read(tail, 0, n, fileBytes - n);
+  const out: FinalCandidate[] = [];
+  for (let p = n - RECORD_HEADER_BYTES - TAG_BYTES; p >= 0; p--) {
+    const length = n - p - RECORD_HEADER_BYTES - TAG_BYTES;
+    if (tail[p] === RecordType.final && tail[p + 1] === 0 && tail.readUInt32BE(p + 6) === length)
+      out.push({ offset: fileBytes - n + p, seq: tail.readUInt32BE(p + 2), length });
+  }
+  return out;
+}
+
 /**
  * Cheap check used before a full scan: does the file end with a record header of type final
  * whose length reaches exactly to EOF? Start-up runs this over every container.
  */
 export async function looksFinalized(fh: FileHandle, fileBytes: number): Promise<boolean> {
-  const n = Math.min(fileBytes, TAIL_PROBE_BYTES);
-  const tail = Buffer.alloc(n);
-  await fh.read(tail, 0, n, fileBytes - n);
-  for (let p = n - RECORD_HEADER_BYTES - TAG_BYTES; p >= 0; p--) {
-    if (
-      tail[p] === RecordType.final &&
-      tail[p + 1] === 0 &&
-      tail.readUInt32BE(p + 6) === n - p - RECORD_HEADER_BYTES - TAG_BYTES
-    )
-      return true;
-  }
-  return false;
+  return (await finalRecordCandidates(fh, fileBytes)).length > 0;
 }
 
 async function isZeroFrom(fh: FileHandle, from: number, to: number): Promise<boolean> {
@@ -113,8 +126,9 @@ export async function recoverContainer(p: RecoverParams): Promise<RecoveredRecor
       finalizedAt: new Date().toISOString(),
     });
     const cut = records.length === scan.records.length ? scan.validEnd : (last as RecordEntry).offset;
+    const finalRecord = sealRecord(p.key, scan.headerHash, RecordType.final, records.length, final);
     await fh.truncate(cut);
-    await writeFully(fh, sealRecord(p.key, scan.headerHash, RecordType.final, records.length, final), cut);
+    await writeFully(fh, finalRecord, cut);
     await fh.datasync();
     return {
       id: p.id,
@@ -127,6 +141,7 @@ export async function recoverContainer(p: RecoverParams): Promise<RecoveredRecor
       format,
       recovered: true,
       metadata,
+      fileBytes: cut + finalRecord.length,
     };
   } finally {
     await fh.close();

@@ -31,6 +31,8 @@ export interface FinishedRecording {
 
 export interface RecoveredRecording extends FinishedRecording {
   readonly metadata: RecordingMetadata;
+  /** Size of the container file once its final record is written (bytes). */
+  readonly fileBytes: number;
 }
 
 export interface UnrecoverableContainer {
@@ -44,6 +46,8 @@ export interface RecoveryResult {
   readonly recovered: RecoveredRecording[];
   /** Reported, never deleted: an operator decides (erase, restore a keystore backup, …). */
   readonly unrecoverable: UnrecoverableContainer[];
+  /** Finished containers (index or seal says so) whose bytes no longer match: left untouched. */
+  readonly tampered: UnrecoverableContainer[];
 }
 
 export interface VerifyResult {

@@ -13,6 +13,7 @@ import { loadNativeAddon, type Logger } from '../common/index.js';
 import { RecordType, encodeHeader, hashHeader, isRecordingId, sealRecord } from './container.js';
 import {
   VaultClosedError,
+  VaultDigestMismatchError,
   VaultExistsError,
   VaultKeyDestroyedError,
   VaultNotFoundError,
@@ -32,6 +33,7 @@ import {
   type VaultReader,
 } from './reader.js';
 import { recoverContainer } from './recovery.js';
+import { SEALS_DIR, checkSealed, readSeal, removeSeal, writeSeal, type SealFacts } from './seal.js';
 import type {
   AudioFormat,
   FinishedRecording,
@@ -115,6 +117,7 @@ export class Vault {
       if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
       await access(dir, fsc.R_OK | fsc.W_OK | fsc.X_OK);
       await mkdir(join(dir, RECORDINGS_DIR), { recursive: true, mode: 0o700 });
+      await mkdir(join(dir, SEALS_DIR), { recursive: true, mode: 0o700 });
     } catch (err) {
       throw new VaultStorageError('storage directory is missing or not usable', {
         cause: err,
@@ -213,6 +216,7 @@ export class Vault {
       offset: first.length,
       nextSeq: 1,
       sign: (d) => this.#keys.sign(d),
+      onSealed: (facts) => this.#writeSealOf(id, facts),
       ...(opts.envelope ? { envelope: opts.envelope } : {}),
       destroy: async () => {
         await this.#keys.destroyDataKey(id);
@@ -292,6 +296,7 @@ export class Vault {
     if (!hasKey && path === undefined)
       throw new VaultNotFoundError('no such recording', { context: { recordingId: id } });
     if (hasKey) await this.#keys.destroyDataKey(id);
+    if (isRecordingId(id)) await removeSeal(this.dir, id).catch(() => undefined);
     if (path !== undefined)
       await unlink(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT')
@@ -320,27 +325,89 @@ export class Vault {
     return (await this.recoverAll()).recovered;
   }
 
-  /** Like recover(), also listing containers it could not make whole (left untouched). */
-  async recoverAll(): Promise<RecoveryResult> {
+  /** Recordings being written by this process now. */
+  isActive(id: string): boolean {
+    return this.#active.has(id);
+  }
+
+  /**
+   * Start-up pass over every container not being written by this process. Crash recovery runs
+   * only for containers that were in progress: one that `finished` (id → digest, from the
+   * index) names or that has a valid seal was finalised once, so it gets the cheap integrity
+   * check instead (checkSealed) and, if that fails, is reported in `tampered` and left exactly
+   * as it is: a truncated finished recording is never "recovered" under a new digest.
+   */
+  async recoverAll(opts: { finished?: ReadonlyMap<string, string> } = {}): Promise<RecoveryResult> {
     this.#assertOpen();
-    const result: RecoveryResult = { recovered: [], unrecoverable: [] };
+    const result: RecoveryResult = { recovered: [], unrecoverable: [], tampered: [] };
     for (const [id, path] of await listContainers(this.dir)) {
       if (this.#active.has(id)) continue;
+      let sealed = false;
       try {
         const dk = await this.#keys.dataKey(id);
         if (dk === undefined)
           throw new VaultKeyDestroyedError('data key not in the keystore', { context: { recordingId: id } });
+        const seal = await this.#readSealOf(id);
+        const digest = opts.finished?.get(id) ?? seal?.digest;
+        if (digest !== undefined) {
+          sealed = true;
+          if (seal !== undefined && seal.digest !== digest)
+            throw new VaultDigestMismatchError('the seal and the index disagree on the digest', {
+              context: { recordingId: id },
+            });
+          await checkSealed({ id, path, key: dk.key, digest, ...(seal ? { seal } : {}) });
+          continue;
+        }
         const r = await recoverContainer({ id, path, key: dk.key, sign: (d) => this.#keys.sign(d) });
         if (r === undefined) continue;
+        await this.#writeSealOf(id, { digest: r.digest, fileBytes: r.fileBytes, dataBytes: r.dataBytes });
         result.recovered.push(r);
         this.#log.warn({ recordingId: id, durationMs: r.durationMs }, 'recovered an unfinished recording');
       } catch (err) {
         const code = (err as { code?: string }).code ?? 'CV_ERR_VAULT_WRITE_FAILED';
+        // Storage logs, counts, flags and audits it (storage/integrity.ts).
+        if (sealed) {
+          result.tampered.push({ id, path, code });
+          continue;
+        }
         result.unrecoverable.push({ id, path, code });
         this.#log.error({ err, recordingId: id, path }, 'container cannot be recovered; left as is');
       }
     }
     return result;
+  }
+
+  /** Finalises one container whose writer failed (disk full) in this process, at once. */
+  async recoverOne(id: string): Promise<RecoveredRecording | undefined> {
+    this.#assertOpen();
+    if (this.#active.has(id)) return undefined;
+    const { key, path } = await this.#locate(id);
+    if ((await this.#readSealOf(id)) !== undefined) return undefined;
+    const r = await recoverContainer({ id, path, key, sign: (d) => this.#keys.sign(d) });
+    if (r !== undefined)
+      await this.#writeSealOf(id, { digest: r.digest, fileBytes: r.fileBytes, dataBytes: r.dataBytes });
+    return r;
+  }
+
+  async #readSealOf(id: string): Promise<SealFacts | undefined> {
+    const seal = await readSeal(this.dir, id, (d, s) => this.#keys.verifySignature(d, s));
+    if (seal !== 'invalid') return seal;
+    // A seal torn by power loss or edited: the index stays the authority; say so.
+    this.#log.warn(
+      { recordingId: id },
+      'seal of a recording is unreadable or not signed by this appliance; ignored',
+    );
+    return undefined;
+  }
+
+  /** A missing seal only weakens the check when the index is also lost: logged, never fatal. */
+  async #writeSealOf(id: string, facts: SealFacts): Promise<void> {
+    try {
+      await writeSeal(this.dir, id, facts, (d) => this.#keys.sign(d), this.#fsync === 'segment');
+      if (this.#fsync === 'batch') this.#syncer.markDirDirty(join(this.dir, SEALS_DIR));
+    } catch (err) {
+      this.#log.error({ err, recordingId: id }, 'cannot write the seal of a finished recording');
+    }
   }
 
   async rotateMasterKey(): Promise<{ keyId: number }> {

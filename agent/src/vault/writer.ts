@@ -57,6 +57,8 @@ export interface WriterInit {
   /** Imported WAVs keep their own header bytes; live recordings get the canonical one. */
   readonly envelope?: { prefix: Buffer; suffix: Buffer };
   readonly sign: (data: Buffer) => Buffer;
+  /** Called once the final record is on disk, to write the seal (never throws). */
+  readonly onSealed?: (facts: { digest: string; fileBytes: number; dataBytes: number }) => Promise<void>;
   readonly destroy: () => Promise<void>;
   readonly onClosed: () => void;
   readonly log: Logger;
@@ -284,6 +286,11 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#init.onClosed();
   }
 
+  /** Resolves when every queued file operation is done (after a failure: once the file is closed). */
+  settled(): Promise<void> {
+    return this.#queue.then(() => undefined);
+  }
+
   syncNow(): Promise<void> {
     this.#enqueue(async () => {
       if (!this.#fhClosed) await this.#init.fh.datasync();
@@ -442,6 +449,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     this.#offset += rec.length;
     this.#goodOffset = this.#offset;
     await this.#init.fh.datasync();
+    await this.#init.onSealed?.({ digest, fileBytes: this.#offset, dataBytes: this.#dataBytes });
     return {
       id: this.id,
       path: this.path,

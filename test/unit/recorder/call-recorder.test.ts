@@ -4,7 +4,8 @@
  * it packet by packet and waits (bounded) until the receiver has the packets.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSocket, type Socket } from 'node:dgram';
@@ -21,7 +22,7 @@ import {
 } from '../../../agent/src/media/index.js';
 import { Session, type SessionInfo } from '../../../agent/src/session/index.js';
 import { CallRecorder } from '../../../agent/src/recorder/index.js';
-import { silentLogger } from '../../../agent/src/common/index.js';
+import { createLogger, silentLogger } from '../../../agent/src/common/index.js';
 import { DEV_CONFIG } from '../../helpers/daemon.js';
 import { readWav, channelFrequency, durationSeconds } from '../../helpers/audio.js';
 import { until } from '../../helpers/until.js';
@@ -328,5 +329,79 @@ describe('recorder/call-recorder', function () {
     const wav = await exportWav(record.id);
     assert.ok(durationSeconds(wav) >= 1.5, `duration ${durationSeconds(wav)}`);
     assert.ok(wav.data.every((b) => b === 0));
+  });
+
+  describe('disk full mid-call (real tmpfs)', () => {
+    let mnt: string | undefined;
+    afterEach(async () => {
+      if (mnt === undefined) return;
+      await storage.close();
+      try {
+        execFileSync('umount', [mnt], { stdio: 'ignore' });
+      } catch {
+        // left for the OS temp cleaner; the test already failed or skipped
+      }
+      mnt = undefined;
+    });
+
+    it('finalises what was flushed and indexes it (recovered) at once, without a restart', async function () {
+      const m = join(dir, 'small');
+      mkdirSync(m);
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', m], { stdio: 'ignore' });
+      } catch {
+        this.skip(); // needs root and mount permission to make a real ENOSPC (tmpfs of 4 MiB)
+      }
+      mnt = m;
+      await storage.close();
+      const small = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${m}/storage`] });
+      storage = await openStorage({ config: small, log: silentLogger() });
+      const c = await call();
+      const rec = await CallRecorder.start({
+        session: new Session(sessionInfo()),
+        streams: [
+          { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.left },
+          { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.right },
+        ],
+        storage,
+        policy: small.policy,
+        source: 'siprec',
+        sampleRate: 8000,
+        rtpTimeoutMs: 30_000,
+        clock,
+        tickMs: 5,
+        log: process.env.DEBUG_DISKFULL ? createLogger('debug') : silentLogger(),
+      });
+      let failure: string | undefined;
+      rec.on('failed', (err) => (failure = err.code));
+      const free = (): number => {
+        const s = statfsSync(m);
+        return Number(s.bavail) * Number(s.bsize);
+      };
+      // Leave room for about one 2 s segment (stereo 16-bit 8 kHz: 64 000 bytes) plus the final
+      // record and the index write; the call then runs into a full disk.
+      writeFileSync(join(m, 'filler'), Buffer.alloc(Math.max(0, free() - 96 * 1024)));
+      await play(c, 12);
+      await until(() => failure !== undefined, 'the disk filled', 10_000);
+      assert.equal(failure, 'CV_ERR_VAULT_DISK_FULL');
+      const record = await rec.finish('bye');
+      assert.ok(record, 'finish() resolves with the finalised recording');
+      const indexed = await storage.index.getRecording(record.id);
+      assert.ok(indexed, 'indexed without a restart');
+      assert.equal(indexed.state, 'recovered');
+      assert.ok(indexed.flags.includes('recovered'));
+      assert.equal(indexed.number, '+46701234567');
+      assert.ok(indexed.durationMs >= 1000 && indexed.durationMs < 12_000, `duration ${indexed.durationMs}`);
+      const verified = await storage.vault.verify(record.id);
+      assert.equal(verified.digest, indexed.digest);
+      assert.equal(verified.recovered, true);
+      console.log(`      disk full after ${indexed.durationMs} ms of 12 000; state ${indexed.state}`);
+      await storage.close();
+      rmSync(join(m, 'filler'));
+      // The next open finds nothing left to recover: the recording was finished at the time.
+      storage = await openStorage({ config: small, log: silentLogger() });
+      assert.deepEqual(storage.startup.recovered, []);
+      assert.deepEqual(storage.startup.tampered, []);
+    });
   });
 });

@@ -22,6 +22,7 @@ const TABLE: [Ctor, string, 1 | 2 | 3][] = [
   [errors.VaultTruncatedError, 'CV_ERR_VAULT_TRUNCATED', 2],
   [errors.VaultKeyDestroyedError, 'CV_ERR_VAULT_KEY_DESTROYED', 2],
   [errors.VaultBadSignatureError, 'CV_ERR_VAULT_BAD_SIGNATURE', 2],
+  [errors.VaultDigestMismatchError, 'CV_ERR_VAULT_DIGEST_MISMATCH', 2],
   [errors.VaultKeystoreCorruptError, 'CV_ERR_VAULT_KEYSTORE_CORRUPT', 2],
   [errors.VaultDiskFullError, 'CV_ERR_VAULT_DISK_FULL', 3],
   [errors.VaultWriteFailedError, 'CV_ERR_VAULT_WRITE_FAILED', 3],

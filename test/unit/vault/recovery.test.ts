@@ -140,7 +140,7 @@ describe('vault/recovery', function () {
     await done.finalize();
     const live = await vault.createRecording({ format: FORMAT, metadata: {} });
     live.append(sinePcm16(1, 8000, 440));
-    assert.deepEqual(await vault.recoverAll(), { recovered: [], unrecoverable: [] });
+    assert.deepEqual(await vault.recoverAll(), { recovered: [], unrecoverable: [], tampered: [] });
     await live.finalize();
   });
 });
