@@ -11,3 +11,13 @@ export {
   type Consent,
   type Direction,
 } from './records.js';
+export {
+  applyDpoState,
+  dpoStateOf,
+  effectivePolicies,
+  expiryWithCase,
+  policyFor,
+  readDpoState,
+  updateWithState,
+  type DpoState,
+} from './dpo-state.js';

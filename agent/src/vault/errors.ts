@@ -98,6 +98,12 @@ export class VaultBadSignatureError extends IntegrityError {
     super('CV_ERR_VAULT_BAD_SIGNATURE', message, opts);
   }
 }
+/** A state sidecar that fails its signature, was replaced by an older copy, or is missing. */
+export class VaultStateTamperedError extends IntegrityError {
+  constructor(message: string, opts: Opts = {}) {
+    super('CV_ERR_VAULT_STATE_TAMPERED', message, opts);
+  }
+}
 export class VaultKeystoreCorruptError extends IntegrityError {
   constructor(message: string, opts: Opts = {}) {
     super('CV_ERR_VAULT_KEYSTORE_CORRUPT', message, opts);
