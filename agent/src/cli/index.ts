@@ -28,6 +28,8 @@ commands:
   retention run [--at ISO-TIME] [--dry-run]
   hold set|release ID --reason TEXT
   consent withdraw NUMBER --reason TEXT
+  restrict set|release ID --reason TEXT
+  case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID
   test-call [--seconds N]   place a SIPREC call at this appliance and check its recording`;
 
 interface Summary {
@@ -300,8 +302,11 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         {},
         { storage: { resetIndex: true } },
       );
-      p.out(`index rebuilt from the vault: ${(result as { recordings: number }).recordings} recording(s)`);
-      return EXIT_OK;
+      const r = result as { recordings: number; stateTampered?: string[] };
+      p.out(`index rebuilt from the vault: ${r.recordings} recording(s)`);
+      // Indexed on hold and restricted; exit 2 so a scheduled rebuild alarms.
+      for (const id of r.stateTampered ?? []) p.out(`STATE TAMPERED ${id} (kept on hold, restricted)`);
+      return (r.stateTampered ?? []).length > 0 ? EXIT_INTEGRITY : EXIT_OK;
     }
     case 'users': {
       if (sub !== 'add') throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
@@ -380,6 +385,38 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       p.err(
         `consent withdrawn: ${r.erased.length} recording(s) erased, ${r.keptOnHold.length} kept on legal hold`,
       );
+      return EXIT_OK;
+    }
+    case 'restrict': {
+      const { values, positionals } = parseCommand(rest.slice(1), { reason: { type: 'string' } });
+      const id = positionals[0];
+      if ((sub !== 'set' && sub !== 'release') || id === undefined || typeof values['reason'] !== 'string')
+        throw new UsageError('restrict set|release ID --reason TEXT');
+      await runStorageCommand(config, sub === 'set' ? 'restrict.set' : 'restrict.release', {
+        id,
+        reason: values['reason'],
+      });
+      p.out(`restriction ${sub === 'set' ? 'set on' : 'released from'} ${id}`);
+      return EXIT_OK;
+    }
+    case 'case': {
+      const { values, positionals } = parseCommand(rest.slice(1), { at: { type: 'string' } });
+      const usage = 'case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID';
+      if (sub === 'link') {
+        const [id, caseId] = positionals;
+        if (id === undefined || caseId === undefined) throw new UsageError(usage);
+        await runStorageCommand(config, 'case.link', { id, caseId });
+        p.out(`${id} linked to its case`);
+        return EXIT_OK;
+      }
+      const caseId = positionals[0];
+      if ((sub !== 'close' && sub !== 'reopen') || caseId === undefined) throw new UsageError(usage);
+      const { result } = await runStorageCommand(config, sub === 'close' ? 'case.close' : 'case.reopen', {
+        caseId,
+        at: values['at'],
+      });
+      const n = (result as { recordings: string[] }).recordings.length;
+      p.out(`case ${sub === 'close' ? 'closed' : 'reopened'}: ${n} recording(s)`);
       return EXIT_OK;
     }
     case 'test-call': {

@@ -15,7 +15,14 @@ import {
   type Storage,
 } from '../storage/index.js';
 import { hashPassword } from '../index/index.js';
-import { runRetention, setLegalHold, withdrawConsent } from '../retention/index.js';
+import {
+  linkCase,
+  runRetention,
+  setCaseState,
+  setLegalHold,
+  setRestriction,
+  withdrawConsent,
+} from '../retention/index.js';
 import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
 
@@ -92,6 +99,37 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   );
   h.set('hold.release', async (req) =>
     setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), false, required(req.args, 'reason')),
+  );
+  h.set('restrict.set', async (req) =>
+    setRestriction(
+      storage,
+      cliActor(req.actor),
+      required(req.args, 'id'),
+      true,
+      required(req.args, 'reason'),
+    ),
+  );
+  h.set('restrict.release', async (req) =>
+    setRestriction(
+      storage,
+      cliActor(req.actor),
+      required(req.args, 'id'),
+      false,
+      required(req.args, 'reason'),
+    ),
+  );
+  h.set('case.link', async (req) =>
+    linkCase(storage, cliActor(req.actor), required(req.args, 'id'), required(req.args, 'caseId')),
+  );
+  h.set('case.close', async (req) => {
+    const atRaw = str(req.args, 'at');
+    const at = atRaw === undefined ? new Date() : new Date(atRaw);
+    if (Number.isNaN(at.getTime()))
+      throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
+    return setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), at);
+  });
+  h.set('case.reopen', async (req) =>
+    setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), null),
   );
   h.set('consent.withdraw', async (req) =>
     withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), required(req.args, 'reason')),

@@ -33,6 +33,10 @@ export interface StoredRecord {
   readonly legalHold: boolean;
   readonly restricted: boolean;
   readonly consent: RecordingRecord['consent'];
+  readonly ce?: RecordingRecord['consentEvidence'];
+  readonly cc?: string | null;
+  /** 'r': `p` is sealed under the recording's own key (crypto-shredded with its data key). */
+  readonly k?: 'r';
   /** Start and expiry in ms: what the filters compare. */
   readonly sm: number;
   readonly em: number | null;
@@ -96,7 +100,7 @@ function oneOf<T extends string>(
 
 function isoTime(
   rec: RecordingRecord,
-  field: 'startedAt' | 'endedAt' | 'expiresAt',
+  field: 'startedAt' | 'endedAt' | 'expiresAt' | 'caseClosedAt',
   nullable: boolean,
 ): string | null {
   const v = rec[field];
@@ -182,6 +186,27 @@ export function canonicalRecord(rec: RecordingRecord): RecordingRecord {
     legalHold: bool(rec, 'legalHold'),
     restricted: bool(rec, 'restricted'),
     consent: oneOf(rec, 'consent', CONSENTS),
+    consentEvidence: evidenceOf(rec),
+    caseClosedAt: rec.caseClosedAt == null ? null : isoTime(rec, 'caseClosedAt', false),
+  };
+}
+
+function evidenceOf(rec: RecordingRecord): RecordingRecord['consentEvidence'] {
+  const e = rec.consentEvidence;
+  if (e === undefined || e === null) return null;
+  const ok =
+    typeof e === 'object' &&
+    (e.via === 'dtmf' || e.via === 'metadata' || e.via === 'import') &&
+    (e.digit === null || (typeof e.digit === 'string' && e.digit.length <= 4)) &&
+    (e.stream === null || (typeof e.stream === 'string' && e.stream.length <= MAX_TEXT)) &&
+    parseIsoMs(e.at) !== null;
+  if (!ok)
+    throw new IndexBadRecordError('consentEvidence', 'needs via, digit, stream and an ISO time at', rec.id);
+  return {
+    via: e.via,
+    digit: e.digit,
+    stream: e.stream,
+    at: new Date(parseIsoMs(e.at) as number).toISOString(),
   };
 }
 
@@ -200,7 +225,8 @@ export function numbersOf(rec: RecordingRecord): string[] {
 }
 
 /** The stored form of a canonical record (see canonicalRecord). */
-export function encodeRecord(rec: RecordingRecord, keys: FieldKeys): StoredRecord {
+/** `recordKey`: the recording's own key (IndexOptions.recordKeys); absent → keys.fieldKey. */
+export function encodeRecord(rec: RecordingRecord, keys: FieldKeys, recordKey?: Buffer): StoredRecord {
   const personal: PersonalFields = {
     number: rec.number,
     agent: rec.agent,
@@ -230,12 +256,15 @@ export function encodeRecord(rec: RecordingRecord, keys: FieldKeys): StoredRecor
     legalHold: rec.legalHold,
     restricted: rec.restricted,
     consent: rec.consent,
+    ...(rec.consentEvidence ? { ce: rec.consentEvidence } : {}),
+    ...(rec.caseClosedAt ? { cc: rec.caseClosedAt } : {}),
+    ...(recordKey !== undefined ? { k: 'r' as const } : {}),
     sm: Date.parse(rec.startedAt),
     em: rec.expiresAt === null ? null : Date.parse(rec.expiresAt),
     nb: numbersOf(rec).map((n) => keys.blind('number', n)),
     ab: rec.agent === null ? null : keys.blind('agent', rec.agent),
     cb: rec.caseId === null ? null : keys.blind('case', rec.caseId),
-    p: sealFields(keys.fieldKey, rec.id, personal),
+    p: sealFields(recordKey ?? keys.fieldKey, rec.id, personal),
   };
 }
 
@@ -266,8 +295,8 @@ export function prepareStored(stored: StoredRecord): PreparedRecord {
   return { id: stored.id, value: JSON.stringify(stored), keys: entryKeys(stored) };
 }
 
-export function prepareRecord(rec: RecordingRecord, keys: FieldKeys): PreparedRecord {
-  return prepareStored(encodeRecord(canonicalRecord(rec), keys));
+export function prepareRecord(rec: RecordingRecord, keys: FieldKeys, recordKey?: Buffer): PreparedRecord {
+  return prepareStored(encodeRecord(canonicalRecord(rec), keys, recordKey));
 }
 
 /** Batch operations writing `next` over `prev` (null when new): stale entries are deleted. */
@@ -310,12 +339,28 @@ export function parseStored(id: string, value: string): StoredRecord {
   return s;
 }
 
-export function decodeRecord(s: StoredRecord, fieldKey: Buffer): RecordingRecord {
+/** What a record sealed under a destroyed recording key still shows: no personal field. */
+const SHREDDED: PersonalFields = {
+  number: null,
+  agent: null,
+  agentName: null,
+  participants: [],
+  caseId: null,
+};
+
+/**
+ * `recordKey`: the recording's own key, needed when the record was sealed under one (`k: 'r'`);
+ * when that key is gone (erased) the record reads without its personal fields.
+ */
+export function decodeRecord(s: StoredRecord, fieldKey: Buffer, recordKey?: Buffer): RecordingRecord {
   let personal: PersonalFields;
-  try {
-    personal = openFields(fieldKey, s.id, s.p) as PersonalFields;
-  } catch (cause) {
-    throw new IndexDecryptError(s.id, { cause });
+  if (s.k === 'r' && recordKey === undefined) personal = SHREDDED;
+  else {
+    try {
+      personal = openFields(s.k === 'r' ? (recordKey as Buffer) : fieldKey, s.id, s.p) as PersonalFields;
+    } catch (cause) {
+      throw new IndexDecryptError(s.id, { cause });
+    }
   }
   return {
     id: s.id,
@@ -343,5 +388,7 @@ export function decodeRecord(s: StoredRecord, fieldKey: Buffer): RecordingRecord
     legalHold: s.legalHold,
     restricted: s.restricted,
     consent: s.consent,
+    consentEvidence: s.ce ?? null,
+    caseClosedAt: s.cc ?? null,
   };
 }

@@ -109,6 +109,12 @@ export class RecordingIndex {
     }
   }
 
+  /** The recordings' own keys (IndexOptions.recordKeys), or none when not configured. */
+  async #recordKeys(ids: readonly string[]): Promise<readonly (Buffer | undefined)[]> {
+    const f = this.#opts.recordKeys;
+    return f === undefined ? ids.map(() => undefined) : f(ids);
+  }
+
   #check(): void {
     if (this.#closed) throw new IndexClosedError();
   }
@@ -141,7 +147,9 @@ export class RecordingIndex {
   /** Inserts or replaces one recording with all its secondary entries in one batch. */
   async putRecording(rec: RecordingRecord): Promise<RecordingRecord> {
     const canonical = canonicalRecord(rec);
-    await this.#putPrepared([prepareStored(encodeRecord(canonical, this.#keys))]);
+    if (this.#opts.recordKeys === undefined)
+      await this.#putPrepared([prepareStored(encodeRecord(canonical, this.#keys))]);
+    else await this.#putSealedInQueue([canonical]);
     return canonical;
   }
 
@@ -155,10 +163,25 @@ export class RecordingIndex {
       this.#check();
       const n = recs.length;
       // Not an async function: its frame would hold `recs` until the write completes.
-      return this.#putPrepared(recs.map((r) => prepareRecord(r, this.#keys))).then(() => n);
+      if (this.#opts.recordKeys === undefined)
+        return this.#putPrepared(recs.map((r) => prepareRecord(r, this.#keys))).then(() => n);
+      return this.#putSealedInQueue(recs.map(canonicalRecord)).then(() => n);
     } catch (err) {
       return Promise.reject(err as Error);
     }
+  }
+
+  /**
+   * A put whose records are sealed under their own keys (IndexOptions.recordKeys): the key
+   * look-up runs inside the write queue, so a put issued before close() still lands.
+   */
+  #putSealedInQueue(recs: readonly RecordingRecord[]): Promise<void> {
+    const keys = recs.map((r) => recKey(r.id));
+    return this.#write(async () => {
+      const rks = await this.#recordKeys(recs.map((r) => r.id));
+      const items = recs.map((r, i) => prepareStored(encodeRecord(r, this.#keys, rks[i])));
+      await this.#fillBatch(items, keys, await this.#db.getMany(keys)).write();
+    });
   }
 
   /**
@@ -206,7 +229,9 @@ export class RecordingIndex {
   async getRecording(id: string): Promise<RecordingRecord | null> {
     return this.#read(async () => {
       const s = await this.#stored(id);
-      return s === null ? null : decodeRecord(s, this.#opts.fieldKey);
+      if (s === null) return null;
+      const [rk] = s.k === 'r' ? await this.#recordKeys([id]) : [undefined];
+      return decodeRecord(s, this.#opts.fieldKey, rk);
     });
   }
 
@@ -217,8 +242,9 @@ export class RecordingIndex {
       if (prev === null) throw new IndexNotFoundError('recording', id);
       if ('id' in patch && (patch as { id?: unknown }).id !== id)
         throw new IndexBadRecordError('id', 'cannot be changed', id);
-      const next = canonicalRecord({ ...decodeRecord(prev, this.#opts.fieldKey), ...patch, id });
-      await writeOps(this.#db, putOps(prev, encodeRecord(next, this.#keys)));
+      const [rk] = await this.#recordKeys([id]);
+      const next = canonicalRecord({ ...decodeRecord(prev, this.#opts.fieldKey, rk), ...patch, id });
+      await writeOps(this.#db, putOps(prev, encodeRecord(next, this.#keys, rk)));
       return next;
     });
   }
@@ -261,7 +287,11 @@ export class RecordingIndex {
       const last = page[page.length - 1];
       const nextCursor =
         rows.length > q.limit && last !== undefined ? encodeCursor(positionOfRecord(last), q) : null;
-      return { items: page.map((s) => decodeRecord(s, this.#opts.fieldKey)), nextCursor };
+      const sealed = page.filter((s) => s.k === 'r').map((s) => s.id);
+      const rks = new Map<string, Buffer | undefined>();
+      if (sealed.length > 0)
+        (await this.#recordKeys(sealed)).forEach((k, i) => rks.set(sealed[i] as string, k));
+      return { items: page.map((s) => decodeRecord(s, this.#opts.fieldKey, rks.get(s.id))), nextCursor };
     });
   }
 
@@ -293,7 +323,8 @@ export class RecordingIndex {
       let n = 0;
       let batch: Op[] = [];
       for await (const rec of records) {
-        pushPutOps(batch, null, encodeRecord(canonicalRecord(rec), this.#keys));
+        const [rk] = await this.#recordKeys([rec.id]);
+        pushPutOps(batch, null, encodeRecord(canonicalRecord(rec), this.#keys, rk));
         n++;
         if (n % REBUILD_BATCH === 0) {
           await writeOps(this.#db, batch);

@@ -15,6 +15,15 @@ export interface Participant {
   readonly side: 'customer' | 'agent';
 }
 
+/** How consent was given: the DTMF digit on which stream, or the SBC's metadata, or an import. */
+export interface ConsentEvidence {
+  readonly via: 'dtmf' | 'metadata' | 'import';
+  readonly digit: string | null;
+  /** The stream label the digit arrived on. */
+  readonly stream: string | null;
+  readonly at: string;
+}
+
 export interface RecordingFormat {
   readonly encoding: string;
   readonly channels: number;
@@ -54,6 +63,10 @@ export interface RecordingRecord {
   readonly legalHold: boolean;
   readonly restricted: boolean;
   readonly consent: Consent;
+  /** Set once consent is decided by a digit or a flag (plain: no personal data). */
+  readonly consentEvidence?: ConsentEvidence | null;
+  /** When the linked case was closed (null: open or no case). */
+  readonly caseClosedAt?: string | null;
 }
 
 export type RecordingPatch = Partial<Omit<RecordingRecord, 'id'>>;
@@ -159,6 +172,9 @@ export const AUDIT_ACTIONS = [
   'index_rebuild',
   'keys_rotate',
   'integrity_failure',
+  'case_link',
+  'case_close',
+  'case_reopen',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -233,6 +249,12 @@ export interface IndexOptions {
   readonly log: Logger;
   /** Anchor the audit chain head every N entries (and on close); default 100. */
   readonly auditAnchorEvery?: number;
+  /**
+   * Per-recording keys for personal fields (the vault derives them from each data key): a
+   * record sealed under one becomes unreadable — in every copy LevelDB kept — once the data key
+   * is destroyed. Without it (or where it yields undefined) fields are sealed under fieldKey.
+   */
+  readonly recordKeys?: (ids: readonly string[]) => Promise<readonly (Buffer | undefined)[]>;
   /** Extra migrations (tests, future versions); run in `from` order after the built-in ones. */
   readonly migrations?: readonly Migration[];
   /** Clock for audit timestamps and grant expiry; default `() => new Date()`. */

@@ -14,6 +14,7 @@ export function callMetadataFor(
   source: 'siprec' | 'tap',
   codec: string | null,
   startedAt: Date,
+  consentEvidence: CallMetadata['consentEvidence'] = null,
 ): CallMetadata {
   const customer = info.participants.find((p) => p.id === info.customerParticipantId) ?? null;
   const hide = (withheld: boolean): boolean => withheld && policy.number_privacy;
@@ -39,6 +40,7 @@ export function callMetadataFor(
     caseId: info.caseId,
     policy: policy.name,
     consent,
+    ...(consentEvidence ? { consentEvidence } : {}),
     codec,
     flags,
   };

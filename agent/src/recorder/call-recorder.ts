@@ -14,7 +14,7 @@ import type { Policy } from '../config/index.js';
 import type { Session, EndReason } from '../session/index.js';
 import type { RtpStream } from '../media/index.js';
 import type { FinishedRecording, VaultWriter } from '../vault/index.js';
-import { recordFromParts, type Consent, type Storage } from '../storage/index.js';
+import { recordFromParts, type CallMetadata, type Consent, type Storage } from '../storage/index.js';
 import type { RecordingRecord } from '../index/index.js';
 import { addClipped, interleaveInto } from './mixdown.js';
 import { callMetadataFor } from './call-metadata.js';
@@ -122,6 +122,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   readonly #left: readonly RtpStream[];
   readonly #right: readonly RtpStream[];
   #consent: Consent;
+  /** How consent was decided (stored in the container's metadata, so a rebuild keeps it). */
+  #consentEvidence: CallMetadata['consentEvidence'] = null;
   /** DTMF events already handled, per stream (same order as options.streams). */
   readonly #dtmfSeen: number[];
   #finishing: Promise<RecordingRecord | null> | null = null;
@@ -142,6 +144,13 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#channels = channels;
     this.#codec = codecOf(o.streams);
     this.#consent = consent;
+    if (consent === 'given')
+      this.#consentEvidence = {
+        via: 'metadata',
+        digit: null,
+        stream: null,
+        at: new Date(startedMs).toISOString(),
+      };
     this.#startedMs = startedMs;
     this.#lastMediaMs = startedMs;
     this.#scheduler = sharedTickScheduler(o.tickMs ?? 200);
@@ -268,8 +277,14 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
           streamLabel: s.label,
         });
         if (c.mode === 'dtmf' && this.#consent === 'pending') {
-          if (ev.digit === c.accept_digit) this.#setConsent('given');
-          else if (ev.digit === c.decline_digit) this.#setConsent('declined');
+          const evidence = {
+            via: 'dtmf' as const,
+            digit: ev.digit,
+            stream: s.label,
+            at: new Date(this.#startedMs + ev.offsetMs).toISOString(),
+          };
+          if (ev.digit === c.accept_digit) this.#setConsent('given', evidence);
+          else if (ev.digit === c.decline_digit) this.#setConsent('declined', evidence);
         }
       }
       this.#dtmfSeen[i] = events.length;
@@ -278,12 +293,19 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
 
   #onUpdated(consent: string): void {
     if (this.#consent !== 'pending') return;
-    if (consent === 'given') this.#setConsent('given');
-    else if (consent === 'declined') this.#setConsent('declined');
+    const evidence = {
+      via: 'metadata' as const,
+      digit: null,
+      stream: null,
+      at: new Date(this.#clock()).toISOString(),
+    };
+    if (consent === 'given') this.#setConsent('given', evidence);
+    else if (consent === 'declined') this.#setConsent('declined', evidence);
   }
 
-  #setConsent(next: 'given' | 'declined'): void {
+  #setConsent(next: 'given' | 'declined', evidence: NonNullable<CallMetadata['consentEvidence']>): void {
     this.#consent = next;
+    this.#consentEvidence = evidence;
     this.#o.log.info({ sessionId: this.#o.session.id, consent: next }, 'consent decided');
     if (next === 'declined') {
       void this.#discard('declined');
@@ -296,6 +318,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       this.#o.source,
       this.#codec,
       new Date(this.#startedMs),
+      this.#consentEvidence,
     );
     this.#writer.updateMetadata({ ...meta });
   }
@@ -411,6 +434,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       this.#o.source,
       this.#codec,
       new Date(this.#startedMs),
+      this.#consentEvidence,
     );
     const base = recordFromParts(
       finished.id,

@@ -2,9 +2,10 @@ export { decide, anonymised, type RetentionDecision, type RetentionAction } from
 export {
   runRetention,
   countOverdue,
-  setLegalHold,
   withdrawConsent,
+  anonymiseRecording,
   destroyRecording,
   type RetentionReport,
 } from './run.js';
 export { RetentionScheduler, DEFAULT_RETENTION_INTERVAL_MS } from './scheduler.js';
+export { setLegalHold, setRestriction, linkCase, setCaseState } from './dpo.js';

@@ -40,6 +40,9 @@ export function anonymised(record: RecordingRecord): Partial<RecordingRecord> {
     agent: null,
     agentName: null,
     participants: [],
+    // The case itself is kept; given explicitly because the index can no longer decrypt it from
+    // the record it is replacing (sealed under the recording's key, destroyed with the audio).
+    caseId: record.caseId,
     stats: null,
     digest: null,
     signature: null,

@@ -3,9 +3,8 @@
  * compacted out, the file unlinked, the index entry removed) or anonymises it, auditing each.
  * Also legal hold and consent withdrawal, which decide what retention may touch.
  */
-import { UserError } from '../common/index.js';
 import type { RecordingRecord } from '../index/index.js';
-import type { Actor, Storage } from '../storage/index.js';
+import { dpoStateOf, policyFor, readDpoState, type Actor, type Storage } from '../storage/index.js';
 import { anonymised, decide, type RetentionDecision } from './plan.js';
 
 export interface RetentionReport {
@@ -34,9 +33,30 @@ async function* dueRecords(storage: Storage, at: Date): AsyncGenerator<Recording
   } while (cursor !== undefined);
 }
 
+/** Erasure: key, container and state sidecar in the vault first, then the index entry. */
 export async function destroyRecording(storage: Storage, id: string): Promise<void> {
-  if (await storage.vault.has(id)) await storage.vault.erase(id);
+  const inVault =
+    (await storage.vault.has(id)) || (await storage.vault.readState(id).catch(() => 'tampered')) !== null;
+  if (inVault) await storage.vault.erase(id);
   await storage.index.deleteRecording(id);
+}
+
+/**
+ * Seed 003: audio and personal data go, the case record stays. The sidecar gets the anonymised
+ * record first (a crash after it resumes as an anonymisation at the next start), then the data
+ * key — and with it the index's key for this record's personal fields — is destroyed and the
+ * container unlinked, then the index holds the remainder.
+ */
+export async function anonymiseRecording(storage: Storage, rec: RecordingRecord): Promise<RecordingRecord> {
+  const next = { ...rec, ...anonymised(rec) };
+  const prior = await readDpoState(storage.vault, rec.id);
+  await storage.vault.writeState(
+    rec.id,
+    { ...dpoStateOf(next, (prior?.case ?? null) !== null) },
+    Date.parse(rec.startedAt),
+  );
+  if (await storage.vault.has(rec.id)) await storage.vault.erase(rec.id, { keepState: true });
+  return storage.index.update(rec.id, anonymised(rec));
 }
 
 export async function runRetention(
@@ -48,7 +68,7 @@ export async function runRetention(
   const dryRun = opts.dryRun === true;
   const decisions: RetentionDecision[] = [];
   for await (const rec of dueRecords(storage, at)) {
-    const policy = storage.config.policies[rec.policy] ?? storage.config.policy;
+    const policy = policyFor(storage.config, rec.policy);
     decisions.push(decide(rec, policy, at));
   }
   const deleted: string[] = [];
@@ -84,8 +104,7 @@ export async function runRetention(
           from: actor.from,
           detail: { policy: d.policy },
         });
-        if (await storage.vault.has(d.id)) await storage.vault.erase(d.id);
-        await storage.index.update(d.id, anonymised(rec));
+        await anonymiseRecording(storage, rec);
         anon.push(d.id);
       }
     } catch (err) {
@@ -106,39 +125,10 @@ export async function runRetention(
 export async function countOverdue(storage: Storage, at = new Date()): Promise<number> {
   let n = 0;
   for await (const rec of dueRecords(storage, at)) {
-    const policy = storage.config.policies[rec.policy] ?? storage.config.policy;
+    const policy = policyFor(storage.config, rec.policy);
     if (decide(rec, policy, at).action !== 'keep') n++;
   }
   return n;
-}
-
-export async function setLegalHold(
-  storage: Storage,
-  actor: Actor,
-  id: string,
-  hold: boolean,
-  reason: string,
-): Promise<RecordingRecord> {
-  const rec = await storage.index.getRecording(id);
-  if (rec === null)
-    throw new UserError('CV_ERR_RETENTION_NOT_FOUND', `no recording ${id}`, { context: { recordingId: id } });
-  const policy = storage.config.policies[rec.policy] ?? storage.config.policy;
-  if (hold && !policy.legal_hold_allowed) {
-    throw new UserError(
-      'CV_ERR_RETENTION_HOLD_NOT_ALLOWED',
-      `policy ${policy.name} does not allow legal hold`,
-      { context: { recordingId: id } },
-    );
-  }
-  await storage.index.appendAudit({
-    actor: actor.name,
-    role: actor.role,
-    action: hold ? 'hold' : 'release',
-    recordingId: id,
-    reason,
-    from: actor.from,
-  });
-  return storage.index.update(id, { legalHold: hold });
 }
 
 /**

@@ -19,3 +19,13 @@ export {
   reportIntegrityFailure,
   type IntegrityCheck,
 } from './integrity.js';
+export {
+  applyDpoState,
+  dpoStateOf,
+  effectivePolicies,
+  expiryWithCase,
+  policyFor,
+  readDpoState,
+  updateWithState,
+  type DpoState,
+} from './dpo-state.js';

@@ -5,9 +5,10 @@
  */
 import type { RecordingRecord, Role } from '../index/index.js';
 import type { Storage } from './storage.js';
-import { parseImportMeta, recordFromParts, recordFromVault } from './records.js';
+import { parseImportMeta, recordFromParts, recordFromVault, vaultRecordIds } from './records.js';
 import { RecordingNotFoundError } from './errors.js';
 import { isIntegrityFailure, openCheckedReader, reportIntegrityFailure } from './integrity.js';
+import { effectivePolicies } from './dpo-state.js';
 
 /** Who asked: written into every audit entry. */
 export interface Actor {
@@ -241,12 +242,22 @@ export async function rotateKeys(storage: Storage, actor: Actor): Promise<{ keyI
 }
 
 /** Wipes the recordings part of the index and refills it from the vault's own metadata. */
-export async function rebuildIndex(storage: Storage, actor: Actor): Promise<{ recordings: number }> {
-  const ids = await storage.vault.listIds();
+/** `stateTampered`: recordings whose sidecar failed its checks (indexed held, restricted, flagged). */
+export async function rebuildIndex(
+  storage: Storage,
+  actor: Actor,
+): Promise<{ recordings: number; stateTampered: string[] }> {
+  // Containers, and the sidecars of anonymised recordings (whose containers are gone).
+  const ids = await vaultRecordIds(storage.vault);
+  const tampered: string[] = [];
   const policy = storage.config.policy;
+  const policies = effectivePolicies(storage.config);
   const vault = storage.vault;
   async function* records(): AsyncGenerator<RecordingRecord> {
-    for (const id of ids) yield await recordFromVault(vault, id, storage.config.policies, policy);
+    for (const id of ids)
+      yield await recordFromVault(vault, id, policies, policy, {
+        onTamperedState: (rid) => tampered.push(rid),
+      });
   }
   await storage.index.rebuild(records());
   await storage.index.appendAudit({
@@ -254,7 +265,7 @@ export async function rebuildIndex(storage: Storage, actor: Actor): Promise<{ re
     role: actor.role,
     action: 'index_rebuild',
     from: actor.from,
-    detail: { recordings: ids.length },
+    detail: { recordings: ids.length, stateTampered: tampered.length },
   });
-  return { recordings: ids.length };
+  return { recordings: ids.length, stateTampered: tampered };
 }

@@ -10,6 +10,7 @@ import type { Vault } from '../vault/index.js';
 import type { RecordingRecord } from '../index/index.js';
 import { normaliseNumber } from '../index/index.js';
 import { BadMetadataError } from './errors.js';
+import { applyDpoState, readDpoState, type DpoState } from './dpo-state.js';
 
 export type Direction = 'inbound' | 'outbound' | 'unknown';
 export type Consent = 'given' | 'declined' | 'pending' | 'not_required';
@@ -28,6 +29,8 @@ export interface CallMetadata {
   readonly caseId: string | null;
   readonly policy: string;
   readonly consent: Consent;
+  /** How consent was decided (digit, stream, time); absent in containers written before it. */
+  readonly consentEvidence?: RecordingRecord['consentEvidence'];
   readonly codec: string | null;
   readonly flags: readonly string[];
 }
@@ -131,6 +134,9 @@ export function parseImportMeta(json: string | undefined, policy: Policy, now: D
     caseId: optionalString(obj, 'caseId', 100),
     policy: policy.name,
     consent: consentRequired ? 'given' : 'not_required',
+    ...(consentRequired
+      ? { consentEvidence: { via: 'import' as const, digit: null, stream: null, at: now.toISOString() } }
+      : {}),
     codec: null,
     flags: ['imported'],
   };
@@ -144,16 +150,64 @@ function isCallMetadata(value: unknown): value is CallMetadata {
   return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1;
 }
 
+export interface RecordFromVaultOptions {
+  /**
+   * Called when the state sidecar fails its checks; the record is then built from the container
+   * on hold and restricted, flagged `state_tampered`: nothing is deleted or played on the word
+   * of a sidecar that cannot be trusted. Without it, the coded error is thrown.
+   */
+  readonly onTamperedState?: (id: string, err: unknown) => void;
+}
+
+/** What a recording whose sidecar cannot be trusted is held as until someone looks. */
+const QUARANTINE: DpoState = { legalHold: true, restricted: true, case: null, anonymised: null };
+
 /**
- * Rebuilds an index record from what the container itself holds (metadata + final record).
- * Expiry follows the policy the recording was made under, when this config still knows it.
+ * The ids the vault can rebuild records for: every container, and the anonymised recordings
+ * (sidecar only). A sidecar without container or anonymised record is what an interrupted
+ * erasure leaves; `onLeftover` gets it (the caller finishes the erasure).
+ */
+export async function vaultRecordIds(
+  vault: Vault,
+  onLeftover?: (id: string) => Promise<void>,
+): Promise<string[]> {
+  const containers = new Set(await vault.listIds());
+  const ids = new Set(containers);
+  for (const id of await vault.listStateIds()) {
+    if (containers.has(id)) continue;
+    const st = await readDpoState(vault, id).catch(() => null);
+    if (st?.anonymised) ids.add(id);
+    else if (st !== null && onLeftover !== undefined) await onLeftover(id);
+  }
+  return [...ids].sort();
+}
+
+/**
+ * Rebuilds an index record from what the vault holds: the container (metadata + final record)
+ * and the DPO's state sidecar over it; an anonymised recording from its sidecar alone. Expiry
+ * follows the policy the recording was made under (pass effectivePolicies(config), so the
+ * selected policy counts with its overrides), when this config still knows it.
  */
 export async function recordFromVault(
   vault: Vault,
   id: string,
   policies: Readonly<Record<string, Policy>>,
   fallback: Policy,
+  opts: RecordFromVaultOptions = {},
 ): Promise<RecordingRecord> {
+  let state: DpoState | null;
+  try {
+    state = await readDpoState(vault, id);
+  } catch (err) {
+    if (
+      (err as { code?: string }).code !== 'CV_ERR_VAULT_STATE_TAMPERED' ||
+      opts.onTamperedState === undefined
+    )
+      throw err;
+    opts.onTamperedState(id, err);
+    state = QUARANTINE;
+  }
+  if (state?.anonymised) return state.anonymised;
   const reader = await vault.openReader(id);
   const meta: CallMetadata = isCallMetadata(reader.metadata)
     ? reader.metadata
@@ -174,7 +228,9 @@ export async function recordFromVault(
         codec: null,
         flags: [],
       };
-  return recordFromParts(id, meta, reader.final, reader.format, policies[meta.policy] ?? fallback);
+  const policy = policies[meta.policy] ?? fallback;
+  const rec = applyDpoState(recordFromParts(id, meta, reader.final, reader.format, policy), state, policy);
+  return state === QUARANTINE ? { ...rec, flags: [...rec.flags, 'state_tampered'] } : rec;
 }
 
 export interface FinalFacts {
@@ -226,5 +282,7 @@ export function recordFromParts(
     legalHold: false,
     restricted: false,
     consent: meta.consent,
+    consentEvidence: meta.consentEvidence ?? null,
+    caseClosedAt: null,
   };
 }

@@ -23,8 +23,9 @@ import {
 } from '../index/index.js';
 import { acquireLock, type StorageLock } from './lock.js';
 import { StorageClosedError } from './errors.js';
-import { recordFromVault } from './records.js';
+import { recordFromVault, vaultRecordIds } from './records.js';
 import { INTEGRITY_CHECKS, reportIntegrityFailure, type IntegrityCheck } from './integrity.js';
+import { effectivePolicies } from './dpo-state.js';
 
 export interface StartupReport {
   readonly masterKeyCreated: boolean;
@@ -139,14 +140,24 @@ export class Storage {
       for (const t of tampered) await reportIntegrityFailure(this, t.id, t.code, 'startup');
       // A container that cannot be read stays out of the index rather than stopping the start.
       const unreadable = new Set([...unrecoverable, ...tampered].map((u) => u.id));
-      const vaultIds = await this.vault.listIds();
+      // Anonymised recordings have no container: their sidecar is what the vault holds of them.
+      const vaultIds = await vaultRecordIds(this.vault, async (id) => {
+        this.#log.warn({ recordingId: id }, 'finishing an interrupted erasure');
+        await this.vault.erase(id);
+      });
       const indexIds = await this.#index.listIds();
       const recoveredIds = new Set(recovered.map((r) => r.id));
       const { missingInIndex, missingInVault } = reconcile(indexIds, vaultIds);
       for (const id of new Set([...missingInIndex, ...recoveredIds])) {
         if (unreadable.has(id)) continue;
         await this.#index.putRecording(
-          await recordFromVault(this.vault, id, this.config.policies, this.config.policy),
+          await recordFromVault(this.vault, id, effectivePolicies(this.config), this.config.policy, {
+            onTamperedState: (rid, err) =>
+              this.#log.error(
+                { err, recordingId: rid },
+                'state sidecar tampered: recording held and restricted',
+              ),
+          }),
         );
         reindexed.push(id);
       }
@@ -234,6 +245,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
       const indexOptions: IndexOptions = {
         dir: join(dir, 'index'),
         ...v.indexKeys(),
+        recordKeys: (ids) => v.indexRecordKeys(ids),
         sign: (data) => v.sign(data),
         verifySignature: (data, sig) => v.verifySignature(data, sig),
         log: log.child({ component: 'index' }),

@@ -104,6 +104,12 @@ export class VaultDigestMismatchError extends IntegrityError {
     super('CV_ERR_VAULT_DIGEST_MISMATCH', message, opts);
   }
 }
+/** A state sidecar that fails its signature, was replaced by an older copy, or is missing. */
+export class VaultStateTamperedError extends IntegrityError {
+  constructor(message: string, opts: Opts = {}) {
+    super('CV_ERR_VAULT_STATE_TAMPERED', message, opts);
+  }
+}
 export class VaultKeystoreCorruptError extends IntegrityError {
   constructor(message: string, opts: Opts = {}) {
     super('CV_ERR_VAULT_KEYSTORE_CORRUPT', message, opts);

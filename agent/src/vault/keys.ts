@@ -5,6 +5,7 @@
  *   kcv!<kid>     key-check value: a constant sealed under master key kid, so a wrong master
  *                 key is refused at open before anything is written
  *   sign!ed25519  {v:1, kid, wrapped, publicKeyPem}  the appliance signing key (PKCS8)
+ *   sv!<id>       {version, sha256, createdAt}  newest state sidecar of a recording (vault/state.ts)
  * wrapped = base64(iv 12 | ciphertext | tag 16), AES-256-GCM, AAD binding the entry's purpose.
  * Erasing a recording deletes rk!<id> and compacts that range so the wrapped key leaves the
  * SST and log files; without it the container can never be decrypted (crypto-shred).
@@ -250,6 +251,65 @@ export class KeyStore {
     await this.#db.compactRange(k, k);
   }
 
+  /**
+   * Data keys of many recordings in one LevelDB read (index pages decode tens to hundreds of
+   * records); undefined where destroyed or never made, or where the entry no longer unwraps.
+   */
+  async dataKeys(ids: readonly string[]): Promise<(Buffer | undefined)[]> {
+    const raws = await this.#db.getMany(ids.map((id) => `rk!${id}`));
+    return raws.map((raw, i) => {
+      if (raw === undefined) return undefined;
+      const id = ids[i] as string;
+      try {
+        const e = parseEntry<WrappedEntry & { createdAt: number }>(raw, `rk!${id}`);
+        const mk = this.#ring.keys.get(e.kid);
+        return mk === undefined ? undefined : unseal(mk, e.wrapped, `cv-dk|${id}`);
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  /**
+   * The version and hash of a recording's newest state sidecar (vault/state.ts): what makes an
+   * older, validly signed copy put back over a newer one detectable. createdAt (ms) finds the
+   * sidecar's date directory once the data key is gone (anonymised recordings).
+   */
+  async stateVersion(
+    id: string,
+  ): Promise<{ version: number; sha256: string; createdAt: number } | undefined> {
+    const raw = await this.#db.get(`sv!${id}`);
+    if (raw === undefined) return undefined;
+    try {
+      const o = JSON.parse(raw) as { version: number; sha256: string; createdAt: number };
+      if (Number.isSafeInteger(o.version) && typeof o.sha256 === 'string' && Number.isFinite(o.createdAt))
+        return o;
+    } catch (err) {
+      throw new VaultKeystoreCorruptError('keystore entry is malformed', {
+        cause: err,
+        context: { entry: `sv!${id}` },
+      });
+    }
+    throw new VaultKeystoreCorruptError('keystore entry is malformed', { context: { entry: `sv!${id}` } });
+  }
+
+  async putStateVersion(
+    id: string,
+    v: { version: number; sha256: string; createdAt: number },
+  ): Promise<void> {
+    await this.#db.put(`sv!${id}`, JSON.stringify(v), { sync: true });
+  }
+
+  /** Recordings with a state sidecar on record (anonymised ones have no container any more). */
+  async stateIds(): Promise<string[]> {
+    const keys = await this.#db.keys({ gte: 'sv!', lt: 'sv"' }).all();
+    return keys.map((k) => k.slice(3));
+  }
+
+  async deleteStateVersion(id: string): Promise<void> {
+    await this.#db.del(`sv!${id}`, { sync: true });
+  }
+
   async rotate(): Promise<number> {
     const ring = await appendMasterKey(this.#ring);
     const kid = ring.currentKeyId;
@@ -271,6 +331,12 @@ export class KeyStore {
       blindIndexKey: derive('callvault blind-index v1'),
       fieldKey: derive('callvault index-fields v1'),
     };
+  }
+
+  /** Seals the state sidecars' contents (case ids are personal); survives rotation like indexKeys. */
+  stateKey(): Buffer {
+    const base = this.#ring.keys.get(Math.min(...this.#ring.keys.keys())) as Buffer;
+    return Buffer.from(hkdfSync('sha256', base, Buffer.alloc(0), 'callvault state v1', 32));
   }
 
   sign(data: Buffer): Buffer {

@@ -34,6 +34,9 @@ import {
 } from './reader.js';
 import { recoverContainer } from './recovery.js';
 import { SEALS_DIR, checkSealed, readSeal, removeSeal, writeSeal, type SealFacts } from './seal.js';
+import { RecordKeys } from './record-keys.js';
+import { StateStore } from './state-store.js';
+import type { StateFile } from './state.js';
 import type {
   AudioFormat,
   FinishedRecording,
@@ -81,6 +84,8 @@ interface CreateInternal extends CreateRecordingOptions {
 export class Vault {
   readonly dir: string;
   readonly #keys: KeyStore;
+  readonly #states: StateStore;
+  readonly #recordKeys: RecordKeys;
   readonly #syncer: BatchSyncer;
   readonly #segmentMs: number;
   readonly #fsync: FsyncPolicy;
@@ -93,6 +98,8 @@ export class Vault {
   private constructor(dir: string, keys: KeyStore, opts: VaultOptions) {
     this.dir = dir;
     this.#keys = keys;
+    this.#states = new StateStore(dir, keys);
+    this.#recordKeys = new RecordKeys(keys);
     this.#segmentMs = opts.segmentMs ?? 2000;
     this.#fsync = opts.fsync ?? 'batch';
     const fsSync = loadNativeAddon<{ syncfs(dir: string): Promise<void> }>('fs-sync').addon;
@@ -285,16 +292,22 @@ export class Vault {
     }
   }
 
-  /** Crypto-shred: the wrapped key is deleted and compacted away, then the file is unlinked. */
-  async erase(id: string): Promise<void> {
+  /**
+   * Crypto-shred: the wrapped key is deleted and compacted away, then the file is unlinked, then
+   * the state sidecar — unless `keepState` (anonymisation keeps the case record it describes).
+   */
+  async erase(id: string, opts: { keepState?: boolean } = {}): Promise<void> {
     this.#assertOpen();
     const active = this.#active.get(id);
     if (active !== undefined) return active.abort();
     const dk = isRecordingId(id) ? await this.#keys.dataKey(id).catch(() => undefined) : undefined;
     const path = dk !== undefined ? containerPath(this.dir, id, dk.createdMs) : await this.#findFile(id);
     const hasKey = dk !== undefined || (isRecordingId(id) && (await this.#keys.hasDataKey(id)));
-    if (!hasKey && path === undefined)
+    const hasState =
+      isRecordingId(id) && (await this.#keys.stateVersion(id).catch(() => undefined)) !== undefined;
+    if (!hasKey && path === undefined && !hasState)
       throw new VaultNotFoundError('no such recording', { context: { recordingId: id } });
+    this.#recordKeys.forget(id);
     if (hasKey) await this.#keys.destroyDataKey(id);
     if (isRecordingId(id)) await removeSeal(this.dir, id).catch(() => undefined);
     if (path !== undefined)
@@ -305,6 +318,7 @@ export class Vault {
             context: { recordingId: id, path },
           });
       });
+    if (opts.keepState !== true && isRecordingId(id)) await this.#states.remove(id, dk?.createdMs);
     this.#log.info({ recordingId: id }, 'recording erased');
   }
 
@@ -408,6 +422,33 @@ export class Vault {
     } catch (err) {
       this.#log.error({ err, recordingId: id }, 'cannot write the seal of a finished recording');
     }
+  }
+
+  /** The DPO's state of a recording (state.ts); null when none was ever written. */
+  async readState(id: string): Promise<StateFile | null> {
+    this.#assertOpen();
+    if (!isRecordingId(id)) return null;
+    return this.#states.read(id);
+  }
+
+  /** Writes the next version of a recording's state; `startedMs` places it when no key says. */
+  async writeState(id: string, body: Record<string, unknown>, startedMs?: number): Promise<number> {
+    this.#assertOpen();
+    if (!isRecordingId(id))
+      throw new VaultNotFoundError('no such recording', { context: { recordingId: id } });
+    return this.#states.write(id, body, startedMs);
+  }
+
+  /** Recordings with a state sidecar, also those whose audio is gone (anonymised). */
+  async listStateIds(): Promise<string[]> {
+    this.#assertOpen();
+    return (await this.#states.ids()).sort();
+  }
+
+  /** Keys the index seals personal fields with (record-keys.ts); undefined once erased. */
+  async indexRecordKeys(ids: readonly string[]): Promise<(Buffer | undefined)[]> {
+    this.#assertOpen();
+    return this.#recordKeys.get(ids);
   }
 
   async rotateMasterKey(): Promise<{ keyId: number }> {

@@ -24,6 +24,7 @@ const TABLE: [Ctor, string, 1 | 2 | 3][] = [
   [errors.VaultBadSignatureError, 'CV_ERR_VAULT_BAD_SIGNATURE', 2],
   [errors.VaultDigestMismatchError, 'CV_ERR_VAULT_DIGEST_MISMATCH', 2],
   [errors.VaultKeystoreCorruptError, 'CV_ERR_VAULT_KEYSTORE_CORRUPT', 2],
+  [errors.VaultStateTamperedError, 'CV_ERR_VAULT_STATE_TAMPERED', 2],
   [errors.VaultDiskFullError, 'CV_ERR_VAULT_DISK_FULL', 3],
   [errors.VaultWriteFailedError, 'CV_ERR_VAULT_WRITE_FAILED', 3],
   [errors.VaultClosedError, 'CV_ERR_VAULT_CLOSED', 3],

@@ -1,0 +1,144 @@
+/**
+ * The DPO's decisions about single recordings and cases: legal hold, restriction (GDPR art.
+ * 18), case link / close / reopen. Each is audited first, then written to the vault (the
+ * recording's state sidecar, the source of truth a rebuild restores), then to the index.
+ */
+import { UserError } from '../common/index.js';
+import type { RecordingRecord } from '../index/index.js';
+import { expiryWithCase, policyFor, updateWithState, type Actor, type Storage } from '../storage/index.js';
+
+const PAGE = 1000;
+
+function notFound(id: string): UserError {
+  return new UserError('CV_ERR_RETENTION_NOT_FOUND', `no recording ${id}`, { context: { recordingId: id } });
+}
+
+async function mustGet(storage: Storage, id: string): Promise<RecordingRecord> {
+  const rec = await storage.index.getRecording(id);
+  if (rec === null) throw notFound(id);
+  return rec;
+}
+
+export async function setLegalHold(
+  storage: Storage,
+  actor: Actor,
+  id: string,
+  hold: boolean,
+  reason: string,
+): Promise<RecordingRecord> {
+  const rec = await mustGet(storage, id);
+  const policy = policyFor(storage.config, rec.policy);
+  if (hold && !policy.legal_hold_allowed) {
+    throw new UserError(
+      'CV_ERR_RETENTION_HOLD_NOT_ALLOWED',
+      `policy ${policy.name} does not allow legal hold`,
+      { context: { recordingId: id } },
+    );
+  }
+  await storage.index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: hold ? 'hold' : 'release',
+    recordingId: id,
+    reason,
+    from: actor.from,
+  });
+  return updateWithState(storage, id, () => ({ legalHold: hold }));
+}
+
+export async function setRestriction(
+  storage: Storage,
+  actor: Actor,
+  id: string,
+  restricted: boolean,
+  reason: string,
+): Promise<RecordingRecord> {
+  const rec = await mustGet(storage, id);
+  const policy = policyFor(storage.config, rec.policy);
+  if (restricted && !policy.restriction_allowed) {
+    throw new UserError(
+      'CV_ERR_RETENTION_RESTRICTION_NOT_ALLOWED',
+      `policy ${policy.name} does not allow restriction`,
+      { context: { recordingId: id } },
+    );
+  }
+  await storage.index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: restricted ? 'restrict' : 'unrestrict',
+    recordingId: id,
+    reason,
+    from: actor.from,
+  });
+  return updateWithState(storage, id, () => ({ restricted }));
+}
+
+function caseOf(storage: Storage, rec: RecordingRecord, id: string | null, closedAt: string | null) {
+  const policy = policyFor(storage.config, rec.policy);
+  return {
+    caseId: id,
+    caseClosedAt: closedAt,
+    expiresAt: rec.flags.includes('anonymised')
+      ? rec.expiresAt
+      : expiryWithCase(rec.startedAt, policy, { id, closedAt }),
+  };
+}
+
+export async function linkCase(
+  storage: Storage,
+  actor: Actor,
+  id: string,
+  caseId: string,
+): Promise<RecordingRecord> {
+  if (caseId.length === 0 || caseId.length > 100)
+    throw new UserError('CV_ERR_RETENTION_BAD_CASE', 'a case id is 1-100 characters');
+  await mustGet(storage, id);
+  await storage.index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'case_link',
+    recordingId: id,
+    from: actor.from,
+  });
+  return updateWithState(storage, id, (rec) => caseOf(storage, rec, caseId, null), { caseTouched: true });
+}
+
+async function caseRecordings(storage: Storage, caseId: string): Promise<RecordingRecord[]> {
+  const out: RecordingRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await storage.index.search({ caseId, limit: PAGE, cursor, order: 'asc' });
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return out;
+}
+
+/** Closes (closedAt = a time) or reopens (null) a case on every recording linked to it. */
+export async function setCaseState(
+  storage: Storage,
+  actor: Actor,
+  caseId: string,
+  closedAt: Date | null,
+): Promise<{ caseId: string; recordings: string[] }> {
+  const recs = await caseRecordings(storage, caseId);
+  if (recs.length === 0)
+    throw new UserError('CV_ERR_RETENTION_NOT_FOUND', 'no recording is linked to this case', {
+      context: { key: 'caseId' },
+    });
+  const at = closedAt === null ? null : closedAt.toISOString();
+  for (const r of recs) {
+    await storage.index.appendAudit({
+      actor: actor.name,
+      role: actor.role,
+      action: at === null ? 'case_reopen' : 'case_close',
+      recordingId: r.id,
+      from: actor.from,
+      detail: at === null ? null : { closedAt: at },
+    });
+    await updateWithState(storage, r.id, (rec) => caseOf(storage, rec, rec.caseId, at), {
+      caseTouched: true,
+    });
+  }
+  return { caseId, recordings: recs.map((r) => r.id) };
+}

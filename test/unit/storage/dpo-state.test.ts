@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../../agent/src/config/index.js';
+import { silentLogger } from '../../../agent/src/common/index.js';
+import {
+  importWav,
+  openStorage,
+  parseImportMeta,
+  rebuildIndex,
+  recordFromParts,
+  showRecording,
+  type Actor,
+  type Storage,
+} from '../../../agent/src/storage/index.js';
+import {
+  linkCase,
+  runRetention,
+  setCaseState,
+  setLegalHold,
+  setRestriction,
+} from '../../../agent/src/retention/index.js';
+import { DEV_CONFIG } from '../../helpers/daemon.js';
+
+const ACTOR: Actor = { name: 'cli:test', role: 'dpo', from: 'local' };
+const DAY_MS = 86_400_000;
+
+export function wavOf(pcm: Buffer, sampleRate = 8000, channels = 1): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + pcm.length, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(channels, 22);
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * channels * 2, 28);
+  h.writeUInt16LE(channels * 2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([h, pcm]);
+}
+
+const WAV = wavOf(Buffer.alloc(16000, 3));
+
+async function importOne(s: Storage, meta: Record<string, unknown>): Promise<string> {
+  return (await importWav(s, ACTOR, WAV, JSON.stringify(meta))).id;
+}
+
+/** What `recordings show --json` prints, without what a rebuild derives again (call stats). */
+async function shown(s: Storage, ids: readonly string[]): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const id of ids) {
+    const { stats: _stats, ...rest } = await showRecording(s, id);
+    out.push(JSON.parse(JSON.stringify(rest)) as Record<string, unknown>);
+  }
+  return out;
+}
+
+async function decisions(s: Storage, times: readonly Date[]): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const at of times) {
+    const r = await runRetention(s, ACTOR, { at, dryRun: true });
+    out.push({ at: r.at, deleted: r.deleted, anonymised: r.anonymised, kept: [...r.keptOnHold].sort() });
+  }
+  return out;
+}
+
+describe('storage/dpo-state: the vault is the source of truth for what the DPO set', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const configFor = (extra: string[]): Config =>
+    loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, ...extra] });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cv-dpo-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('hold, restriction, case link + close and consent evidence survive index rebuild and re-indexing', async () => {
+    // An override of the selected policy: retention must use it, not the preset's 365 days.
+    const config = configFor(['policy.name=hrm', 'policy.retention_days=7']);
+    let s = await openStorage({ config, log: silentLogger() });
+    const ids: string[] = [];
+    try {
+      const held = await importOne(s, { number: '+46701110001', agent: '11' });
+      const restricted = await importOne(s, { number: '+46701110002', agent: '12' });
+      const cased = await importOne(s, { number: '+46701110003', agent: '13' });
+      const plain = await importOne(s, { number: '+46701110004', agent: '14' });
+      // Consent decided by a digit during the call: the recorder writes it into the container.
+      const meta = parseImportMeta(JSON.stringify({ number: '+46701110005' }), config.policy, new Date());
+      const evidence = { via: 'dtmf' as const, digit: '1', stream: 'caller', at: new Date().toISOString() };
+      const w = await s.vault.createRecording({
+        format: { encoding: 'pcm16', channels: 1, sampleRate: 8000 },
+        metadata: { ...meta, consent: 'given', consentEvidence: evidence },
+        startedAt: new Date(meta.startedAt),
+      });
+      w.append(Buffer.alloc(16000, 5));
+      const fin = await w.finalize();
+      await s.index.putRecording(
+        recordFromParts(
+          fin.id,
+          { ...meta, consent: 'given', consentEvidence: evidence },
+          fin,
+          fin.format,
+          config.policy,
+        ),
+      );
+      ids.push(held, restricted, cased, plain, fin.id);
+      await setLegalHold(s, ACTOR, held, true, 'police request 17');
+      await setRestriction(s, ACTOR, restricted, true, 'accuracy disputed');
+      await linkCase(s, ACTOR, cased, 'CASE-2026-7');
+      await setCaseState(s, ACTOR, 'CASE-2026-7', new Date(Date.now() + 20 * DAY_MS));
+
+      const before = await shown(s, ids);
+      assert.equal(before[0]?.['legalHold'], true);
+      assert.equal(before[1]?.['restricted'], true);
+      assert.equal(before[2]?.['caseId'], 'CASE-2026-7');
+      assert.ok(typeof before[2]?.['caseClosedAt'] === 'string');
+      assert.deepEqual(before[4]?.['consentEvidence'], evidence);
+      const times = [8, 30, 400].map((d) => new Date(Date.now() + d * DAY_MS));
+      const decided = await decisions(s, times);
+
+      const report = await rebuildIndex(s, ACTOR);
+      assert.equal(report.recordings, 5);
+      assert.deepEqual(report.stateTampered, []);
+      assert.deepEqual(await shown(s, ids), before, 'recordings show after index rebuild');
+      assert.deepEqual(await decisions(s, times), decided, 'retention decisions after index rebuild');
+      await s.close();
+
+      // Start-up re-indexing: the index directory lost altogether.
+      rmSync(join(dir, 'index'), { recursive: true, force: true });
+      s = await openStorage({ config, log: silentLogger() });
+      assert.equal(s.startup.reindexed.length, 5);
+      assert.deepEqual(await shown(s, ids), before, 'recordings show after start-up re-indexing');
+      assert.deepEqual(await decisions(s, times), decided, 'retention decisions after start-up re-indexing');
+      process.stdout.write(
+        `      rebuilt ${report.recordings} recordings; ${times.length} dry runs identical: ${JSON.stringify(decided.map((d) => (d as { deleted: string[] }).deleted.length))} deletions\n`,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an anonymised recording keeps its case record through rebuild; no container is needed', async () => {
+    const config = configFor(['policy.name=upplands-bro']);
+    let s = await openStorage({ config, log: silentLogger() });
+    try {
+      const id = await importOne(s, { number: '+46701110009', agent: '19', agentName: 'Anna Agent' });
+      const other = await importOne(s, { number: '+46701110010', agent: '20' });
+      await linkCase(s, ACTOR, id, 'UB-42');
+      const closed = new Date(Date.now() + DAY_MS);
+      await setCaseState(s, ACTOR, 'UB-42', closed);
+      await setRestriction(s, ACTOR, other, true, 'accuracy disputed');
+      const report = await runRetention(s, ACTOR, { at: new Date(closed.getTime() + 31 * DAY_MS) });
+      assert.deepEqual(report.anonymised, [id]);
+      assert.equal(await s.vault.has(id), false, 'the audio is gone');
+      const before = await shown(s, [id, other]);
+      assert.equal(before[0]?.['number'], null);
+      assert.equal(before[0]?.['caseId'], 'UB-42');
+      assert.ok((before[0]?.['flags'] as string[]).includes('anonymised'));
+      const times = [40, 400].map((d) => new Date(Date.now() + d * DAY_MS));
+      const decided = await decisions(s, times);
+      assert.equal((await rebuildIndex(s, ACTOR)).recordings, 2);
+      assert.deepEqual(await shown(s, [id, other]), before);
+      assert.deepEqual(await decisions(s, times), decided);
+      assert.equal((await s.index.search({ caseId: 'UB-42' })).items.length, 1, 'still found by its case');
+      await s.close();
+      rmSync(join(dir, 'index'), { recursive: true, force: true });
+      s = await openStorage({ config, log: silentLogger() });
+      assert.deepEqual(await shown(s, [id, other]), before, 'after start-up re-indexing');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a tampered, replayed or deleted sidecar is an integrity error, and the recording is held', async () => {
+    const config = configFor(['policy.name=hrm']);
+    let s = await openStorage({ config, log: silentLogger() });
+    try {
+      const id = await importOne(s, { number: '+46701110011' });
+      await setLegalHold(s, ACTOR, id, true, 'evidence');
+      const sidecar = findFile(dir, `${id}.state`);
+      copyFileSync(sidecar, `${dir}/old-state`);
+      await setLegalHold(s, ACTOR, id, false, 'released');
+      assert.equal((await s.vault.readState(id))?.version, 2);
+
+      // Replay: the older, validly signed copy put back.
+      copyFileSync(`${dir}/old-state`, sidecar);
+      await assert.rejects(s.vault.readState(id), { code: 'CV_ERR_VAULT_STATE_TAMPERED' });
+      const r = await rebuildIndex(s, ACTOR);
+      assert.deepEqual(r.stateTampered, [id]);
+      const rec = await showRecording(s, id);
+      assert.equal(rec.legalHold, true);
+      assert.equal(rec.restricted, true);
+      assert.ok(rec.flags.includes('state_tampered'));
+
+      // A flipped byte in the sealed body.
+      const bytes = readFileSync(sidecar);
+      const i = bytes.indexOf('"sealed":"') + 20;
+      bytes[i] = bytes[i] === 0x41 ? 0x42 : 0x41;
+      writeFileSync(sidecar, bytes);
+      await assert.rejects(s.vault.readState(id), { code: 'CV_ERR_VAULT_STATE_TAMPERED' });
+
+      // Deleted.
+      rmSync(sidecar);
+      await assert.rejects(s.vault.readState(id), { code: 'CV_ERR_VAULT_STATE_TAMPERED' });
+      await s.close();
+      rmSync(join(dir, 'index'), { recursive: true, force: true });
+      s = await openStorage({ config, log: silentLogger() });
+      const again = await showRecording(s, id);
+      assert.deepEqual([again.legalHold, again.restricted], [true, true], 'start-up quarantines it too');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+export function findFile(root: string, name: string): string {
+  for (const e of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name === name) return join(e.parentPath, e.name);
+  }
+  throw new Error(`${name} not found under ${root}`);
+}
