@@ -130,15 +130,19 @@ export async function setLegalHold(
       { context: { recordingId: id } },
     );
   }
-  await storage.index.appendAudit({
-    actor: actor.name,
-    role: actor.role,
-    action: hold ? 'hold' : 'release',
-    recordingId: id,
-    reason,
-    from: actor.from,
-  });
-  return storage.index.update(id, { legalHold: hold });
+  // One batch: the hold and its audit entry land together, or neither does.
+  return storage.index.update(
+    id,
+    { legalHold: hold },
+    {
+      actor: actor.name,
+      role: actor.role,
+      action: hold ? 'hold' : 'release',
+      recordingId: id,
+      reason,
+      from: actor.from,
+    },
+  );
 }
 
 /**

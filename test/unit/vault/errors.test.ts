@@ -23,6 +23,8 @@ const TABLE: [Ctor, string, 1 | 2 | 3][] = [
   [errors.VaultKeyDestroyedError, 'CV_ERR_VAULT_KEY_DESTROYED', 2],
   [errors.VaultBadSignatureError, 'CV_ERR_VAULT_BAD_SIGNATURE', 2],
   [errors.VaultKeystoreCorruptError, 'CV_ERR_VAULT_KEYSTORE_CORRUPT', 2],
+  [errors.VaultKeystoreMissingError, 'CV_ERR_VAULT_KEYSTORE_MISSING', 2],
+  [errors.VaultKeyNotRegularError, 'CV_ERR_VAULT_KEY_NOT_REGULAR', 1],
   [errors.VaultDiskFullError, 'CV_ERR_VAULT_DISK_FULL', 3],
   [errors.VaultWriteFailedError, 'CV_ERR_VAULT_WRITE_FAILED', 3],
   [errors.VaultClosedError, 'CV_ERR_VAULT_CLOSED', 3],
