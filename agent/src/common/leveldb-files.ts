@@ -209,7 +209,13 @@ export function checkLogFile(buf: Buffer): string | null {
     const crcOk =
       unmask(buf.readUInt32LE(pos)) ===
       crc32c(buf.subarray(start, start + len), crc32c(buf.subarray(pos + 6, pos + 7)));
-    if (!crcOk) return allZero(buf, start + len) ? null : `checksum mismatch at offset ${pos}`;
+    // A last record failing its checksum is torn only if it ends in zeros (space the file got
+    // before its data, as power loss leaves it); a flipped byte in a whole record is damage.
+    if (!crcOk)
+      return allZero(buf, start + len) &&
+        allZero(buf.subarray(0, start + len), Math.max(start, start + len - 16))
+        ? null
+        : `checksum mismatch at offset ${pos}`;
     if (type === FULL || type === FIRST) {
       if (inFragment) return `unfinished record before offset ${pos}`;
       inFragment = type === FIRST;
