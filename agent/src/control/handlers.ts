@@ -156,22 +156,25 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     if ((await storage.index.getUser(username)) !== null) {
       throw new UserError('CV_ERR_CLI_USER_EXISTS', `user ${username} exists`, { context: { key: 'name' } });
     }
-    await storage.index.putUser({
-      username,
-      role: role as (typeof USER_ROLES)[number],
-      agentId: agentId ?? null,
-      passwordHash: await hashPassword(password),
-      createdAt: new Date().toISOString(),
-      disabled: false,
-    });
     const actor = cliActor(req.actor);
-    await storage.index.appendAudit({
-      actor: actor.name,
-      role: actor.role,
-      action: 'user_add',
-      from: actor.from,
-      detail: { username, role },
-    });
+    // The user and its audit entry in one batch: both or neither.
+    await storage.index.putUser(
+      {
+        username,
+        role: role as (typeof USER_ROLES)[number],
+        agentId: agentId ?? null,
+        passwordHash: await hashPassword(password),
+        createdAt: new Date().toISOString(),
+        disabled: false,
+      },
+      {
+        actor: actor.name,
+        role: actor.role,
+        action: 'user_add',
+        from: actor.from,
+        detail: { username, role },
+      },
+    );
     return { username, role };
   });
   return h;

@@ -12,6 +12,7 @@ import { IndexAuditTamperedError, IndexBadAuditError, IndexBadQueryError } from 
 import { blind } from './field-crypto.js';
 import { AUDIT_HEAD_KEY, PREFIX, parseIsoMs, seqKey } from './keys.js';
 import { AUDIT_ACTIONS } from './types.js';
+import type { BatchOp } from './record-codec.js';
 import type { AuditEntry, AuditInput, AuditListQuery, AuditProblem, AuditVerifyResult } from './types.js';
 
 type Db = ClassicLevel<string, string>;
@@ -95,6 +96,55 @@ export function anchorValue(head: AuditHead, ts: string, sign: (data: Buffer) =>
   return JSON.stringify({ seq: head.seq, hash: head.hash, ts, sig } satisfies Anchor);
 }
 
+/** What appending one entry writes (in the caller's batch) and the head it leads to. */
+export interface AuditAppend {
+  readonly ops: BatchOp[];
+  readonly head: AuditHead;
+  readonly entry: AuditEntry;
+  readonly anchored: boolean;
+}
+
+/**
+ * The ops that append `input` after `head`, plus a signed anchor every `anchorEvery` entries.
+ * Validation happens here, before anything is written, so an invalid entry writes nothing.
+ */
+export function auditAppendOps(
+  input: AuditInput,
+  prevHead: AuditHead,
+  ts: string,
+  blindIndexKey: Buffer,
+  anchorEvery: number,
+  sign: (data: Buffer) => Buffer,
+): AuditAppend {
+  const seq = prevHead.seq + 1;
+  const { value, entry } = sealAuditEntry(auditBody(input, seq, prevHead.hash, ts, blindIndexKey));
+  const head = { seq, hash: entry.hash };
+  const ops: BatchOp[] = [
+    { type: 'put', key: seqKey(PREFIX.audit, seq), value },
+    { type: 'put', key: AUDIT_HEAD_KEY, value: JSON.stringify(head) },
+  ];
+  const anchored = seq % anchorEvery === 0;
+  if (anchored)
+    ops.push({ type: 'put', key: seqKey(PREFIX.anchor, seq), value: anchorValue(head, ts, sign) });
+  return { ops, head, entry, anchored };
+}
+
+/**
+ * Compares the chain with the anchor kept outside the index: null when the chain reaches the
+ * anchor's seq with the anchor's hash there, else what is wrong. A chain shorter than its
+ * anchor lost entries (a deleted log, files restored from an older copy, a cut chain).
+ */
+export async function anchorProblem(db: Db, head: AuditHead, anchor: AuditHead): Promise<string | null> {
+  if (anchor.seq === 0) return null;
+  if (head.seq < anchor.seq)
+    return `the audit chain ends at entry ${head.seq} but its anchor in the keystore records ${anchor.seq} entries: index writes were lost`;
+  const stored = await db.get(seqKey(PREFIX.audit, anchor.seq));
+  const d = stored === undefined ? null : decodeStoredEntry(stored);
+  if (d === null || d.hash !== anchor.hash)
+    return `audit entry ${anchor.seq} differs from its anchor in the keystore: the chain was rewritten`;
+  return null;
+}
+
 export async function readHead(db: Db): Promise<AuditHead> {
   const v = await db.get(AUDIT_HEAD_KEY);
   if (v === undefined) return { seq: 0, hash: GENESIS_HASH };
@@ -175,6 +225,7 @@ function bad(firstBadSeq: number, problem: AuditProblem): AuditVerifyResult {
 export async function verifyAuditChain(
   db: Db,
   verifySignature: (data: Buffer, sig: Buffer) => boolean,
+  external?: AuditHead,
 ): Promise<AuditVerifyResult> {
   const anchors = await loadAnchors(db);
   const checkAnchor = (seq: number, hash: string): AuditVerifyResult | null => {
@@ -200,8 +251,10 @@ export async function verifyAuditChain(
         if (sha256Hex(d.body) !== d.hash) return bad(keySeq, 'hash_mismatch');
         if (d.entry.seq !== keySeq) return bad(keySeq, 'seq_mismatch');
         if (d.entry.prev !== prev) return bad(keySeq, 'prev_mismatch');
-        const anchorProblem = checkAnchor(keySeq, d.hash);
-        if (anchorProblem !== null) return anchorProblem;
+        const signedProblem = checkAnchor(keySeq, d.hash);
+        if (signedProblem !== null) return signedProblem;
+        if (external !== undefined && external.seq === keySeq && external.hash !== d.hash)
+          return bad(keySeq, 'anchor_mismatch');
         prev = d.hash;
         expected++;
       }
@@ -215,5 +268,6 @@ export async function verifyAuditChain(
   if (head.seq < last) return bad(head.seq + 1, 'truncated');
   if (head.hash !== prev) return bad(last, 'truncated');
   for (const seq of anchors.keys()) if (seq > last) return bad(last + 1, 'truncated');
+  if (external !== undefined && external.seq > last) return bad(last + 1, 'truncated');
   return { ok: true, entries: last, anchors: anchors.size };
 }

@@ -1,24 +1,33 @@
 /**
  * RecordingIndex: the LevelDB-backed index of recordings, users, grants and the audit chain.
  * Writes are serialised through one queue (read-modify-write of secondary entries and audit
- * sequence numbers must not interleave) and each lands in one atomic batch. close() stops new
- * calls, drains the queue, anchors the audit head and closes LevelDB; it is idempotent.
+ * sequence numbers must not interleave) and each lands in one atomic, synced batch. close() stops
+ * new calls, drains the queue, anchors the audit head and closes LevelDB; it is idempotent.
+ *
+ * A failed write poisons nothing. When LevelDB cannot append a batch to its log (disk full), the
+ * bytes it did write stay in the log as a torn record while its writer counts the whole record
+ * as written; every later record then sits at the wrong block offset, and at the next open
+ * LevelDB drops them all as corrupt — acknowledged writes lost on restart. So after any failed
+ * write the database is closed and reopened (which replays the sound part of the log into a
+ * table and starts a new log) before the next write; the in-memory audit head is reloaded from
+ * disk. Until the reopen succeeds (space freed) every write fails with a coded error.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../common/index.js';
 import {
+  anchorProblem,
   anchorValue,
-  auditBody,
+  auditAppendOps,
   lastAnchorSeq,
   listAuditEntries,
   readHead,
-  sealAuditEntry,
   verifyAuditChain,
 } from './audit.js';
-import type { AuditHead } from './audit.js';
-import { IndexBadRecordError, IndexClosedError, IndexNotFoundError } from './errors.js';
+import type { AuditAppend, AuditHead } from './audit.js';
+import { CallvaultError } from '../common/index.js';
+import { IndexBadRecordError, IndexClosedError, IndexCorruptError, IndexNotFoundError } from './errors.js';
 import { assertKey, cachedBlinder } from './field-crypto.js';
-import { AUDIT_HEAD_KEY, KEY_END, PREFIX, RECORDING_PREFIXES, recKey, seqKey } from './keys.js';
+import { KEY_END, PREFIX, RECORDING_PREFIXES, recKey, seqKey } from './keys.js';
 import {
   canonicalRecord,
   decodeRecord,
@@ -35,7 +44,7 @@ import type { BatchOp, FieldKeys, PreparedRecord, StoredRecord } from './record-
 import { encodeCursor, normaliseQuery } from './query.js';
 import { positionOfRecord, runCount, runSearch } from './search.js';
 import { checkConsistency, compactKeys, migrate } from './maintenance.js';
-import { openDb, toIndexError, writeOps } from './storage.js';
+import { SYNC, openDb, toIndexError, writeOps } from './storage.js';
 import type { Db } from './storage.js';
 import {
   canonicalGrant,
@@ -70,7 +79,9 @@ const REBUILD_BATCH = 1000;
 type Op = BatchOp;
 
 export class RecordingIndex {
-  readonly #db: Db;
+  #db: Db;
+  /** A write failed: the log may end in a torn record, so reopen before writing again. */
+  #broken = false;
   readonly #opts: IndexOptions;
   readonly #log: Logger;
   readonly #anchorEvery: number;
@@ -101,6 +112,7 @@ export class RecordingIndex {
     try {
       await migrate(db, fresh || allowMissingSchema, opts.migrations ?? [], opts.log);
       const index = new RecordingIndex(db, opts, await readHead(db), await lastAnchorSeq(db));
+      await index.#checkAnchor();
       opts.log.info({ dir: opts.dir, fresh, auditSeq: index.#head.seq }, 'index open');
       return index;
     } catch (err) {
@@ -119,18 +131,72 @@ export class RecordingIndex {
     if (this.#closed) throw new IndexClosedError();
   }
 
+  /**
+   * The chain against its anchor outside the index. A shorter or different chain is damage
+   * (exit 2 at start) — except for `index rebuild`, which records the loss in the chain.
+   */
+  async #checkAnchor(): Promise<void> {
+    const store = this.#opts.auditAnchor;
+    if (store === undefined) return;
+    const anchor = await store.read();
+    const problem = anchor === undefined ? null : await anchorProblem(this.#db, this.#head, anchor);
+    if (problem === null) {
+      // First start with an anchor, or a crash between an index write and its anchor write.
+      if (anchor === undefined || anchor.seq < this.#head.seq) await store.write(this.#head);
+      return;
+    }
+    if (this.#opts.acceptAuditLoss !== true)
+      throw new IndexCorruptError(problem, { context: { dir: this.#opts.dir } });
+    const lost = { anchorSeq: anchor?.seq ?? 0, chainSeq: this.#head.seq };
+    this.#log.error(lost, 'audit entries lost with the index: the loss is recorded in the chain');
+    await this.#commitAudit(
+      this.#auditOps({
+        actor: 'system',
+        role: 'system',
+        action: 'index_rebuild',
+        detail: { auditEntriesLost: true, ...lost },
+      }),
+      [],
+    );
+  }
+
   /** Runs fn after every write queued before it; LevelDB errors become coded errors. */
   #write<T>(fn: () => Promise<T>): Promise<T> {
     this.#check();
-    const run = this.#queue.then(fn, fn);
+    const job = async (): Promise<T> => {
+      if (this.#broken) await this.#reopen();
+      try {
+        return await fn();
+      } catch (err) {
+        // Coded errors are refusals before anything was written; anything else may have
+        // left a torn record in the log.
+        if (!(err instanceof CallvaultError)) this.#broken = true;
+        throw err;
+      }
+    };
+    const run = this.#queue.then(job, job);
     this.#queue = run.catch(() => undefined);
     return run.catch((err: unknown) => {
       throw toIndexError(err, this.#opts.dir);
     });
   }
 
+  /** After a failed write: close, reopen (LevelDB recovers the sound prefix), reload the head. */
+  async #reopen(): Promise<void> {
+    this.#log.warn({ dir: this.#opts.dir }, 'reopening the index after a failed write');
+    if (this.#db.status === 'open') await this.#db.close();
+    const { db } = await openDb(this.#opts.dir);
+    this.#db = db;
+    this.#head = await readHead(db);
+    this.#lastAnchor = await lastAnchorSeq(db);
+    this.#broken = false;
+    this.#log.info({ dir: this.#opts.dir, auditSeq: this.#head.seq }, 'index reopened');
+  }
+
   async #read<T>(fn: () => Promise<T>): Promise<T> {
     this.#check();
+    // A failed reopen left no open database: try again (through the queue) before reading.
+    if (this.#db.status !== 'open') await this.#write(async () => undefined);
     try {
       return await fn();
     } catch (err) {
@@ -194,7 +260,7 @@ export class RecordingIndex {
     // Promise chain rather than an async function, so that `items` can be collected while
     // LevelDB writes: the batch holds its own copy of every key and value.
     return this.#write(() =>
-      this.#db.getMany(keys).then((prev) => this.#fillBatch(items, keys, prev).write()),
+      this.#db.getMany(keys).then((prev) => this.#fillBatch(items, keys, prev).write(SYNC)),
     );
   }
 
@@ -235,8 +301,11 @@ export class RecordingIndex {
     });
   }
 
-  /** Merges the patch into the stored recording (id cannot change). */
-  async update(id: string, patch: RecordingPatch): Promise<RecordingRecord> {
+  /**
+   * Merges the patch into the stored recording (id cannot change). With `audit`, the entry is
+   * written in the same batch: the change and its audit record land together or not at all.
+   */
+  async update(id: string, patch: RecordingPatch, audit?: AuditInput): Promise<RecordingRecord> {
     return this.#write(async () => {
       const prev = await this.#stored(id);
       if (prev === null) throw new IndexNotFoundError('recording', id);
@@ -244,7 +313,9 @@ export class RecordingIndex {
         throw new IndexBadRecordError('id', 'cannot be changed', id);
       const [rk] = await this.#recordKeys([id]);
       const next = canonicalRecord({ ...decodeRecord(prev, this.#opts.fieldKey, rk), ...patch, id });
-      await writeOps(this.#db, putOps(prev, encodeRecord(next, this.#keys, rk)));
+      const ops = putOps(prev, encodeRecord(next, this.#keys, rk));
+      if (audit === undefined) await writeOps(this.#db, ops);
+      else await this.#commitAudit(this.#auditOps(audit), ops);
       return next;
     });
   }
@@ -273,7 +344,7 @@ export class RecordingIndex {
         touched.push(...keys);
       }
       if (ops.length === 0) return 0;
-      await this.#db.batch(ops);
+      await this.#db.batch(ops, SYNC);
       if (opts.compact ?? true) await compactKeys(this.#db, touched);
       return touched.filter((k) => k.startsWith(PREFIX.rec)).length;
     });
@@ -342,10 +413,13 @@ export class RecordingIndex {
     });
   }
 
-  async putUser(input: UserInput): Promise<User> {
+  /** Stores a user; with `audit`, the entry lands in the same batch (both or neither). */
+  async putUser(input: UserInput, audit?: AuditInput): Promise<User> {
     const user = canonicalUser(input, this.#now());
     return this.#write(async () => {
-      await this.#db.put(PREFIX.user + user.username, JSON.stringify(user));
+      const op: Op = { type: 'put', key: PREFIX.user + user.username, value: JSON.stringify(user) };
+      if (audit === undefined) await this.#db.batch([op], SYNC);
+      else await this.#commitAudit(this.#auditOps(audit), [op]);
       return user;
     });
   }
@@ -388,36 +462,51 @@ export class RecordingIndex {
   /** Appends one entry to the chain (and an anchor every auditAnchorEvery entries). */
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
     return this.#write(async () => {
-      const seq = this.#head.seq + 1;
-      const ts = this.#now().toISOString();
-      const { value, entry } = sealAuditEntry(
-        auditBody(input, seq, this.#head.hash, ts, this.#opts.blindIndexKey),
-      );
-      const head = { seq, hash: entry.hash };
-      const ops: Op[] = [
-        { type: 'put', key: seqKey(PREFIX.audit, seq), value },
-        { type: 'put', key: AUDIT_HEAD_KEY, value: JSON.stringify(head) },
-      ];
-      const anchor = seq % this.#anchorEvery === 0;
-      if (anchor)
-        ops.push({
-          type: 'put',
-          key: seqKey(PREFIX.anchor, seq),
-          value: anchorValue(head, ts, this.#opts.sign),
-        });
-      await this.#db.batch(ops);
-      this.#head = head;
-      if (anchor) this.#lastAnchor = seq;
-      return entry;
+      const a = this.#auditOps(input);
+      await this.#commitAudit(a, []);
+      return a.entry;
     });
+  }
+
+  /** Runs inside a write job: the head cannot move between building and committing. */
+  #auditOps(input: AuditInput): AuditAppend {
+    const ts = this.#now().toISOString();
+    return auditAppendOps(
+      input,
+      this.#head,
+      ts,
+      this.#opts.blindIndexKey,
+      this.#anchorEvery,
+      this.#opts.sign,
+    );
+  }
+
+  /**
+   * Writes `ops` and the audit entry in one synced batch; only then moves the in-memory head
+   * and the anchor outside the index. An anchor that fails to write lags behind the chain,
+   * which is safe (it is a lower bound) and is caught up at the next append or open.
+   */
+  async #commitAudit(a: AuditAppend, ops: readonly Op[]): Promise<void> {
+    await writeOps(this.#db, [...ops, ...a.ops]);
+    this.#head = a.head;
+    if (a.anchored) this.#lastAnchor = a.head.seq;
+    try {
+      await this.#opts.auditAnchor?.write(a.head);
+    } catch (err) {
+      this.#log.error({ err, auditSeq: a.head.seq }, 'audit anchor not updated; it lags the chain');
+    }
   }
 
   async listAudit(query: AuditListQuery = {}): Promise<AuditEntry[]> {
     return this.#read(() => listAuditEntries(this.#db, query));
   }
 
+  /** Queued, so no append can fall between reading the chain and reading its anchor. */
   async verifyAudit(): Promise<AuditVerifyResult> {
-    return this.#read(() => verifyAuditChain(this.#db, this.#opts.verifySignature));
+    if (this.#db.status !== 'open') await this.#read(async () => undefined);
+    return this.#write(async () =>
+      verifyAuditChain(this.#db, this.#opts.verifySignature, await this.#opts.auditAnchor?.read()),
+    );
   }
 
   /** Idempotent: drains queued writes, anchors the audit head, closes LevelDB. */
@@ -427,13 +516,13 @@ export class RecordingIndex {
     this.#closing = (async () => {
       await this.#queue;
       try {
-        if (this.#head.seq > this.#lastAnchor) {
+        if (this.#head.seq > this.#lastAnchor && !this.#broken && this.#db.status === 'open') {
           const value = anchorValue(this.#head, this.#now().toISOString(), this.#opts.sign);
-          await this.#db.put(seqKey(PREFIX.anchor, this.#head.seq), value);
+          await this.#db.put(seqKey(PREFIX.anchor, this.#head.seq), value, SYNC);
           this.#lastAnchor = this.#head.seq;
         }
       } finally {
-        await this.#db.close();
+        if (this.#db.status === 'open') await this.#db.close();
         this.#log.info({ dir: this.#opts.dir }, 'index closed');
       }
     })();

@@ -1,23 +1,27 @@
 /**
  * Opening LevelDB safely. LevelDB notices a bad MANIFEST at open, but opens a table file lazily:
  * a truncated .ldb would surface only at the first read that touches it, long after the daemon
- * started. And with CURRENT missing it would create a new empty database and delete the old
- * tables as obsolete. So before opening, the directory is checked: CURRENT names an existing
- * MANIFEST, and every table that MANIFEST lists as live exists with its recorded size and ends
- * with the LevelDB footer magic.
+ * started. With CURRENT missing it would create a new empty database and delete the old tables
+ * as obsolete, and a deleted or damaged write-ahead log is skipped without a word. So before
+ * opening, the directory is checked (common/leveldb-files.ts) and damage is an integrity error
+ * naming the fix, never a silent repair.
+ *
+ * Every write is synced (`sync: true`): a write that returned is in the log on disk, so it
+ * survives kill -9 and power loss alike.
  */
-import { mkdir, open, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { CallvaultError } from '../common/index.js';
 import { IndexCorruptError, IndexIoError, IndexLockedError } from './errors.js';
-import { liveTables } from './manifest.js';
+import { inspectLevelDir, type LevelDirState } from '../common/leveldb-files.js';
 import type { BatchOp } from './record-codec.js';
 
 export type Db = ClassicLevel<string, string>;
 
-const TABLE_MAGIC = Buffer.from('57fb808b247547db', 'hex');
-const FOOTER_BYTES = 48;
+/** Write options of every index write: see the file comment. */
+export const SYNC = { sync: true } as const;
+
 const LEVELDB_FILE_RE = /^(?:CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(?:ldb|sst|log|dbtmp))$/;
 
 function errCode(err: unknown): string | undefined {
@@ -47,56 +51,17 @@ export function toIndexError(err: unknown, dir: string): Error {
   return mapDbError(err, dir);
 }
 
-async function tableIntact(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    if (size < FOOTER_BYTES) return false;
-    const tail = Buffer.alloc(TABLE_MAGIC.length);
-    await fh.read(tail, 0, tail.length, size - tail.length);
-    return tail.equals(TABLE_MAGIC);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** 'fresh' for a missing or empty directory; throws IndexCorruptError for a damaged one. */
 export async function checkIndexDir(dir: string): Promise<'fresh' | 'existing'> {
-  let names: string[];
+  let found: LevelDirState;
   try {
-    names = await readdir(dir);
+    found = await inspectLevelDir(dir);
   } catch (err) {
-    if (errCode(err) === 'ENOENT') return 'fresh';
     throw new IndexIoError(`cannot read ${dir}`, { cause: err, context: { dir } });
   }
-  const hasData = names.some((n) => /^(?:MANIFEST-\d+|\d+\.(?:ldb|sst|log))$/.test(n));
-  if (!names.includes('CURRENT')) {
-    if (hasData) throw new IndexCorruptError('CURRENT is missing', { context: { dir } });
-    return 'fresh';
-  }
-  const current = (await readFile(join(dir, 'CURRENT'), 'utf8')).trim();
-  if (!/^MANIFEST-\d+$/.test(current) || !names.includes(current)) {
-    throw new IndexCorruptError('CURRENT does not name an existing MANIFEST', { context: { dir } });
-  }
-  if ((await stat(join(dir, current))).size === 0)
-    throw new IndexCorruptError(`${current} is empty`, { context: { dir } });
-  let live: Map<number, number>;
-  try {
-    live = liveTables(await readFile(join(dir, current)));
-  } catch (cause) {
-    throw new IndexCorruptError(`${current} is unreadable`, { cause, context: { dir } });
-  }
-  for (const [num, size] of live) {
-    const base = String(num).padStart(6, '0');
-    const name = names.includes(`${base}.ldb`) ? `${base}.ldb` : `${base}.sst`;
-    if (!names.includes(name))
-      throw new IndexCorruptError(`table ${base}.ldb is missing`, { context: { dir, file: name } });
-    const path = join(dir, name);
-    if ((await stat(path)).size !== size || !(await tableIntact(path))) {
-      throw new IndexCorruptError(`table ${name} is truncated or damaged`, { context: { dir, file: name } });
-    }
-  }
-  return 'existing';
+  if (found.state === 'damaged')
+    throw new IndexCorruptError(found.problem, { context: { dir, file: found.file } });
+  return found.state;
 }
 
 const INFO_LOG_NOTE =
@@ -161,7 +126,7 @@ export async function writeOps(db: Db, ops: readonly BatchOp[]): Promise<void> {
     await batch.close();
     throw err;
   }
-  await batch.write();
+  await batch.write(SYNC);
 }
 
 /** Removes a LevelDB directory's own files (and the directory when that leaves it empty). */

@@ -259,6 +259,22 @@ export interface IndexOptions {
   readonly migrations?: readonly Migration[];
   /** Clock for audit timestamps and grant expiry; default `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * Where the audit chain's length is anchored outside the index (the daemon: the keystore).
+   * Written after every append; an index whose chain is shorter than it lost writes.
+   */
+  readonly auditAnchor?: AuditAnchorStore;
+  /**
+   * For `index rebuild` only: an index whose audit chain is shorter than its anchor opens, and
+   * the loss is recorded as an audit entry instead of refusing to start.
+   */
+  readonly acceptAuditLoss?: boolean;
+}
+
+/** The last audit entry's seq and hash, kept where a truncated index cannot reach it. */
+export interface AuditAnchorStore {
+  read(): Promise<{ readonly seq: number; readonly hash: string } | undefined>;
+  write(head: { readonly seq: number; readonly hash: string }): Promise<void>;
 }
 
 export interface ConsistencyReport {

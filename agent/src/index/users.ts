@@ -1,7 +1,7 @@
 /** Validation of users and DPO grants before they are stored (u!<username>, g!<grant id>). */
 import { IndexBadUserError, IndexNotFoundError } from './errors.js';
 import { KEY_END, PREFIX } from './keys.js';
-import type { Db } from './storage.js';
+import { SYNC, type Db } from './storage.js';
 import { isValidId } from './record-codec.js';
 import { parseIsoMs } from './keys.js';
 import type { Grant, GrantInput, GrantScope, Role, User, UserInput } from './types.js';
@@ -109,21 +109,24 @@ export async function loadGrants(db: Db): Promise<Grant[]> {
 export async function removeUser(db: Db, username: string): Promise<boolean> {
   if ((await loadUser(db, username)) === null) return false;
   const grants = (await loadGrants(db)).filter((g) => g.username === username);
-  await db.batch([
-    { type: 'del', key: PREFIX.user + username },
-    ...grants.map((g) => ({ type: 'del' as const, key: PREFIX.grant + g.id })),
-  ]);
+  await db.batch(
+    [
+      { type: 'del', key: PREFIX.user + username },
+      ...grants.map((g) => ({ type: 'del' as const, key: PREFIX.grant + g.id })),
+    ],
+    SYNC,
+  );
   return true;
 }
 
 export async function storeGrant(db: Db, grant: Grant): Promise<Grant> {
   if ((await loadUser(db, grant.username)) === null) throw new IndexNotFoundError('user', grant.username);
-  await db.put(PREFIX.grant + grant.id, JSON.stringify(grant));
+  await db.put(PREFIX.grant + grant.id, JSON.stringify(grant), SYNC);
   return grant;
 }
 
 export async function removeGrant(db: Db, id: string): Promise<boolean> {
   if (typeof id !== 'string' || (await db.get(PREFIX.grant + id)) === undefined) return false;
-  await db.del(PREFIX.grant + id);
+  await db.del(PREFIX.grant + id, SYNC);
   return true;
 }

@@ -35,15 +35,16 @@ export async function setLegalHold(
       { context: { recordingId: id } },
     );
   }
-  await storage.index.appendAudit({
-    actor: actor.name,
-    role: actor.role,
-    action: hold ? 'hold' : 'release',
-    recordingId: id,
-    reason,
-    from: actor.from,
+  return updateWithState(storage, id, () => ({ legalHold: hold }), {
+    audit: {
+      actor: actor.name,
+      role: actor.role,
+      action: hold ? 'hold' : 'release',
+      recordingId: id,
+      reason,
+      from: actor.from,
+    },
   });
-  return updateWithState(storage, id, () => ({ legalHold: hold }));
 }
 
 export async function setRestriction(
@@ -62,15 +63,16 @@ export async function setRestriction(
       { context: { recordingId: id } },
     );
   }
-  await storage.index.appendAudit({
-    actor: actor.name,
-    role: actor.role,
-    action: restricted ? 'restrict' : 'unrestrict',
-    recordingId: id,
-    reason,
-    from: actor.from,
+  return updateWithState(storage, id, () => ({ restricted }), {
+    audit: {
+      actor: actor.name,
+      role: actor.role,
+      action: restricted ? 'restrict' : 'unrestrict',
+      recordingId: id,
+      reason,
+      from: actor.from,
+    },
   });
-  return updateWithState(storage, id, () => ({ restricted }));
 }
 
 function caseOf(storage: Storage, rec: RecordingRecord, id: string | null, closedAt: string | null) {

@@ -6,7 +6,7 @@
  * between the two leaves the vault right and the next rebuild or re-index restores the index.
  */
 import type { Config, Policy } from '../config/index.js';
-import type { RecordingPatch, RecordingRecord } from '../index/index.js';
+import type { AuditInput, RecordingPatch, RecordingRecord } from '../index/index.js';
 import type { Storage } from './storage.js';
 import type { Vault } from '../vault/index.js';
 import { RecordingNotFoundError } from './errors.js';
@@ -114,7 +114,7 @@ export async function updateWithState(
   storage: Storage,
   id: string,
   patch: (rec: RecordingRecord) => RecordingPatch,
-  opts: { caseTouched?: boolean } = {},
+  opts: { caseTouched?: boolean; audit?: AuditInput } = {},
 ): Promise<RecordingRecord> {
   const rec = await storage.index.getRecording(id);
   if (rec === null) throw new RecordingNotFoundError(id);
@@ -123,5 +123,6 @@ export async function updateWithState(
   const prior = await readDpoState(storage.vault, id);
   const caseTouched = opts.caseTouched === true || (prior?.case ?? null) !== null;
   await storage.vault.writeState(id, { ...dpoStateOf(next, caseTouched) }, Date.parse(rec.startedAt));
-  return storage.index.update(id, p);
+  // With an audit entry, the change and its entry land in one index batch, or neither does.
+  return storage.index.update(id, p, opts.audit);
 }

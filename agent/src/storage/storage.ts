@@ -249,6 +249,9 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         sign: (data) => v.sign(data),
         verifySignature: (data, sig) => v.verifySignature(data, sig),
         log: log.child({ component: 'index' }),
+        auditAnchor: { read: () => v.auditAnchor(), write: (head) => v.setAuditAnchor(head) },
+        // `index rebuild` accepts (and audits) audit entries lost with a damaged index.
+        acceptAuditLoss: opts.resetIndex === true,
       };
       try {
         index = await openIndex(indexOptions);

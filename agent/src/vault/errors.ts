@@ -116,6 +116,22 @@ export class VaultKeystoreCorruptError extends IntegrityError {
   }
 }
 
+/**
+ * Recordings exist but the keystore is new or empty: opening it would make a fresh signing key
+ * and leave every recording reading as erased. Restore the keystore from a backup instead.
+ */
+export class VaultKeystoreMissingError extends IntegrityError {
+  constructor(message: string, opts: Opts = {}) {
+    super('CV_ERR_VAULT_KEYSTORE_MISSING', message, opts);
+  }
+}
+/** The master key path is a FIFO, device or directory: reading it could block start-up forever. */
+export class VaultKeyNotRegularError extends UserError {
+  constructor(message: string, opts: Opts = {}) {
+    super('CV_ERR_VAULT_KEY_NOT_REGULAR', message, opts);
+  }
+}
+
 export class VaultDiskFullError extends CallvaultError {
   constructor(message: string, opts: Opts = {}) {
     super('CV_ERR_VAULT_DISK_FULL', message, opts);

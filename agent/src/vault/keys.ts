@@ -6,9 +6,17 @@
  *                 key is refused at open before anything is written
  *   sign!ed25519  {v:1, kid, wrapped, publicKeyPem}  the appliance signing key (PKCS8)
  *   sv!<id>       {version, sha256, createdAt}  newest state sidecar of a recording (vault/state.ts)
+ *   audit!anchor  {v:1, kid, wrapped}  the index's audit chain head {seq, hash}: a chain found
+ *                 shorter than this lost index writes (see index/audit.ts)
  * wrapped = base64(iv 12 | ciphertext | tag 16), AES-256-GCM, AAD binding the entry's purpose.
  * Erasing a recording deletes rk!<id> and compacts that range so the wrapped key leaves the
  * SST and log files; without it the container can never be decrypted (crypto-shred).
+ *
+ * Durability: every write is synced. The directory is checked before LevelDB opens it (a
+ * deleted or damaged write-ahead log, a missing table: exit 2, restore from a backup — never a
+ * silent repair), and a keystore that is new or empty while recordings exist is refused. After
+ * a failed write the database is reopened before the next one (see index/recording-index.ts:
+ * LevelDB's log is left misaligned by a partial append, which loses later writes at reopen).
  */
 import {
   createCipheriv,
@@ -24,12 +32,58 @@ import {
 } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
-import { VaultKeyMismatchError, VaultKeystoreCorruptError, VaultStorageError } from './errors.js';
+import { CallvaultError } from '../common/index.js';
+import { inspectLevelDir } from '../common/leveldb-files.js';
+import {
+  VaultKeyMismatchError,
+  VaultKeystoreCorruptError,
+  VaultKeystoreMissingError,
+  VaultStorageError,
+} from './errors.js';
 import { appendMasterKey, loadMasterKeyring, type KeyringSource, type MasterKeyring } from './master-keys.js';
 import type { IndexKeys } from './types.js';
 
 const KCV_PLAINTEXT = Buffer.from('callvault key check v1');
 const SIGN_ENTRY = 'sign!ed25519';
+const ANCHOR_ENTRY = 'audit!anchor';
+const SYNC = { sync: true } as const;
+const RESTORE_HINT = 'restore storage.dir/keystore from a backup (it holds the keys of every recording)';
+
+export interface KeyStoreOpenOptions {
+  /** Containers exist: a new or empty keystore is then refused instead of created. */
+  readonly containersPresent?: boolean;
+}
+
+/** Checks the files, then opens LevelDB; damage is VaultKeystoreCorruptError (exit 2). */
+async function openLevel(path: string, containersPresent: boolean): Promise<ClassicLevel<string, string>> {
+  let found;
+  try {
+    found = await inspectLevelDir(path);
+  } catch (err) {
+    throw new VaultStorageError('cannot read the keystore', { cause: err, context: { path } });
+  }
+  if (found.state === 'damaged')
+    throw new VaultKeystoreCorruptError(`keystore: ${found.problem}; ${RESTORE_HINT}`, {
+      context: { path, file: found.file },
+    });
+  if (found.state === 'fresh' && containersPresent)
+    throw new VaultKeystoreMissingError(
+      `keystore is missing or empty but recordings exist; ${RESTORE_HINT}`,
+      {
+        context: { path },
+      },
+    );
+  let db: ClassicLevel<string, string>;
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    // Uncompressed: the entries are tiny, and an auditor can grep the files to see a key is gone.
+    db = new ClassicLevel<string, string>(path, { valueEncoding: 'utf8', compression: false });
+    await db.open();
+  } catch (err) {
+    throw new VaultStorageError('cannot open the keystore', { cause: err, context: { path } });
+  }
+  return db;
+}
 
 function seal(key: Buffer, plaintext: Buffer, aad: string): string {
   const iv = randomBytes(12);
@@ -77,7 +131,10 @@ interface PendingPut {
 }
 
 export class KeyStore {
-  readonly #db: ClassicLevel<string, string>;
+  #db: ClassicLevel<string, string>;
+  readonly #path: string;
+  /** A write failed: reopen before the next one (see the file comment). */
+  #broken = false;
   #ring: MasterKeyring;
   readonly #signKey: KeyObject;
   readonly #verifyKey: KeyObject;
@@ -87,11 +144,13 @@ export class KeyStore {
   #committing: Promise<void> = Promise.resolve();
 
   private constructor(
+    path: string,
     db: ClassicLevel<string, string>,
     ring: MasterKeyring,
     signKey: KeyObject,
     publicKeyPem: string,
   ) {
+    this.#path = path;
     this.#db = db;
     this.#ring = ring;
     this.#signKey = signKey;
@@ -100,28 +159,33 @@ export class KeyStore {
   }
 
   /** Opens the keystore and the keyring, checks every key-check value, creates missing entries. */
-  static async open(path: string, src: KeyringSource): Promise<KeyStore> {
-    let db: ClassicLevel<string, string>;
+  static async open(path: string, src: KeyringSource, opts: KeyStoreOpenOptions = {}): Promise<KeyStore> {
+    const containersPresent = opts.containersPresent === true;
+    const db = await openLevel(path, containersPresent);
     try {
-      await mkdir(path, { recursive: true, mode: 0o700 });
-      // Uncompressed: the entries are tiny, and an auditor can grep the files to see a key is gone.
-      db = new ClassicLevel<string, string>(path, { valueEncoding: 'utf8', compression: false });
-      await db.open();
-    } catch (err) {
-      throw new VaultStorageError('cannot open the keystore', { cause: err, context: { path } });
-    }
-    try {
-      return await KeyStore.#init(db, src);
+      return await KeyStore.#init(path, db, src, containersPresent);
     } catch (err) {
       await db.close();
       throw err;
     }
   }
 
-  static async #init(db: ClassicLevel<string, string>, src: KeyringSource): Promise<KeyStore> {
+  static async #init(
+    path: string,
+    db: ClassicLevel<string, string>,
+    src: KeyringSource,
+    containersPresent: boolean,
+  ): Promise<KeyStore> {
     const kcvs = new Map<number, string>();
     for await (const [k, v] of db.iterator({ gte: 'kcv!', lt: 'kcv"' })) kcvs.set(Number(k.slice(4)), v);
     const signRaw = await db.get(SIGN_ENTRY);
+    if (signRaw === undefined && containersPresent)
+      throw new VaultKeystoreMissingError(
+        `keystore holds no signing key but recordings exist; ${RESTORE_HINT}`,
+        {
+          context: { path },
+        },
+      );
     const ring = await loadMasterKeyring(src, kcvs.size === 0 && signRaw === undefined);
     for (const [kid, wrapped] of kcvs) {
       const key = ring.keys.get(kid);
@@ -152,6 +216,7 @@ export class KeyStore {
           context: { entry: SIGN_ENTRY },
         });
       return new KeyStore(
+        path,
         db,
         ring,
         createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
@@ -170,7 +235,7 @@ export class KeyStore {
       createdAt: Date.now(),
     };
     await db.put(SIGN_ENTRY, JSON.stringify(entry), { sync: true });
-    return new KeyStore(db, ring, privateKey, pem);
+    return new KeyStore(path, db, ring, privateKey, pem);
   }
 
   get masterKeyCreated(): boolean {
@@ -203,9 +268,11 @@ export class KeyStore {
         this.#committing = this.#committing.then(async () => {
           this.#gathering = null;
           try {
-            await this.#db.batch(
-              batch.map((b) => ({ type: 'put' as const, key: b.key, value: b.value })),
-              { sync: true },
+            await this.#guarded(() =>
+              this.#db.batch(
+                batch.map((b) => ({ type: 'put' as const, key: b.key, value: b.value })),
+                SYNC,
+              ),
             );
             for (const b of batch) b.resolve();
           } catch (err) {
@@ -217,9 +284,66 @@ export class KeyStore {
     });
   }
 
+  /** Reopens first when a write failed; marks the store broken when this one fails. */
+  async #guarded<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#broken) {
+      if (this.#db.status === 'open') await this.#db.close();
+      this.#db = await openLevel(this.#path, false);
+      this.#broken = false;
+    }
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof CallvaultError)) this.#broken = true;
+      throw err;
+    }
+  }
+
+  /** Serialised with the group commits, so a reopen never runs under another write. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#committing.then(() => this.#guarded(fn));
+    this.#committing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** The open database; after a failed reopen, tries again first. */
+  async #readable(): Promise<ClassicLevel<string, string>> {
+    if (this.#db.status !== 'open') await this.#serial(async () => undefined);
+    return this.#db;
+  }
+
+  /** The audit chain head last anchored here; undefined before the first one. */
+  async auditAnchor(): Promise<{ seq: number; hash: string } | undefined> {
+    const raw = await (await this.#readable()).get(ANCHOR_ENTRY);
+    if (raw === undefined) return undefined;
+    const e = parseEntry<WrappedEntry>(raw, ANCHOR_ENTRY);
+    const mk = this.#ring.keys.get(e.kid);
+    const plain = mk === undefined ? undefined : unseal(mk, e.wrapped, 'cv-audit-anchor');
+    if (plain === undefined)
+      throw new VaultKeystoreCorruptError('audit anchor cannot be unwrapped', {
+        context: { entry: ANCHOR_ENTRY },
+      });
+    const head = JSON.parse(plain.toString('utf8')) as { seq: number; hash: string };
+    return { seq: head.seq, hash: head.hash };
+  }
+
+  /** Sealed under the master key, so it cannot be lowered without it. Synced. */
+  async setAuditAnchor(head: { seq: number; hash: string }): Promise<void> {
+    const kid = this.#ring.currentKeyId;
+    const wrapped = seal(
+      this.#ring.keys.get(kid) as Buffer,
+      Buffer.from(JSON.stringify({ seq: head.seq, hash: head.hash })),
+      'cv-audit-anchor',
+    );
+    await this.#serial(() => this.#db.put(ANCHOR_ENTRY, JSON.stringify({ v: 1, kid, wrapped }), SYNC));
+  }
+
   /** The data key and the key id that wraps it; undefined when destroyed or never made. */
   async dataKey(id: string): Promise<{ key: Buffer; kid: number; createdMs: number } | undefined> {
-    const raw = await this.#db.get(`rk!${id}`);
+    const raw = await (await this.#readable()).get(`rk!${id}`);
     if (raw === undefined) return undefined;
     const e = parseEntry<WrappedEntry & { createdAt: number }>(raw, `rk!${id}`);
     const mk = this.#ring.keys.get(e.kid);
@@ -233,7 +357,7 @@ export class KeyStore {
 
   /** True if an entry exists, even one that no longer unwraps. */
   async hasDataKey(id: string): Promise<boolean> {
-    return (await this.#db.get(`rk!${id}`)) !== undefined;
+    return (await (await this.#readable()).get(`rk!${id}`)) !== undefined;
   }
 
   /**
@@ -246,9 +370,11 @@ export class KeyStore {
    */
   async destroyDataKey(id: string): Promise<void> {
     const k = `rk!${id}`;
-    await this.#db.compactRange(k, k);
-    await this.#db.del(k, { sync: true });
-    await this.#db.compactRange(k, k);
+    await this.#serial(async () => {
+      await this.#db.compactRange(k, k);
+      await this.#db.del(k, SYNC);
+      await this.#db.compactRange(k, k);
+    });
   }
 
   /**
@@ -297,7 +423,7 @@ export class KeyStore {
     id: string,
     v: { version: number; sha256: string; createdAt: number },
   ): Promise<void> {
-    await this.#db.put(`sv!${id}`, JSON.stringify(v), { sync: true });
+    await this.#serial(() => this.#db.put(`sv!${id}`, JSON.stringify(v), SYNC));
   }
 
   /** Recordings with a state sidecar on record (anonymised ones have no container any more). */
@@ -307,15 +433,15 @@ export class KeyStore {
   }
 
   async deleteStateVersion(id: string): Promise<void> {
-    await this.#db.del(`sv!${id}`, { sync: true });
+    await this.#serial(() => this.#db.del(`sv!${id}`, SYNC));
   }
 
   async rotate(): Promise<number> {
     const ring = await appendMasterKey(this.#ring);
     const kid = ring.currentKeyId;
-    await this.#db.put(`kcv!${kid}`, seal(ring.keys.get(kid) as Buffer, KCV_PLAINTEXT, `cv-kcv|${kid}`), {
-      sync: true,
-    });
+    await this.#serial(() =>
+      this.#db.put(`kcv!${kid}`, seal(ring.keys.get(kid) as Buffer, KCV_PLAINTEXT, `cv-kcv|${kid}`), SYNC),
+    );
     this.#ring = ring;
     return kid;
   }
@@ -352,6 +478,7 @@ export class KeyStore {
   }
 
   async close(): Promise<void> {
-    await this.#db.close();
+    await this.#committing;
+    if (this.#db.status === 'open') await this.#db.close();
   }
 }

@@ -131,12 +131,18 @@ export class Vault {
         context: { path: dir },
       });
     }
-    const keys = await KeyStore.open(join(dir, KEYSTORE_DIR), {
-      masterKeyFile: opts.masterKeyFile,
-      credentialName: opts.credentialName ?? 'callvault-master-key',
-      credentialsDirectory:
-        'credentialsDirectory' in opts ? opts.credentialsDirectory : process.env.CREDENTIALS_DIRECTORY,
-    });
+    // With recordings on disk, a new keystore would hide lost keys: KeyStore.open refuses it.
+    const containersPresent = (await listContainers(dir)).size > 0;
+    const keys = await KeyStore.open(
+      join(dir, KEYSTORE_DIR),
+      {
+        masterKeyFile: opts.masterKeyFile,
+        credentialName: opts.credentialName ?? 'callvault-master-key',
+        credentialsDirectory:
+          'credentialsDirectory' in opts ? opts.credentialsDirectory : process.env.CREDENTIALS_DIRECTORY,
+      },
+      { containersPresent },
+    );
     return new Vault(dir, keys, opts);
   }
 
@@ -470,6 +476,17 @@ export class Vault {
   sign(data: Buffer): Buffer {
     this.#assertOpen();
     return this.#keys.sign(data);
+  }
+
+  /** The index's audit chain head as last anchored in the keystore (index/audit.ts). */
+  auditAnchor(): Promise<{ seq: number; hash: string } | undefined> {
+    this.#assertOpen();
+    return this.#keys.auditAnchor();
+  }
+
+  setAuditAnchor(head: { seq: number; hash: string }): Promise<void> {
+    this.#assertOpen();
+    return this.#keys.setAuditAnchor(head);
   }
 
   verifySignature(data: Buffer, sig: Buffer): boolean {

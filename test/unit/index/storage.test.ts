@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { IntegrityError } from '../../../agent/src/common/index.js';
 import { destroyIndex, openIndex } from '../../../agent/src/index/index.js';
 import type { IndexOptions } from '../../../agent/src/index/index.js';
-import { liveTables } from '../../../agent/src/index/manifest.js';
+import { liveTables } from '../../../agent/src/common/leveldb-files.js';
 import { indexOptions, makePools, makeRecord, prng, tempDir } from './helpers/fixtures.js';
 
 const rnd = prng(5);

@@ -25,6 +25,8 @@ const TABLE: [Ctor, string, 1 | 2 | 3][] = [
   [errors.VaultDigestMismatchError, 'CV_ERR_VAULT_DIGEST_MISMATCH', 2],
   [errors.VaultKeystoreCorruptError, 'CV_ERR_VAULT_KEYSTORE_CORRUPT', 2],
   [errors.VaultStateTamperedError, 'CV_ERR_VAULT_STATE_TAMPERED', 2],
+  [errors.VaultKeystoreMissingError, 'CV_ERR_VAULT_KEYSTORE_MISSING', 2],
+  [errors.VaultKeyNotRegularError, 'CV_ERR_VAULT_KEY_NOT_REGULAR', 1],
   [errors.VaultDiskFullError, 'CV_ERR_VAULT_DISK_FULL', 3],
   [errors.VaultWriteFailedError, 'CV_ERR_VAULT_WRITE_FAILED', 3],
   [errors.VaultClosedError, 'CV_ERR_VAULT_CLOSED', 3],
