@@ -71,7 +71,7 @@ const UDP: Record<string, readonly Outcome[]> = {
   // §3.2
   'rfc4475/badbranch': [200],
   // §3.3
-  'rfc4475/insuf': [400, 'drop'], // "ideally 400": no Call-ID, From or To to answer with
+  'rfc4475/insuf': [400], // "ideally 400": answered without Call-ID, From and To (it has none)
   'rfc4475/unkscm': [416],
   'rfc4475/novelsc': [416],
   'rfc4475/unksm2': [405],
@@ -104,15 +104,15 @@ const UDP: Record<string, readonly Outcome[]> = {
 };
 
 /**
- * Where TCP differs: framing is Content-Length's alone (RFC 3261 §18.3). A missing, negative,
- * repeated or too large value leaves the connection waiting or closed without an answer
- * (RFC 4475 §3.1.2.2, §3.1.2.3, §3.3.9), and baddn never ends its header section.
+ * Where TCP differs: framing is Content-Length's alone (RFC 3261 §18.3). A too large value leaves
+ * the connection waiting (RFC 4475 §3.1.2.2); a missing, negative or repeated one gets 400 from
+ * the header section and the connection closed (§3.1.2.3, §3.3.9); baddn never ends its header
+ * section.
  */
 const TCP_DIFFERS: Record<string, readonly Outcome[]> = {
   'rfc4475/clerr': ['drop'],
-  'rfc4475/ncl': ['drop'],
-  'rfc4475/mcl01': ['drop'],
-  'rfc4475/inv2543': ['drop'],
+  'rfc4475/ncl': [400],
+  'rfc4475/inv2543': [400],
   'rfc4475/baddn': ['drop'],
   // The REGISTER is framed and answered (405); the bytes after the second body fail framing
   // and close the connection.

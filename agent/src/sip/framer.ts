@@ -38,6 +38,7 @@ export class SipStreamFramer {
   /** Where the header-end search resumes, so a slow sender costs O(n), not O(n²). */
   #scanFrom = 0;
   #failed: SipParseError | undefined;
+  #failedHead: Buffer | undefined;
 
   constructor(opts: FramerOptions = {}) {
     this.#maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -60,6 +61,12 @@ export class SipStreamFramer {
       return this.#drain(frames);
     } catch (err) {
       this.#failed = err instanceof SipParseError ? err : new SipParseError('truncated', 'framer failure');
+      if (this.#failed.reason === 'content-length') {
+        // The header section was whole (Content-Length is read from it): keep it so the
+        // stack can answer 400 before the connection closes (RFC 4475 §3.3.9 mcl01).
+        const ends = findHeaderEnd(this.#buf, 0);
+        if (ends !== undefined) this.#failedHead = Buffer.from(this.#buf.subarray(0, ends[1]));
+      }
       this.#buf = Buffer.alloc(0);
       // Messages cut before the failure are whole and valid: hand them over; `failed` tells the
       // transport to stop reading. With none, the failure is thrown as before.
@@ -71,6 +78,14 @@ export class SipStreamFramer {
   /** Set once framing failed: the stream cannot be resynchronised and must be closed. */
   get failed(): SipParseError | undefined {
     return this.#failed;
+  }
+
+  /**
+   * The header section of the message whose Content-Length failed framing (repeated, not a
+   * number, missing): enough to answer it with 400. Undefined for any other failure.
+   */
+  get failedHead(): Buffer | undefined {
+    return this.#failedHead;
   }
 
   #drain(frames: SipFrame[]): SipFrame[] {

@@ -1,14 +1,19 @@
 /**
  * A 400 for a request that failed to parse. RFC 4475 expects invalid requests to get 400, but a
- * parse failure leaves no model to answer from; when the raw Via/From/To/Call-ID/CSeq lines are
- * each present, they are echoed verbatim (the first of a repeated From/To/Call-ID/CSeq, RFC 4475
- * multi01) into a minimal 400 sent to the packet's source only. Anything less is just dropped.
+ * parse failure leaves no model to answer from; the raw Via/From/To/Call-ID/CSeq lines are echoed
+ * verbatim (the first of a repeated From/To/Call-ID/CSeq, RFC 4475 multi01) into a minimal 400
+ * sent to the packet's source only. Via and CSeq are what a client matches a response with
+ * (RFC 3261 §17.1.3), so those must be there; From, To and Call-ID are echoed when present and
+ * left out when not (RFC 4475 §3.3.1 insuf lacks all three and "ideally" gets 400). Without Via
+ * or CSeq the request is just dropped.
  */
 import { randomBytes } from 'node:crypto';
 import { normalizeHeaderName } from './headers.js';
 import { splitLines } from './parser.js';
 
 const ECHOED = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+/** Without these a client cannot match the response to its transaction. */
+const REQUIRED = ['via', 'cseq'] as const;
 
 export function salvageBadRequest(bytes: Buffer, label: string): Buffer | undefined {
   let start = 0;
@@ -29,21 +34,20 @@ export function salvageBadRequest(bytes: Buffer, label: string): Buffer | undefi
     if (value.length === 0 || /[\0\r\n]/.test(value)) return undefined;
     found.set(name, [...(found.get(name) ?? []), value]);
   }
-  for (const name of ECHOED) {
-    const n = found.get(name)?.length ?? 0;
-    if (n === 0) return undefined;
-  }
+  for (const name of REQUIRED) if ((found.get(name)?.length ?? 0) === 0) return undefined;
   const cseq = found.get('cseq')?.[0] ?? '';
   if (/\bACK$/i.test(cseq)) return undefined;
-  let to = found.get('to')?.[0] ?? '';
-  if (!/;\s*tag\s*=/i.test(to)) to += `;tag=${randomBytes(8).toString('hex')}`;
   const out = [`SIP/2.0 400 Bad Request (${label})`];
   for (const v of found.get('via') ?? []) out.push(`Via: ${v}`);
-  out.push(
-    `From: ${found.get('from')?.[0] ?? ''}`,
-    `To: ${to}`,
-    `Call-ID: ${found.get('call-id')?.[0] ?? ''}`,
-  );
+  const from = found.get('from')?.[0];
+  if (from !== undefined) out.push(`From: ${from}`);
+  let to = found.get('to')?.[0];
+  if (to !== undefined) {
+    if (!/;\s*tag\s*=/i.test(to)) to += `;tag=${randomBytes(8).toString('hex')}`;
+    out.push(`To: ${to}`);
+  }
+  const callId = found.get('call-id')?.[0];
+  if (callId !== undefined) out.push(`Call-ID: ${callId}`);
   out.push(`CSeq: ${cseq}`, 'Content-Length: 0', '', '');
   return Buffer.from(out.join('\r\n'), 'latin1');
 }

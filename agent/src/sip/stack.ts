@@ -94,6 +94,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements StackCore 
     this.#rate = new SourceRateLimiter(opts.rateLimitPerSecond ?? 500);
     transport.on('message', (bytes, source) => this.#onMessage(bytes, source));
     transport.on('refused', (reason, source) => this.reject(reason, source));
+    transport.on('unframed', (head, reason, source) => this.#answerUnparsed(head, reason, source));
   }
 
   static async create(opts: SipStackOptions): Promise<SipStack> {
@@ -240,8 +241,12 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements StackCore 
     } catch (err) {
       if (!(err instanceof SipParseError)) throw err;
       this.reject(err.reason, source);
-      const salvage = this.#trusted(source.address) ? salvageBadRequest(bytes, err.reason) : undefined;
-      if (salvage !== undefined) this.sendTo(source, salvage);
+      this.#answerUnparsed(bytes, err.reason, source);
+      // On a stream, a request without From/To/Call-ID most likely means the framing went
+      // wrong (a message read from its middle): the stream position is suspect, so the
+      // connection closes after the answer, as after a framing error.
+      if (err.reason === 'missing-header' && source.connection !== undefined)
+        this.#transport.endConnection(source.connection);
       return;
     }
     if (msg.kind === 'response') {
@@ -265,6 +270,13 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements StackCore 
         : {}),
     });
     dispatchRequest(this, req, source, problem);
+  }
+
+  /** A minimal 400 for a request that could not be parsed or framed (trusted sources only). */
+  #answerUnparsed(bytes: Buffer, reason: string, source: SipSource): void {
+    if (this.#closed || !this.#trusted(source.address)) return;
+    const salvage = salvageBadRequest(bytes, reason);
+    if (salvage !== undefined) this.sendTo(source, salvage);
   }
 
   /** Sends BYE in `dialog` and forgets the dialog. Resolves with the final status, 408 on timeout. */

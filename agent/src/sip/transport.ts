@@ -1,8 +1,9 @@
 /**
  * SipTransport: UDP, TCP and TLS sockets in, raw SIP messages out. Stream connections get a
  * framer each, an idle limit, a limit on how long a message may take to arrive (slow senders)
- * and per-source/total connection caps. Framing errors close the connection. Nothing here
- * parses SIP beyond framing; the stack does that.
+ * and per-source/total connection caps. Framing errors close the connection (after the stack
+ * had a chance to answer the unframable message: `unframed`). Nothing here parses SIP beyond
+ * framing; the stack does that.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -10,7 +11,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { TypedEmitter, type Logger } from '../common/index.js';
 import type { ListenAddress } from './addr.js';
 import { SipParseError } from './errors.js';
-import { SipStreamFramer } from './framer.js';
+import { SipStreamFramer, type SipFrame } from './framer.js';
 
 export type TransportName = 'udp' | 'tcp' | 'tls';
 
@@ -43,6 +44,11 @@ export type TransportEvents = {
   message: [bytes: Buffer, source: SipSource];
   /** A connection or datagram refused before SIP parsing; `reason` is a bounded label. */
   refused: [reason: string, source: SipSource];
+  /**
+   * The header section of a message whose Content-Length failed framing, emitted before the
+   * connection closes, so the stack can answer it (400) on that connection.
+   */
+  unframed: [head: Buffer, reason: string, source: SipSource];
 };
 
 export interface BoundAddress {
@@ -157,29 +163,36 @@ export class SipTransport extends TypedEmitter<TransportEvents> {
     this.#connections.add(sock);
     const framer = new SipStreamFramer({ maxMessageBytes: this.#opts.maxMessageBytes });
     let messageTimer: NodeJS.Timeout | undefined;
+    let closing = false;
     sock.setTimeout(this.#opts.tcpIdleTimeoutMs, () => {
       this.emitRefused('tcp-idle', source);
       sock.destroy();
     });
     sock.on('data', (chunk: Buffer) => {
-      let frames;
+      // Data already buffered when framing failed: the connection is closing, ignore it.
+      if (closing) return;
+      let frames: SipFrame[] = [];
       try {
         frames = framer.push(chunk);
       } catch (err) {
-        this.emitRefused(err instanceof SipParseError ? err.reason : 'framing', source);
-        sock.destroy();
-        return;
+        if (framer.failed === undefined) {
+          this.emitRefused(err instanceof SipParseError ? err.reason : 'framing', source);
+          sock.destroy();
+          return;
+        }
       }
       for (const f of frames) {
         if (f.type === 'ping') sock.write('\r\n');
         else this.safeEmit(this.#opts.log, 'message', f.bytes, source);
       }
       if (framer.failed !== undefined) {
-        // The stream is lost after the messages above: stop reading, give their answers
-        // a moment to be written, then close.
+        // The stream is lost after the messages above: stop reading, answer the message that
+        // failed framing if its header section is whole, let the answers be written, close.
+        closing = true;
         this.emitRefused(framer.failed.reason, source);
-        sock.pause();
-        setTimeout(() => sock.destroy(), 2000).unref();
+        const head = framer.failedHead;
+        if (head !== undefined) this.safeEmit(this.#opts.log, 'unframed', head, framer.failed.reason, source);
+        this.endConnection(sock);
         return;
       }
       if (framer.bufferedBytes > 0 && messageTimer === undefined) {
@@ -219,6 +232,17 @@ export class SipTransport extends TypedEmitter<TransportEvents> {
     if (conn === undefined || conn.destroyed || !conn.writable) return false;
     conn.write(bytes);
     return true;
+  }
+
+  /**
+   * Closes a stream connection once what was written to it is sent: no more reading, FIN after
+   * the last write, and the socket destroyed 2 s later whatever the peer does.
+   */
+  endConnection(sock: Socket): void {
+    if (sock.destroyed) return;
+    sock.pause();
+    sock.end();
+    setTimeout(() => sock.destroy(), 2000).unref();
   }
 
   /** Closes listeners and every connection. Idempotent. */

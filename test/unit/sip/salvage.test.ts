@@ -36,10 +36,21 @@ describe('sip salvage', function () {
     assert.ok(!out.includes('Call-ID: s2'));
   });
 
-  it('gives up on responses, ACKs, and missing essentials', () => {
+  it('answers without From, To and Call-ID when they are missing (RFC 4475 insuf)', () => {
+    const out =
+      salvageBadRequest(msg('INVITE sip:b SIP/2.0', [LINES[4]!, LINES[0]!]), 'missing-header')?.toString() ?? '';
+    assert.equal(
+      out,
+      'SIP/2.0 400 Bad Request (missing-header)\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n' +
+        'CSeq: 9999999999999 INVITE\r\nContent-Length: 0\r\n\r\n',
+    );
+  });
+
+  it('gives up on responses, ACKs, and missing Via or CSeq', () => {
     assert.equal(salvageBadRequest(msg('SIP/2.0 200 OK', LINES), 'x'), undefined);
     assert.equal(salvageBadRequest(msg('ACK sip:b@127.0.0.1 SIP/2.0', LINES), 'x'), undefined);
     assert.equal(salvageBadRequest(msg('INVITE sip:b SIP/2.0', LINES.slice(1)), 'x'), undefined);
+    assert.equal(salvageBadRequest(msg('INVITE sip:b SIP/2.0', LINES.slice(0, 4)), 'x'), undefined);
     assert.equal(
       salvageBadRequest(msg('INVITE sip:b SIP/2.0', [...LINES.slice(0, 4), 'CSeq: 1 ACK']), 'x'),
       undefined,
