@@ -4,3 +4,4 @@ export * from './typed-emitter.js';
 export * from './listen.js';
 export * from './native.js';
 export * from './semaphore.js';
+export * from './text.js';
