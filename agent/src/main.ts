@@ -97,6 +97,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         config.metrics.listen,
         metrics.registry,
         log.child({ component: 'metrics' }),
+        config.metrics.allow,
       );
       opened.push(metricsServer);
     }

@@ -154,7 +154,7 @@ describe('integration: daemon + callvaultctl', function () {
     assert.equal(ver.code, 2, ver.stdout + ver.stderr);
     assert.match(ver.stdout, /FAILED CV_ERR_VAULT_TAMPERED/);
     const out = join(work, 'tampered.wav');
-    const exp = await ctl(sets, ['export', id, '-o', out]);
+    const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'tamper check']);
     assert.equal(exp.code, 2, exp.stderr);
     assert.match(exp.stderr, /CV_ERR_VAULT_TAMPERED/);
     assert.equal(existsSync(out), false);

@@ -66,7 +66,10 @@ describe('integration: retention, legal hold, consent withdrawal', function () {
     // Table and write-ahead files hold key entries; LevelDB's info LOG and MANIFEST only name key ranges.
     for (const f of files(join(storage, 'keystore')).filter((x) => /\.(ldb|log)$/.test(x)))
       assert.ok(!readFileSync(f).includes(Buffer.from(`rk!${old}`)), `key entry of ${old} left in ${f}`);
-    assert.equal((await ctl(sets, ['export', old, '-o', join(work, 'x.wav')])).code, 1);
+    assert.equal(
+      (await ctl(sets, ['export', old, '-o', join(work, 'x.wav'), '--reason', 'after expiry'])).code,
+      1,
+    );
 
     assert.equal((await ctl(sets, ['hold', 'release', held, '--reason', 'investigation closed'])).code, 0);
     const later = await ctl(sets, ['retention', 'run', '--at', new Date().toISOString()]);

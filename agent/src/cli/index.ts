@@ -9,7 +9,7 @@ import { parseCommand, parseGlobal, UsageError } from './args.js';
 
 export { parseGlobal };
 import { runStorageCommand } from './run-command.js';
-import { stdio, table, seconds, type Printer } from './output.js';
+import { stdio, table, seconds, json as toJson, inert, type Printer } from './output.js';
 import { placeTestCall } from './test-call.js';
 
 const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] <command>
@@ -19,7 +19,7 @@ commands:
   recordings list [--json] | recordings search [--number N] [--agent A] [--service S] [--from T] [--to T] [--json]
   recordings show ID [--json]
   import FILE.wav [--meta JSON]
-  export ID -o FILE.wav [--reason TEXT]
+  export ID -o FILE.wav --reason TEXT   (a restricted recording is refused)
   verify ID | verify --all
   keys rotate
   audit verify | audit list [--since T] [--json]
@@ -46,7 +46,7 @@ interface Summary {
 
 function printRecordings(p: Printer, items: readonly Summary[], json: boolean): void {
   if (json) {
-    p.out(JSON.stringify(items, null, 2));
+    p.out(toJson(items));
     return;
   }
   const rows = [['ID', 'STARTED', 'LENGTH', 'DIR', 'SERVICE', 'AGENT', 'NUMBER', 'STATE']];
@@ -135,13 +135,13 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     case 'config': {
       if (sub !== 'check') throw new UsageError('config check | config example');
       const { values } = parseCommand(rest.slice(1), { json: { type: 'boolean' } });
-      if (values['json'] === true) p.out(JSON.stringify(describeConfig(config), null, 2));
+      if (values['json'] === true) p.out(toJson(describeConfig(config)));
       else p.out(`config OK: ${config.file} (policy ${config.policy.name})`);
       return EXIT_OK;
     }
     case 'status': {
       const { result, via } = await runStorageCommand(config, 'status', {});
-      p.out(JSON.stringify({ via, ...(result as object) }, null, 2));
+      p.out(toJson({ via, ...(result as object) }));
       return EXIT_OK;
     }
     case 'recordings': {
@@ -173,7 +173,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         const id = positionals[0];
         if (id === undefined) throw new UsageError('recordings show ID');
         const { result } = await runStorageCommand(config, 'recordings.show', { id });
-        p.out(JSON.stringify(result, null, 2));
+        p.out(toJson(result));
         return EXIT_OK;
       }
       throw new UsageError('recordings list|search|show');
@@ -204,7 +204,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const id = positionals[0];
       const out = values['output'];
       if (id === undefined || typeof out !== 'string')
-        throw new UsageError('export ID -o FILE.wav [--reason TEXT]');
+        throw new UsageError('export ID -o FILE.wav --reason TEXT');
       await exportTo(config, id, out, values['reason'] as string | undefined, p);
       return EXIT_OK;
     }
@@ -234,8 +234,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
           : o.ok
             ? `${o.id} OK sha256 ${o.digest}`
             : `${o.id} FAILED ${o.code}: ${o.message}`;
-      if (values['json'] === true) p.out(JSON.stringify(outcomes, null, 2));
-      else for (const o of outcomes) p.out(line(o));
+      if (values['json'] === true) p.out(toJson(outcomes));
+      else for (const o of outcomes) p.out(inert(line(o)));
       const bad = outcomes.filter((o) => !o.ok).length;
       const running = outcomes.filter((o) => o.inProgress === true).length;
       p.err(`${outcomes.length - bad - running} verified, ${bad} failed, ${running} in progress`);
@@ -273,7 +273,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
           recordingId?: string;
           reason?: string;
         }[];
-        if (values['json'] === true) p.out(JSON.stringify(entries, null, 2));
+        if (values['json'] === true) p.out(toJson(entries));
         else {
           p.out(
             table([
@@ -345,7 +345,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         keptOnHold: string[];
         failed: { id: string; code: string }[];
       };
-      if (values['json'] === true) p.out(JSON.stringify(r, null, 2));
+      if (values['json'] === true) p.out(toJson(r));
       else {
         const verb = dryRun ? 'would delete' : 'deleted';
         for (const id of r.deleted) p.out(`${verb} ${id}`);
@@ -441,7 +441,7 @@ export async function runCtl(argv: readonly string[], printer: Printer = stdio):
     return await dispatch(argv, printer);
   } catch (err) {
     const e = err as CallvaultError;
-    printer.err(`callvaultctl: ${e.message ?? String(err)}${e.code ? ` [${e.code}]` : ''}`);
+    printer.err(`callvaultctl: ${inert(e.message ?? String(err))}${e.code ? ` [${inert(e.code)}]` : ''}`);
     return exitCodeFor(err);
   }
 }

@@ -3,11 +3,18 @@
  * runs, against storage opened in this process — the same handler either way.
  */
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import type { Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../common/index.js';
 import { openStorage, type StorageOptions } from '../storage/index.js';
-import { CONTROL_SOCKET, callDaemon, storageHandlers, tryConnect, type ActorInfo } from '../control/index.js';
+import {
+  CONTROL_SOCKET,
+  actorName,
+  callDaemon,
+  selfIdentity,
+  storageHandlers,
+  tryConnect,
+  type ActorInfo,
+} from '../control/index.js';
 
 export interface RunOptions {
   readonly upload?: Buffer;
@@ -22,14 +29,9 @@ export interface RunResult {
   readonly via: 'daemon' | 'local';
 }
 
-function actor(): ActorInfo {
-  let name: string;
-  try {
-    name = userInfo().username;
-  } catch {
-    name = `uid:${process.getuid?.() ?? '?'}`;
-  }
-  return { name, from: 'cli' };
+/** With no daemon the OS identity is this process's own: nothing to claim, nothing to verify. */
+function localActor(): ActorInfo {
+  return { name: actorName(selfIdentity()), from: 'local' };
 }
 
 export async function runStorageCommand(
@@ -40,7 +42,7 @@ export async function runStorageCommand(
 ): Promise<RunResult> {
   const socket = await tryConnect(join(config.storage.dir, CONTROL_SOCKET));
   if (socket !== null) {
-    const result = await callDaemon(socket, cmd, args, actor(), opts);
+    const result = await callDaemon(socket, cmd, args, opts);
     return { result, via: 'daemon' };
   }
   const storage = await openStorage({ config, log: opts.log ?? silentLogger(), ...opts.storage });
@@ -49,7 +51,7 @@ export async function runStorageCommand(
     if (handler === undefined) throw new Error(`no handler for ${cmd}`);
     const result = await handler({
       args,
-      actor: actor(),
+      actor: localActor(),
       upload: opts.upload ?? null,
       download: async (chunk) => {
         await opts.onDownload?.(chunk);

@@ -5,3 +5,4 @@ export * from './listen.js';
 export * from './native.js';
 export * from './semaphore.js';
 export * from './sd-notify.js';
+export * from './text.js';

@@ -3,6 +3,7 @@
  * stat() of the paths that must (or whose parent must) exist: nothing is opened or created.
  */
 import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { DEFAULT_ORIGIN, problemAt, type Origin } from './source.js';
 import type { ValidationContext } from './validate.js';
@@ -30,6 +31,13 @@ function listenersClash(a: ListenAddress, b: ListenAddress): boolean {
   if (a.host === b.host || a.host === '::' || b.host === '::') return true;
   const v4 = (h: string): boolean => !h.includes(':');
   return (a.host === '0.0.0.0' && v4(b.host)) || (b.host === '0.0.0.0' && v4(a.host));
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped form: reachable from this host only. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  if (isIP(h) === 4) return h.startsWith('127.');
+  return h === '::1' || h === '0:0:0:0:0:0:0:1';
 }
 
 export function crossChecks(tree: ValidatedTree, ctx: ValidationContext): void {
@@ -96,6 +104,18 @@ export function crossChecks(tree: ValidatedTree, ctx: ValidationContext): void {
       return;
     }
   });
+
+  // Plain HTTP without login: on the network only towards scrapers someone named (issue 15).
+  const metrics = tree.metrics;
+  if (metrics !== undefined && isListen(metrics.listen) && !isLoopback(metrics.listen.host)) {
+    if (Array.isArray(metrics.allow) && metrics.allow.length === 0) {
+      report(
+        'metrics.allow',
+        'metrics.listen',
+        `is required when metrics.listen (${formatListen(metrics.listen)}) is not a loopback address: list the scrapers' addresses or CIDRs (e.g. [10.0.0.5/32]), or listen on 127.0.0.1`,
+      );
+    }
+  }
 
   const range = media?.rtp_ports as PortRange | undefined;
   if (range !== undefined) {

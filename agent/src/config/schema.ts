@@ -239,8 +239,16 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       doc: 'Login tokens expire after this (default 8 h).',
     },
   }),
-  metrics: section('Prometheus metrics.', {
-    listen: listen('127.0.0.1:9464', 'HTTP listener for /metrics.'),
+  metrics: section('Prometheus metrics (plain HTTP, no login: keep it off the network unless allowed).', {
+    listen: listen(
+      '127.0.0.1:9464',
+      'HTTP listener for /metrics. A non-loopback address needs metrics.allow.',
+    ),
+    allow: {
+      kind: 'cidr_list',
+      default: [],
+      doc: 'Scrapers allowed (addresses / CIDRs); others get 403. Empty: loopback only.',
+    },
   }),
   log: section('Logging (JSON lines to stdout).', {
     level: {

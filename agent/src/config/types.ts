@@ -87,6 +87,8 @@ export interface ApiConfig {
 
 export interface MetricsConfig {
   readonly listen: ListenAddress | null;
+  /** Sources allowed to scrape; empty: loopback sources only (metrics.listen must be loopback). */
+  readonly allow: readonly string[];
 }
 
 export interface LogConfig {

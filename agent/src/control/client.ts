@@ -1,6 +1,6 @@
 /** callvaultctl's side of the control socket. */
 import { connect, type Socket } from 'node:net';
-import { CHUNK_BYTES, LineSplitter, encodeFrame, type ActorInfo, type ServerFrame } from './protocol.js';
+import { CHUNK_BYTES, LineSplitter, encodeFrame, type ServerFrame } from './protocol.js';
 import { ControlDisconnectedError, ControlProtocolError, remoteError } from './errors.js';
 
 /** Connects when a daemon listens on `path`; null when none does (no socket or a stale one). */
@@ -24,10 +24,9 @@ export async function callDaemon(
   socket: Socket,
   cmd: string,
   args: Record<string, unknown>,
-  actor: ActorInfo,
   opts: CallOptions = {},
 ): Promise<unknown> {
-  socket.write(encodeFrame({ t: 'req', cmd, args, actor }));
+  socket.write(encodeFrame({ t: 'req', cmd, args }));
   if (opts.upload !== undefined) {
     for (let off = 0; off < opts.upload.length; off += CHUNK_BYTES) {
       socket.write(

@@ -4,6 +4,9 @@ export const CONTROL_ERROR_CODES = {
   PROTOCOL: 'CV_ERR_CONTROL_PROTOCOL',
   UNKNOWN_COMMAND: 'CV_ERR_CONTROL_UNKNOWN_COMMAND',
   DISCONNECTED: 'CV_ERR_CONTROL_DISCONNECTED',
+  PEER_UNKNOWN: 'CV_ERR_CONTROL_PEER_UNKNOWN',
+  REASON_REQUIRED: 'CV_ERR_CONTROL_REASON_REQUIRED',
+  RESTRICTED: 'CV_ERR_CONTROL_RESTRICTED',
 } as const;
 
 export class ControlProtocolError extends CallvaultError {
@@ -21,6 +24,41 @@ export class UnknownCommandError extends UserError {
 export class ControlDisconnectedError extends CallvaultError {
   constructor() {
     super(CONTROL_ERROR_CODES.DISCONNECTED, 'the daemon closed the control socket before answering');
+  }
+}
+
+/**
+ * The daemon cannot learn the OS identity of a control-socket peer (addon missing, getsockopt
+ * failed). Commands are refused rather than audited under a name nobody verified: exit 3, an
+ * installation fault (`make` builds the addon), not something the technician typed.
+ */
+export class ControlPeerUnknownError extends CallvaultError {
+  constructor(why: string, cause?: unknown) {
+    super(
+      CONTROL_ERROR_CODES.PEER_UNKNOWN,
+      `control socket: cannot identify the connecting OS user (${why}); commands are refused`,
+      { cause, context: { why } },
+    );
+  }
+}
+
+/** Audio leaves the appliance only with a stated reason, from the CLI as from the API. */
+export class ReasonRequiredError extends UserError {
+  constructor(minVisible: number) {
+    super(
+      CONTROL_ERROR_CODES.REASON_REQUIRED,
+      `--reason is required: state why (a ticket number will do), at least ${minVisible} visible characters`,
+      { context: { key: 'reason' } },
+    );
+  }
+}
+
+/** GDPR art. 18: a restricted recording is not exported, by any role or path. */
+export class RecordingRestrictedError extends UserError {
+  constructor(recordingId: string) {
+    super(CONTROL_ERROR_CODES.RESTRICTED, `recording ${recordingId} is restricted: export refused`, {
+      context: { recordingId },
+    });
   }
 }
 

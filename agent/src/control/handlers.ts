@@ -2,7 +2,7 @@
  * The command table both the daemon (over the socket) and the CLI (locally, with no daemon)
  * run. A handler gets plain JSON args, the caller's identity and the byte channels.
  */
-import { UserError } from '../common/index.js';
+import { UserError, visibleLength } from '../common/index.js';
 import {
   exportRecording,
   importWav,
@@ -25,6 +25,7 @@ import {
 } from '../retention/index.js';
 import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
+import { ReasonRequiredError, RecordingRestrictedError } from './errors.js';
 
 export const USER_ROLES = ['agent', 'supervisor', 'admin', 'qa', 'dpo'] as const;
 
@@ -43,9 +44,22 @@ function required(args: Record<string, unknown>, key: string): string {
   return v;
 }
 
-/** Technicians on the appliance's shell act as the system administrator role. */
+/** The reason rule of the API (MIN_REASON_LENGTH there): a ticket number will do, nothing will not. */
+export const MIN_REASON_VISIBLE = 5;
+export const MAX_REASON_LENGTH = 500;
+
+function requiredReason(args: Record<string, unknown>): string {
+  const reason = (str(args, 'reason') ?? '').trim();
+  if (visibleLength(reason) < MIN_REASON_VISIBLE) throw new ReasonRequiredError(MIN_REASON_VISIBLE);
+  return reason.slice(0, MAX_REASON_LENGTH);
+}
+
+/**
+ * Technicians on the appliance's shell act as the system administrator role. `info.name` is the
+ * OS identity the control server read from the kernel (or this process's own, with no daemon).
+ */
 function cliActor(info: ActorInfo): Actor {
-  return { name: `cli:${info.name}`, role: 'admin', from: info.from };
+  return { name: info.name, role: 'admin', from: info.from };
 }
 
 export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
@@ -60,15 +74,12 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     if (req.upload === null) throw new UserError('CV_ERR_CLI_BAD_ARG', 'import needs a WAV file');
     return importWav(storage, cliActor(req.actor), req.upload, str(req.args, 'meta'));
   });
-  h.set('export', async (req) =>
-    exportRecording(
-      storage,
-      cliActor(req.actor),
-      required(req.args, 'id'),
-      str(req.args, 'reason') ?? 'technician export (no reason given)',
-      req.download,
-    ),
-  );
+  h.set('export', async (req) => {
+    const id = required(req.args, 'id');
+    const reason = requiredReason(req.args);
+    if ((await storage.index.getRecording(id))?.restricted === true) throw new RecordingRestrictedError(id);
+    return exportRecording(storage, cliActor(req.actor), id, reason, req.download);
+  });
   h.set('verify', async (req) => {
     const all = req.args['all'] === true;
     return verifyRecordings(storage, cliActor(req.actor), all ? 'all' : [required(req.args, 'id')]);
@@ -95,10 +106,10 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     return runRetention(storage, cliActor(req.actor), { at, dryRun: req.args['dryRun'] === true });
   });
   h.set('hold.set', async (req) =>
-    setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), true, required(req.args, 'reason')),
+    setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), true, requiredReason(req.args)),
   );
   h.set('hold.release', async (req) =>
-    setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), false, required(req.args, 'reason')),
+    setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), false, requiredReason(req.args)),
   );
   h.set('restrict.set', async (req) =>
     setRestriction(
@@ -132,7 +143,7 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), null),
   );
   h.set('consent.withdraw', async (req) =>
-    withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), required(req.args, 'reason')),
+    withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), requiredReason(req.args)),
   );
   h.set('users.add', async (req) => {
     const username = required(req.args, 'name');

@@ -3,11 +3,13 @@ export {
   type ControlServer,
   type ControlHandler,
   type ControlRequest,
+  type ControlServerOptions,
 } from './server.js';
+export { actorName, selfIdentity, nativePeerReader, type PeerIdentity, type PeerReader } from './peer.js';
 export { tryConnect, callDaemon, type CallOptions } from './client.js';
 export type { ActorInfo } from './protocol.js';
 export * from './errors.js';
 
 /** The socket's name under storage.dir. */
 export const CONTROL_SOCKET = 'control.sock';
-export { storageHandlers, USER_ROLES } from './handlers.js';
+export { storageHandlers, USER_ROLES, MIN_REASON_VISIBLE } from './handlers.js';

@@ -1,18 +1,25 @@
 /**
  * The control-socket wire format: one JSON object per line, both ways.
  *
- *   client → daemon   {t:"req", cmd, args, actor}  then  {t:"up", d:<base64>}*  {t:"end"}
+ *   client → daemon   {t:"req", cmd, args}  then  {t:"up", d:<base64>}*  {t:"end"}
  *   daemon → client   {t:"down", d:<base64>}*  then  {t:"res", ok:true, result} | {t:"res", ok:false, error}
  *
  * Binary payloads (a WAV to import, an export) travel as base64 chunks so neither side ever
  * holds more than one chunk of a download in a line buffer. Lines are capped in size: a peer
  * that sends an endless line is cut off rather than exhausting memory.
+ *
+ * The client says nothing about who it is: the daemon reads the peer's uid and pid from the
+ * kernel (peer.ts). A request that still carries an `actor` (older clients, or a forger) has it
+ * ignored.
  */
 export const CHUNK_BYTES = 192 * 1024;
 export const MAX_LINE_BYTES = 1024 * 1024;
 
+/** Who runs a command, as handlers see it; built by the daemon or the local CLI, never sent. */
 export interface ActorInfo {
+  /** `os:<user>(uid=N,pid=P)` (peer.ts actorName). */
   readonly name: string;
+  /** `control` (through the daemon's socket) or `local` (the CLI opened the storage). */
   readonly from: string;
 }
 
@@ -21,7 +28,6 @@ export type ClientFrame =
       readonly t: 'req';
       readonly cmd: string;
       readonly args: Record<string, unknown>;
-      readonly actor: ActorInfo;
     }
   | { readonly t: 'up'; readonly d: string }
   | { readonly t: 'end' };

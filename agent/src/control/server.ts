@@ -1,6 +1,12 @@
 /**
  * The daemon's control socket: a unix socket under storage.dir, mode 0600, through which
  * callvaultctl works while the daemon holds the storage (LevelDB admits one process).
+ *
+ * The actor of every command is the peer's OS identity, read from the kernel when the
+ * connection is accepted (peer.ts); whatever the client writes about itself is ignored. When the
+ * identity cannot be read (addon not built, getsockopt error) the command is refused with
+ * CV_ERR_CONTROL_PEER_UNKNOWN: fail closed, because an audit entry under an unverified name is
+ * worse than none. Calls, the API and retention keep running; only the control channel stops.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
@@ -13,7 +19,8 @@ import {
   type ClientFrame,
   type ServerFrame,
 } from './protocol.js';
-import { ControlProtocolError, UnknownCommandError } from './errors.js';
+import { ControlPeerUnknownError, ControlProtocolError, UnknownCommandError } from './errors.js';
+import { actorName, nativePeerReader, type PeerReader } from './peer.js';
 
 export interface ControlRequest {
   readonly args: Record<string, unknown>;
@@ -25,6 +32,14 @@ export interface ControlRequest {
 }
 
 export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
+
+export interface ControlServerOptions {
+  /**
+   * How peers are identified; default SO_PEERCRED through native/fs-sync.c. null: no way to
+   * identify them (what a daemon without the addon has), so every command is refused.
+   */
+  readonly peer?: PeerReader | null;
+}
 
 export interface ControlServer {
   readonly path: string;
@@ -38,7 +53,12 @@ function write(socket: Socket, frame: ServerFrame): Promise<void> {
   });
 }
 
-function serve(socket: Socket, handlers: ReadonlyMap<string, ControlHandler>, log: Logger): void {
+function serve(
+  socket: Socket,
+  handlers: ReadonlyMap<string, ControlHandler>,
+  actor: ActorInfo | ControlPeerUnknownError,
+  log: Logger,
+): void {
   const splitter = new LineSplitter();
   let request: Extract<ClientFrame, { t: 'req' }> | null = null;
   const upload: Buffer[] = [];
@@ -55,11 +75,12 @@ function serve(socket: Socket, handlers: ReadonlyMap<string, ControlHandler>, lo
   };
 
   const run = async (req: Extract<ClientFrame, { t: 'req' }>): Promise<void> => {
+    if (actor instanceof ControlPeerUnknownError) throw actor;
     const handler = handlers.get(req.cmd);
     if (handler === undefined) throw new UnknownCommandError(req.cmd);
     const result = await handler({
-      args: req.args,
-      actor: req.actor,
+      args: isArgs(req.args) ? req.args : {},
+      actor,
       upload: upload.length > 0 ? Buffer.concat(upload) : null,
       download: async (chunk) => {
         for (let off = 0; off < chunk.length; off += CHUNK_BYTES) {
@@ -81,7 +102,8 @@ function serve(socket: Socket, handlers: ReadonlyMap<string, ControlHandler>, lo
         else if (frame.t === 'end' && request !== null) {
           started = true;
           const req = request;
-          log.info({ cmd: req.cmd, actor: req.actor.name }, 'control command');
+          const who = actor instanceof ControlPeerUnknownError ? null : actor.name;
+          log.info({ cmd: String(req.cmd), actor: who }, 'control command');
           run(req).catch(fail);
           return;
         } else throw new ControlProtocolError(`unexpected frame ${String((frame as { t?: unknown }).t)}`);
@@ -94,11 +116,42 @@ function serve(socket: Socket, handlers: ReadonlyMap<string, ControlHandler>, lo
   socket.on('error', (err) => log.debug({ err }, 'control client socket error'));
 }
 
+function isArgs(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 export async function createControlServer(
   path: string,
   handlers: ReadonlyMap<string, ControlHandler>,
   log: Logger,
+  opts: ControlServerOptions = {},
 ): Promise<ControlServer> {
+  let readPeer: PeerReader | null;
+  let unavailable: string;
+  if (opts.peer !== undefined) {
+    readPeer = opts.peer;
+    unavailable = 'no peer reader';
+  } else {
+    const native = nativePeerReader();
+    readPeer = native.read;
+    unavailable = native.unavailable ?? '';
+  }
+  if (readPeer === null) {
+    log.error({ why: unavailable }, 'control socket cannot identify peers: every command will be refused');
+  }
+  // Read at accept, while the descriptor surely is the connection's: the kernel recorded the
+  // credentials at connect(), so a client cannot change them afterwards.
+  const identify = (socket: Socket): ActorInfo | ControlPeerUnknownError => {
+    if (readPeer === null) return new ControlPeerUnknownError(unavailable);
+    try {
+      return { name: actorName(readPeer(socket)), from: 'control' };
+    } catch (err) {
+      const e =
+        err instanceof ControlPeerUnknownError ? err : new ControlPeerUnknownError('read failed', err);
+      log.warn({ err: e }, 'control peer not identified: command refused');
+      return e;
+    }
+  };
   // A socket file left by a killed daemon would make listen() fail with EADDRINUSE; the
   // storage lock already proves no other daemon owns this directory.
   if (existsSync(path)) unlinkSync(path);
@@ -106,7 +159,7 @@ export async function createControlServer(
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    serve(socket, handlers, log);
+    serve(socket, handlers, identify(socket), log);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -20,6 +20,7 @@ describe('firmware-config', function () {
     assert.deepEqual(config.sip.tcp, { host: '127.0.0.1', port: 5060 });
     assert.deepEqual(config.api.listen, { host: '127.0.0.1', port: 8443 });
     assert.deepEqual(config.metrics.listen, { host: '127.0.0.1', port: 9464 });
+    assert.deepEqual(config.metrics.allow, []);
     assert.equal(config.storage.dir, join(dir, 'var'));
     assert.equal(config.policy.name, 'hrm');
     assert.equal(config.sip.accept_plain_invite, true);
@@ -43,6 +44,9 @@ describe('firmware-config', function () {
       assert.deepEqual(config.sip.trusted, ['192.0.2.0/24']);
       assert.equal(config.keys.master_key_file, '/var/lib/callvault/keys/master.key');
       assert.deepEqual(config.api.listen, { host: '0.0.0.0', port: 8443 });
+      // Metrics are plain HTTP without login: loopback unless the site names its scrapers.
+      assert.deepEqual(config.metrics.listen, { host: '127.0.0.1', port: 9464 });
+      assert.deepEqual(config.metrics.allow, []);
     });
   }
 });

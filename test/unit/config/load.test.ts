@@ -293,9 +293,21 @@ describe('config/load', function () {
       },
       {
         name: 'duplicate listeners',
-        text: `${MINIMAL}api:\n  listen: 127.0.0.1:9000\nmetrics:\n  listen: 0.0.0.0:9000\n`,
+        text: `${MINIMAL}api:\n  listen: 127.0.0.1:9000\nmetrics:\n  listen: 0.0.0.0:9000\n  allow: [192.0.2.10/32]\n`,
         key: 'metrics.listen',
         line: 8,
+      },
+      {
+        name: 'metrics on the network without an allow-list',
+        text: `${MINIMAL}metrics:\n  listen: 0.0.0.0:9464\n`,
+        key: 'metrics.allow',
+        line: 6,
+      },
+      {
+        name: 'metrics.allow with host bits set',
+        text: `${MINIMAL}metrics:\n  listen: 0.0.0.0:9464\n  allow: [192.0.2.10/24]\n`,
+        key: 'metrics.allow',
+        line: 7,
       },
       {
         name: 'listener on a default it clashes with',

@@ -7,9 +7,27 @@ import {
   createControlServer,
   type ControlServer,
   type ControlHandler,
+  type ControlServerOptions,
 } from '../../../agent/src/control/server.js';
 import { callDaemon, tryConnect } from '../../../agent/src/control/client.js';
-import { IntegrityError, UserError, silentLogger } from '../../../agent/src/common/index.js';
+import { actorName, nativePeerReader } from '../../../agent/src/control/peer.js';
+import { CallvaultError, IntegrityError, UserError, silentLogger } from '../../../agent/src/common/index.js';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { userInfo } from 'node:os';
+
+/** Sends raw lines (no half-close: the server would end too) and collects the replies until it closes. */
+async function rawExchange(path: string, lines: readonly string[]): Promise<unknown[]> {
+  const socket = connect(path);
+  await once(socket, 'connect');
+  socket.write(lines.map((l) => `${l}\n`).join(''));
+  let text = '';
+  for await (const chunk of socket) text += (chunk as Buffer).toString();
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as unknown);
+}
 
 describe('control/server + client', () => {
   let dir: string;
@@ -23,11 +41,15 @@ describe('control/server + client', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const actor = { name: 'tester', from: 'cli' };
+  /** What the kernel will report for a client in this process. */
+  const me = actorName({ user: userInfo().username, uid: process.getuid!(), pid: process.pid });
 
-  async function start(handlers: Record<string, ControlHandler>): Promise<string> {
+  async function start(
+    handlers: Record<string, ControlHandler>,
+    opts: ControlServerOptions = {},
+  ): Promise<string> {
     const path = join(dir, 'control.sock');
-    server = await createControlServer(path, new Map(Object.entries(handlers)), silentLogger());
+    server = await createControlServer(path, new Map(Object.entries(handlers)), silentLogger(), opts);
     return path;
   }
 
@@ -37,18 +59,23 @@ describe('control/server + client', () => {
       echo: async (req) => {
         await req.download(req.upload!.subarray(0, 300_000));
         await req.download(req.upload!.subarray(300_000));
-        return { n: req.args['n'], actor: req.actor.name, bytes: req.upload!.length };
+        return { n: req.args['n'], actor: req.actor.name, from: req.actor.from, bytes: req.upload!.length };
       },
     });
     assert.equal(statSync(path).mode & 0o777, 0o600);
     const socket = await tryConnect(path);
     assert.ok(socket);
     const got: Buffer[] = [];
-    const result = await callDaemon(socket, 'echo', { n: 7 }, actor, {
-      upload,
-      onDownload: (c) => void got.push(c),
-    });
-    assert.deepEqual(result, { n: 7, actor: 'tester', bytes: upload.length });
+    const result = await callDaemon(
+      socket,
+      'echo',
+      { n: 7 },
+      {
+        upload,
+        onDownload: (c) => void got.push(c),
+      },
+    );
+    assert.deepEqual(result, { n: 7, actor: me, from: 'control', bytes: upload.length });
     assert.ok(Buffer.concat(got).equals(upload));
   });
 
@@ -58,12 +85,12 @@ describe('control/server + client', () => {
         throw new IntegrityError('CV_ERR_VAULT_TAMPERED', 'segment 3 fails authentication');
       },
     });
-    await assert.rejects(callDaemon((await tryConnect(path))!, 'bad', {}, actor), (err: unknown) => {
+    await assert.rejects(callDaemon((await tryConnect(path))!, 'bad', {}), (err: unknown) => {
       assert.ok(err instanceof IntegrityError);
       assert.equal((err as IntegrityError).code, 'CV_ERR_VAULT_TAMPERED');
       return true;
     });
-    await assert.rejects(callDaemon((await tryConnect(path))!, 'nope', {}, actor), (err: unknown) => {
+    await assert.rejects(callDaemon((await tryConnect(path))!, 'nope', {}), (err: unknown) => {
       assert.ok(err instanceof UserError);
       assert.equal((err as UserError).code, 'CV_ERR_CONTROL_UNKNOWN_COMMAND');
       return true;
@@ -76,6 +103,45 @@ describe('control/server + client', () => {
     await server!.close();
     server = undefined;
     assert.equal(await tryConnect(path), null);
+  });
+
+  it('names the actor from SO_PEERCRED and ignores the actor a client claims', async () => {
+    assert.equal(nativePeerReader().unavailable, null, 'native/build/fs-sync.node is built by make');
+    const path = await start({ who: async (req) => req.actor });
+    const forged = JSON.stringify({
+      t: 'req',
+      cmd: 'who',
+      args: {},
+      actor: { name: 'dpo-alice', from: '10.0.0.9' },
+    });
+    const frames = await rawExchange(path, [forged, '{"t":"end"}']);
+    assert.deepEqual(frames, [{ t: 'res', ok: true, result: { name: me, from: 'control' } }]);
+    assert.match(me, /^os:[^()]+\(uid=\d+,pid=\d+\)$/);
+  });
+
+  it('refuses every command when peers cannot be identified (fail closed)', async () => {
+    let ran = false;
+    const path = await start(
+      {
+        who: async () => {
+          ran = true;
+          return null;
+        },
+      },
+      { peer: null },
+    );
+    await assert.rejects(callDaemon((await tryConnect(path))!, 'who', {}), (err: unknown) => {
+      assert.ok(err instanceof CallvaultError && !(err instanceof UserError));
+      assert.equal(err.code, 'CV_ERR_CONTROL_PEER_UNKNOWN');
+      return true;
+    });
+    assert.equal(ran, false);
+  });
+
+  it('treats args that are not an object as none', async () => {
+    const path = await start({ echo: async (req) => req.args });
+    const frames = await rawExchange(path, ['{"t":"req","cmd":"echo","args":[1,2]}', '{"t":"end"}']);
+    assert.deepEqual(frames, [{ t: 'res', ok: true, result: {} }]);
   });
 
   it('close() is idempotent', async () => {
