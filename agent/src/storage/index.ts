@@ -26,6 +26,6 @@ export {
   expiryWithCase,
   policyFor,
   readDpoState,
-  updateWithState,
   type DpoState,
 } from './dpo-state.js';
+export { updateWithState } from './dpo-update.js';

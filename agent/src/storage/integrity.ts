@@ -12,9 +12,18 @@
  * it is (evidence).
  */
 import { Readable } from 'node:stream';
-import type { VaultReader } from '../vault/index.js';
-import type { Actor } from './ops.js';
-import type { Storage } from './storage.js';
+import type { Logger } from '../common/index.js';
+import type { RecordingIndex } from '../index/index.js';
+import type { Vault, VaultReader } from '../vault/index.js';
+import type { Actor } from './actor.js';
+
+/** What of Storage the checks use (an interface, so storage.ts can import this file). */
+export interface IntegrityHost {
+  readonly index: RecordingIndex;
+  readonly vault: Vault;
+  readonly log: Logger;
+  noteIntegrityFailure(check: IntegrityCheck): void;
+}
 
 /** Where a failure was found; the metric's `check` label (a bounded set). */
 export type IntegrityCheck = 'startup' | 'verify' | 'export' | 'audio';
@@ -39,7 +48,7 @@ export function isIntegrityFailure(err: unknown): boolean {
 
 /** Logs, counts, flags and audits one failure. Never throws: the caller's own error wins. */
 export async function reportIntegrityFailure(
-  storage: Storage,
+  storage: IntegrityHost,
   id: string,
   code: string,
   check: IntegrityCheck,
@@ -51,15 +60,17 @@ export async function reportIntegrityFailure(
     const index = storage.index;
     const record = await index.getRecording(id);
     if (record?.flags.includes(TAMPERED_FLAG) === true) return;
-    if (record !== null) await index.update(id, { flags: [...record.flags, TAMPERED_FLAG] });
-    await index.appendAudit({
+    const audit = {
       actor: actor?.name ?? 'system',
       role: actor?.role ?? 'system',
       action: 'integrity_failure',
       recordingId: id,
       from: actor?.from ?? null,
       detail: { code, check },
-    });
+    } as const;
+    // The flag and its audit entry land in one index batch, or neither does.
+    if (record !== null) await index.update(id, { flags: [...record.flags, TAMPERED_FLAG] }, audit);
+    else await index.appendAudit(audit);
   } catch (err) {
     storage.log.error({ err, recordingId: id }, 'cannot record an integrity failure in the index');
   }
@@ -67,7 +78,7 @@ export async function reportIntegrityFailure(
 
 /** Reports `err` when it is an integrity failure; always rethrows it. */
 async function reportAndRethrow(
-  storage: Storage,
+  storage: IntegrityHost,
   id: string,
   err: unknown,
   check: IntegrityCheck,
@@ -84,7 +95,7 @@ async function reportAndRethrow(
  * the caller's error path.
  */
 export async function openCheckedReader(
-  storage: Storage,
+  storage: IntegrityHost,
   id: string,
   check: IntegrityCheck,
   actor?: Actor,

@@ -3,19 +3,15 @@
  * its control socket; the CLI runs the very same functions itself when no daemon holds the
  * storage. So "works both ways" is one code path, not two.
  */
-import type { RecordingRecord, Role } from '../index/index.js';
+import type { RecordingRecord } from '../index/index.js';
 import type { Storage } from './storage.js';
+import type { Actor } from './actor.js';
 import { parseImportMeta, recordFromParts, recordFromVault, vaultRecordIds } from './records.js';
 import { RecordingNotFoundError } from './errors.js';
 import { isIntegrityFailure, openCheckedReader, reportIntegrityFailure } from './integrity.js';
 import { effectivePolicies } from './dpo-state.js';
 
-/** Who asked: written into every audit entry. */
-export interface Actor {
-  readonly name: string;
-  readonly role: Role | 'system';
-  readonly from: string;
-}
+export type { Actor } from './actor.js';
 
 export type ChunkSink = (chunk: Buffer) => Promise<void>;
 
