@@ -129,9 +129,11 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       assert.deepEqual(await decisions(s, times), decided, 'retention decisions after index rebuild');
       await s.close();
 
-      // Start-up re-indexing: the index directory lost altogether.
+      // Re-indexing when the index directory is lost altogether (the `index rebuild` open).
       rmSync(join(dir, 'index'), { recursive: true, force: true });
-      s = await openStorage({ config, log: silentLogger() });
+      // A lost index is an integrity error at a plain start; `index rebuild` opens it anew.
+      await assert.rejects(openStorage({ config, log: silentLogger() }), { code: 'CV_ERR_INDEX_CORRUPT' });
+      s = await openStorage({ config, log: silentLogger(), resetIndex: true });
       assert.equal(s.startup.reindexed.length, 5);
       assert.deepEqual(await shown(s, ids), before, 'recordings show after start-up re-indexing');
       assert.deepEqual(await decisions(s, times), decided, 'retention decisions after start-up re-indexing');
@@ -168,7 +170,9 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       assert.equal((await s.index.search({ caseId: 'UB-42' })).items.length, 1, 'still found by its case');
       await s.close();
       rmSync(join(dir, 'index'), { recursive: true, force: true });
-      s = await openStorage({ config, log: silentLogger() });
+      // A lost index is an integrity error at a plain start; `index rebuild` opens it anew.
+      await assert.rejects(openStorage({ config, log: silentLogger() }), { code: 'CV_ERR_INDEX_CORRUPT' });
+      s = await openStorage({ config, log: silentLogger(), resetIndex: true });
       assert.deepEqual(await shown(s, [id, other]), before, 'after start-up re-indexing');
     } finally {
       await s.close();
@@ -208,7 +212,9 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       await assert.rejects(s.vault.readState(id), { code: 'CV_ERR_VAULT_STATE_TAMPERED' });
       await s.close();
       rmSync(join(dir, 'index'), { recursive: true, force: true });
-      s = await openStorage({ config, log: silentLogger() });
+      // A lost index is an integrity error at a plain start; `index rebuild` opens it anew.
+      await assert.rejects(openStorage({ config, log: silentLogger() }), { code: 'CV_ERR_INDEX_CORRUPT' });
+      s = await openStorage({ config, log: silentLogger(), resetIndex: true });
       const again = await showRecording(s, id);
       assert.deepEqual([again.legalHold, again.restricted], [true, true], 'start-up quarantines it too');
     } finally {
