@@ -4,10 +4,29 @@
  */
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
+import { pino } from 'pino';
 import type { Config } from '../config/index.js';
-import { silentLogger, type Logger } from '../common/index.js';
+import { createLogger, type Logger } from '../common/index.js';
 import { openStorage, type StorageOptions } from '../storage/index.js';
-import { CONTROL_SOCKET, callDaemon, storageHandlers, tryConnect, type ActorInfo } from '../control/index.js';
+import {
+  CONTROL_SOCKET,
+  DEFAULT_CALL_TIMEOUT_MS,
+  callDaemon,
+  storageHandlers,
+  tryConnect,
+  type ActorInfo,
+} from '../control/index.js';
+
+/** Commands whose work grows with the data (every recording, a whole file): 30 min by default. */
+const LONG_COMMANDS = new Set([
+  'verify',
+  'import',
+  'export',
+  'index.rebuild',
+  'retention.run',
+  'consent.withdraw',
+]);
+const LONG_CALL_TIMEOUT_MS = 30 * 60_000;
 
 export interface RunOptions {
   readonly upload?: Buffer;
@@ -15,6 +34,8 @@ export interface RunOptions {
   /** For `index rebuild`: open storage even when the index is unreadable. */
   readonly storage?: Pick<StorageOptions, 'resetIndex'>;
   readonly log?: Logger;
+  /** How long to wait for the daemon (`--timeout`); default 30 s, 30 min for long commands. */
+  readonly timeoutMs?: number | undefined;
 }
 
 export interface RunResult {
@@ -32,6 +53,16 @@ function actor(): ActorInfo {
   return { name, from: 'cli' };
 }
 
+/**
+ * When the CLI opens storage itself, start-up recovery and repair run here, and the technician
+ * must see what they did: warnings and errors go to stderr as JSON lines (stdout stays the
+ * command's output, so `--json` remains parseable). A quieter configured level wins.
+ */
+export function localStorageLogger(config: Config): Logger {
+  const quiet = ['error', 'fatal', 'silent'].includes(config.log.level);
+  return createLogger(quiet ? config.log.level : 'warn', pino.destination({ fd: 2, sync: true }));
+}
+
 export async function runStorageCommand(
   config: Config,
   cmd: string,
@@ -40,10 +71,12 @@ export async function runStorageCommand(
 ): Promise<RunResult> {
   const socket = await tryConnect(join(config.storage.dir, CONTROL_SOCKET));
   if (socket !== null) {
-    const result = await callDaemon(socket, cmd, args, actor(), opts);
+    const timeoutMs =
+      opts.timeoutMs ?? (LONG_COMMANDS.has(cmd) ? LONG_CALL_TIMEOUT_MS : DEFAULT_CALL_TIMEOUT_MS);
+    const result = await callDaemon(socket, cmd, args, actor(), { ...opts, timeoutMs });
     return { result, via: 'daemon' };
   }
-  const storage = await openStorage({ config, log: opts.log ?? silentLogger(), ...opts.storage });
+  const storage = await openStorage({ config, log: opts.log ?? localStorageLogger(config), ...opts.storage });
   try {
     const handler = storageHandlers(storage).get(cmd);
     if (handler === undefined) throw new Error(`no handler for ${cmd}`);

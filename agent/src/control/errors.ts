@@ -4,6 +4,8 @@ export const CONTROL_ERROR_CODES = {
   PROTOCOL: 'CV_ERR_CONTROL_PROTOCOL',
   UNKNOWN_COMMAND: 'CV_ERR_CONTROL_UNKNOWN_COMMAND',
   DISCONNECTED: 'CV_ERR_CONTROL_DISCONNECTED',
+  TIMEOUT: 'CV_ERR_CONTROL_TIMEOUT',
+  EXPIRED: 'CV_ERR_CONTROL_EXPIRED',
 } as const;
 
 export class ControlProtocolError extends CallvaultError {
@@ -21,6 +23,28 @@ export class UnknownCommandError extends UserError {
 export class ControlDisconnectedError extends CallvaultError {
   constructor() {
     super(CONTROL_ERROR_CODES.DISCONNECTED, 'the daemon closed the control socket before answering');
+  }
+}
+
+/** The daemon did not answer in time (stalled, overloaded, or a long command): exit 3. */
+export class ControlTimeoutError extends CallvaultError {
+  constructor(cmd: string, timeoutMs: number) {
+    super(
+      CONTROL_ERROR_CODES.TIMEOUT,
+      `the daemon did not answer ${cmd} within ${timeoutMs / 1000} s (stalled or overloaded?): ` +
+        'a command it had not started will not run later; one it had started finishes on its own. ' +
+        'Check the daemon (systemctl status callvault, its log) or retry with --timeout SECONDS',
+      { context: { cmd, timeoutMs } },
+    );
+  }
+}
+
+/** A request that reached the daemon after the client's deadline: refused, never run late. */
+export class ControlExpiredError extends CallvaultError {
+  constructor(cmd: string) {
+    super(CONTROL_ERROR_CODES.EXPIRED, `control command ${cmd} arrived after its deadline; not run`, {
+      context: { cmd },
+    });
   }
 }
 

@@ -4,7 +4,7 @@ export {
   type ControlHandler,
   type ControlRequest,
 } from './server.js';
-export { tryConnect, callDaemon, type CallOptions } from './client.js';
+export { tryConnect, callDaemon, DEFAULT_CALL_TIMEOUT_MS, type CallOptions } from './client.js';
 export type { ActorInfo } from './protocol.js';
 export * from './errors.js';
 

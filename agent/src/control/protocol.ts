@@ -1,7 +1,7 @@
 /**
  * The control-socket wire format: one JSON object per line, both ways.
  *
- *   client → daemon   {t:"req", cmd, args, actor}  then  {t:"up", d:<base64>}*  {t:"end"}
+ *   client → daemon   {t:"req", cmd, args, actor, deadlineMs?}  then  {t:"up", d:<base64>}*  {t:"end"}
  *   daemon → client   {t:"down", d:<base64>}*  then  {t:"res", ok:true, result} | {t:"res", ok:false, error}
  *
  * Binary payloads (a WAV to import, an export) travel as base64 chunks so neither side ever
@@ -22,6 +22,11 @@ export type ClientFrame =
       readonly cmd: string;
       readonly args: Record<string, unknown>;
       readonly actor: ActorInfo;
+      /**
+       * Epoch ms after which the client has given up: the daemon refuses to start the command
+       * later (a stalled daemon must not run a command whose caller already reported failure).
+       */
+      readonly deadlineMs?: number;
     }
   | { readonly t: 'up'; readonly d: string }
   | { readonly t: 'end' };

@@ -13,7 +13,7 @@ import {
   type ClientFrame,
   type ServerFrame,
 } from './protocol.js';
-import { ControlProtocolError, UnknownCommandError } from './errors.js';
+import { ControlExpiredError, ControlProtocolError, UnknownCommandError } from './errors.js';
 
 export interface ControlRequest {
   readonly args: Record<string, unknown>;
@@ -81,6 +81,14 @@ function serve(socket: Socket, handlers: ReadonlyMap<string, ControlHandler>, lo
         else if (frame.t === 'end' && request !== null) {
           started = true;
           const req = request;
+          if (typeof req.deadlineMs === 'number' && Date.now() > req.deadlineMs) {
+            log.warn(
+              { cmd: req.cmd, lateMs: Date.now() - req.deadlineMs },
+              'control command expired before it ran',
+            );
+            fail(new ControlExpiredError(req.cmd));
+            return;
+          }
           log.info({ cmd: req.cmd, actor: req.actor.name }, 'control command');
           run(req).catch(fail);
           return;
