@@ -20,6 +20,7 @@ import {
   recordFromParts,
   type Storage,
 } from '../../agent/src/storage/index.js';
+import { KeyStore } from '../../agent/src/vault/keys.js';
 import { DEV_CONFIG } from '../helpers/daemon.js';
 
 const ACTOR = { name: 'cli:test', role: 'admin' as const, from: 'cli' };
@@ -69,7 +70,8 @@ describe('durability: disk full on the index (real tmpfs)', function () {
   });
   after(() => {
     if (mnt === null) return;
-    execFileSync('umount', [mnt]);
+    // Lazy: a storage left open by a failed test must not keep the mount (and the test) hanging.
+    execFileSync('umount', ['-l', mnt]);
     rmdirSync(mnt);
   });
 
@@ -161,6 +163,43 @@ describe('durability: disk full on the index (real tmpfs)', function () {
       );
     } finally {
       await storage.close();
+    }
+  });
+
+  it('keystore: every data key whose creation returned survives a reopen, no failed one exists', async () => {
+    const path = join(mnt as string, 'keystore-only');
+    const src = { masterKeyFile: join(mnt as string, 'ks-master.key'), credentialName: 'none' };
+    let ks = await KeyStore.open(path, src);
+    const ok: string[] = [];
+    const failed: string[] = [];
+    const create = async (id: string): Promise<boolean> => {
+      try {
+        await ks.createDataKey(id, Date.now());
+        ok.push(id);
+        return true;
+      } catch (err) {
+        assert.ok(err instanceof Error);
+        failed.push(id);
+        return false;
+      }
+    };
+    const free = statfsSync(mnt as string);
+    writeFileSync(
+      join(mnt as string, 'filler'),
+      Buffer.alloc(Math.max(0, free.bavail * free.bsize - 100 * 1024)),
+    );
+    for (let i = 0; i < MAX_WRITES && failed.length < 6; i++) await create(`a${i}`);
+    assert.equal(failed.length, 6, 'the disk filled up');
+    rmSync(join(mnt as string, 'filler'));
+    for (let j = 0; j < 60; j++) assert.ok(await create(`b${j}`), `data key ${j} after freeing space`);
+    await ks.close();
+    ks = await KeyStore.open(path, src);
+    try {
+      for (const id of ok) assert.notEqual(await ks.dataKey(id), undefined, `data key ${id} survived`);
+      for (const id of failed) assert.equal(await ks.hasDataKey(id), false, `failed data key ${id} absent`);
+      console.log(`      data keys: ${ok.length} created (60 after freeing space), ${failed.length} failed`);
+    } finally {
+      await ks.close();
     }
   });
 });

@@ -38,6 +38,30 @@ export function parseGlobal(argv: readonly string[]): GlobalArgs {
   return { config, sets, rest };
 }
 
+/**
+ * Takes `--timeout SECONDS` (how long to wait for the daemon's answer) out of the command
+ * words; undefined when absent, so each command keeps its own default (run-command.ts).
+ */
+export function takeTimeout(rest: readonly string[]): { timeoutMs: number | undefined; rest: string[] } {
+  const out: string[] = [];
+  let timeoutMs: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    let v: string | undefined;
+    if (a === '--timeout') v = rest[++i] ?? '';
+    else if (a.startsWith('--timeout=')) v = a.slice('--timeout='.length);
+    else {
+      out.push(a);
+      continue;
+    }
+    const s = Number(v);
+    if (!Number.isFinite(s) || s <= 0 || s > 86_400)
+      throw new UsageError(`--timeout must be a number of seconds 0-86400, got ${v === '' ? 'nothing' : v}`);
+    timeoutMs = Math.round(s * 1000);
+  }
+  return { timeoutMs, rest: out };
+}
+
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 export function parseCommand(

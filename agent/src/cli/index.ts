@@ -5,14 +5,14 @@
 import { readFileSync, openSync, writeSync, closeSync, renameSync, unlinkSync } from 'node:fs';
 import { EXIT_INTEGRITY, EXIT_OK, exitCodeFor, type CallvaultError } from '../common/index.js';
 import { loadConfig, exampleConfig, describeConfig, type Config } from '../config/index.js';
-import { parseCommand, parseGlobal, UsageError } from './args.js';
+import { parseCommand, parseGlobal, takeTimeout, UsageError } from './args.js';
 
 export { parseGlobal };
 import { runStorageCommand } from './run-command.js';
 import { stdio, table, seconds, json as toJson, inert, type Printer } from './output.js';
 import { placeTestCall } from './test-call.js';
 
-const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] <command>
+const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] [--timeout SECONDS] <command>
 commands:
   config check | config example
   status
@@ -80,6 +80,7 @@ async function exportTo(
   out: string,
   reason: string | undefined,
   p: Printer,
+  timeoutMs: number | undefined,
 ): Promise<void> {
   // Written under a temporary name and renamed at the end, so a failed (tampered) export never
   // leaves a half file that looks like a good recording.
@@ -92,6 +93,7 @@ async function exportTo(
       'export',
       { id, reason },
       {
+        timeoutMs,
         onDownload: (chunk) => {
           writeSync(fd, chunk);
         },
@@ -119,7 +121,11 @@ async function exportTo(
 }
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
-  const g = parseGlobal(argv);
+  const parsed = parseGlobal(argv);
+  const { timeoutMs, rest: words } = takeTimeout(parsed.rest);
+  const g = { ...parsed, rest: words };
+  const call: typeof runStorageCommand = (c, cmd, args, opts = {}) =>
+    runStorageCommand(c, cmd, args, { timeoutMs, ...opts });
   const [cmd, sub, ...more] = g.rest;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     p.out(USAGE);
@@ -140,7 +146,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return EXIT_OK;
     }
     case 'status': {
-      const { result, via } = await runStorageCommand(config, 'status', {});
+      const { result, via } = await call(config, 'status', {});
       p.out(toJson({ via, ...(result as object) }));
       return EXIT_OK;
     }
@@ -165,14 +171,14 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
                 from: values['from'],
                 to: values['to'],
               };
-        const { result } = await runStorageCommand(config, 'recordings.search', args);
+        const { result } = await call(config, 'recordings.search', args);
         printRecordings(p, result as Summary[], json);
         return EXIT_OK;
       }
       if (sub === 'show') {
         const id = positionals[0];
         if (id === undefined) throw new UsageError('recordings show ID');
-        const { result } = await runStorageCommand(config, 'recordings.show', { id });
+        const { result } = await call(config, 'recordings.show', { id });
         p.out(toJson(result));
         return EXIT_OK;
       }
@@ -190,7 +196,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       } catch (err) {
         throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }
-      const { result } = await runStorageCommand(config, 'import', { meta: values['meta'] }, { upload: wav });
+      const { result } = await call(config, 'import', { meta: values['meta'] }, { upload: wav });
       const r = result as { id: string; durationMs: number };
       p.out(r.id);
       p.err(`imported ${file} as ${r.id} (${seconds(r.durationMs)})`);
@@ -205,7 +211,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const out = values['output'];
       if (id === undefined || typeof out !== 'string')
         throw new UsageError('export ID -o FILE.wav --reason TEXT');
-      await exportTo(config, id, out, values['reason'] as string | undefined, p);
+      await exportTo(config, id, out, values['reason'] as string | undefined, p, timeoutMs);
       return EXIT_OK;
     }
     case 'verify': {
@@ -215,11 +221,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       });
       const all = values['all'] === true;
       if (!all && positionals[0] === undefined) throw new UsageError('verify ID | verify --all');
-      const { result } = await runStorageCommand(
-        config,
-        'verify',
-        all ? { all: true } : { id: positionals[0] },
-      );
+      const { result } = await call(config, 'verify', all ? { all: true } : { id: positionals[0] });
       const outcomes = result as {
         id: string;
         ok: boolean;
@@ -243,7 +245,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     }
     case 'keys': {
       if (sub !== 'rotate') throw new UsageError('keys rotate');
-      const { result } = await runStorageCommand(config, 'keys.rotate', {});
+      const { result } = await call(config, 'keys.rotate', {});
       p.out(`master key rotated: new recordings use key id ${(result as { keyId: number }).keyId}`);
       return EXIT_OK;
     }
@@ -253,7 +255,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         json: { type: 'boolean' },
       });
       if (sub === 'verify') {
-        const { result } = await runStorageCommand(config, 'audit.verify', {});
+        const { result } = await call(config, 'audit.verify', {});
         const r = result as { ok: boolean; entries?: number; firstBadSeq?: number; problem?: string };
         if (r.ok) {
           p.out(`audit chain OK (${r.entries} entries)`);
@@ -263,7 +265,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         return EXIT_INTEGRITY;
       }
       if (sub === 'list') {
-        const { result } = await runStorageCommand(config, 'audit.list', { since: values['since'] });
+        const { result } = await call(config, 'audit.list', { since: values['since'] });
         const entries = result as {
           seq: number;
           ts: string;
@@ -296,12 +298,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     }
     case 'index': {
       if (sub !== 'rebuild') throw new UsageError('index rebuild');
-      const { result } = await runStorageCommand(
-        config,
-        'index.rebuild',
-        {},
-        { storage: { resetIndex: true } },
-      );
+      const { result } = await call(config, 'index.rebuild', {}, { storage: { resetIndex: true } });
       const r = result as { recordings: number; stateTampered?: string[] };
       p.out(`index rebuilt from the vault: ${r.recordings} recording(s)`);
       // Indexed on hold and restricted; exit 2 so a scheduled rebuild alarms.
@@ -319,7 +316,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       if (name === undefined || values['password-stdin'] !== true)
         throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
       const password = await readStdin();
-      const { result } = await runStorageCommand(config, 'users.add', {
+      const { result } = await call(config, 'users.add', {
         name,
         role: values['role'],
         agent: values['agent'],
@@ -337,7 +334,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         json: { type: 'boolean' },
       });
       const dryRun = values['dry-run'] === true;
-      const { result } = await runStorageCommand(config, 'retention.run', { at: values['at'], dryRun });
+      const { result } = await call(config, 'retention.run', { at: values['at'], dryRun });
       const r = result as {
         at: string;
         deleted: string[];
@@ -363,7 +360,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const id = positionals[0];
       if ((sub !== 'set' && sub !== 'release') || id === undefined || typeof values['reason'] !== 'string')
         throw new UsageError('hold set|release ID --reason TEXT');
-      await runStorageCommand(config, sub === 'set' ? 'hold.set' : 'hold.release', {
+      await call(config, sub === 'set' ? 'hold.set' : 'hold.release', {
         id,
         reason: values['reason'],
       });
@@ -375,7 +372,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const number = positionals[0];
       if (sub !== 'withdraw' || number === undefined || typeof values['reason'] !== 'string')
         throw new UsageError('consent withdraw NUMBER --reason TEXT');
-      const { result } = await runStorageCommand(config, 'consent.withdraw', {
+      const { result } = await call(config, 'consent.withdraw', {
         number,
         reason: values['reason'],
       });

@@ -3,11 +3,13 @@
  * runs, against storage opened in this process — the same handler either way.
  */
 import { join } from 'node:path';
+import { pino } from 'pino';
 import type { Config } from '../config/index.js';
-import { silentLogger, type Logger } from '../common/index.js';
+import { createLogger, type Logger } from '../common/index.js';
 import { openStorage, type StorageOptions } from '../storage/index.js';
 import {
   CONTROL_SOCKET,
+  DEFAULT_CALL_TIMEOUT_MS,
   actorName,
   callDaemon,
   selfIdentity,
@@ -16,12 +18,25 @@ import {
   type ActorInfo,
 } from '../control/index.js';
 
+/** Commands whose work grows with the data (every recording, a whole file): 30 min by default. */
+const LONG_COMMANDS = new Set([
+  'verify',
+  'import',
+  'export',
+  'index.rebuild',
+  'retention.run',
+  'consent.withdraw',
+]);
+const LONG_CALL_TIMEOUT_MS = 30 * 60_000;
+
 export interface RunOptions {
   readonly upload?: Buffer;
   readonly onDownload?: (chunk: Buffer) => Promise<void> | void;
   /** For `index rebuild`: open storage even when the index is unreadable. */
   readonly storage?: Pick<StorageOptions, 'resetIndex'>;
   readonly log?: Logger;
+  /** How long to wait for the daemon (`--timeout`); default 30 s, 30 min for long commands. */
+  readonly timeoutMs?: number | undefined;
 }
 
 export interface RunResult {
@@ -34,6 +49,16 @@ function localActor(): ActorInfo {
   return { name: actorName(selfIdentity()), from: 'local' };
 }
 
+/**
+ * When the CLI opens storage itself, start-up recovery and repair run here, and the technician
+ * must see what they did: warnings and errors go to stderr as JSON lines (stdout stays the
+ * command's output, so `--json` remains parseable). A quieter configured level wins.
+ */
+export function localStorageLogger(config: Config): Logger {
+  const quiet = ['error', 'fatal', 'silent'].includes(config.log.level);
+  return createLogger(quiet ? config.log.level : 'warn', pino.destination({ fd: 2, sync: true }));
+}
+
 export async function runStorageCommand(
   config: Config,
   cmd: string,
@@ -42,10 +67,12 @@ export async function runStorageCommand(
 ): Promise<RunResult> {
   const socket = await tryConnect(join(config.storage.dir, CONTROL_SOCKET));
   if (socket !== null) {
-    const result = await callDaemon(socket, cmd, args, opts);
+    const timeoutMs =
+      opts.timeoutMs ?? (LONG_COMMANDS.has(cmd) ? LONG_CALL_TIMEOUT_MS : DEFAULT_CALL_TIMEOUT_MS);
+    const result = await callDaemon(socket, cmd, args, { ...opts, timeoutMs });
     return { result, via: 'daemon' };
   }
-  const storage = await openStorage({ config, log: opts.log ?? silentLogger(), ...opts.storage });
+  const storage = await openStorage({ config, log: opts.log ?? localStorageLogger(config), ...opts.storage });
   try {
     const handler = storageHandlers(storage).get(cmd);
     if (handler === undefined) throw new Error(`no handler for ${cmd}`);

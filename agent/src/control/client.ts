@@ -1,23 +1,33 @@
 /** callvaultctl's side of the control socket. */
 import { connect, type Socket } from 'node:net';
 import { CHUNK_BYTES, LineSplitter, encodeFrame, type ServerFrame } from './protocol.js';
-import { ControlDisconnectedError, ControlProtocolError, remoteError } from './errors.js';
+import {
+  ControlDisconnectedError,
+  ControlProtocolError,
+  ControlTimeoutError,
+  remoteError,
+} from './errors.js';
+
+/** How long a command may wait for the daemon's answer unless the caller says otherwise. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 /** Connects when a daemon listens on `path`; null when none does (no socket or a stale one). */
 export function tryConnect(path: string): Promise<Socket | null> {
   return new Promise((resolve) => {
     const socket = connect(path);
     socket.once('connect', () => resolve(socket));
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') resolve(null);
-      else resolve(null);
-    });
+    socket.once('error', () => resolve(null));
   });
 }
 
 export interface CallOptions {
   readonly upload?: Buffer;
   readonly onDownload?: (chunk: Buffer) => Promise<void> | void;
+  /**
+   * Time for the whole call, answer included; default DEFAULT_CALL_TIMEOUT_MS. The request
+   * carries the deadline, so a daemon that was stalled past it refuses to start the command.
+   */
+  readonly timeoutMs?: number;
 }
 
 export async function callDaemon(
@@ -26,7 +36,13 @@ export async function callDaemon(
   args: Record<string, unknown>,
   opts: CallOptions = {},
 ): Promise<unknown> {
-  socket.write(encodeFrame({ t: 'req', cmd, args }));
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    socket.destroy(new ControlTimeoutError(cmd, timeoutMs));
+  }, timeoutMs);
+  socket.write(encodeFrame({ t: 'req', cmd, args, deadlineMs: Date.now() + timeoutMs }));
   if (opts.upload !== undefined) {
     for (let off = 0; off < opts.upload.length; off += CHUNK_BYTES) {
       socket.write(
@@ -47,8 +63,13 @@ export async function callDaemon(
         } else throw new ControlProtocolError('unexpected frame from daemon');
       }
     }
+  } catch (err) {
+    if (timedOut) throw new ControlTimeoutError(cmd, timeoutMs);
+    throw err;
   } finally {
+    clearTimeout(timer);
     socket.destroy();
   }
+  if (timedOut) throw new ControlTimeoutError(cmd, timeoutMs);
   throw new ControlDisconnectedError();
 }

@@ -7,6 +7,8 @@ export const CONTROL_ERROR_CODES = {
   PEER_UNKNOWN: 'CV_ERR_CONTROL_PEER_UNKNOWN',
   REASON_REQUIRED: 'CV_ERR_CONTROL_REASON_REQUIRED',
   RESTRICTED: 'CV_ERR_CONTROL_RESTRICTED',
+  TIMEOUT: 'CV_ERR_CONTROL_TIMEOUT',
+  EXPIRED: 'CV_ERR_CONTROL_EXPIRED',
 } as const;
 
 export class ControlProtocolError extends CallvaultError {
@@ -24,6 +26,28 @@ export class UnknownCommandError extends UserError {
 export class ControlDisconnectedError extends CallvaultError {
   constructor() {
     super(CONTROL_ERROR_CODES.DISCONNECTED, 'the daemon closed the control socket before answering');
+  }
+}
+
+/** The daemon did not answer in time (stalled, overloaded, or a long command): exit 3. */
+export class ControlTimeoutError extends CallvaultError {
+  constructor(cmd: string, timeoutMs: number) {
+    super(
+      CONTROL_ERROR_CODES.TIMEOUT,
+      `the daemon did not answer ${cmd} within ${timeoutMs / 1000} s (stalled or overloaded?): ` +
+        'a command it had not started will not run later; one it had started finishes on its own. ' +
+        'Check the daemon (systemctl status callvault, its log) or retry with --timeout SECONDS',
+      { context: { cmd, timeoutMs } },
+    );
+  }
+}
+
+/** A request that reached the daemon after the client's deadline: refused, never run late. */
+export class ControlExpiredError extends CallvaultError {
+  constructor(cmd: string) {
+    super(CONTROL_ERROR_CODES.EXPIRED, `control command ${cmd} arrived after its deadline; not run`, {
+      context: { cmd },
+    });
   }
 }
 

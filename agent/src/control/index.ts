@@ -6,7 +6,7 @@ export {
   type ControlServerOptions,
 } from './server.js';
 export { actorName, selfIdentity, nativePeerReader, type PeerIdentity, type PeerReader } from './peer.js';
-export { tryConnect, callDaemon, type CallOptions } from './client.js';
+export { tryConnect, callDaemon, DEFAULT_CALL_TIMEOUT_MS, type CallOptions } from './client.js';
 export type { ActorInfo } from './protocol.js';
 export * from './errors.js';
 

@@ -1,7 +1,7 @@
 /**
  * The control-socket wire format: one JSON object per line, both ways.
  *
- *   client → daemon   {t:"req", cmd, args}  then  {t:"up", d:<base64>}*  {t:"end"}
+ *   client → daemon   {t:"req", cmd, args, deadlineMs?}  then  {t:"up", d:<base64>}*  {t:"end"}
  *   daemon → client   {t:"down", d:<base64>}*  then  {t:"res", ok:true, result} | {t:"res", ok:false, error}
  *
  * Binary payloads (a WAV to import, an export) travel as base64 chunks so neither side ever
@@ -28,6 +28,11 @@ export type ClientFrame =
       readonly t: 'req';
       readonly cmd: string;
       readonly args: Record<string, unknown>;
+      /**
+       * Epoch ms after which the client has given up: the daemon refuses to start the command
+       * later (a stalled daemon must not run a command whose caller already reported failure).
+       */
+      readonly deadlineMs?: number;
     }
   | { readonly t: 'up'; readonly d: string }
   | { readonly t: 'end' };

@@ -19,7 +19,12 @@ import {
   type ClientFrame,
   type ServerFrame,
 } from './protocol.js';
-import { ControlPeerUnknownError, ControlProtocolError, UnknownCommandError } from './errors.js';
+import {
+  ControlExpiredError,
+  ControlPeerUnknownError,
+  ControlProtocolError,
+  UnknownCommandError,
+} from './errors.js';
 import { actorName, nativePeerReader, type PeerReader } from './peer.js';
 
 export interface ControlRequest {
@@ -102,8 +107,16 @@ function serve(
         else if (frame.t === 'end' && request !== null) {
           started = true;
           const req = request;
+          if (typeof req.deadlineMs === 'number' && Date.now() > req.deadlineMs) {
+            log.warn(
+              { cmd: req.cmd, lateMs: Date.now() - req.deadlineMs },
+              'control command expired before it ran',
+            );
+            fail(new ControlExpiredError(req.cmd));
+            return;
+          }
           const who = actor instanceof ControlPeerUnknownError ? null : actor.name;
-          log.info({ cmd: String(req.cmd), actor: who }, 'control command');
+          log.info({ cmd: req.cmd, actor: who }, 'control command');
           run(req).catch(fail);
           return;
         } else throw new ControlProtocolError(`unexpected frame ${String((frame as { t?: unknown }).t)}`);

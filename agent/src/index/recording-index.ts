@@ -3,14 +3,7 @@
  * Writes are serialised through one queue (read-modify-write of secondary entries and audit
  * sequence numbers must not interleave) and each lands in one atomic, synced batch. close() stops
  * new calls, drains the queue, anchors the audit head and closes LevelDB; it is idempotent.
- *
- * A failed write poisons nothing. When LevelDB cannot append a batch to its log (disk full), the
- * bytes it did write stay in the log as a torn record while its writer counts the whole record
- * as written; every later record then sits at the wrong block offset, and at the next open
- * LevelDB drops them all as corrupt — acknowledged writes lost on restart. So after any failed
- * write the database is closed and reopened (which replays the sound part of the log into a
- * table and starts a new log) before the next write; the in-memory audit head is reloaded from
- * disk. Until the reopen succeeds (space freed) every write fails with a coded error.
+ * A failed write poisons nothing: see db-handle.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../common/index.js';
@@ -24,7 +17,6 @@ import {
   verifyAuditChain,
 } from './audit.js';
 import type { AuditAppend, AuditHead } from './audit.js';
-import { CallvaultError } from '../common/index.js';
 import { IndexBadRecordError, IndexClosedError, IndexCorruptError, IndexNotFoundError } from './errors.js';
 import { assertKey, cachedBlinder } from './field-crypto.js';
 import { KEY_END, PREFIX, RECORDING_PREFIXES, recKey, seqKey } from './keys.js';
@@ -45,6 +37,7 @@ import { encodeCursor, normaliseQuery } from './query.js';
 import { positionOfRecord, runCount, runSearch } from './search.js';
 import { checkConsistency, compactKeys, migrate } from './maintenance.js';
 import { SYNC, openDb, toIndexError, writeOps } from './storage.js';
+import { DbHandle } from './db-handle.js';
 import type { Db } from './storage.js';
 import {
   canonicalGrant,
@@ -79,22 +72,18 @@ const REBUILD_BATCH = 1000;
 type Op = BatchOp;
 
 export class RecordingIndex {
-  #db: Db;
-  /** A write failed: the log may end in a torn record, so reopen before writing again. */
-  #broken = false;
+  readonly #h: DbHandle;
   readonly #opts: IndexOptions;
   readonly #log: Logger;
   readonly #anchorEvery: number;
   readonly #now: () => Date;
   readonly #keys: FieldKeys;
-  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing: Promise<void> | null = null;
   #head: AuditHead;
   #lastAnchor: number;
 
   private constructor(db: Db, opts: IndexOptions, head: AuditHead, lastAnchor: number) {
-    this.#db = db;
     this.#opts = opts;
     this.#log = opts.log.child({ component: 'index' });
     this.#anchorEvery = opts.auditAnchorEvery ?? DEFAULT_ANCHOR_EVERY;
@@ -102,6 +91,14 @@ export class RecordingIndex {
     this.#keys = { blind: cachedBlinder(opts.blindIndexKey), fieldKey: opts.fieldKey };
     this.#head = head;
     this.#lastAnchor = lastAnchor;
+    this.#h = new DbHandle(db, opts.dir, this.#log, async (reopened) => {
+      this.#head = await readHead(reopened);
+      this.#lastAnchor = await lastAnchorSeq(reopened);
+    });
+  }
+
+  get #db(): Db {
+    return this.#h.db;
   }
 
   /** Use openIndex(). Resolves when the schema is current and the audit head is loaded. */
@@ -163,45 +160,12 @@ export class RecordingIndex {
   /** Runs fn after every write queued before it; LevelDB errors become coded errors. */
   #write<T>(fn: () => Promise<T>): Promise<T> {
     this.#check();
-    const job = async (): Promise<T> => {
-      if (this.#broken) await this.#reopen();
-      try {
-        return await fn();
-      } catch (err) {
-        // Coded errors are refusals before anything was written; anything else may have
-        // left a torn record in the log.
-        if (!(err instanceof CallvaultError)) this.#broken = true;
-        throw err;
-      }
-    };
-    const run = this.#queue.then(job, job);
-    this.#queue = run.catch(() => undefined);
-    return run.catch((err: unknown) => {
-      throw toIndexError(err, this.#opts.dir);
-    });
+    return this.#h.write(fn);
   }
 
-  /** After a failed write: close, reopen (LevelDB recovers the sound prefix), reload the head. */
-  async #reopen(): Promise<void> {
-    this.#log.warn({ dir: this.#opts.dir }, 'reopening the index after a failed write');
-    if (this.#db.status === 'open') await this.#db.close();
-    const { db } = await openDb(this.#opts.dir);
-    this.#db = db;
-    this.#head = await readHead(db);
-    this.#lastAnchor = await lastAnchorSeq(db);
-    this.#broken = false;
-    this.#log.info({ dir: this.#opts.dir, auditSeq: this.#head.seq }, 'index reopened');
-  }
-
-  async #read<T>(fn: () => Promise<T>): Promise<T> {
+  #read<T>(fn: () => Promise<T>): Promise<T> {
     this.#check();
-    // A failed reopen left no open database: try again (through the queue) before reading.
-    if (this.#db.status !== 'open') await this.#write(async () => undefined);
-    try {
-      return await fn();
-    } catch (err) {
-      throw toIndexError(err, this.#opts.dir);
-    }
+    return this.#h.read(fn);
   }
 
   async #stored(id: string): Promise<StoredRecord | null> {
@@ -503,7 +467,6 @@ export class RecordingIndex {
 
   /** Queued, so no append can fall between reading the chain and reading its anchor. */
   async verifyAudit(): Promise<AuditVerifyResult> {
-    if (this.#db.status !== 'open') await this.#read(async () => undefined);
     return this.#write(async () =>
       verifyAuditChain(this.#db, this.#opts.verifySignature, await this.#opts.auditAnchor?.read()),
     );
@@ -514,15 +477,15 @@ export class RecordingIndex {
     if (this.#closing !== null) return this.#closing;
     this.#closed = true;
     this.#closing = (async () => {
-      await this.#queue;
+      await this.#h.drain();
       try {
-        if (this.#head.seq > this.#lastAnchor && !this.#broken && this.#db.status === 'open') {
+        if (this.#head.seq > this.#lastAnchor && !this.#h.broken && this.#db.status === 'open') {
           const value = anchorValue(this.#head, this.#now().toISOString(), this.#opts.sign);
           await this.#db.put(seqKey(PREFIX.anchor, this.#head.seq), value, SYNC);
           this.#lastAnchor = this.#head.seq;
         }
       } finally {
-        if (this.#db.status === 'open') await this.#db.close();
+        await this.#h.close();
         this.#log.info({ dir: this.#opts.dir }, 'index closed');
       }
     })();

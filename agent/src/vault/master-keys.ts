@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import {
   VaultKeyFormatError,
   VaultKeyMissingError,
+  VaultKeyNotRegularError,
   VaultKeyPermissionsError,
   VaultKeyReadonlyError,
 } from './errors.js';
@@ -64,9 +65,15 @@ function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/**
+ * Opens the key file without blocking and refuses anything but a regular file: opening a FIFO
+ * for reading waits for a writer (start-up would hang without a word), and a device or a
+ * directory is no key file either. O_NONBLOCK makes the open of a FIFO return at once.
+ */
 async function openIfExists(path: string): Promise<FileHandle | undefined> {
+  let fh: FileHandle;
   try {
-    return await open(path, fsc.O_RDONLY);
+    fh = await open(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
     throw new VaultKeyPermissionsError('master key file is not readable', {
@@ -74,6 +81,17 @@ async function openIfExists(path: string): Promise<FileHandle | undefined> {
       context: { path, errno: errnoOf(err) },
     });
   }
+  let regular = false;
+  try {
+    regular = (await fh.stat()).isFile();
+  } finally {
+    if (!regular) await fh.close();
+  }
+  if (!regular)
+    throw new VaultKeyNotRegularError('master key file is not a regular file (a FIFO, device or directory)', {
+      context: { path },
+    });
+  return fh;
 }
 
 async function readKeyFile(fh: FileHandle, path: string, checkMode: boolean): Promise<string> {

@@ -149,4 +149,37 @@ describe('control/server + client', () => {
     await server!.close();
     await server!.close();
   });
+
+  it('a call the daemon does not answer fails with CV_ERR_CONTROL_TIMEOUT within its timeout', async () => {
+    const path = await start({ hang: () => new Promise<never>(() => undefined) });
+    const t0 = Date.now();
+    await assert.rejects(
+      callDaemon((await tryConnect(path))!, 'hang', {}, { timeoutMs: 300 }),
+      (err: unknown) => {
+        assert.equal((err as { code?: string }).code, 'CV_ERR_CONTROL_TIMEOUT');
+        return true;
+      },
+    );
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed >= 290 && elapsed < 3000, `after ${elapsed} ms`);
+  });
+
+  it('a request read after its deadline is refused with CV_ERR_CONTROL_EXPIRED and never run', async () => {
+    let ran = false;
+    const path = await start({
+      act: async () => {
+        ran = true;
+        return null;
+      },
+    });
+    const socket = (await tryConnect(path))!;
+    const frames = [{ t: 'req', cmd: 'act', args: {}, deadlineMs: Date.now() - 1000 }, { t: 'end' }];
+    socket.write(frames.map((f) => `${JSON.stringify(f)}\n`).join(''));
+    let reply = '';
+    for await (const d of socket) reply += (d as Buffer).toString();
+    const res = JSON.parse(reply.trim()) as { ok: boolean; error: { code: string } };
+    assert.equal(res.ok, false);
+    assert.equal(res.error.code, 'CV_ERR_CONTROL_EXPIRED');
+    assert.equal(ran, false);
+  });
 });

@@ -5,6 +5,8 @@ import { ClassicLevel } from 'classic-level';
 import { openIndex } from '../../../agent/src/index/index.js';
 import type { AuditInput, IndexOptions, RecordingIndex } from '../../../agent/src/index/index.js';
 import { auditBody, sealAuditEntry } from '../../../agent/src/index/audit.js';
+import { AUDIT_HEAD_KEY } from '../../../agent/src/index/keys.js';
+import { IntegrityError } from '../../../agent/src/common/index.js';
 import { indexOptions, tempDir, testKeys } from './helpers/fixtures.js';
 
 const ENTRIES = 12;
@@ -200,5 +202,66 @@ describe('index/audit', function () {
     const idx = await tampered((raw) => raw.put(key(2), Buffer.from('garbage')));
     await assert.rejects(idx.listAudit(), { code: 'CV_ERR_INDEX_AUDIT_TAMPERED' });
     assert.deepEqual(await idx.verifyAudit(), { ok: false, firstBadSeq: 2, problem: 'unparseable' });
+  });
+
+  describe('the anchor outside the index (keystore)', () => {
+    type Head = { seq: number; hash: string };
+    function memoryAnchor(): {
+      store: NonNullable<IndexOptions['auditAnchor']>;
+      get: () => Head | undefined;
+      set: (h: Head) => void;
+    } {
+      let head: Head | undefined;
+      return {
+        store: { read: async () => head, write: async (h) => void (head = { ...h }) },
+        get: () => head,
+        set: (h) => void (head = h),
+      };
+    }
+
+    it('follows every append; a consistently cut chain verifies without it, but is refused at open with it', async () => {
+      const a = memoryAnchor();
+      const withAnchor = { ...opts, auditAnchor: a.store };
+      let idx = await openIndex(withAnchor);
+      for (let i = 1; i <= ENTRIES; i++) await idx.appendAudit(entry(i));
+      assert.equal(a.get()?.seq, ENTRIES);
+      await idx.close();
+      // Cut entries 9.. together with the head and the signed anchors: the chain stays whole.
+      const raw = new ClassicLevel<string, string>(opts.dir, { valueEncoding: 'utf8' });
+      await raw.open();
+      const hash8 = ((await raw.get(key(8))) as string).slice(0, 64);
+      const ops: { type: 'del'; key: string }[] = [];
+      for (let seq = 9; seq <= ENTRIES; seq++)
+        ops.push({ type: 'del', key: key(seq) }, { type: 'del', key: `B!${String(seq).padStart(16, '0')}` });
+      await raw.batch([
+        ...ops,
+        { type: 'put', key: AUDIT_HEAD_KEY, value: JSON.stringify({ seq: 8, hash: hash8 }) },
+      ]);
+      await raw.close();
+
+      idx = await openIndex(opts);
+      assert.deepEqual((await idx.verifyAudit()).ok, true, 'without the anchor the cut is invisible');
+      await idx.close();
+      await assert.rejects(openIndex(withAnchor), (err: Error & { code: string }) => {
+        assert.equal(err.code, 'CV_ERR_INDEX_CORRUPT');
+        assert.ok(err instanceof IntegrityError);
+        return true;
+      });
+      // `index rebuild` opens it and records the loss in the chain; the anchor follows.
+      index = await openIndex({ ...withAnchor, acceptAuditLoss: true });
+      assert.deepEqual(await index.verifyAudit(), { ok: true, entries: 9, anchors: 2 });
+      const last = (await index.listAudit()).at(-1);
+      assert.equal(last?.action, 'index_rebuild');
+      assert.deepEqual(last?.detail, { auditEntriesLost: true, anchorSeq: ENTRIES, chainSeq: 8 });
+      assert.equal(a.get()?.seq, 9);
+    });
+
+    it('audit verify reports a chain shorter than its anchor as truncated', async () => {
+      const a = memoryAnchor();
+      index = await openIndex({ ...opts, auditAnchor: a.store });
+      for (let i = 1; i <= 3; i++) await index.appendAudit(entry(i));
+      a.set({ seq: 5, hash: 'f'.repeat(64) });
+      assert.deepEqual(await index.verifyAudit(), { ok: false, firstBadSeq: 4, problem: 'truncated' });
+    });
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { appendMasterKey, loadMasterKeyring, parseKeyring } from '../../../agent/src/vault/master-keys.js';
 import { expectCode, removeDir, tempDir } from './helpers.js';
 
@@ -43,6 +44,30 @@ describe('vault/master-keys', () => {
     await expectCode(
       loadMasterKeyring({ masterKeyFile: join(root, 'nope'), credentialName: 'c' }, false),
       'CV_ERR_VAULT_KEY_MISSING',
+    );
+  });
+
+  it('refuses a FIFO (or a directory) as key file with CV_ERR_VAULT_KEY_NOT_REGULAR instead of hanging', async () => {
+    const fifo = join(root, 'master.key');
+    execFileSync('mkfifo', ['-m', '0600', fifo]);
+    // Opening a FIFO for reading blocks until a writer comes: bound the wait.
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('loading a FIFO key file hung')), 3000);
+    });
+    try {
+      await expectCode(
+        () => Promise.race([loadMasterKeyring({ masterKeyFile: fifo, credentialName: 'c' }, true), hung]),
+        'CV_ERR_VAULT_KEY_NOT_REGULAR',
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const dir = join(root, 'keydir');
+    mkdirSync(dir, { mode: 0o700 });
+    await expectCode(
+      () => loadMasterKeyring({ masterKeyFile: dir, credentialName: 'c' }, true),
+      'CV_ERR_VAULT_KEY_NOT_REGULAR',
     );
   });
 
