@@ -3,7 +3,7 @@
  * runs, against storage opened in this process — the same handler either way.
  */
 import { join } from 'node:path';
-import type { Config } from '../config/index.js';
+import { assertOwnership, type Config } from '../config/index.js';
 import { silentLogger, type Logger } from '../common/index.js';
 import { openStorage, type StorageOptions } from '../storage/index.js';
 import {
@@ -45,6 +45,7 @@ export async function runStorageCommand(
     const result = await callDaemon(socket, cmd, args, opts);
     return { result, via: 'daemon' };
   }
+  assertOwnership(config);
   const storage = await openStorage({ config, log: opts.log ?? silentLogger(), ...opts.storage });
   try {
     const handler = storageHandlers(storage).get(cmd);
