@@ -1,15 +1,19 @@
 /** callvaultctl's side of the control socket. */
 import { connect, type Socket } from 'node:net';
 import { CHUNK_BYTES, LineSplitter, encodeFrame, type ServerFrame } from './protocol.js';
-import { ControlDisconnectedError, ControlProtocolError, remoteError } from './errors.js';
+import { ControlAccessError, ControlDisconnectedError, ControlProtocolError, remoteError } from './errors.js';
 
-/** Connects when a daemon listens on `path`; null when none does (no socket or a stale one). */
+/**
+ * Connects when a daemon listens on `path`; null when none does (no socket or a stale one).
+ * Rejects with ControlAccessError when the socket is there but owner-only for another user:
+ * opening the storage behind the daemon's back would only fail later and less clearly.
+ */
 export function tryConnect(path: string): Promise<Socket | null> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const socket = connect(path);
     socket.once('connect', () => resolve(socket));
     socket.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') resolve(null);
+      if (err.code === 'EACCES' || err.code === 'EPERM') reject(new ControlAccessError(path, err));
       else resolve(null);
     });
   });

@@ -10,6 +10,7 @@ describe('control/errors', () => {
       [new E.UnknownCommandError('x'), 'CV_ERR_CONTROL_UNKNOWN_COMMAND', 1],
       [new E.ControlDisconnectedError(), 'CV_ERR_CONTROL_DISCONNECTED', 3],
       [new E.ControlPeerUnknownError('EBADF'), 'CV_ERR_CONTROL_PEER_UNKNOWN', 3],
+      [new E.ControlAccessError('/s'), 'CV_ERR_CONTROL_ACCESS', 1],
       [new E.ReasonRequiredError(5), 'CV_ERR_CONTROL_REASON_REQUIRED', 1],
       [new E.RecordingRestrictedError('r1'), 'CV_ERR_CONTROL_RESTRICTED', 1],
     ];
