@@ -72,7 +72,7 @@ export class ForeignOwnerError extends UserError {
   constructor(key: string, path: string, owner: string, self: string) {
     super(
       CONFIG_ERROR_CODES.foreignOwner,
-      `config: ${key}: ${path} is owned by ${owner}, not by ${self} (who runs this) or root: chown it to the user callvault runs as, or run as that user (e.g. sudo -u callvault)`,
+      `config: ${key}: ${path} is owned by ${owner}, but this runs as ${self}: only that user or root may own it; chown it to the user callvault runs as, or run as that user (e.g. sudo -u callvault)`,
       { context: { key, path } },
     );
   }
