@@ -12,7 +12,7 @@ import {
   type Logger,
   type CallvaultError,
 } from './common/index.js';
-import { loadConfig, type Config } from './config/index.js';
+import { assertOwnership, loadConfig, type Config } from './config/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { writeBacklogBytes } from './vault/index.js';
 import { CONTROL_SOCKET, createControlServer, storageHandlers, type ControlServer } from './control/index.js';
@@ -49,6 +49,7 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ file: config.file, storage: config.storage.dir, policy: config.policy.name }, 'starting');
+  assertOwnership(config);
   const storage = await openStorage({ config, log });
   const s = storage.startup;
   log.info(
@@ -204,6 +205,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
 
 /** `callvault --config FILE [--set k=v …]`; returns the process exit code. */
 export async function runDaemonCli(argv: readonly string[]): Promise<number> {
+  // Before anything is created: LevelDB, the keystore and the TLS pair create their files with
+  // 0666/0777 & ~umask, so the umask, not each call site, decides who can read them (issue 15).
+  process.umask(0o077);
   let config: Config;
   try {
     const g = parseGlobal(argv);

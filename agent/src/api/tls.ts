@@ -1,7 +1,7 @@
 /**
  * The admin API is HTTPS from the first start: when api.tls_cert/tls_key are not configured,
  * a self-signed certificate is generated once (RSA-2048, node-forge — node:crypto cannot issue
- * X.509) under storage.dir/tls/ with the key at mode 0600, and reused on later starts.
+ * X.509) under storage.dir/tls/ (0700) with key and certificate at mode 0600, and reused on later starts.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ export function loadOrCreateTls(opts: {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const pair = generate(['localhost', '127.0.0.1', '::1', ...opts.hosts]);
       writeFileSync(keyPath, pair.key, { mode: 0o600 });
-      writeFileSync(certPath, pair.cert, { mode: 0o644 });
+      writeFileSync(certPath, pair.cert, { mode: 0o600 });
       generated = true;
     }
   }

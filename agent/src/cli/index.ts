@@ -434,6 +434,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
 }
 
 export async function runCtl(argv: readonly string[], printer: Printer = stdio): Promise<number> {
+  // Exports, and the storage when no daemon runs, are created owner-only whatever the shell's umask.
+  process.umask(0o077);
   try {
     return await dispatch(argv, printer);
   } catch (err) {

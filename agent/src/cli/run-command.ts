@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { Config } from '../config/index.js';
+import { assertOwnership, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../common/index.js';
 import { openStorage, type StorageOptions } from '../storage/index.js';
 import {
@@ -72,6 +72,7 @@ export async function runStorageCommand(
     const result = await callDaemon(socket, cmd, args, { ...opts, timeoutMs });
     return { result, via: 'daemon' };
   }
+  assertOwnership(config);
   const storage = await openStorage({ config, log: opts.log ?? localStorageLogger(config), ...opts.storage });
   try {
     const handler = storageHandlers(storage).get(cmd);

@@ -20,6 +20,7 @@ export interface ConfigProblem {
 export const CONFIG_ERROR_CODES = {
   invalid: 'CV_ERR_CONFIG_INVALID',
   file: 'CV_ERR_CONFIG_FILE',
+  foreignOwner: 'CV_ERR_CONFIG_FOREIGN_OWNER',
 } as const;
 
 /** One line of the STYLE format; `fileName` is the base name shown in the place ('' for none). */
@@ -60,5 +61,19 @@ export class ConfigError extends UserError {
 export class ConfigFileError extends ConfigError {
   constructor(file: string, fileName: string, message: string, cause?: unknown) {
     super(file, fileName, [{ key: '', source: 'file', message }], { code: CONFIG_ERROR_CODES.file, cause });
+  }
+}
+
+/**
+ * storage.dir or a key file belongs to another (non-root) user: that user could read or swap
+ * recordings and keys behind callvault's back, so nothing is opened (exit 1).
+ */
+export class ForeignOwnerError extends UserError {
+  constructor(key: string, path: string, owner: string, self: string) {
+    super(
+      CONFIG_ERROR_CODES.foreignOwner,
+      `config: ${key}: ${path} is owned by ${owner}, but this runs as ${self}: only that user or root may own it; chown it to the user callvault runs as, or run as that user (e.g. sudo -u callvault)`,
+      { context: { key, path } },
+    );
   }
 }

@@ -4,10 +4,12 @@
  */
 export { loadConfig, type LoadConfigOptions } from './load.js';
 export { exampleConfig } from './example.js';
+export { assertOwnership } from './ownership.js';
 export { describeConfig, type ConfigDescription, type JsonValue } from './describe.js';
 export {
   ConfigError,
   ConfigFileError,
+  ForeignOwnerError,
   CONFIG_ERROR_CODES,
   type ConfigProblem,
   type ProblemSource,

@@ -2,6 +2,7 @@
 import { connect, type Socket } from 'node:net';
 import { CHUNK_BYTES, LineSplitter, encodeFrame, type ServerFrame } from './protocol.js';
 import {
+  ControlAccessError,
   ControlDisconnectedError,
   ControlProtocolError,
   ControlTimeoutError,
@@ -11,12 +12,19 @@ import {
 /** How long a command may wait for the daemon's answer unless the caller says otherwise. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
-/** Connects when a daemon listens on `path`; null when none does (no socket or a stale one). */
+/**
+ * Connects when a daemon listens on `path`; null when none does (no socket or a stale one).
+ * Rejects with ControlAccessError when the socket is there but owner-only for another user:
+ * opening the storage behind the daemon's back would only fail later and less clearly.
+ */
 export function tryConnect(path: string): Promise<Socket | null> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const socket = connect(path);
     socket.once('connect', () => resolve(socket));
-    socket.once('error', () => resolve(null));
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EACCES' || err.code === 'EPERM') reject(new ControlAccessError(path, err));
+      else resolve(null);
+    });
   });
 }
 

@@ -5,6 +5,7 @@ export const CONTROL_ERROR_CODES = {
   UNKNOWN_COMMAND: 'CV_ERR_CONTROL_UNKNOWN_COMMAND',
   DISCONNECTED: 'CV_ERR_CONTROL_DISCONNECTED',
   PEER_UNKNOWN: 'CV_ERR_CONTROL_PEER_UNKNOWN',
+  ACCESS: 'CV_ERR_CONTROL_ACCESS',
   REASON_REQUIRED: 'CV_ERR_CONTROL_REASON_REQUIRED',
   RESTRICTED: 'CV_ERR_CONTROL_RESTRICTED',
   TIMEOUT: 'CV_ERR_CONTROL_TIMEOUT',
@@ -62,6 +63,17 @@ export class ControlPeerUnknownError extends CallvaultError {
       CONTROL_ERROR_CODES.PEER_UNKNOWN,
       `control socket: cannot identify the connecting OS user (${why}); commands are refused`,
       { cause, context: { why } },
+    );
+  }
+}
+
+/** The control socket is owner-only (0600 in a 0700 storage.dir) and we are not its owner. */
+export class ControlAccessError extends UserError {
+  constructor(path: string, cause?: unknown) {
+    super(
+      CONTROL_ERROR_CODES.ACCESS,
+      `cannot use the daemon's control socket ${path}: permission denied; run callvaultctl as the user callvault runs as (or root)`,
+      { cause, context: { path } },
     );
   }
 }

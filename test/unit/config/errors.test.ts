@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { CallvaultError, UserError, exitCodeFor, EXIT_USER } from '../../../agent/src/common/index.js';
-import { CONFIG_ERROR_CODES, ConfigError, ConfigFileError } from '../../../agent/src/config/index.js';
+import {
+  CONFIG_ERROR_CODES,
+  ConfigError,
+  ConfigFileError,
+  ForeignOwnerError,
+} from '../../../agent/src/config/index.js';
 
 describe('config/errors', function () {
   this.timeout(2000);
@@ -21,6 +26,14 @@ describe('config/errors', function () {
       assert.equal(exitCodeFor(err), EXIT_USER);
       assert.ok(err.problems.length > 0 && Object.isFrozen(err.problems));
     }
+  });
+
+  it('a foreign owner of storage or keys is a coded user error naming the key', () => {
+    const err = new ForeignOwnerError('storage.dir', '/srv/cv', 'uid 1001', 'callvault (uid 998)');
+    assert.ok(err instanceof UserError);
+    assert.equal(err.code, CONFIG_ERROR_CODES.foreignOwner);
+    assert.equal(exitCodeFor(err), EXIT_USER);
+    assert.equal(err.context.key, 'storage.dir');
   });
 
   it('formats one line per problem in the STYLE format and carries key, line and file', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -142,6 +142,22 @@ describe('control/server + client', () => {
     const path = await start({ echo: async (req) => req.args });
     const frames = await rawExchange(path, ['{"t":"req","cmd":"echo","args":[1,2]}', '{"t":"end"}']);
     assert.deepEqual(frames, [{ t: 'res', ok: true, result: {} }]);
+  });
+
+  it('tells a user who may not use the socket so, instead of "no daemon"', async function () {
+    if (process.geteuid?.() !== 0) this.skip();
+    const path = await start({});
+    const child = await import('node:child_process');
+    // A client running as nobody: connect() on a 0600 socket owned by root fails with EACCES.
+    const code = `import('${join(process.cwd(), 'agent/src/control/client.ts')}').then((m) => m.tryConnect(${JSON.stringify(path)})).then(() => process.exit(0), (e) => { process.stdout.write(e.code); process.exit(1); })`;
+    chmodSync(dir, 0o755);
+    const r = child.spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    assert.equal(r.stdout, 'CV_ERR_CONTROL_ACCESS', r.stderr);
   });
 
   it('close() is idempotent', async () => {
