@@ -14,12 +14,10 @@ import {
   type Actor,
   type Storage,
 } from '../storage/index.js';
-import { hashPassword } from '../index/index.js';
 import { runRetention, setLegalHold, withdrawConsent } from '../retention/index.js';
 import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
-
-export const USER_ROLES = ['agent', 'supervisor', 'admin', 'qa', 'dpo'] as const;
+import { userHandlers } from './user-handlers.js';
 
 function str(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
@@ -96,45 +94,6 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   h.set('consent.withdraw', async (req) =>
     withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), required(req.args, 'reason')),
   );
-  h.set('users.add', async (req) => {
-    const username = required(req.args, 'name');
-    const role = required(req.args, 'role');
-    if (!(USER_ROLES as readonly string[]).includes(role)) {
-      throw new UserError('CV_ERR_CLI_BAD_ARG', `--role must be one of ${USER_ROLES.join(', ')}`, {
-        context: { key: 'role' },
-      });
-    }
-    const password = required(req.args, 'password');
-    if (password.length < 10)
-      throw new UserError('CV_ERR_CLI_WEAK_PASSWORD', 'password must be at least 10 characters');
-    const agentId = str(req.args, 'agent');
-    if (role === 'agent' && agentId === undefined) {
-      throw new UserError(
-        'CV_ERR_CLI_BAD_ARG',
-        'an agent account needs --agent (its extension or AoR user)',
-        { context: { key: 'agent' } },
-      );
-    }
-    if ((await storage.index.getUser(username)) !== null) {
-      throw new UserError('CV_ERR_CLI_USER_EXISTS', `user ${username} exists`, { context: { key: 'name' } });
-    }
-    await storage.index.putUser({
-      username,
-      role: role as (typeof USER_ROLES)[number],
-      agentId: agentId ?? null,
-      passwordHash: await hashPassword(password),
-      createdAt: new Date().toISOString(),
-      disabled: false,
-    });
-    const actor = cliActor(req.actor);
-    await storage.index.appendAudit({
-      actor: actor.name,
-      role: actor.role,
-      action: 'user_add',
-      from: actor.from,
-      detail: { username, role },
-    });
-    return { username, role };
-  });
+  for (const [cmd, handler] of userHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
   return h;
 }

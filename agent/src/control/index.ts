@@ -10,4 +10,5 @@ export * from './errors.js';
 
 /** The socket's name under storage.dir. */
 export const CONTROL_SOCKET = 'control.sock';
-export { storageHandlers, USER_ROLES } from './handlers.js';
+export { storageHandlers } from './handlers.js';
+export { USER_ROLES } from './user-handlers.js';

@@ -158,6 +158,12 @@ export const AUDIT_ACTIONS = [
   'dsar_export',
   'index_rebuild',
   'keys_rotate',
+  'listen_failed',
+  'session_revoke',
+  'user_disable',
+  'user_enable',
+  'user_passwd',
+  'stats',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

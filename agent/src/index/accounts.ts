@@ -1,0 +1,120 @@
+/**
+ * Managing user accounts: the verbs the CLI (`users …`) and the admin API share, so both apply
+ * the same password rule and write the same audit entries. Each verb audits after its change is
+ * stored. Get-then-put is not atomic across processes, but only one process owns the index.
+ */
+import { assertPasswordAllowed } from './password-rule.js';
+import { hashPassword } from './password.js';
+import { IndexNotFoundError, IndexUserExistsError } from './errors.js';
+import type { RecordingIndex } from './recording-index.js';
+import type { Role, User } from './types.js';
+
+export interface AccountActor {
+  readonly name: string;
+  readonly role: Role | 'system';
+  readonly from: string | null;
+}
+
+/** What may be shown of a user: never the hash. */
+export interface UserView {
+  readonly username: string;
+  readonly role: Role;
+  readonly agentId: string | null;
+  readonly createdAt: string;
+  readonly disabled: boolean;
+}
+
+export const userView = (u: User): UserView => ({
+  username: u.username,
+  role: u.role,
+  agentId: u.agentId,
+  createdAt: u.createdAt,
+  disabled: u.disabled,
+});
+
+async function existing(index: RecordingIndex, username: string): Promise<User> {
+  const user = await index.getUser(username);
+  if (user === null) throw new IndexNotFoundError('user', username);
+  return user;
+}
+
+export async function addAccount(
+  index: RecordingIndex,
+  actor: AccountActor,
+  input: { username: string; role: Role; agentId: string | null; password: string },
+): Promise<UserView> {
+  assertPasswordAllowed(input.password, input.username);
+  if ((await index.getUser(input.username)) !== null) throw new IndexUserExistsError(input.username);
+  const user = await index.putUser({
+    username: input.username,
+    role: input.role,
+    agentId: input.agentId,
+    passwordHash: await hashPassword(input.password),
+    disabled: false,
+  });
+  await index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'user_add',
+    from: actor.from,
+    detail: { username: user.username, role: user.role },
+  });
+  return userView(user);
+}
+
+export async function listAccounts(index: RecordingIndex): Promise<UserView[]> {
+  return (await index.listUsers()).map(userView);
+}
+
+/** Disabling keeps the account (and its audit trail) but stops its logins and live sessions. */
+export async function setAccountDisabled(
+  index: RecordingIndex,
+  actor: AccountActor,
+  username: string,
+  disabled: boolean,
+): Promise<UserView> {
+  const user = await existing(index, username);
+  const stored = user.disabled === disabled ? user : await index.putUser({ ...user, disabled });
+  await index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: disabled ? 'user_disable' : 'user_enable',
+    from: actor.from,
+    detail: { username },
+  });
+  return userView(stored);
+}
+
+export async function changeAccountPassword(
+  index: RecordingIndex,
+  actor: AccountActor,
+  username: string,
+  password: string,
+): Promise<UserView> {
+  const user = await existing(index, username);
+  assertPasswordAllowed(password, username);
+  const stored = await index.putUser({ ...user, passwordHash: await hashPassword(password) });
+  await index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'user_passwd',
+    from: actor.from,
+    detail: { username },
+  });
+  return userView(stored);
+}
+
+export async function removeAccount(
+  index: RecordingIndex,
+  actor: AccountActor,
+  username: string,
+): Promise<void> {
+  if (!(await index.deleteUser(username))) throw new IndexNotFoundError('user', username);
+  await index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'user_delete',
+    from: actor.from,
+    detail: { username },
+  });
+}
