@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
+import { AGENT, CALLER, SiprecClient, finishedRecord, rtpRangeSet } from '../helpers/siprec-client.js';
 
 describe('integration: audio without ffmpeg', function () {
   this.timeout(90_000);
@@ -24,8 +25,8 @@ describe('integration: audio without ffmpeg', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('mp3 and opus → 503 CV_ERR_API_TRANSCODER_MISSING, the daemon lives and WAV still plays', async () => {
-    const sets = await isolatedSets(join(work, 'storage'));
+  it('mp3 and opus → 503 CV_ERR_API_TRANSCODER_MISSING, the daemon lives, a call in progress is recorded, WAV still plays', async () => {
+    const sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet(), 'media.rtp_timeout_ms=3000']);
     const wav = join(work, 'tone.wav');
     makeToneWav(wav, 3, [440, 880]);
     const imp = await ctl(sets, [
@@ -50,6 +51,23 @@ describe('integration: audio without ffmpeg', function () {
     });
     assert.equal(login.status, 200);
     const token = String(json(login)['token']);
+    // A call is in progress while the transcoder requests fail.
+    const sip = await SiprecClient.open(
+      Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]),
+      'udp',
+    );
+    const live = await sip.call({
+      streams: [
+        { label: 'caller', codec: 'PCMU', toneHz: 440 },
+        { label: 'agent', codec: 'PCMU', toneHz: 1000 },
+      ],
+      caller: CALLER,
+      callee: AGENT,
+      direction: 'inbound',
+      service: 'kundtjanst',
+    });
+    assert.equal(await live.invite(), 200);
+    const media = live.sendMedia({ durationMs: 4000 });
     for (const format of ['mp3', 'opus', 'mp3']) {
       const r = await call(`${base}/recordings/${id}/audio?format=${format}&reason=quality%20review`, {
         token,
@@ -58,6 +76,11 @@ describe('integration: audio without ffmpeg', function () {
       assert.equal(errorCode(r), 'CV_ERR_API_TRANSCODER_MISSING');
     }
     assert.equal(daemon.child.exitCode, null, 'the daemon is alive');
+    await media;
+    assert.equal(await live.bye(), 200);
+    const rec = await finishedRecord(sets, daemon.logs, live.callId);
+    assert.ok(Math.abs(rec.durationMs - 4000) < 1500, `the call was recorded: ${rec.durationMs} ms`);
+    await sip.close();
     assert.equal((await call(`${base}/health`)).status, 200);
     const wavReply = await call(`${base}/recordings/${id}/audio?reason=quality%20review`, { token });
     assert.equal(wavReply.status, 200);
