@@ -15,6 +15,7 @@ import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
 import { scanContainer } from '../../agent/src/vault/reader.js';
 import { RECORD_HEADER_BYTES, RecordType } from '../../agent/src/vault/container.js';
+import { base32Decode, hotp, totpStep } from '../../agent/src/index/totp.js';
 
 interface AuditRow {
   action: string;
@@ -87,6 +88,7 @@ describe('integration: admin API access security', function () {
       ['dan', 'dpo'],
       ['quinn', 'qa'],
       ['vic', 'supervisor'],
+      ['otto', 'dpo'],
     ] as const) {
       const r = await ctl(sets, ['users', 'add', name, '--role', role, '--password-stdin'], {
         stdin: PW(name),
@@ -380,5 +382,49 @@ describe('integration: admin API access security', function () {
       assert.match(String(r.headers['content-security-policy']), /default-src 'self'/);
       assert.match(String(r.headers['content-security-policy']), /frame-ancestors 'none'/);
     }
+  });
+
+  it('TOTP second factor for a dpo: enrolled over the CLI, required at login, usable once', async () => {
+    const before = await login('otto');
+    const quinnEnrol = await ctl(sets, ['users', 'totp', 'quinn']);
+    assert.equal(quinnEnrol.code, 1, 'only admin and dpo accounts take a second factor');
+    const enrol = await ctl(sets, ['users', 'totp', 'otto']);
+    assert.equal(enrol.code, 0, enrol.stderr);
+    const secret = /secret=([A-Z2-7]+)/.exec(enrol.stdout)![1]!;
+    assert.equal(
+      (await call(`${base}/recordings`, { token: before })).status,
+      401,
+      'enrolment ends older sessions',
+    );
+    const noCode = await call(`${base}/session`, {
+      method: 'POST',
+      json: { username: 'otto', password: PW('otto') },
+    });
+    assert.equal(noCode.status, 401);
+    assert.equal(errorCode(noCode), 'CV_ERR_API_BAD_CREDENTIALS', 'same answer as a wrong password');
+    const code = hotp(base32Decode(secret), totpStep(Date.now()));
+    const wrongPw = await call(`${base}/session`, {
+      method: 'POST',
+      json: { username: 'otto', password: 'not the passphrase', otp: code },
+    });
+    assert.equal(wrongPw.status, 401);
+    const ok = await call(`${base}/session`, {
+      method: 'POST',
+      json: { username: 'otto', password: PW('otto'), otp: code },
+    });
+    assert.equal(ok.status, 200, ok.body.toString());
+    const replay = await call(`${base}/session`, {
+      method: 'POST',
+      json: { username: 'otto', password: PW('otto'), otp: code },
+    });
+    assert.equal(replay.status, 401, 'a code is used once');
+    const users = JSON.parse((await ctl(sets, ['users', 'list', '--json'])).stdout) as {
+      username: string;
+      totp: boolean;
+    }[];
+    assert.equal(users.find((u) => u.username === 'otto')?.totp, true);
+    assert.ok(!JSON.stringify(users).includes(secret));
+    assert.equal((await ctl(sets, ['users', 'totp', 'otto', '--off'])).code, 0);
+    await login('otto');
   });
 });

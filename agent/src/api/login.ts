@@ -5,7 +5,9 @@
  * 3. exactly one scrypt verification whatever the account's state: an unknown user name is
  *    checked against a dummy hash made with the same parameters, a disabled account against its
  *    own hash, so all three answer in the same time;
- * 4. failures are counted into the aggregated audit; a success is audited on its own.
+ * 4. for an account with a second factor, the TOTP code in `otp`, checked only after the right
+ *    password (a code is usable once);
+ * 5. failures are counted into the aggregated audit; a success is audited on its own.
  */
 import { hashPassword, isValidUsername, MAX_PASSWORD_CHARS, verifyPassword } from '../index/index.js';
 import type { AuditInput, ScryptParams, User } from '../index/index.js';
@@ -20,6 +22,8 @@ export interface LoginDeps {
   readonly failures: LoginFailureAudit;
   /** From makeDummyHash(): what an unknown user name is checked against. */
   readonly dummyHash: string;
+  /** The account's second factor (TOTP) against `otp`; true when it has none. */
+  readonly secondFactor: (user: User, otp: unknown) => Promise<boolean>;
 }
 
 /** A hash of a random password with the parameters real accounts get (hashPassword defaults). */
@@ -35,6 +39,7 @@ export async function attemptLogin(deps: LoginDeps, body: unknown, source: strin
     password?: unknown;
   };
   const { username, password } = b;
+  const otp = (b as { otp?: unknown }).otp;
   if (!isValidUsername(username)) {
     deps.failures.record(source, 'malformed', null);
     throw badLogin('username must be 1-64 of A-Z a-z 0-9 . _ @ -');
@@ -52,7 +57,9 @@ export async function attemptLogin(deps: LoginDeps, body: unknown, source: strin
   }
   const user = await deps.findUser(username);
   const ok = await verifyPassword(password, user?.passwordHash ?? deps.dummyHash);
-  if (!ok || user === null || user.disabled) {
+  // A wrong or missing one-time code answers like a wrong password: the answer never tells a
+  // guesser that the password half was right.
+  if (!ok || user === null || user.disabled || !(await deps.secondFactor(user, otp))) {
     deps.failures.record(source, 'failed', username);
     throw new HttpError(401, 'CV_ERR_API_BAD_CREDENTIALS', 'wrong user name or password');
   }

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:https';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { closerFor, listenOn, type Logger } from '../common/index.js';
+import { checkTotp, type User } from '../index/index.js';
 import type { Storage } from '../storage/index.js';
 import type { CallvaultMetrics } from '../metrics/index.js';
 import { loadOrCreateTls, TLS_SERVER_OPTIONS, type TlsMaterial } from './tls.js';
@@ -66,6 +67,7 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
     throttle,
     failures,
     dummyHash: await makeDummyHash(),
+    secondFactor: (user: User, otp: unknown) => checkTotp(storage.index, user, otp, Date.now()),
   };
 
   const app = express();

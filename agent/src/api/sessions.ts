@@ -3,7 +3,7 @@
  * an appliance. Tokens are 256-bit random; only their SHA-256 is kept, so a heap dump does not
  * hand out live sessions. A session's public id (for listing and revoking by an admin) is a
  * prefix of that digest. Each session remembers a fingerprint of the account it was opened for
- * (role, agent, password hash): the API compares it with the stored account on every request, so
+ * (role, agent, password hash, second factor): the API compares it with the stored account on every request, so
  * a password change, a role change, disabling or removing the account ends its sessions at once,
  * whichever process or command made the change.
  *
@@ -44,7 +44,9 @@ const digest = (token: string): string => createHash('sha256').update(token).dig
 /** What must stay the same in the stored account for its sessions to remain valid. */
 export function accountFingerprint(u: User): string {
   return createHash('sha256')
-    .update(JSON.stringify([u.username, u.role, u.agentId, u.passwordHash, u.disabled]))
+    .update(
+      JSON.stringify([u.username, u.role, u.agentId, u.passwordHash, u.disabled, u.totp?.sealed ?? null]),
+    )
     .digest('hex');
 }
 

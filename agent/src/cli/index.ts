@@ -27,6 +27,7 @@ commands:
   index rebuild
   users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin
   users list [--json] | users disable|enable|remove NAME | users passwd NAME --password-stdin
+  users totp NAME [--off]   TOTP second factor (admin, dpo): prints the otpauth URI once
   retention run [--at ISO-TIME] [--dry-run]
   hold set|release ID --reason TEXT
   consent withdraw NUMBER --reason TEXT

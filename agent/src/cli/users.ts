@@ -6,7 +6,7 @@ import { table, type Printer } from './output.js';
 
 const USAGE =
   'users add NAME --role ROLE [--agent ID] --password-stdin | users list [--json] | ' +
-  'users disable|enable|remove NAME | users passwd NAME --password-stdin';
+  'users disable|enable|remove NAME | users passwd NAME --password-stdin | users totp NAME [--off]';
 
 interface UserRow {
   username: string;
@@ -36,6 +36,7 @@ export async function usersCommand(
     agent: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     json: { type: 'boolean' },
+    off: { type: 'boolean' },
   });
   const name = positionals[0];
   switch (sub) {
@@ -77,6 +78,20 @@ export async function usersCommand(
       if (name === undefined) throw new UsageError(USAGE);
       await runStorageCommand(config, `users.${sub}`, { name });
       p.out(`user ${name} ${sub === 'remove' ? 'removed' : `${sub}d`}`);
+      return 0;
+    }
+    case 'totp': {
+      if (name === undefined) throw new UsageError(USAGE);
+      const off = values['off'] === true;
+      const { result } = await runStorageCommand(config, 'users.totp', { name, off });
+      if (off) p.out(`second factor of ${name} removed`);
+      else {
+        // Shown once: the secret is stored sealed and never printed again.
+        const r = result as { secret: string; uri: string };
+        p.out(
+          `second factor of ${name} enrolled; add it to an authenticator app:\n${r.uri}\nsecret: ${r.secret}`,
+        );
+      }
       return 0;
     }
     default:

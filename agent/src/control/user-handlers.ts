@@ -7,9 +7,11 @@ import { UserError } from '../common/index.js';
 import {
   addAccount,
   changeAccountPassword,
+  enrolTotp,
   isValidUsername,
   listAccounts,
   removeAccount,
+  removeTotp,
   setAccountDisabled,
   type AccountActor,
   type Role,
@@ -83,6 +85,11 @@ export function userHandlers(
     await removeAccount(index, actorOf(req), name);
     return { username: name, removed: true };
   });
+  h.set('users.totp', async (req) =>
+    req.args['off'] === true
+      ? removeTotp(index, actorOf(req), userName(req.args))
+      : enrolTotp(index, actorOf(req), userName(req.args)),
+  );
   h.set('users.passwd', async (req) =>
     changeAccountPassword(index, actorOf(req), userName(req.args), password(req.args)),
   );

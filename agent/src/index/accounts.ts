@@ -5,7 +5,8 @@
  */
 import { assertPasswordAllowed } from './password-rule.js';
 import { hashPassword } from './password.js';
-import { IndexNotFoundError, IndexUserExistsError } from './errors.js';
+import { IndexBadUserError, IndexNotFoundError, IndexUserExistsError } from './errors.js';
+import { newTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 import type { RecordingIndex } from './recording-index.js';
 import type { Role, User } from './types.js';
 
@@ -22,6 +23,7 @@ export interface UserView {
   readonly agentId: string | null;
   readonly createdAt: string;
   readonly disabled: boolean;
+  readonly totp: boolean;
 }
 
 export const userView = (u: User): UserView => ({
@@ -30,6 +32,7 @@ export const userView = (u: User): UserView => ({
   agentId: u.agentId,
   createdAt: u.createdAt,
   disabled: u.disabled,
+  totp: u.totp !== undefined && u.totp !== null,
 });
 
 async function existing(index: RecordingIndex, username: string): Promise<User> {
@@ -117,4 +120,68 @@ export async function removeAccount(
     from: actor.from,
     detail: { username },
   });
+}
+
+/**
+ * Enrols (or re-enrols) a TOTP second factor; returns the secret and otpauth URI to show once.
+ * Only admin and dpo accounts take one: theirs are the accounts that open everything.
+ */
+export async function enrolTotp(
+  index: RecordingIndex,
+  actor: AccountActor,
+  username: string,
+): Promise<{ username: string; secret: string; uri: string }> {
+  const user = await existing(index, username);
+  if (user.role !== 'admin' && user.role !== 'dpo')
+    throw new IndexBadUserError('totp', 'a second factor is for admin and dpo accounts');
+  const secret = newTotpSecret();
+  await index.putUser({ ...user, totp: { sealed: index.sealUserSecret(username, secret), lastStep: 0 } });
+  await index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'user_totp',
+    from: actor.from,
+    detail: { username, enabled: true },
+  });
+  return { username, secret, uri: otpauthUri(secret, username) };
+}
+
+export async function removeTotp(
+  index: RecordingIndex,
+  actor: AccountActor,
+  username: string,
+): Promise<UserView> {
+  const user = await existing(index, username);
+  const stored = await index.putUser({ ...user, totp: null });
+  await index.appendAudit({
+    actor: actor.name,
+    role: actor.role,
+    action: 'user_totp',
+    from: actor.from,
+    detail: { username, enabled: false },
+  });
+  return userView(stored);
+}
+
+/**
+ * Checks a user's TOTP code and records its step (so it cannot be used twice). True when the
+ * account has no second factor.
+ */
+export async function checkTotp(
+  index: RecordingIndex,
+  user: User,
+  code: unknown,
+  nowMs: number,
+): Promise<boolean> {
+  if (user.totp === undefined || user.totp === null) return true;
+  if (typeof code !== 'string') return false;
+  const step = verifyTotp(
+    index.openUserSecret(user.username, user.totp.sealed),
+    code,
+    nowMs,
+    user.totp.lastStep,
+  );
+  if (step === null) return false;
+  await index.putUser({ ...user, totp: { ...user.totp, lastStep: step } });
+  return true;
 }

@@ -28,6 +28,9 @@ export function openIndex(opts: IndexOptions): Promise<RecordingIndex> {
 export {
   addAccount,
   changeAccountPassword,
+  checkTotp,
+  enrolTotp,
+  removeTotp,
   listAccounts,
   removeAccount,
   setAccountDisabled,

@@ -17,7 +17,7 @@ import {
 } from './audit.js';
 import type { AuditHead } from './audit.js';
 import { IndexBadRecordError, IndexClosedError, IndexNotFoundError } from './errors.js';
-import { assertKey, cachedBlinder } from './field-crypto.js';
+import { assertKey, cachedBlinder, openFields, sealFields } from './field-crypto.js';
 import { AUDIT_HEAD_KEY, KEY_END, PREFIX, RECORDING_PREFIXES, recKey, seqKey } from './keys.js';
 import {
   canonicalRecord,
@@ -317,6 +317,15 @@ export class RecordingIndex {
       await this.#db.put(PREFIX.user + user.username, JSON.stringify(user));
       return user;
     });
+  }
+
+  /** Seals a user's secret (the TOTP seed) with the field key, bound to the user name. */
+  sealUserSecret(username: string, secret: string): string {
+    return sealFields(this.#opts.fieldKey, `user:${username}`, secret);
+  }
+
+  openUserSecret(username: string, sealed: string): string {
+    return String(openFields(this.#opts.fieldKey, `user:${username}`, sealed));
   }
 
   async getUser(username: string): Promise<User | null> {

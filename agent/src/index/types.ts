@@ -96,6 +96,13 @@ export interface User {
   readonly passwordHash: string;
   readonly createdAt: string;
   readonly disabled: boolean;
+  /** TOTP second factor (admin, dpo): the base32 secret sealed with the field key, last step used. */
+  readonly totp?: UserTotp | null;
+}
+
+export interface UserTotp {
+  readonly sealed: string;
+  readonly lastStep: number;
 }
 
 export interface UserInput {
@@ -105,6 +112,7 @@ export interface UserInput {
   readonly passwordHash: string;
   readonly createdAt?: string;
   readonly disabled?: boolean;
+  readonly totp?: UserTotp | null;
 }
 
 /** What a DPO grant opens: null lists mean "all". */
@@ -164,6 +172,7 @@ export const AUDIT_ACTIONS = [
   'user_enable',
   'user_passwd',
   'stats',
+  'user_totp',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -41,6 +41,7 @@ async function setup(limits = { perUser: 5, perSource: 1_000_000, maxEntries: 10
     throttle,
     failures,
     dummyHash: await makeDummyHash(FAST),
+    secondFactor: async () => true,
   };
   return { deps, audit, failures, throttle };
 }
