@@ -24,6 +24,7 @@ async function setup(limits = { perUser: 5, perSource: 1_000_000, maxEntries: 10
     createdAt: new Date().toISOString(),
     disabled: false,
   });
+  users.set('dora', { ...users.get('anna')!, username: 'dora', disabled: true });
   const audit: AuditInput[] = [];
   const append = async (e: AuditInput): Promise<void> => {
     audit.push(e);
@@ -105,6 +106,11 @@ describe('api/login', () => {
     assert.equal(
       await codeOf(attemptLogin(deps, { username: 'anna', password: 'right password here' }, '::1')),
       'ok',
+    );
+    assert.equal(
+      await codeOf(attemptLogin(deps, { username: 'dora', password: 'right password here' }, '::1')),
+      '401 CV_ERR_API_BAD_CREDENTIALS',
+      'disabled: the right password does not help',
     );
     assert.deepEqual(
       audit.map((e) => e.action),
