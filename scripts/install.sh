@@ -3,6 +3,10 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 dest=/opt/callvault
+# ffmpeg serves ?format=mp3|opus; without it those answer 503 and only WAV plays.
+if ! command -v ffmpeg >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg
+fi
 install -d -m 0755 "$dest"
 cp -a "$src/bin" "$src/dist" "$src/native" "$src/node_modules" "$src/package.json" "$src/README.md" "$src/firmware-config" "$dest/"
 install -m 0644 "$src/systemd/callvault.service" /etc/systemd/system/callvault.service

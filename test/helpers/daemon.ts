@@ -93,9 +93,14 @@ export interface RunningDaemon {
 }
 
 /** Starts the daemon and resolves when it logs "ready" (or rejects with its output). */
-export async function startDaemon(sets: readonly string[], timeoutMs = 20_000): Promise<RunningDaemon> {
+export async function startDaemon(
+  sets: readonly string[],
+  timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningDaemon> {
   const child = spawn(process.execPath, [DAEMON_BIN, '--config', DEV_CONFIG, ...setArgs(sets)], {
     cwd: ROOT,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -39,17 +39,41 @@ export function assertMayRead(
   return record;
 }
 
+/** Longest reason kept; a longer one is cut (the audit log is not a document store). */
+export const MAX_REASON_CHARS = 500;
+
+/**
+ * Text from a client made safe to store and print: control and format characters (NUL, ESC,
+ * newlines, bidi overrides) become visible \u escapes, so no stored field can forge a row or
+ * recolour a terminal; the length is bounded in code points.
+ */
+export function cleanText(raw: string, maxChars: number): string {
+  const escaped = raw.replace(
+    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+  );
+  return [...escaped].slice(0, maxChars).join('');
+}
+
+/** Letters, digits, punctuation and symbols: what a reader sees. Spaces and invisibles do not count. */
+export function visibleChars(s: string): number {
+  return s.match(/[\p{L}\p{N}\p{P}\p{S}]/gu)?.length ?? 0;
+}
+
 /** Every audio access states why (seed 004: listening without a valid reason is forbidden). */
 export function accessReason(req: Request): string {
   const raw =
     req.get('x-access-reason') ?? (typeof req.query['reason'] === 'string' ? req.query['reason'] : '');
-  const reason = raw.trim();
-  if (reason.length < MIN_REASON_LENGTH) {
+  if (visibleChars(raw) < MIN_REASON_LENGTH) {
     throw new HttpError(
       400,
       'CV_ERR_API_REASON_REQUIRED',
-      `state why: X-Access-Reason header or reason query, at least ${MIN_REASON_LENGTH} characters`,
+      `state why: X-Access-Reason header or reason query, at least ${MIN_REASON_LENGTH} visible characters`,
     );
   }
-  return reason.slice(0, 500);
+  return cleanText(raw.trim(), MAX_REASON_CHARS);
+}
+
+export function requireRole(user: SessionUser, roles: readonly Role[], what: string): void {
+  if (!roles.includes(user.role)) throw forbidden(`only ${roles.join(', ')} may ${what}`);
 }

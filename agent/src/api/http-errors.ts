@@ -1,6 +1,6 @@
 /**
- * Codes become HTTP statuses here and only here (STYLE rule 15). Unknown errors are 500 with
- * no detail: internals never leak to a client.
+ * Codes become HTTP statuses here and only here (STYLE rule 15). Every error answer is JSON
+ * `{error: {code, message}}`; unknown errors are 500 with no detail: internals never leak.
  */
 import type { Response } from 'express';
 import { IntegrityError, UserError } from '../common/index.js';
@@ -8,10 +8,12 @@ import { IntegrityError, UserError } from '../common/index.js';
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(status: number, code: string, message: string, headers: Readonly<Record<string, string>> = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.headers = headers;
   }
 }
 
@@ -24,6 +26,10 @@ const INTEGRITY_STATUS = 500;
 
 const BY_CODE: Readonly<Record<string, number>> = {
   CV_ERR_INDEX_BAD_QUERY: 400,
+  CV_ERR_INDEX_BAD_USER: 400,
+  CV_ERR_INDEX_WEAK_PASSWORD: 400,
+  CV_ERR_INDEX_NOT_FOUND: 404,
+  CV_ERR_INDEX_USER_EXISTS: 409,
   CV_ERR_VAULT_NOT_FOUND: 404,
   CV_ERR_STORAGE_NOT_FOUND: 404,
   CV_ERR_VAULT_BAD_RANGE: 416,
@@ -43,6 +49,7 @@ export function sendError(res: Response, err: unknown): void {
     return;
   }
   if (err instanceof HttpError) {
+    for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
     res.status(err.status).json({ error: { code: err.code, message: err.message } });
     return;
   }

@@ -1,20 +1,13 @@
-/** /api/v1 routes past login: recordings, audio, audit, stats. Each handler audits first. */
-import express, { type Request, type Response, type Router } from 'express';
+/** /api/v1 routes past login: recordings, audio, audit. Each handler audits first. */
+import express, { type Router } from 'express';
 import { openCheckedReader, type Storage } from '../storage/index.js';
 import type { CallvaultMetrics } from '../metrics/index.js';
+import type { Logger } from '../common/index.js';
 import type { RecordingRecord, SearchQuery } from '../index/index.js';
-import { accessReason, assertMayRead, searchScope, userOf } from './access.js';
-import { audioFormat, sendAudio } from './audio.js';
-import { forbidden, HttpError, sendError } from './http-errors.js';
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-/** express 5 forwards rejections, but one error shape for every route is simpler to read. */
-const handle =
-  (fn: Handler) =>
-  (req: Request, res: Response): void => {
-    fn(req, res).catch((err: unknown) => sendError(res, err));
-  };
+import { accessReason, assertMayRead, requireRole, searchScope, userOf } from './access.js';
+import { AudioSender, audioFormat, parseRange } from './audio.js';
+import { HttpError } from './http-errors.js';
+import { handle } from './handle.js';
 
 function text(q: unknown): string | undefined {
   return typeof q === 'string' && q.length > 0 ? q : undefined;
@@ -49,8 +42,9 @@ function view(r: RecordingRecord): Record<string, unknown> {
   };
 }
 
-export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics): Router {
+export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log: Logger): Router {
   const r = express.Router();
+  const audio = new AudioSender();
   const policy = storage.config.policy;
   const audit = storage.index;
 
@@ -109,32 +103,57 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics): Ro
       const reason = accessReason(req);
       if (record.restricted)
         throw new HttpError(423, 'CV_ERR_API_RESTRICTED', 'processing of this recording is restricted');
-      // The audit entry is written before the first byte leaves: an interrupted listen is still on record.
-      await audit.appendAudit({
-        actor: user.username,
-        role: user.role,
-        action: 'listen',
-        recordingId: record.id,
-        reason,
-        from: req.ip ?? null,
-        detail: { format, range: req.get('range') ?? null },
-      });
-      metrics.audioAccesses.inc({ role: user.role });
       const reader = await openCheckedReader(storage, record.id, 'audio', {
         name: user.username,
         role: user.role,
         from: req.ip ?? '',
       });
-      await sendAudio(req, res, reader, format, record.id);
+      if (req.method === 'HEAD') {
+        // Headers only: no audio leaves, so no listen is recorded.
+        res.setHeader(
+          'Content-Type',
+          format === 'wav' ? 'audio/wav' : format === 'mp3' ? 'audio/mpeg' : 'audio/ogg',
+        );
+        if (format === 'wav') {
+          res.setHeader('Accept-Ranges', 'bytes');
+          res.setHeader('Content-Length', String(reader.size));
+        }
+        res.end();
+        return;
+      }
+      // Bounded and parsed: never the raw header (any length, any bytes) in the audit log.
+      const range = format === 'wav' ? parseRange(req.get('range'), reader.size) : null;
+      const detail = { format, range: range === null ? null : `${range.start}-${range.end}` };
+      const entry = {
+        actor: user.username,
+        role: user.role,
+        recordingId: record.id,
+        reason,
+        from: req.ip ?? null,
+      };
+      await audio.send(req, res, reader, format, record.id, {
+        onStart: async () => {
+          // Written before the first byte leaves: an interrupted listen is still on record.
+          await audit.appendAudit({ ...entry, action: 'listen', detail });
+          metrics.audioAccesses.inc({ role: user.role });
+        },
+        onFail: async (err, started) => {
+          const code = (err as { code?: unknown }).code;
+          log.warn({ recordingId: record.id, format, started, code }, 'audio delivery failed');
+          await audit.appendAudit({
+            ...entry,
+            action: 'listen_failed',
+            detail: { ...detail, started, code: typeof code === 'string' ? code : 'unknown' },
+          });
+        },
+      });
     }),
   );
 
   r.get(
     '/audit',
     handle(async (req, res) => {
-      const user = userOf(req);
-      if (user.role !== 'admin' && user.role !== 'dpo')
-        throw forbidden('only admin and dpo read the audit log');
+      requireRole(userOf(req), ['admin', 'dpo'], 'read the audit log');
       const limitRaw = text(req.query['limit']);
       const entries = await storage.index.listAudit({
         since: text(req.query['since']),
@@ -144,36 +163,5 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics): Ro
     }),
   );
 
-  r.get(
-    '/stats',
-    handle(async (req, res) => {
-      // Aggregates only (seed 001: reports that cannot identify individual customers).
-      const query: SearchQuery = { from: text(req.query['from']), to: text(req.query['to']), limit: 1000 };
-      const byService: Record<string, number> = {};
-      const byDirection: Record<string, number> = {};
-      let calls = 0;
-      let totalMs = 0;
-      let cursor: string | undefined;
-      for (let pages = 0; pages < 100; pages++) {
-        const page = await storage.index.search({ ...query, cursor });
-        for (const rec of page.items) {
-          calls++;
-          totalMs += rec.durationMs;
-          byService[rec.service ?? '(none)'] = (byService[rec.service ?? '(none)'] ?? 0) + 1;
-          byDirection[rec.direction] = (byDirection[rec.direction] ?? 0) + 1;
-        }
-        if (page.nextCursor === null) break;
-        cursor = page.nextCursor;
-      }
-      res.json({
-        calls,
-        totalDurationMs: totalMs,
-        meanDurationMs: calls === 0 ? 0 : Math.round(totalMs / calls),
-        byService,
-        byDirection,
-        capped: calls >= 100_000,
-      });
-    }),
-  );
   return r;
 }

@@ -5,18 +5,25 @@
 import { createServer, type Server } from 'node:https';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { closerFor, listenOn, type Logger } from '../common/index.js';
+import { checkTotp, type User } from '../index/index.js';
 import type { Storage } from '../storage/index.js';
 import type { CallvaultMetrics } from '../metrics/index.js';
-import { verifyPassword } from '../index/index.js';
-import { loadOrCreateTls, type TlsMaterial } from './tls.js';
-import { SessionStore } from './sessions.js';
+import { loadOrCreateTls, TLS_SERVER_OPTIONS, type TlsMaterial } from './tls.js';
+import { accountFingerprint, SessionStore, type SessionUser } from './sessions.js';
 import { LoginThrottle } from './login-throttle.js';
+import { LoginFailureAudit } from './login-audit.js';
+import { attemptLogin, makeDummyHash } from './login.js';
 import { recordingRoutes } from './routes.js';
-import { sendError, unauthorized } from './http-errors.js';
+import { statsRoutes } from './stats.js';
+import { userRoutes } from './user-routes.js';
+import { guard, handle } from './handle.js';
+import { securityHeaders } from './security-headers.js';
+import { unauthorized } from './http-errors.js';
 
 export interface ApiServer {
   readonly url: string;
   readonly tls: TlsMaterial;
+  readonly throttle: LoginThrottle;
   close(): Promise<void>;
 }
 
@@ -45,70 +52,80 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   if (tls.generated)
     log.warn({ fingerprint256: tls.fingerprint256 }, 'generated a self-signed API certificate');
   const sessions = new SessionStore(api.session_lifetime_s);
-  const throttle = new LoginThrottle();
+  const throttle = new LoginThrottle({
+    perUser: api.login_max_failures,
+    perSource: api.login_max_failures_per_source,
+  });
+  const failures = new LoginFailureAudit({
+    append: (e) => storage.index.appendAudit(e),
+    log,
+    intervalMs: api.login_audit_interval_s * 1000,
+  });
+  const loginDeps = {
+    findUser: (name: string) => storage.index.getUser(name),
+    append: (e: Parameters<typeof storage.index.appendAudit>[0]) => storage.index.appendAudit(e),
+    throttle,
+    failures,
+    dummyHash: await makeDummyHash(),
+    secondFactor: (user: User, otp: unknown) => checkTotp(storage.index, user, otp, Date.now()),
+  };
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '64kb' }));
+  app.set('trust proxy', false);
+  app.use(securityHeaders);
   app.use((req, res, next) => {
     res.on('finish', () =>
       metrics.apiRequests.inc({ route: routeLabel(req), method: req.method, status: String(res.statusCode) }),
     );
     next();
   });
+  app.use(express.json({ limit: '64kb' }));
 
   const v1 = express.Router();
   v1.get('/health', (_req, res) => {
     res.json({ status: 'ok', uptimeS: Math.round((Date.now() - opts.startedAt.getTime()) / 1000) });
   });
-  v1.post('/session', async (req, res) => {
-    const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
-    if (typeof body.username !== 'string' || typeof body.password !== 'string') {
-      res
-        .status(400)
-        .json({ error: { code: 'CV_ERR_API_BAD_REQUEST', message: 'username and password are required' } });
-      return;
-    }
-    const wait = throttle.retryAfterS(body.username);
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      res
-        .status(429)
-        .json({
-          error: { code: 'CV_ERR_API_TOO_MANY_LOGINS', message: 'too many failed logins; try again later' },
-        });
-      return;
-    }
-    const user = await storage.index.getUser(body.username);
-    const ok = user !== null && !user.disabled && (await verifyPassword(body.password, user.passwordHash));
-    await storage.index.appendAudit({
-      actor: body.username,
-      role: ok ? user!.role : 'system',
-      action: ok ? 'login' : 'login_failed',
-      from: req.socket.remoteAddress ?? 'unknown',
-    });
-    if (!ok) {
-      throttle.failed(body.username);
-      res
-        .status(401)
-        .json({ error: { code: 'CV_ERR_API_BAD_CREDENTIALS', message: 'wrong user name or password' } });
-      return;
-    }
-    throttle.succeeded(body.username);
-    res.json(sessions.create({ username: user!.username, role: user!.role, agentId: user!.agentId ?? null }));
-  });
-  // Everything below needs a session.
-  v1.use((req, res, next) => {
-    const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    const user = m === null ? null : sessions.lookup(m[1]!);
-    if (user === null) {
-      sendError(res, unauthorized());
-      return;
-    }
-    (req as Request & { user: typeof user }).user = user;
-    next();
-  });
-  v1.use(recordingRoutes(storage, metrics));
+  v1.post(
+    '/session',
+    handle(async (req, res) => {
+      const from = req.socket.remoteAddress ?? 'unknown';
+      const user = await attemptLogin(loginDeps, req.body, from);
+      res.json(sessions.create(user, from));
+    }),
+  );
+  // Everything below needs a live session of an account that is still as it was at login.
+  v1.use(
+    guard(async (req) => {
+      const m = /^Bearer\s+(\S{1,256})$/i.exec(req.get('authorization') ?? '');
+      const session = m === null ? null : sessions.lookup(m[1]!);
+      if (session === null) throw unauthorized();
+      const account = await storage.index.getUser(session.user.username);
+      if (account === null || account.disabled || accountFingerprint(account) !== session.account) {
+        sessions.revokeUser(session.user.username);
+        throw unauthorized();
+      }
+      (req as Request & { user: SessionUser; token: string }).user = session.user;
+      (req as Request & { user: SessionUser; token: string }).token = m![1]!;
+    }),
+  );
+  v1.delete(
+    '/session',
+    handle(async (req, res) => {
+      const r = req as Request & { user: SessionUser; token: string };
+      sessions.revoke(r.token);
+      await storage.index.appendAudit({
+        actor: r.user.username,
+        role: r.user.role,
+        action: 'logout',
+        from: req.ip ?? null,
+      });
+      res.status(204).end();
+    }),
+  );
+  v1.use(recordingRoutes(storage, metrics, log));
+  v1.use(statsRoutes(storage));
+  v1.use(userRoutes(storage, sessions));
   app.use('/api/v1', v1);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'CV_ERR_API_NOT_FOUND', message: 'no such path' } });
@@ -123,7 +140,17 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
     res.status(500).json({ error: { code: 'CV_ERR_API_INTERNAL', message: 'internal error' } });
   });
 
-  const server: Server = createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app);
+  const server: Server = createServer({ cert: tls.cert, key: tls.key, ...TLS_SERVER_OPTIONS }, app);
   const hostPort = await listenOn(server, opts.listen);
-  return { url: `https://${hostPort}`, tls, close: closerFor(server) };
+  const closeServer = closerFor(server);
+  return {
+    url: `https://${hostPort}`,
+    tls,
+    throttle,
+    close: async () => {
+      await closeServer();
+      // The failed logins of the last interval are written before the index closes.
+      await failures.close();
+    },
+  };
 }

@@ -73,3 +73,25 @@ export function loadOrCreateTls(opts: {
     fingerprint256: new X509Certificate(cert).fingerprint256,
   };
 }
+
+/**
+ * Protocol and suites of the API listener: TLS 1.3, and TLS 1.2 with forward secrecy (ECDHE)
+ * and AEAD only — no static-RSA key exchange, no CBC, no SHA-1 MACs that Node's defaults still
+ * offer (Mozilla "intermediate" profile). The server picks the suite.
+ */
+export const TLS_SERVER_OPTIONS = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  ecdhCurve: 'X25519:P-256:P-384',
+  honorCipherOrder: true,
+} as const;

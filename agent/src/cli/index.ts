@@ -11,6 +11,7 @@ export { parseGlobal };
 import { runStorageCommand } from './run-command.js';
 import { stdio, table, seconds, json as toJson, inert, type Printer } from './output.js';
 import { placeTestCall } from './test-call.js';
+import { usersCommand } from './users.js';
 
 const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] [--timeout SECONDS] <command>
 commands:
@@ -25,6 +26,8 @@ commands:
   audit verify | audit list [--since T] [--json]
   index rebuild
   users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin
+  users list [--json] | users disable|enable|remove NAME | users passwd NAME --password-stdin
+  users totp NAME [--off]   TOTP second factor (admin, dpo): prints the otpauth URI once
   retention run [--at ISO-TIME] [--dry-run]
   hold set|release ID --reason TEXT
   consent withdraw NUMBER --reason TEXT
@@ -64,14 +67,6 @@ function printRecordings(p: Printer, items: readonly Summary[], json: boolean): 
   }
   p.out(table(rows));
   p.out(`${items.length} recording(s)`);
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
 }
 
 async function exportTo(
@@ -305,27 +300,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       for (const id of r.stateTampered ?? []) p.out(`STATE TAMPERED ${id} (kept on hold, restricted)`);
       return (r.stateTampered ?? []).length > 0 ? EXIT_INTEGRITY : EXIT_OK;
     }
-    case 'users': {
-      if (sub !== 'add') throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
-      const { values, positionals } = parseCommand(more, {
-        role: { type: 'string' },
-        agent: { type: 'string' },
-        'password-stdin': { type: 'boolean' },
-      });
-      const name = positionals[0];
-      if (name === undefined || values['password-stdin'] !== true)
-        throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
-      const password = await readStdin();
-      const { result } = await call(config, 'users.add', {
-        name,
-        role: values['role'],
-        agent: values['agent'],
-        password,
-      });
-      const r = result as { username: string; role: string };
-      p.out(`user ${r.username} added with role ${r.role}`);
-      return EXIT_OK;
-    }
+    case 'users':
+      return usersCommand(config, sub, more, p);
     case 'retention': {
       if (sub !== 'run') throw new UsageError('retention run [--at ISO-TIME] [--dry-run]');
       const { values } = parseCommand(rest.slice(1), {

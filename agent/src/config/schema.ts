@@ -238,6 +238,35 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       default: 28800,
       doc: 'Login tokens expire after this (default 8 h).',
     },
+    login_max_failures: {
+      kind: 'int',
+      min: 1,
+      max: 1000,
+      default: 5,
+      doc: 'Password checks per user name in 15 minutes that may fail; further attempts get 429 before any check.',
+    },
+    login_max_failures_per_source: {
+      kind: 'int',
+      min: 1,
+      max: 100000,
+      default: 20,
+      doc: 'Failed password checks per client address (IPv6: per /64) in 15 minutes before its attempts get 429.',
+    },
+    login_audit_interval_s: {
+      kind: 'int',
+      min: 1,
+      max: 86400,
+      unit: 's',
+      default: 300,
+      doc: 'Failed and refused logins are written to the audit log as one entry per client address and interval.',
+    },
+    stats_min_group_size: {
+      kind: 'int',
+      min: 1,
+      max: 1000,
+      default: 5,
+      doc: 'Statistics cells (per day, service, direction) with fewer calls than this are suppressed (1: no suppression).',
+    },
   }),
   metrics: section('Prometheus metrics (plain HTTP, no login: keep it off the network unless allowed).', {
     listen: listen(

@@ -83,6 +83,10 @@ export interface ApiConfig {
   readonly tls_cert: string | null;
   readonly tls_key: string | null;
   readonly session_lifetime_s: number;
+  readonly login_max_failures: number;
+  readonly login_max_failures_per_source: number;
+  readonly login_audit_interval_s: number;
+  readonly stats_min_group_size: number;
 }
 
 export interface MetricsConfig {

@@ -14,7 +14,6 @@ import {
   type Actor,
   type Storage,
 } from '../storage/index.js';
-import { hashPassword } from '../index/index.js';
 import {
   linkCase,
   runRetention,
@@ -26,8 +25,7 @@ import {
 import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
 import { ReasonRequiredError, RecordingRestrictedError } from './errors.js';
-
-export const USER_ROLES = ['agent', 'supervisor', 'admin', 'qa', 'dpo'] as const;
+import { userHandlers } from './user-handlers.js';
 
 function str(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
@@ -145,48 +143,6 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   h.set('consent.withdraw', async (req) =>
     withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), requiredReason(req.args)),
   );
-  h.set('users.add', async (req) => {
-    const username = required(req.args, 'name');
-    const role = required(req.args, 'role');
-    if (!(USER_ROLES as readonly string[]).includes(role)) {
-      throw new UserError('CV_ERR_CLI_BAD_ARG', `--role must be one of ${USER_ROLES.join(', ')}`, {
-        context: { key: 'role' },
-      });
-    }
-    const password = required(req.args, 'password');
-    if (password.length < 10)
-      throw new UserError('CV_ERR_CLI_WEAK_PASSWORD', 'password must be at least 10 characters');
-    const agentId = str(req.args, 'agent');
-    if (role === 'agent' && agentId === undefined) {
-      throw new UserError(
-        'CV_ERR_CLI_BAD_ARG',
-        'an agent account needs --agent (its extension or AoR user)',
-        { context: { key: 'agent' } },
-      );
-    }
-    if ((await storage.index.getUser(username)) !== null) {
-      throw new UserError('CV_ERR_CLI_USER_EXISTS', `user ${username} exists`, { context: { key: 'name' } });
-    }
-    const actor = cliActor(req.actor);
-    // The user and its audit entry in one batch: both or neither.
-    await storage.index.putUser(
-      {
-        username,
-        role: role as (typeof USER_ROLES)[number],
-        agentId: agentId ?? null,
-        passwordHash: await hashPassword(password),
-        createdAt: new Date().toISOString(),
-        disabled: false,
-      },
-      {
-        actor: actor.name,
-        role: actor.role,
-        action: 'user_add',
-        from: actor.from,
-        detail: { username, role },
-      },
-    );
-    return { username, role };
-  });
+  for (const [cmd, handler] of userHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
   return h;
 }

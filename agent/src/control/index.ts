@@ -12,4 +12,5 @@ export * from './errors.js';
 
 /** The socket's name under storage.dir. */
 export const CONTROL_SOCKET = 'control.sock';
-export { storageHandlers, USER_ROLES, MIN_REASON_VISIBLE } from './handlers.js';
+export { storageHandlers, MIN_REASON_VISIBLE } from './handlers.js';
+export { USER_ROLES } from './user-handlers.js';

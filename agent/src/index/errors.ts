@@ -115,3 +115,16 @@ export class IndexAuditTamperedError extends IntegrityError {
     );
   }
 }
+
+/** The password breaks the password rule (index/password-rule.ts); `rule` says which part. */
+export class IndexWeakPasswordError extends UserError {
+  constructor(rule: string) {
+    super('CV_ERR_INDEX_WEAK_PASSWORD', `index: password refused: ${rule}`, { context: { rule } });
+  }
+}
+
+export class IndexUserExistsError extends UserError {
+  constructor(username: string) {
+    super('CV_ERR_INDEX_USER_EXISTS', `index: user ${username} exists`, { context: { username } });
+  }
+}

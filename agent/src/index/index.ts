@@ -25,3 +25,22 @@ export { MAX_LIMIT as SEARCH_MAX_LIMIT, DEFAULT_LIMIT as SEARCH_DEFAULT_LIMIT } 
 export function openIndex(opts: IndexOptions): Promise<RecordingIndex> {
   return RecordingIndex.open(opts);
 }
+export {
+  addAccount,
+  changeAccountPassword,
+  checkTotp,
+  enrolTotp,
+  removeTotp,
+  listAccounts,
+  removeAccount,
+  setAccountDisabled,
+  userView,
+} from './accounts.js';
+export type { AccountActor, UserView } from './accounts.js';
+export {
+  assertPasswordAllowed,
+  passwordProblem,
+  MIN_PASSWORD_CHARS,
+  MAX_PASSWORD_CHARS,
+} from './password-rule.js';
+export { isValidUsername } from './users.js';

@@ -18,7 +18,7 @@ import {
 } from './audit.js';
 import type { AuditAppend, AuditHead } from './audit.js';
 import { IndexBadRecordError, IndexClosedError, IndexCorruptError, IndexNotFoundError } from './errors.js';
-import { assertKey, cachedBlinder } from './field-crypto.js';
+import { assertKey, cachedBlinder, openFields, sealFields } from './field-crypto.js';
 import { KEY_END, PREFIX, RECORDING_PREFIXES, recKey, seqKey } from './keys.js';
 import {
   canonicalRecord,
@@ -386,6 +386,15 @@ export class RecordingIndex {
       else await this.#commitAudit(this.#auditOps(audit), [op]);
       return user;
     });
+  }
+
+  /** Seals a user's secret (the TOTP seed) with the field key, bound to the user name. */
+  sealUserSecret(username: string, secret: string): string {
+    return sealFields(this.#opts.fieldKey, `user:${username}`, secret);
+  }
+
+  openUserSecret(username: string, sealed: string): string {
+    return String(openFields(this.#opts.fieldKey, `user:${username}`, sealed));
   }
 
   async getUser(username: string): Promise<User | null> {

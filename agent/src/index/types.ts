@@ -109,6 +109,13 @@ export interface User {
   readonly passwordHash: string;
   readonly createdAt: string;
   readonly disabled: boolean;
+  /** TOTP second factor (admin, dpo): the base32 secret sealed with the field key, last step used. */
+  readonly totp?: UserTotp | null;
+}
+
+export interface UserTotp {
+  readonly sealed: string;
+  readonly lastStep: number;
 }
 
 export interface UserInput {
@@ -118,6 +125,7 @@ export interface UserInput {
   readonly passwordHash: string;
   readonly createdAt?: string;
   readonly disabled?: boolean;
+  readonly totp?: UserTotp | null;
 }
 
 /** What a DPO grant opens: null lists mean "all". */
@@ -175,6 +183,13 @@ export const AUDIT_ACTIONS = [
   'case_link',
   'case_close',
   'case_reopen',
+  'listen_failed',
+  'session_revoke',
+  'user_disable',
+  'user_enable',
+  'user_passwd',
+  'stats',
+  'user_totp',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

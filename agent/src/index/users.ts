@@ -46,6 +46,12 @@ export function canonicalUser(u: UserInput, now: Date): User {
   }
   if (u.disabled !== undefined && typeof u.disabled !== 'boolean')
     throw new IndexBadUserError('disabled', 'must be a boolean');
+  const totp = u.totp ?? null;
+  if (
+    totp !== null &&
+    (typeof totp.sealed !== 'string' || totp.sealed.length === 0 || !Number.isSafeInteger(totp.lastStep))
+  )
+    throw new IndexBadUserError('totp', 'must be null or {sealed, lastStep}');
   return {
     username: u.username,
     role: u.role,
@@ -53,6 +59,7 @@ export function canonicalUser(u: UserInput, now: Date): User {
     passwordHash: u.passwordHash,
     createdAt: u.createdAt === undefined ? now.toISOString() : iso(u.createdAt, 'createdAt'),
     disabled: u.disabled ?? false,
+    ...(totp === null ? {} : { totp: { sealed: totp.sealed, lastStep: totp.lastStep } }),
   };
 }
 

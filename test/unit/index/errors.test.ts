@@ -19,6 +19,8 @@ describe('index/errors', () => {
       [new E.IndexNotFoundError('user', 'u'), 'CV_ERR_INDEX_NOT_FOUND', 1],
       [new E.IndexBadUserError('role', 'x'), 'CV_ERR_INDEX_BAD_USER', 1],
       [new E.IndexBadAuditError('action', 'x'), 'CV_ERR_INDEX_BAD_AUDIT', 1],
+      [new E.IndexWeakPasswordError('x'), 'CV_ERR_INDEX_WEAK_PASSWORD', 1],
+      [new E.IndexUserExistsError('u'), 'CV_ERR_INDEX_USER_EXISTS', 1],
     ];
     assert.equal(table.length, Object.keys(E).length, 'the table covers every exported class');
     for (const [err, code, exit] of table) {
