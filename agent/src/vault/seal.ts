@@ -14,7 +14,7 @@
  * length. It catches truncation, data appended, a swapped container and (with a seal) any
  * change of length; a bit flip inside an audio segment needs the full digest pass (verify).
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   HEADER_BYTES,
@@ -69,7 +69,12 @@ export async function writeSeal(
     sig: sign(signingInput(id, facts)).toString('base64'),
   });
   const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
+  const fh = await open(tmp, 'w', 0o600).catch(async (err: NodeJS.ErrnoException) => {
+    // seals/ removed behind our back: make it again, once.
+    if (err.code !== 'ENOENT') throw err;
+    await mkdir(join(dir, SEALS_DIR), { recursive: true, mode: 0o700 });
+    return open(tmp, 'w', 0o600);
+  });
   try {
     await fh.writeFile(body);
     if (durable) await fh.datasync();

@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../../agent/src/config/index.js';
-import { openStorage, parseImportMeta, recordFromParts } from '../../../agent/src/storage/index.js';
-import { silentLogger } from '../../../agent/src/common/index.js';
+import {
+  TAMPERED_FLAG,
+  exportRecording,
+  importWav,
+  openStorage,
+  parseImportMeta,
+  recordFromParts,
+  verifyRecordings,
+} from '../../../agent/src/storage/index.js';
+import { IntegrityError, silentLogger } from '../../../agent/src/common/index.js';
+import { makeToneWav } from '../../helpers/audio.js';
+import { TAMPERS, tamper } from '../../helpers/tamper.js';
 import { DEV_CONFIG } from '../../helpers/daemon.js';
 
 const PCM = Buffer.alloc(8000 * 4, 1);
@@ -87,4 +97,118 @@ describe('storage/storage', function () {
       (e: unknown) => (e as { code?: string }).code === 'CV_ERR_STORAGE_CLOSED',
     );
   });
+
+  describe('finished recordings are checked at open, never recovered', () => {
+    const actor = { name: 'test', role: 'admin', from: 'local' } as const;
+
+    /** Five imported recordings (four to break, one to swap in), each on legal hold, restricted and linked to a case. */
+    async function fiveHeld(): Promise<{ ids: string[]; digests: Map<string, string> }> {
+      const wav = join(dir, 'tone.wav');
+      makeToneWav(wav, 10, [440, 880]);
+      const s = await openStorage({ config, log: silentLogger() });
+      const ids: string[] = [];
+      const digests = new Map<string, string>();
+      try {
+        for (let i = 0; i < 5; i++) {
+          const r = await importWav(s, actor, readFileSync(wav), undefined);
+          await s.index.update(r.id, { legalHold: true, restricted: true, caseId: 'CASE-7' });
+          ids.push(r.id);
+          digests.set(r.id, r.digest as string);
+        }
+        return { ids, digests };
+      } finally {
+        await s.close();
+      }
+    }
+
+    function containerOf(id: string): string {
+      const found = walk(join(dir, 'recordings')).find((f) => f.endsWith(`${id}.wav.enc`));
+      assert.ok(found, `container of ${id}`);
+      return found;
+    }
+
+    it('truncated, cut, appended and swapped containers: flagged, audited, counted; digest and hold stay', async () => {
+      const { ids, digests } = await fiveHeld();
+      const spare = containerOf(ids[4]!);
+      TAMPERS.forEach((kind, i) => tamper(kind, containerOf(ids[i]!), spare));
+      const sizes = ids.map((id) => statSync(containerOf(id)).size);
+
+      const s = await openStorage({ config, log: silentLogger() });
+      try {
+        assert.deepEqual(s.startup.recovered, [], 'nothing finished is "recovered"');
+        assert.deepEqual([...s.startup.tampered].sort(), ids.slice(0, 4).sort());
+        assert.equal(s.integrityFailures().get('startup'), 4);
+        assert.deepEqual(
+          ids.map((id) => statSync(containerOf(id)).size),
+          sizes,
+          'the containers are left exactly as they are',
+        );
+        for (const id of ids.slice(0, 4)) {
+          const r = await s.index.getRecording(id);
+          assert.ok(r, 'still indexed');
+          assert.equal(r.digest, digests.get(id), 'the signed digest is never replaced');
+          assert.equal(r.legalHold, true);
+          assert.equal(r.restricted, true);
+          assert.equal(r.caseId, 'CASE-7');
+          assert.ok(r.flags.includes(TAMPERED_FLAG));
+          assert.notEqual(r.state, 'recovered');
+        }
+        const audit = (await s.index.listAudit()).filter((e) => e.action === 'integrity_failure');
+        assert.deepEqual(audit.map((e) => e.recordingId).sort(), ids.slice(0, 4).sort());
+        const outcomes = await verifyRecordings(s, actor, 'all');
+        const failed = outcomes.filter((o) => !o.ok);
+        assert.deepEqual(failed.map((o) => o.id).sort(), ids.slice(0, 4).sort());
+        console.log(
+          `      verify codes: ${TAMPERS.map((k, i) => `${k}=${outcomes.find((o) => o.id === ids[i])?.code}`).join(' ')}`,
+        );
+        for (const id of ids.slice(0, 4)) {
+          const err = await exportRecording(s, actor, id, 'test', async () => undefined).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          assert.ok(err instanceof IntegrityError, `export of ${id} fails as an integrity error`);
+        }
+        assert.equal(s.integrityFailures().get('verify'), 4);
+        assert.equal(s.integrityFailures().get('export'), 4);
+        const again = (await s.index.listAudit()).filter((e) => e.action === 'integrity_failure');
+        assert.equal(again.length, 4, 'one audit entry per recording, when first found');
+      } finally {
+        await s.close();
+      }
+      // Found again at the next open; still not recovered, still flagged once.
+      const s2 = await openStorage({ config, log: silentLogger() });
+      try {
+        assert.equal(s2.startup.tampered.length, 4);
+        assert.deepEqual(s2.startup.recovered, []);
+        assert.equal(s2.integrityFailures().get('startup'), 4);
+        assert.equal((await s2.index.getRecording(ids[0]!))?.digest, digests.get(ids[0]!));
+      } finally {
+        await s2.close();
+      }
+    });
+
+    it('a recording in progress is listed by verify --all, not failed', async () => {
+      const s = await openStorage({ config, log: silentLogger() });
+      try {
+        const w = await s.vault.createRecording({
+          format: { encoding: 'pcm16', channels: 2, sampleRate: 8000 },
+          metadata: {},
+        });
+        w.append(PCM);
+        const outcomes = await verifyRecordings(s, actor, 'all');
+        assert.deepEqual(outcomes, [{ id: w.id, ok: true, inProgress: true }]);
+        await w.finalize();
+      } finally {
+        await s.close();
+      }
+    });
+  });
 });
+
+function walk(d: string): string[] {
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) => {
+    const p = join(d, e.name);
+    if (e.isDirectory()) return walk(p);
+    return e.isFile() ? [p] : [];
+  });
+}

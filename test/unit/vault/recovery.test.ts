@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Vault } from '../../../agent/src/vault/index.js';
 import { openTestVault, referenceWav, removeDir, sinePcm16, tempDir } from './helpers.js';
+import { TAMPERS, tamper } from '../../helpers/tamper.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/vault/crash-writer.ts');
 const FORMAT = { encoding: 'pcm16', channels: 1, sampleRate: 8000 } as const;
@@ -142,5 +152,88 @@ describe('vault/recovery', function () {
     live.append(sinePcm16(1, 8000, 440));
     assert.deepEqual(await vault.recoverAll(), { recovered: [], unrecoverable: [], tampered: [] });
     await live.finalize();
+  });
+
+  describe('finished containers (seal or index says so) are checked, never recovered', () => {
+    async function finished(v: Vault, seconds = 7): Promise<{ id: string; path: string; digest: string }> {
+      const w = await v.createRecording({ format: FORMAT, metadata: {} });
+      w.append(sinePcm16(seconds, 8000, 440));
+      const f = await w.finalize();
+      return { id: f.id, path: f.path, digest: f.digest };
+    }
+
+    for (const kind of TAMPERS) {
+      it(`${kind}: with the index lost, the seal alone keeps it from being "recovered"`, async () => {
+        vault = await openTestVault(root, { segmentMs: 1000 });
+        const a = await finished(vault);
+        const b = await finished(vault);
+        tamper(kind, a.path, b.path);
+        const size = statSync(a.path).size;
+        const res = await vault.recoverAll();
+        assert.deepEqual(res.recovered, []);
+        assert.deepEqual(
+          res.tampered.map((t) => t.id),
+          [a.id],
+        );
+        assert.equal(statSync(a.path).size, size, 'left exactly as it is');
+        assert.match(res.tampered[0]!.code, /^CV_ERR_VAULT_(TRUNCATED|TAMPERED|DIGEST_MISMATCH)$/);
+      });
+    }
+
+    it('the index digest alone (no seal) is authority too; a wrong digest is a mismatch', async () => {
+      vault = await openTestVault(root, { segmentMs: 1000 });
+      const a = await finished(vault);
+      rmSync(join(root, 'storage', 'seals'), { recursive: true });
+      truncateSync(a.path, Math.floor((statSync(a.path).size * 2) / 3));
+      const res = await vault.recoverAll({ finished: new Map([[a.id, a.digest]]) });
+      assert.deepEqual(res.recovered, []);
+      assert.deepEqual(res.tampered, [{ id: a.id, path: a.path, code: 'CV_ERR_VAULT_TRUNCATED' }]);
+      const b = await finished(vault);
+      const res2 = await vault.recoverAll({
+        finished: new Map([
+          [a.id, a.digest],
+          [b.id, '0'.repeat(64)],
+        ]),
+      });
+      assert.deepEqual(
+        res2.tampered.map((t) => [t.id, t.code]),
+        [
+          [a.id, 'CV_ERR_VAULT_TRUNCATED'],
+          [b.id, 'CV_ERR_VAULT_DIGEST_MISMATCH'],
+        ],
+      );
+    });
+
+    it('an intact finished container passes the cheap check; a forged seal is ignored', async () => {
+      vault = await openTestVault(root, { segmentMs: 1000 });
+      const a = await finished(vault);
+      assert.deepEqual(await vault.recoverAll({ finished: new Map([[a.id, a.digest]]) }), {
+        recovered: [],
+        unrecoverable: [],
+        tampered: [],
+      });
+      const sealFile = join(root, 'storage', 'seals', `${a.id}.seal`);
+      const seal = JSON.parse(readFileSync(sealFile, 'utf8')) as { fileBytes: number };
+      writeFileSync(sealFile, JSON.stringify({ ...seal, fileBytes: seal.fileBytes + 1 }));
+      assert.deepEqual(
+        (await vault.recoverAll()).tampered,
+        [],
+        'a seal that does not verify is not authority',
+      );
+    });
+
+    it('a recovered container gets a seal: cut later, it is no longer recovered again', async () => {
+      const u = await unfinished(await openTestVault(root, { segmentMs: 1000 }), 5);
+      vault = await openTestVault(root, { segmentMs: 1000 });
+      const [r] = await vault.recover();
+      assert.equal(r?.id, u.id);
+      truncateSync(u.path, statSync(u.path).size - 100);
+      const res = await vault.recoverAll();
+      assert.deepEqual(res.recovered, []);
+      assert.deepEqual(
+        res.tampered.map((t) => t.id),
+        [u.id],
+      );
+    });
   });
 });
