@@ -1,0 +1,266 @@
+/**
+ * A sealed recording stays sealed, end to end: finished recordings on legal hold are truncated
+ * to 2/3, lose a middle segment, get garbage appended, or are swapped for another recording's
+ * container — with the daemon stopped and with it running. Every path (CLI verify and export,
+ * API audio, start-up) reports the integrity failure; the signed digest and the hold stay; the
+ * audit chain and the metric record it. A call in progress does not fail `verify --all`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { makeToneWav } from '../helpers/audio.js';
+import { AGENT, SiprecClient, rtpRangeSet } from '../helpers/siprec-client.js';
+import { TAMPERS, tamper } from '../helpers/tamper.js';
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+function https(url: string, opts: { method?: string; token?: string; json?: unknown } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
+    if (opts.json !== undefined) headers['content-type'] = 'application/json';
+    const req = httpsRequest(
+      url,
+      { method: opts.method ?? 'GET', rejectUnauthorized: false, headers, timeout: 20_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.json === undefined ? undefined : JSON.stringify(opts.json));
+  });
+}
+
+async function metricsText(sets: readonly string[]): Promise<string> {
+  const listen = sets.find((s) => s.startsWith('metrics.listen='))!.split('=')[1];
+  const res = await fetch(`http://${listen}/metrics`);
+  return res.text();
+}
+
+function integrityCount(text: string, check: string): number {
+  const m = new RegExp(
+    `^callvault_recordings_integrity_failures_total\\{check="${check}"\\} (\\d+)`,
+    'm',
+  ).exec(text);
+  return m === null ? 0 : Number(m[1]);
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return walk(p);
+    return e.isFile() ? [p] : [];
+  });
+}
+
+interface Shown {
+  digest: string;
+  legalHold: boolean;
+  flags: string[];
+  state: string;
+}
+
+describe('integration: integrity of finished recordings', function () {
+  this.timeout(180_000);
+  let work: string;
+  let storageDir: string;
+  let sets: string[];
+  let wav: string;
+  let daemon: RunningDaemon | undefined;
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'cv-integrity-'));
+    wav = join(work, 'tone.wav');
+    makeToneWav(wav, 10, [440, 880]);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+  beforeEach(async () => {
+    storageDir = mkdtempSync(join(work, 'storage-'));
+    sets = await isolatedSets(storageDir, [rtpRangeSet(), 'media.rtp_timeout_ms=5000']);
+  });
+  afterEach(async () => {
+    await daemon?.stop('SIGKILL');
+    daemon = undefined;
+  });
+
+  function containerOf(id: string): string {
+    const f = walk(join(storageDir, 'recordings')).find((p) => p.endsWith(`${id}.wav.enc`));
+    assert.ok(f, `container of ${id}`);
+    return f;
+  }
+
+  /** Five recordings; the first four on legal hold (to be broken), the fifth swapped in. */
+  async function fiveRecordings(): Promise<{ ids: string[]; digests: string[] }> {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await ctl(sets, ['import', wav]);
+      assert.equal(r.code, 0, r.stderr);
+      ids.push(r.stdout.trim());
+    }
+    for (const id of ids.slice(0, 4)) {
+      const h = await ctl(sets, ['hold', 'set', id, '--reason', 'case 2026-117']);
+      assert.equal(h.code, 0, h.stderr);
+    }
+    const user = await ctl(sets, ['users', 'add', 'ada', '--role', 'admin', '--password-stdin'], {
+      stdin: 'ada-long-password',
+    });
+    assert.equal(user.code, 0, user.stderr);
+    const digests: string[] = [];
+    // One at a time: with no daemon each CLI run takes the storage lock.
+    for (const id of ids) digests.push((await show(id)).digest);
+    return { ids, digests };
+  }
+
+  async function show(id: string): Promise<Shown> {
+    const r = await ctl(sets, ['recordings', 'show', id, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Shown;
+  }
+
+  function breakFour(ids: readonly string[]): void {
+    TAMPERS.forEach((kind, i) => tamper(kind, containerOf(ids[i]!), containerOf(ids[4]!)));
+  }
+
+  /** verify and export exit 2 for each; the index keeps digest and hold, flags it; audit has it. */
+  async function assertCliReports(ids: readonly string[], digests: readonly string[]): Promise<string[]> {
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = ids[i]!;
+      const v = await ctl(sets, ['verify', id]);
+      assert.equal(v.code, 2, `${TAMPERS[i]}: verify exit ${v.code} ${v.stdout}${v.stderr}`);
+      codes.push(/FAILED (CV_ERR_\w+)/.exec(v.stdout)?.[1] ?? '?');
+      const e = await ctl(sets, ['export', id, '-o', join(work, `${id}.wav`)]);
+      assert.equal(e.code, 2, `${TAMPERS[i]}: export exit ${e.code} ${e.stderr}`);
+      const s = await show(id);
+      assert.equal(s.digest, digests[i], `${TAMPERS[i]}: the signed digest stays`);
+      assert.equal(s.legalHold, true, `${TAMPERS[i]}: the hold stays`);
+      assert.ok(s.flags.includes('tampered'), `${TAMPERS[i]}: flagged tampered (${s.flags.join(',')})`);
+    }
+    const good = await ctl(sets, ['verify', ids[4]!]);
+    assert.equal(good.code, 0, 'the untouched recording still verifies');
+    const all = await ctl(sets, ['verify', '--all']);
+    assert.equal(all.code, 2);
+    const audit = JSON.parse((await ctl(sets, ['audit', 'list', '--json'])).stdout) as {
+      action: string;
+      recordingId: string | null;
+    }[];
+    const found = audit.filter((a) => a.action === 'integrity_failure').map((a) => a.recordingId);
+    assert.deepEqual([...found].sort(), ids.slice(0, 4).sort(), 'one audit entry per broken recording');
+    return codes;
+  }
+
+  async function assertApiRefuses(ids: readonly string[]): Promise<string[]> {
+    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    const login = await https(`${base}/session`, {
+      method: 'POST',
+      json: { username: 'ada', password: 'ada-long-password' },
+    });
+    assert.equal(login.status, 200, login.body);
+    const token = String((JSON.parse(login.body) as { token: string }).token);
+    const codes: string[] = [];
+    for (const id of ids.slice(0, 4)) {
+      const r = await https(`${base}/recordings/${id}/audio?reason=review`, { token });
+      assert.equal(r.status, 500, `audio of a broken recording: ${r.status} ${r.body.slice(0, 200)}`);
+      const code = (JSON.parse(r.body) as { error: { code: string } }).error.code;
+      assert.match(code, /^CV_ERR_VAULT_(TRUNCATED|TAMPERED|REORDERED|DIGEST_MISMATCH)$/);
+      codes.push(code);
+    }
+    const ok = await https(`${base}/recordings/${ids[4]}/audio?reason=review`, { token });
+    assert.equal(ok.status, 200);
+    return codes;
+  }
+
+  function assertStartupLogged(logs: string, ids: readonly string[]): void {
+    const lines = logs
+      .split('\n')
+      .filter(
+        (l) => l.includes('"msg":"recording failed its integrity check"') && l.includes('"check":"startup"'),
+      );
+    for (const id of ids.slice(0, 4))
+      assert.ok(
+        lines.some((l) => l.includes(id)),
+        `start-up logs ${id}`,
+      );
+    assert.ok(/"tampered":4/.test(logs), 'the start-up summary counts them');
+  }
+
+  it('daemon stopped: CLI verify/export exit 2, start-up logs and counts it, API audio refuses', async () => {
+    const { ids, digests } = await fiveRecordings();
+    breakFour(ids);
+    const cliCodes = await assertCliReports(ids, digests);
+    daemon = await startDaemon(sets);
+    assertStartupLogged(daemon.logs(), ids);
+    assert.equal(integrityCount(await metricsText(sets), 'startup'), 4);
+    const apiCodes = await assertApiRefuses(ids);
+    assert.equal(integrityCount(await metricsText(sets), 'audio'), 4);
+    for (const [i, id] of ids.slice(0, 4).entries()) assert.equal((await show(id)).digest, digests[i]);
+    console.log(
+      `      stopped: verify ${TAMPERS.map((k, i) => `${k}=${cliCodes[i]}`).join(' ')}; api ${apiCodes.join(',')}`,
+    );
+  });
+
+  it('daemon running: a call in progress does not fail verify --all; broken ones are reported everywhere', async () => {
+    daemon = await startDaemon(sets);
+    const { ids, digests } = await fiveRecordings();
+    const sip = Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
+    const client = await SiprecClient.open(sip, 'udp');
+    try {
+      const call = await client.call({
+        streams: [
+          { label: 'caller', codec: 'PCMU', toneHz: 440 },
+          { label: 'agent', codec: 'PCMU', toneHz: 1000 },
+        ],
+        caller: { name: 'Kalle Kund', aor: 'sip:+46701234567@sbc.operator.example' },
+        callee: AGENT,
+        direction: 'inbound',
+        service: 'kundtjanst',
+      });
+      assert.equal(await call.invite(), 200);
+      const media = call.sendMedia({ durationMs: 6000 });
+      let active = 0;
+      for (let i = 0; i < 100 && active === 0; i++) {
+        const st = JSON.parse((await ctl(sets, ['status'])).stdout || '{}') as {
+          activeRecordings?: number;
+        };
+        active = st.activeRecordings ?? 0;
+        if (active === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(active, 1, 'the call is being recorded');
+      const all = await ctl(sets, ['verify', '--all']);
+      assert.equal(all.code, 0, `verify --all during a call: ${all.stdout}${all.stderr}`);
+      assert.match(all.stdout, /IN PROGRESS/);
+      assert.match(all.stderr, /5 verified, 0 failed, 1 in progress/);
+      await media;
+      assert.equal(await call.bye(), 200);
+    } finally {
+      await client.close();
+    }
+    breakFour(ids);
+    const cliCodes = await assertCliReports(ids, digests);
+    const metrics = await metricsText(sets);
+    assert.ok(integrityCount(metrics, 'verify') >= 4, 'the metric counts them');
+    assert.equal(integrityCount(metrics, 'export'), 4);
+    const apiCodes = await assertApiRefuses(ids);
+    assert.equal(await daemon.stop('SIGTERM'), 0);
+    daemon = await startDaemon(sets);
+    assertStartupLogged(daemon.logs(), ids);
+    assert.equal(integrityCount(await metricsText(sets), 'startup'), 4);
+    for (const [i, id] of ids.slice(0, 4).entries()) {
+      const s = await show(id);
+      assert.equal(s.digest, digests[i]);
+      assert.equal(s.legalHold, true);
+    }
+    console.log(
+      `      running: verify ${TAMPERS.map((k, i) => `${k}=${cliCodes[i]}`).join(' ')}; api ${apiCodes.join(',')}`,
+    );
+  });
+});
