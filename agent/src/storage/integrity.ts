@@ -39,6 +39,7 @@ const INTEGRITY_CODES = new Set([
   'CV_ERR_VAULT_NOT_A_CONTAINER',
   'CV_ERR_VAULT_BAD_SIGNATURE',
   'CV_ERR_VAULT_DIGEST_MISMATCH',
+  'CV_ERR_VAULT_CONTAINER_MISSING',
 ]);
 
 export function isIntegrityFailure(err: unknown): boolean {

@@ -98,6 +98,12 @@ export interface VerifyOutcome {
   readonly message?: string;
 }
 
+/** A finished recording (indexed with a digest) whose container is gone but whose key is not. */
+async function containerRemoved(storage: Storage, id: string): Promise<boolean> {
+  const record = await storage.index.getRecording(id);
+  return typeof record?.digest === 'string' && (await storage.vault.hasDataKey(id));
+}
+
 /**
  * Full digest pass (every record decrypted and authenticated, digest and signature checked,
  * digest compared with the index). Recordings still being written have no digest yet: they are
@@ -111,7 +117,12 @@ export async function verifyRecordings(
   const list = ids === 'all' ? await storage.vault.listIds() : ids;
   const out: VerifyOutcome[] = [];
   for (const id of list) {
-    if (ids !== 'all' && !(await storage.vault.has(id))) throw new RecordingNotFoundError(id);
+    if (ids !== 'all' && !(await storage.vault.has(id))) {
+      if (!(await containerRemoved(storage, id))) throw new RecordingNotFoundError(id);
+      out.push({ id, ok: false, code: 'CV_ERR_VAULT_CONTAINER_MISSING', message: 'the container is gone' });
+      await reportIntegrityFailure(storage, id, 'CV_ERR_VAULT_CONTAINER_MISSING', 'verify', actor);
+      continue;
+    }
     if (storage.vault.isActive(id)) {
       out.push({ id, ok: true, inProgress: true });
       continue;

@@ -35,7 +35,10 @@ export interface StartupReport {
   readonly reindexed: readonly string[];
   /** Index entries whose container is gone; removed from the index. */
   readonly orphansRemoved: readonly string[];
-  /** Finished recordings whose container no longer matches its seal: flagged, left as they are. */
+  /**
+   * Finished recordings whose container no longer matches its seal, or is gone while its key is
+   * not (removed by hand, not erased): flagged, left as they are.
+   */
   readonly tampered: readonly string[];
 }
 
@@ -136,6 +139,7 @@ export class Storage {
     for (const r of recovered) this.#log.warn({ recordingId: r.id }, 'recovered recording whose writer died');
     const reindexed: string[] = [];
     const orphansRemoved: string[] = [];
+    const missing: string[] = [];
     if (this.#index !== null) {
       for (const t of tampered) await reportIntegrityFailure(this, t.id, t.code, 'startup');
       // A container that cannot be read stays out of the index rather than stopping the start.
@@ -162,8 +166,16 @@ export class Storage {
         reindexed.push(id);
       }
       for (const id of missingInVault) {
+        const record = await this.#index.getRecording(id);
         // Anonymised recordings keep their non-personal record without audio by design.
-        if ((await this.#index.getRecording(id))?.flags.includes('no_audio') === true) continue;
+        if (record?.flags.includes('no_audio') === true) continue;
+        // An erasure destroys the key first, so a finished recording whose container is gone
+        // while its key is not was removed by hand: keep its record (hold, digest) and report it.
+        if (typeof record?.digest === 'string' && (await this.vault.hasDataKey(id))) {
+          await reportIntegrityFailure(this, id, 'CV_ERR_VAULT_CONTAINER_MISSING', 'startup');
+          missing.push(id);
+          continue;
+        }
         await this.#index.deleteRecording(id);
         orphansRemoved.push(id);
       }
@@ -179,7 +191,7 @@ export class Storage {
       recovered: recovered.map((r) => r.id),
       reindexed,
       orphansRemoved,
-      tampered: tampered.map((t) => t.id),
+      tampered: [...tampered.map((t) => t.id), ...missing],
     };
     return this.#startup;
   }

@@ -110,6 +110,12 @@ export class VaultStateTamperedError extends IntegrityError {
     super('CV_ERR_VAULT_STATE_TAMPERED', message, opts);
   }
 }
+/** A finished recording's container is gone while its data key is not: removed, not erased. */
+export class VaultContainerMissingError extends IntegrityError {
+  constructor(message: string, opts: Opts = {}) {
+    super('CV_ERR_VAULT_CONTAINER_MISSING', message, opts);
+  }
+}
 export class VaultKeystoreCorruptError extends IntegrityError {
   constructor(message: string, opts: Opts = {}) {
     super('CV_ERR_VAULT_KEYSTORE_CORRUPT', message, opts);

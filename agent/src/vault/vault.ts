@@ -345,6 +345,16 @@ export class Vault {
     return (await this.recoverAll()).recovered;
   }
 
+  /**
+   * Whether the keystore still holds the data key of `id`. Erasure destroys the key before it
+   * unlinks the file, so a finished recording whose file is gone but whose key is not was
+   * removed behind the vault's back.
+   */
+  async hasDataKey(id: string): Promise<boolean> {
+    this.#assertOpen();
+    return isRecordingId(id) && this.#keys.hasDataKey(id);
+  }
+
   /** Recordings being written by this process now. */
   isActive(id: string): boolean {
     return this.#active.has(id);

@@ -187,6 +187,29 @@ describe('storage/storage', function () {
       }
     });
 
+    it('a finished container removed by hand (key still there) keeps its record and is reported', async () => {
+      const { ids, digests } = await fiveHeld();
+      rmSync(containerOf(ids[0]!));
+      const s = await openStorage({ config, log: silentLogger() });
+      try {
+        assert.deepEqual(s.startup.orphansRemoved, []);
+        assert.deepEqual(s.startup.tampered, [ids[0]]);
+        const r = await s.index.getRecording(ids[0]!);
+        assert.equal(r?.digest, digests.get(ids[0]!));
+        assert.equal(r?.legalHold, true);
+        assert.ok(r?.flags.includes(TAMPERED_FLAG));
+        const [v] = await verifyRecordings(s, actor, [ids[0]!]);
+        assert.equal(v?.code, 'CV_ERR_VAULT_CONTAINER_MISSING');
+        const audit = (await s.index.listAudit()).filter((e) => e.action === 'integrity_failure');
+        assert.deepEqual(
+          audit.map((e) => [e.recordingId, (e.detail as { code: string }).code]),
+          [[ids[0], 'CV_ERR_VAULT_CONTAINER_MISSING']],
+        );
+      } finally {
+        await s.close();
+      }
+    });
+
     it('a recording in progress is listed by verify --all, not failed', async () => {
       const s = await openStorage({ config, log: silentLogger() });
       try {

@@ -23,6 +23,7 @@ const TABLE: [Ctor, string, 1 | 2 | 3][] = [
   [errors.VaultKeyDestroyedError, 'CV_ERR_VAULT_KEY_DESTROYED', 2],
   [errors.VaultBadSignatureError, 'CV_ERR_VAULT_BAD_SIGNATURE', 2],
   [errors.VaultDigestMismatchError, 'CV_ERR_VAULT_DIGEST_MISMATCH', 2],
+  [errors.VaultContainerMissingError, 'CV_ERR_VAULT_CONTAINER_MISSING', 2],
   [errors.VaultKeystoreCorruptError, 'CV_ERR_VAULT_KEYSTORE_CORRUPT', 2],
   [errors.VaultStateTamperedError, 'CV_ERR_VAULT_STATE_TAMPERED', 2],
   [errors.VaultKeystoreMissingError, 'CV_ERR_VAULT_KEYSTORE_MISSING', 2],

@@ -196,11 +196,11 @@ describe('vault/recovery', function () {
         ]),
       });
       assert.deepEqual(
-        res2.tampered.map((t) => [t.id, t.code]),
+        res2.tampered.map((t) => [t.id, t.code]).sort(),
         [
           [a.id, 'CV_ERR_VAULT_TRUNCATED'],
           [b.id, 'CV_ERR_VAULT_DIGEST_MISMATCH'],
-        ],
+        ].sort(),
       );
     });
 
