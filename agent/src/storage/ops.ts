@@ -8,7 +8,7 @@ import type { Storage } from './storage.js';
 import type { Actor } from './actor.js';
 import { parseImportMeta, recordFromParts, recordFromVault, vaultRecordIds } from './records.js';
 import { RecordingNotFoundError } from './errors.js';
-import { isIntegrityFailure, openCheckedReader, reportIntegrityFailure } from './integrity.js';
+import { TAMPERED_FLAG, isIntegrityFailure, openCheckedReader, reportIntegrityFailure } from './integrity.js';
 import { effectivePolicies } from './dpo-state.js';
 
 export type { Actor } from './actor.js';
@@ -260,11 +260,22 @@ export async function rebuildIndex(
   const policy = storage.config.policy;
   const policies = effectivePolicies(storage.config);
   const vault = storage.vault;
+  // A broken container cannot describe itself; opening storage has flagged every one whose
+  // structure is broken, so their records (digest, hold, flag) are kept as they are.
+  const broken = new Map<string, RecordingRecord>();
+  for (const id of ids) {
+    const r = await storage.index.getRecording(id);
+    if (r?.flags.includes(TAMPERED_FLAG) === true) broken.set(id, r);
+  }
   async function* records(): AsyncGenerator<RecordingRecord> {
-    for (const id of ids)
-      yield await recordFromVault(vault, id, policies, policy, {
-        onTamperedState: (rid) => tampered.push(rid),
-      });
+    for (const id of ids) {
+      const kept = broken.get(id);
+      if (kept !== undefined) yield kept;
+      else
+        yield await recordFromVault(vault, id, policies, policy, {
+          onTamperedState: (rid) => tampered.push(rid),
+        });
+    }
   }
   await storage.index.rebuild(records());
   await storage.index.appendAudit({
