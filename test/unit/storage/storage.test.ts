@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../../agent/src/config/index.js';
@@ -15,7 +15,7 @@ import {
 } from '../../../agent/src/storage/index.js';
 import { IntegrityError, silentLogger } from '../../../agent/src/common/index.js';
 import { makeToneWav } from '../../helpers/audio.js';
-import { TAMPERS, tamper } from '../../helpers/tamper.js';
+import { TAMPERS, records, tamper } from '../../helpers/tamper.js';
 import { DEV_CONFIG } from '../../helpers/daemon.js';
 
 const PCM = Buffer.alloc(8000 * 4, 1);
@@ -210,6 +210,36 @@ describe('storage/storage', function () {
           audit.map((e) => [e.recordingId, (e.detail as { code: string }).code]),
           [[ids[0], 'CV_ERR_VAULT_CONTAINER_MISSING']],
         );
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('a bit flipped inside a segment passes the cheap start-up check; export and verify find it', async () => {
+      const { ids, digests } = await fiveHeld();
+      const path = containerOf(ids[0]!);
+      const file = readFileSync(path);
+      const audio = records(file).filter((r) => r[2] === 2);
+      const [at] = audio[Math.floor(audio.length / 2)]!;
+      file[at + 100] = (file[at + 100] ?? 0) ^ 0x01;
+      writeFileSync(path, file);
+      const s = await openStorage({ config, log: silentLogger() });
+      try {
+        assert.deepEqual(s.startup.tampered, [], 'the O(1) check does not decrypt audio (documented bound)');
+        const chunks: Buffer[] = [];
+        const err = await exportRecording(s, actor, ids[0]!, 'test', async (c) => {
+          chunks.push(c);
+        }).then(
+          () => undefined,
+          (e: unknown) => e as { code?: string },
+        );
+        assert.equal(err?.code, 'CV_ERR_VAULT_TAMPERED');
+        const r = await s.index.getRecording(ids[0]!);
+        assert.ok(r?.flags.includes(TAMPERED_FLAG));
+        assert.equal(r?.digest, digests.get(ids[0]!));
+        assert.equal(s.integrityFailures().get('export'), 1);
+        const [v] = await verifyRecordings(s, actor, [ids[0]!]);
+        assert.equal(v?.code, 'CV_ERR_VAULT_TAMPERED');
       } finally {
         await s.close();
       }
