@@ -16,6 +16,7 @@
  */
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from '../common/index.js';
 import {
   HEADER_BYTES,
   RECORD_HEADER_BYTES,
@@ -124,6 +125,59 @@ export async function removeSeal(dir: string, id: string): Promise<void> {
   await unlink(sealPath(dir, id)).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err;
   });
+}
+
+/** The seals of one vault: read (invalid ones logged and ignored), written (never fatal), removed. */
+export class Seals {
+  readonly #dir: string;
+  readonly #sign: (data: Buffer) => Buffer;
+  readonly #verify: (data: Buffer, sig: Buffer) => boolean;
+  readonly #durable: boolean;
+  readonly #onWritten: (sealsDir: string) => void;
+  readonly #log: Logger;
+
+  constructor(o: {
+    dir: string;
+    sign: (data: Buffer) => Buffer;
+    verify: (data: Buffer, sig: Buffer) => boolean;
+    /** fsync each seal (storage.fsync = segment). */
+    durable: boolean;
+    /** After a write: lets the batch fsync cover the seals directory. */
+    onWritten: (sealsDir: string) => void;
+    log: Logger;
+  }) {
+    this.#dir = o.dir;
+    this.#sign = o.sign;
+    this.#verify = o.verify;
+    this.#durable = o.durable;
+    this.#onWritten = o.onWritten;
+    this.#log = o.log;
+  }
+
+  async read(id: string): Promise<SealFacts | undefined> {
+    const seal = await readSeal(this.#dir, id, this.#verify);
+    if (seal !== 'invalid') return seal;
+    // A seal torn by power loss or edited: the index stays the authority; say so.
+    this.#log.warn(
+      { recordingId: id },
+      'seal of a recording is unreadable or not signed by this appliance; ignored',
+    );
+    return undefined;
+  }
+
+  /** A missing seal only weakens the check when the index is also lost: logged, never fatal. */
+  async write(id: string, facts: SealFacts): Promise<void> {
+    try {
+      await writeSeal(this.#dir, id, facts, this.#sign, this.#durable);
+      this.#onWritten(join(this.#dir, SEALS_DIR));
+    } catch (err) {
+      this.#log.error({ err, recordingId: id }, 'cannot write the seal of a finished recording');
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await removeSeal(this.#dir, id).catch(() => undefined);
+  }
 }
 
 export interface CheckSealedParams {

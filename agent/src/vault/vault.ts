@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { access, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BatchSyncer, syncDir } from './batch-sync.js';
 import { loadNativeAddon, type Logger } from '../common/index.js';
@@ -19,7 +19,6 @@ import {
   VaultNotFoundError,
   VaultStorageError,
   VaultBadFormatError,
-  VaultBadWavError,
   VaultWriteFailedError,
   writeFailure,
 } from './errors.js';
@@ -33,7 +32,7 @@ import {
   type VaultReader,
 } from './reader.js';
 import { recoverContainer } from './recovery.js';
-import { SEALS_DIR, checkSealed, readSeal, removeSeal, writeSeal, type SealFacts } from './seal.js';
+import { SEALS_DIR, Seals, checkSealed } from './seal.js';
 import { RecordKeys } from './record-keys.js';
 import { StateStore } from './state-store.js';
 import type { StateFile } from './state.js';
@@ -48,7 +47,7 @@ import type {
   VaultStats,
   VerifyResult,
 } from './types.js';
-import { parseWav, wavFieldsOf } from './wav.js';
+import { parseWav, readWavInput, wavFieldsOf } from './wav.js';
 import { VaultWriter, writeFully } from './writer.js';
 
 export interface VaultOptions {
@@ -91,6 +90,7 @@ export class Vault {
   readonly #fsync: FsyncPolicy;
   readonly #log: Logger;
   readonly #active = new Map<string, VaultWriter>();
+  readonly #seals: Seals;
   /** Date directories already created by this process (one mkdir per day, not per call). */
   readonly #madeDirs = new Set<string>();
   #closed = false;
@@ -113,6 +113,16 @@ export class Vault {
       fsSync === null ? undefined : { dir, syncfs: (d) => fsSync.syncfs(d) },
     );
     this.#log = opts.log;
+    this.#seals = new Seals({
+      dir,
+      sign: (d) => keys.sign(d),
+      verify: (d, sig) => keys.verifySignature(d, sig),
+      durable: this.#fsync === 'segment',
+      onWritten: (d) => {
+        if (this.#fsync === 'batch') this.#syncer.markDirDirty(d);
+      },
+      log: opts.log,
+    });
   }
 
   static async open(opts: VaultOptions): Promise<Vault> {
@@ -229,7 +239,7 @@ export class Vault {
       offset: first.length,
       nextSeq: 1,
       sign: (d) => this.#keys.sign(d),
-      onSealed: (facts) => this.#writeSealOf(id, facts),
+      onSealed: (facts) => this.#seals.write(id, facts),
       ...(opts.envelope ? { envelope: opts.envelope } : {}),
       destroy: async () => {
         await this.#keys.destroyDataKey(id);
@@ -254,7 +264,7 @@ export class Vault {
     startedAt?: Date,
   ): Promise<FinishedRecording> {
     this.#assertOpen();
-    const bytes = typeof input === 'string' ? await readInput(input) : input;
+    const bytes = typeof input === 'string' ? await readWavInput(input) : input;
     const wav = parseWav(bytes);
     const metaStart = typeof metadata.startedAt === 'string' ? new Date(metadata.startedAt) : undefined;
     const start = startedAt ?? (metaStart && !Number.isNaN(metaStart.getTime()) ? metaStart : new Date());
@@ -315,7 +325,7 @@ export class Vault {
       throw new VaultNotFoundError('no such recording', { context: { recordingId: id } });
     this.#recordKeys.forget(id);
     if (hasKey) await this.#keys.destroyDataKey(id);
-    if (isRecordingId(id)) await removeSeal(this.dir, id).catch(() => undefined);
+    if (isRecordingId(id)) await this.#seals.remove(id);
     if (path !== undefined)
       await unlink(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT')
@@ -377,7 +387,7 @@ export class Vault {
         const dk = await this.#keys.dataKey(id);
         if (dk === undefined)
           throw new VaultKeyDestroyedError('data key not in the keystore', { context: { recordingId: id } });
-        const seal = await this.#readSealOf(id);
+        const seal = await this.#seals.read(id);
         const digest = opts.finished?.get(id) ?? seal?.digest;
         if (digest !== undefined) {
           sealed = true;
@@ -390,7 +400,7 @@ export class Vault {
         }
         const r = await recoverContainer({ id, path, key: dk.key, sign: (d) => this.#keys.sign(d) });
         if (r === undefined) continue;
-        await this.#writeSealOf(id, { digest: r.digest, fileBytes: r.fileBytes, dataBytes: r.dataBytes });
+        await this.#seals.write(id, { digest: r.digest, fileBytes: r.fileBytes, dataBytes: r.dataBytes });
         result.recovered.push(r);
         this.#log.warn({ recordingId: id, durationMs: r.durationMs }, 'recovered an unfinished recording');
       } catch (err) {
@@ -412,32 +422,11 @@ export class Vault {
     this.#assertOpen();
     if (this.#active.has(id)) return undefined;
     const { key, path } = await this.#locate(id);
-    if ((await this.#readSealOf(id)) !== undefined) return undefined;
+    if ((await this.#seals.read(id)) !== undefined) return undefined;
     const r = await recoverContainer({ id, path, key, sign: (d) => this.#keys.sign(d) });
     if (r !== undefined)
-      await this.#writeSealOf(id, { digest: r.digest, fileBytes: r.fileBytes, dataBytes: r.dataBytes });
+      await this.#seals.write(id, { digest: r.digest, fileBytes: r.fileBytes, dataBytes: r.dataBytes });
     return r;
-  }
-
-  async #readSealOf(id: string): Promise<SealFacts | undefined> {
-    const seal = await readSeal(this.dir, id, (d, s) => this.#keys.verifySignature(d, s));
-    if (seal !== 'invalid') return seal;
-    // A seal torn by power loss or edited: the index stays the authority; say so.
-    this.#log.warn(
-      { recordingId: id },
-      'seal of a recording is unreadable or not signed by this appliance; ignored',
-    );
-    return undefined;
-  }
-
-  /** A missing seal only weakens the check when the index is also lost: logged, never fatal. */
-  async #writeSealOf(id: string, facts: SealFacts): Promise<void> {
-    try {
-      await writeSeal(this.dir, id, facts, (d) => this.#keys.sign(d), this.#fsync === 'segment');
-      if (this.#fsync === 'batch') this.#syncer.markDirDirty(join(this.dir, SEALS_DIR));
-    } catch (err) {
-      this.#log.error({ err, recordingId: id }, 'cannot write the seal of a finished recording');
-    }
   }
 
   /** The DPO's state of a recording (state.ts); null when none was ever written. */
@@ -556,14 +545,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function readInput(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new VaultNotFoundError('WAV file not found', { cause: err, context: { path } });
-    throw new VaultBadWavError('WAV file cannot be read', { cause: err, context: { path } });
-  }
 }

@@ -4,7 +4,8 @@
  * header; G.711 (formatTag 6 A-law, 7 µ-law) = 18-byte fmt (cbSize 0) plus a `fact` chunk
  * holding the sample-frame count (58 bytes), which strict readers require for non-PCM data.
  */
-import { VaultBadFormatError, VaultBadWavError } from './errors.js';
+import { readFile } from 'node:fs/promises';
+import { VaultBadFormatError, VaultBadWavError, VaultNotFoundError } from './errors.js';
 import type { AudioFormat } from './types.js';
 
 export const SUPPORTED_SAMPLE_RATES: readonly number[] = [8000, 16000, 48000];
@@ -168,4 +169,15 @@ export function parseWav(b: Buffer): ParsedWav {
     o = body + size + (size % 2);
   }
   throw bad(fields === undefined ? 'no fmt chunk' : 'no data chunk');
+}
+
+/** Reads a WAV file to import: a missing file is not found, an unreadable one a bad WAV. */
+export async function readWavInput(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new VaultNotFoundError('WAV file not found', { cause: err, context: { path } });
+    throw new VaultBadWavError('WAV file cannot be read', { cause: err, context: { path } });
+  }
 }
