@@ -59,6 +59,12 @@
 #define MAX_RECV_PER_SOCKET 4
 #define COALESCE_MS 2
 #define BUSY_PACKETS 10
+/* SO_RCVBUF asked for per socket (the kernel doubles it, up to 2 × net.core.rmem_max): a 20 ms
+   G.711 datagram costs ~1-2 KiB of socket memory, so this holds several seconds of a stream
+   while the event loop is stalled (GC, a slow disk, SIGSTOP) instead of dropping it. */
+#define RCVBUF_BYTES (512 * 1024)
+/* catchUp(): passes over the sockets the per-socket bound left unfinished (128 datagrams each). */
+#define CATCH_UP_PASSES 64
 
 /* The shared state's fields, in order: the contract with FAST_STATE in fast-state.ts. */
 #define STATE_FIELDS(X)                                                                    \
@@ -130,6 +136,9 @@ typedef struct reader {
   uint32_t unfinished_cap;
   /* Datagrams stored by the fast path (for stats()). */
   double fast_packets;
+  /* Set while catchUp() drains from inside a JS call; failed: its callback threw. */
+  int sync;
+  int failed;
   /* Indexed by socket id. */
   binding_t *bindings;
   uint32_t binding_count;
@@ -164,7 +173,7 @@ static napi_value throw_errno(napi_env env, int err, const char *what) {
 }
 
 static void flush(reader_t *r) {
-  if (r->count == 0) return;
+  if (r->count == 0 || r->failed) return;
   napi_env env = r->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -174,6 +183,12 @@ static void flush(reader_t *r) {
   r->used = 0;
   if (napi_get_reference_value(env, r->callback, &cb) == napi_ok && napi_get_global(env, &recv) == napi_ok &&
       napi_create_uint32(env, count, &argv[0]) == napi_ok && napi_create_uint32(env, used, &argv[1]) == napi_ok) {
+    if (r->sync) {
+      /* Inside a call from JS (catchUp): a plain call; an exception stays pending for the caller. */
+      if (napi_call_function(env, recv, cb, 2, argv, &result) == napi_pending_exception) r->failed = 1;
+      napi_close_handle_scope(env, scope);
+      return;
+    }
     napi_status st = napi_make_callback(env, r->actx, recv, cb, 2, argv, &result);
     if (st == napi_pending_exception) {
       napi_value exc;
@@ -189,6 +204,7 @@ static void append(reader_t *r, uint32_t id, const uint8_t *data, uint32_t len, 
   uint32_t stored = len > MAX_DGRAM ? MAX_DGRAM : len;
   uint32_t need = RECORD_HEADER + ((stored + 3u) & ~3u);
   if (r->used + need > BATCH_BYTES) flush(r);
+  if (r->used + need > BATCH_BYTES) return; /* the callback threw in catchUp(): nothing more */
   uint8_t *p = r->batch + r->used;
   uint16_t flags = truncated ? 1 : 0, port = 0, zero = 0;
   memset(p + 12, 0, 16);
@@ -629,6 +645,10 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   }
   int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket");
+  /* Room for a stalled event loop: what the kernel holds is placed by its RTP timestamp once
+     the loop runs again, what it drops is lost (see RCVBUF_BYTES). Capped by net.core.rmem_max. */
+  int rcvbuf = RCVBUF_BYTES;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (family == AF_INET6) {
     /* Like node:dgram: the IPv6 any-address also receives IPv4 (as v4-mapped sources). */
     int v6only = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) ? 0 : 1;
@@ -862,6 +882,37 @@ static napi_value emit_stream(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * catchUp(handle) → datagrams drained: drains every socket now, synchronously, until none is left
+ * unfinished (bounded), and hands the batches to JS before returning. The receiver calls it
+ * before the recorder reads audio, so a read never runs ahead of datagrams that arrived before
+ * it: after an event-loop stall the timer that reads can fire before the poll phase has drained
+ * what the kernel queued meanwhile, and that audio would be emitted as silence and then arrive
+ * "late" (placed after the stall instead of at its RTP time).
+ */
+static napi_value catch_up(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  reader_t *r = reader_call(env, info, 1, argv, "catchUp(handle)");
+  if (r == NULL) return NULL;
+  uint32_t total = 0;
+  r->sync = 1;
+  r->failed = 0;
+  for (int pass = 0; pass < CATCH_UP_PASSES && !r->failed && !r->closing; pass++) {
+    total += drain_ready(r);
+    if (r->unfinished_count == 0) break;
+  }
+  r->sync = 0;
+  if (r->failed) {
+    /* The batch callback threw: the rest of the batch is dropped, the exception is the caller's. */
+    r->failed = 0;
+    r->count = 0;
+    r->used = 0;
+    return NULL;
+  }
+  CHECK(napi_create_uint32(env, total, &out));
+  return out;
+}
+
 /* g711(ulaw, alaw): the decode tables emit() uses (Int16Array[256] each, from media/g711.ts). */
 static napi_value set_g711(napi_env env, napi_callback_info info) {
   size_t argc = 2, n1 = 0, n2 = 0;
@@ -905,6 +956,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"bind", NULL, bind_stream, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unbind", NULL, unbind_stream, NULL, NULL, NULL, napi_enumerable, NULL},
       {"emit", NULL, emit_stream, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"catchUp", NULL, catch_up, NULL, NULL, NULL, napi_enumerable, NULL},
       {"g711", NULL, set_g711, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

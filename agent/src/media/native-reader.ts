@@ -27,6 +27,8 @@ interface Addon {
   unbind(handle: unknown, id: number): void;
   emit(handle: unknown, id: number, out: Int16Array, target: number): number;
   g711(ulaw: Int16Array, alaw: Int16Array): void;
+  /** Older builds lack it (the receiver then reads without catching up). */
+  catchUp?(handle: unknown): number;
   readonly stateLayout?: Readonly<Record<string, number>>;
 }
 
@@ -165,6 +167,17 @@ export class NativeReader {
   /** The native read of a bound G.711 stream (FastPathEmitter): samples written, or −1. */
   emit(socket: { id: number }, out: Int16Array, target: number): number {
     return this.#destroyed ? -1 : this.#addon.emit(this.#handle, socket.id, out, target);
+  }
+
+  /**
+   * Drains every socket now and delivers the datagrams (sinks and fast path) before returning;
+   * returns how many. Reads call this first, so audio is never emitted ahead of datagrams the
+   * kernel already holds (after an event-loop stall the reading timer can run before the poll
+   * phase has drained the sockets). No-op on a build without it.
+   */
+  catchUp(): number {
+    if (this.#destroyed || this.#addon.catchUp === undefined) return 0;
+    return this.#addon.catchUp(this.#handle);
   }
 
   close(socket: { id: number; fd: number }): void {

@@ -115,7 +115,8 @@ class StreamSink implements DatagramSink {
 
 function bindOne(type: 'udp4' | 'udp6', address: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type, reuseAddr: false });
+    // Room for an event-loop stall, as the native reader asks for (native/rtp-reader.c).
+    const sock = createSocket({ type, reuseAddr: false, recvBufferSize: RCVBUF_BYTES });
     const onError = (err: Error): void => {
       sock.close();
       reject(err);
@@ -138,6 +139,16 @@ function closeSocket(sock: Socket): Promise<void> {
   });
 }
 
+/** SO_RCVBUF per media socket: seconds of a stream while the event loop is stalled. */
+const RCVBUF_BYTES = 512 * 1024;
+
+/** Reads closer together than this share one catch-up drain (ms). */
+const CATCH_UP_EVERY_MS = 10;
+/** dgram: a gap between reads this long (ms) means the event loop stalled (reads come per tick). */
+const STALL_MS = 500;
+/** dgram: how long reads stay held after a stall (ms): less than a tick, more than one pass. */
+const HOLD_MS = 100;
+
 const isInUse = (err: unknown): boolean =>
   (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES';
 
@@ -155,6 +166,14 @@ class RtpReceiver implements MediaReceiver {
   readonly #usedPorts = new Set<number>();
   readonly #native: NativeReader | null;
   readonly #fastPath: boolean;
+  /** Bound once: the read hook every stream gets (no closure per stream). */
+  readonly #catchUpHook = (): number => this.#catchUp();
+  /** Date.now() of the last catch-up: one per tick serves every stream read in it. */
+  #lastCatchUpMs = 0;
+  /** dgram: reads are held at #holdAtMs until #holdUntilMs (after a stall; see #catchUp). */
+  #holdAtMs = 0;
+  #holdUntilMs = 0;
+  readonly #realClock: boolean;
   #cursor: number;
   #closed = false;
 
@@ -181,6 +200,7 @@ class RtpReceiver implements MediaReceiver {
     this.#type = family === 6 ? 'udp6' : 'udp4';
     this.#log = opts.log;
     this.#clock = opts.clock ?? Date.now;
+    this.#realClock = opts.clock === undefined;
     this.#jitterBufferMs = opts.jitterBufferMs ?? 60;
     this.#latch = opts.latch ?? true;
     this.#cursor = this.#low;
@@ -244,6 +264,7 @@ class RtpReceiver implements MediaReceiver {
         },
         this.#scratch,
       );
+      stream.setBeforeRead(this.#catchUpHook);
       if (binding.kind === 'dgram') this.#wire(stream, binding);
       else {
         binding.rtp.sink.stream = stream;
@@ -264,6 +285,36 @@ class RtpReceiver implements MediaReceiver {
     throw new MediaPortsExhaustedError('no free RTP port pair in media.rtp_ports', {
       context: { key: 'media.rtp_ports', low: this.#low, high: this.#high, active: this.#streams.size },
     });
+  }
+
+  /**
+   * Run before every read; returns how far (wall ms) the read may go. The native reader drains
+   * every socket on the spot: the recorder reads every stream in one tick, so one drain within
+   * CATCH_UP_EVERY_MS serves them all (one epoll_wait per tick when the sockets are empty).
+   * node:dgram cannot be drained on demand, and after a stall libuv reads 32 datagrams per socket
+   * per loop turn, so the recorder's timer may run before the backlog is in: the first reads
+   * after a gap of STALL_MS hold at the last read before it, for HOLD_MS (the next tick reads
+   * it all, in place). Every stream read meanwhile gets the same limit, so a call's channels
+   * stay aligned.
+   */
+  #catchUp(): number {
+    const now = this.#clock();
+    const since = now - this.#lastCatchUpMs;
+    if (this.#native !== null) {
+      if (since >= CATCH_UP_EVERY_MS || since < 0) {
+        this.#lastCatchUpMs = now;
+        this.#native.catchUp();
+      }
+      return Infinity;
+    }
+    // An injected clock is a simulation: its reads are as the test makes them.
+    if (!this.#realClock) return Infinity;
+    if (since > STALL_MS) {
+      this.#holdAtMs = this.#lastCatchUpMs;
+      this.#holdUntilMs = now + HOLD_MS;
+    }
+    this.#lastCatchUpMs = now;
+    return now < this.#holdUntilMs ? this.#holdAtMs : Infinity;
   }
 
   #bindNativeOne(port: number, rtcp: boolean): NativeSocket | null {
