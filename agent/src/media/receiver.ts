@@ -96,16 +96,19 @@ type Binding =
 class StreamSink implements DatagramSink {
   stream: RtpStream | null = null;
   readonly #rtcp: boolean;
+  /** Use the kernel's receive time (false with an injected clock: a simulation's own time). */
+  readonly #kernelTime: boolean;
 
-  constructor(rtcp: boolean) {
+  constructor(rtcp: boolean, kernelTime: boolean) {
     this.#rtcp = rtcp;
+    this.#kernelTime = kernelTime;
   }
 
-  datagram(buf: Buffer, at: number, len: number, address: string, port: number): void {
+  datagram(buf: Buffer, at: number, len: number, address: string, port: number, arrivalMs: number): void {
     const s = this.stream;
     if (s === null) return;
     if (this.#rtcp) s.ingestRtcp(buf.subarray(at, at + len), address, port);
-    else s.ingestRtp(buf, address, port, at, len);
+    else s.ingestRtp(buf, address, port, at, len, this.#kernelTime ? arrivalMs : Number.NaN);
   }
 
   oversize(): void {
@@ -318,7 +321,7 @@ class RtpReceiver implements MediaReceiver {
   }
 
   #bindNativeOne(port: number, rtcp: boolean): NativeSocket | null {
-    const sink = new StreamSink(rtcp);
+    const sink = new StreamSink(rtcp, this.#realClock);
     try {
       return { ...this.#native!.open(this.#address, port, sink), sink };
     } catch (err) {

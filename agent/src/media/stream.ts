@@ -226,9 +226,17 @@ export class RtpStream {
 
   /**
    * @internal The socket layer's entry for a datagram on the RTP port: buf[at, at + len)
-   * (the native reader hands a slice of its batch buffer; dgram a whole Buffer).
+   * (the native reader hands a slice of its batch buffer; dgram a whole Buffer). arrivalMs:
+   * when the kernel received it (the native reader knows, also after a stall); NaN: now.
    */
-  ingestRtp(buf: Buffer, address: string, port: number, at = 0, len = buf.length - at): void {
+  ingestRtp(
+    buf: Buffer,
+    address: string,
+    port: number,
+    at = 0,
+    len = buf.length - at,
+    arrivalMs = Number.NaN,
+  ): void {
     if (this.#released) return;
     // The native reader compares sources with the last datagram it handed over, so only an
     // accepted packet may arm it again (a dropped one from elsewhere must not).
@@ -254,7 +262,7 @@ export class RtpStream {
       this.#drop('wrongSource');
       return;
     }
-    this.#timeline.push(h, buf, this.#clock());
+    this.#timeline.push(h, buf, Number.isNaN(arrivalMs) ? this.#clock() : arrivalMs);
   }
 
   /** @internal Entry for a datagram on the RTCP port (or muxed on the RTP port). */

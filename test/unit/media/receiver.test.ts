@@ -125,6 +125,41 @@ for (const reader of ['native', 'dgram'] as const)
         assert.ok(rms(pcm, i, i + 160) > 500, `silence at ${(i - first) / 8} ms`);
     });
 
+    // The native reader takes each datagram's arrival from the kernel (SO_TIMESTAMPNS): a stream
+    // whose first packets arrive during a stall is anchored when they arrived, not when the loop
+    // got to them.
+    if (reader === 'native')
+      it('a stream that starts during a stall is anchored at the kernel arrival time', async function () {
+        this.timeout(15000);
+        const low = randomBase();
+        rx = await createMediaReceiver({ reader, portRange: { low, high: low + 99 }, log: silentLogger() });
+        const originMs = Date.now();
+        const a = await rx.allocate('caller', { originMs });
+        tx = await sender();
+        const pkts = packetize(encodeUlaw(tone(440, 8000, 4000)), { pt: 0, ssrc: 32 });
+        for (const p of pkts) tx.send(p.buf, a.rtpPort, '127.0.0.1');
+        await new Promise<void>((r) => process.nextTick(r));
+        const sentMs = Date.now();
+        const stallEnd = sentMs + 1000;
+        let spins = 0;
+        while (Date.now() < stallEnd) spins++;
+        assert.ok(spins > 0);
+        const pcm = concat([a.stream.read(Date.now()), a.stream.drain(Date.now() + 600)]);
+        const st = a.stream.stats();
+        assert.equal(st.packets, 25);
+        assert.ok(
+          st.firstPacketMs !== null && st.firstPacketMs <= sentMs + 5,
+          `first packet at ${st.firstPacketMs}, sent ${sentMs}`,
+        );
+        let first = -1;
+        for (let i = 0; i + 80 <= pcm.length && first < 0; i += 80) if (rms(pcm, i, i + 80) > 2000) first = i;
+        const startMs = first / 8;
+        assert.ok(
+          first >= 0 && startMs <= sentMs - originMs + 20,
+          `audio starts at ${startMs} ms, sent at ${sentMs - originMs}`,
+        );
+      });
+
     it('drops garbage and packets from a second source, and reads RTCP on the odd port', async function () {
       this.timeout(10000);
       const low = randomBase();
