@@ -30,6 +30,10 @@
  * exactly as StreamTimeline.push() would store it, and never reaches JS. Anything else goes into
  * the batch and disarms the stream until JS has handled it, so no datagram overtakes another.
  *
+ * Stalls: the receiver calls catchUp() before the recorder reads, which drains every socket on the
+ * spot, so a read after an event-loop stall never runs ahead of what the kernel queued meanwhile;
+ * and each datagram's arrival time is the kernel's (SO_TIMESTAMPNS), not the drain's.
+ *
  * Single-threaded: everything runs on the event-loop thread, as dgram does.
  */
 #define _GNU_SOURCE
@@ -405,8 +409,8 @@ static int drain_socket(reader_t *r, uint64_t tag, double now) {
         }
         append(r, id, r->dgram[i], r->msgs[i].msg_len, truncated, &r->from[i], arrival);
       }
-      /* The kernel shortened the address length: restore it for the next call (the only
-         input field recvmmsg changes; the headers are set up once in create()). */
+      /* The kernel shortened the address and control lengths: restore them for the next call
+         (the only input fields recvmmsg changes; the headers are set up once in create()). */
       r->msgs[i].msg_hdr.msg_namelen = sizeof r->from[i];
       r->msgs[i].msg_hdr.msg_controllen = sizeof r->ctrl[i];
     }
