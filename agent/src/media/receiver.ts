@@ -149,8 +149,6 @@ const RCVBUF_BYTES = 512 * 1024;
 const CATCH_UP_EVERY_MS = 10;
 /** dgram: a gap between reads this long (ms) means the event loop stalled (reads come per tick). */
 const STALL_MS = 500;
-/** dgram: how long reads stay held after a stall (ms): less than a tick, more than one pass. */
-const HOLD_MS = 100;
 
 const isInUse = (err: unknown): boolean =>
   (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES';
@@ -173,9 +171,12 @@ class RtpReceiver implements MediaReceiver {
   readonly #catchUpHook = (): number => this.#catchUp();
   /** Date.now() of the last catch-up: one per tick serves every stream read in it. */
   #lastCatchUpMs = 0;
-  /** dgram: reads are held at #holdAtMs until #holdUntilMs (after a stall; see #catchUp). */
+  /** dgram: while set, reads are held at #holdAtMs (after a stall, for one turn; see #catchUp). */
+  #holding = false;
   #holdAtMs = 0;
-  #holdUntilMs = 0;
+  readonly #release = (): void => {
+    this.#holding = false;
+  };
   readonly #realClock: boolean;
   #cursor: number;
   #closed = false;
@@ -295,10 +296,11 @@ class RtpReceiver implements MediaReceiver {
    * every socket on the spot: the recorder reads every stream in one tick, so one drain within
    * CATCH_UP_EVERY_MS serves them all (one epoll_wait per tick when the sockets are empty).
    * node:dgram cannot be drained on demand, and after a stall libuv reads 32 datagrams per socket
-   * per loop turn, so the recorder's timer may run before the backlog is in: the first reads
-   * after a gap of STALL_MS hold at the last read before it, for HOLD_MS (the next tick reads
-   * it all, in place). Every stream read meanwhile gets the same limit, so a call's channels
-   * stay aligned.
+   * per loop turn, so the recorder's timer may run before the backlog is in: the reads of the
+   * turn that follows a gap of STALL_MS hold at the last read before it (the next tick, many
+   * turns later, reads it all in place). Every read of that turn gets the same limit, so a
+   * call's channels stay aligned; the hold ends with the turn (setImmediate), not at a time that
+   * could fall between the two streams of one call.
    */
   #catchUp(): number {
     const now = this.#clock();
@@ -312,12 +314,13 @@ class RtpReceiver implements MediaReceiver {
     }
     // An injected clock is a simulation: its reads are as the test makes them.
     if (!this.#realClock) return Infinity;
-    if (since > STALL_MS) {
+    if (since > STALL_MS && !this.#holding) {
+      this.#holding = true;
       this.#holdAtMs = this.#lastCatchUpMs;
-      this.#holdUntilMs = now + HOLD_MS;
+      setImmediate(this.#release).unref();
     }
     this.#lastCatchUpMs = now;
-    return now < this.#holdUntilMs ? this.#holdAtMs : Infinity;
+    return this.#holding ? this.#holdAtMs : Infinity;
   }
 
   #bindNativeOne(port: number, rtcp: boolean): NativeSocket | null {
