@@ -12,7 +12,7 @@
  *   u16 length    datagram bytes stored (≤ MAX_DGRAM)
  *   u16 flags     1 = truncated (datagram longer than MAX_DGRAM), 2 = IPv6 source
  *   u16 port      source port
- *   u16 reserved
+ *   u16 age       ms between the kernel receiving it and the drain (the batch callback's nowMs)
  *   u8  addr[16]  source address (IPv4 in the first 4 bytes, network order)
  *   u8  data[length], padded to 4
  * The buffer is reused after the callback returns: JS must consume it synchronously.
@@ -29,6 +29,10 @@
  * numbers, the payload type last stored, no re-anchor due, room in the ring — is stored here
  * exactly as StreamTimeline.push() would store it, and never reaches JS. Anything else goes into
  * the batch and disarms the stream until JS has handled it, so no datagram overtakes another.
+ *
+ * Stalls: the receiver calls catchUp() before the recorder reads, which drains every socket on the
+ * spot, so a read after an event-loop stall never runs ahead of what the kernel queued meanwhile;
+ * and each datagram's arrival time is the kernel's (SO_TIMESTAMPNS), not the drain's.
  *
  * Single-threaded: everything runs on the event-loop thread, as dgram does.
  */
@@ -59,6 +63,12 @@
 #define MAX_RECV_PER_SOCKET 4
 #define COALESCE_MS 2
 #define BUSY_PACKETS 10
+/* SO_RCVBUF asked for per socket (the kernel doubles it, up to 2 × net.core.rmem_max): a 20 ms
+   G.711 datagram costs ~1-2 KiB of socket memory, so this holds several seconds of a stream
+   while the event loop is stalled (GC, a slow disk, SIGSTOP) instead of dropping it. */
+#define RCVBUF_BYTES (512 * 1024)
+/* catchUp(): passes over the sockets the per-socket bound left unfinished (128 datagrams each). */
+#define CATCH_UP_PASSES 64
 
 /* The shared state's fields, in order: the contract with FAST_STATE in fast-state.ts. */
 #define STATE_FIELDS(X)                                                                    \
@@ -130,6 +140,9 @@ typedef struct reader {
   uint32_t unfinished_cap;
   /* Datagrams stored by the fast path (for stats()). */
   double fast_packets;
+  /* Set while catchUp() drains from inside a JS call; failed: its callback threw. */
+  int sync;
+  int failed;
   /* Indexed by socket id. */
   binding_t *bindings;
   uint32_t binding_count;
@@ -137,6 +150,13 @@ typedef struct reader {
   struct mmsghdr msgs[VLEN];
   struct iovec iov[VLEN];
   struct sockaddr_storage from[VLEN];
+  /* Control data: the kernel's receive timestamp of each datagram (SO_TIMESTAMPNS). */
+  union {
+    struct cmsghdr align;
+    uint8_t bytes[CMSG_SPACE(sizeof(struct timespec))];
+  } ctrl[VLEN];
+  /* Date.now() of the drain running (whole ms), handed to JS with each batch. */
+  double batch_now;
   uint8_t dgram[VLEN][MAX_DGRAM];
 } reader_t;
 
@@ -164,17 +184,24 @@ static napi_value throw_errno(napi_env env, int err, const char *what) {
 }
 
 static void flush(reader_t *r) {
-  if (r->count == 0) return;
+  if (r->count == 0 || r->failed) return;
   napi_env env = r->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, argv[2], result;
+  napi_value cb, recv, argv[3], result;
   uint32_t count = r->count, used = r->used;
   r->count = 0;
   r->used = 0;
   if (napi_get_reference_value(env, r->callback, &cb) == napi_ok && napi_get_global(env, &recv) == napi_ok &&
-      napi_create_uint32(env, count, &argv[0]) == napi_ok && napi_create_uint32(env, used, &argv[1]) == napi_ok) {
-    napi_status st = napi_make_callback(env, r->actx, recv, cb, 2, argv, &result);
+      napi_create_uint32(env, count, &argv[0]) == napi_ok && napi_create_uint32(env, used, &argv[1]) == napi_ok &&
+      napi_create_double(env, r->batch_now, &argv[2]) == napi_ok) {
+    if (r->sync) {
+      /* Inside a call from JS (catchUp): a plain call; an exception stays pending for the caller. */
+      if (napi_call_function(env, recv, cb, 3, argv, &result) == napi_pending_exception) r->failed = 1;
+      napi_close_handle_scope(env, scope);
+      return;
+    }
+    napi_status st = napi_make_callback(env, r->actx, recv, cb, 3, argv, &result);
     if (st == napi_pending_exception) {
       napi_value exc;
       napi_get_and_clear_last_exception(env, &exc);
@@ -185,12 +212,15 @@ static void flush(reader_t *r) {
 }
 
 static void append(reader_t *r, uint32_t id, const uint8_t *data, uint32_t len, int truncated,
-                   const struct sockaddr_storage *from) {
+                   const struct sockaddr_storage *from, double arrival) {
   uint32_t stored = len > MAX_DGRAM ? MAX_DGRAM : len;
   uint32_t need = RECORD_HEADER + ((stored + 3u) & ~3u);
   if (r->used + need > BATCH_BYTES) flush(r);
+  if (r->used + need > BATCH_BYTES) return; /* the callback threw in catchUp(): nothing more */
   uint8_t *p = r->batch + r->used;
-  uint16_t flags = truncated ? 1 : 0, port = 0, zero = 0;
+  uint16_t flags = truncated ? 1 : 0, port = 0;
+  double age_ms = r->batch_now - arrival;
+  uint16_t age = age_ms <= 0 ? 0 : age_ms >= 65535 ? 65535 : (uint16_t)age_ms;
   memset(p + 12, 0, 16);
   if (from->ss_family == AF_INET) {
     const struct sockaddr_in *a = (const struct sockaddr_in *)from;
@@ -207,7 +237,7 @@ static void append(reader_t *r, uint32_t id, const uint8_t *data, uint32_t len, 
   memcpy(p + 4, &len16, 2);
   memcpy(p + 6, &flags, 2);
   memcpy(p + 8, &port, 2);
-  memcpy(p + 10, &zero, 2);
+  memcpy(p + 10, &age, 2);
   memcpy(p + RECORD_HEADER, data, stored);
   r->used += need;
   r->count++;
@@ -243,6 +273,23 @@ static int same_source(const struct sockaddr_storage *a, const struct sockaddr_s
     return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
   }
   return 0;
+}
+
+/*
+ * When the kernel received the datagram (whole ms, as Date.now()), from its SO_TIMESTAMPNS control
+ * message; `now` when there is none or it lies ahead. Why: after an event-loop stall the drain time
+ * says nothing about when a queued datagram arrived, and arrival anchors a stream's first packet,
+ * decides "too far ahead" and feeds the jitter estimate.
+ */
+static double arrival_ms(struct msghdr *h, double now) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    struct timespec ts;
+    memcpy(&ts, CMSG_DATA(c), sizeof ts);
+    double ms = (double)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    return ms > 0 && ms < now ? ms : now;
+  }
+  return now;
 }
 
 /*
@@ -350,7 +397,8 @@ static int drain_socket(reader_t *r, uint64_t tag, double now) {
     binding_t *b = id < r->binding_count && r->bindings[id].bound ? &r->bindings[id] : NULL;
     for (int i = 0; i < n; i++) {
       int truncated = (r->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      if (b != NULL && !truncated && fast_store(b, r->dgram[i], r->msgs[i].msg_len, &r->from[i], now)) {
+      double arrival = arrival_ms(&r->msgs[i].msg_hdr, now);
+      if (b != NULL && !truncated && fast_store(b, r->dgram[i], r->msgs[i].msg_len, &r->from[i], arrival)) {
         r->fast_packets += 1;
         r->drained++;
       } else {
@@ -359,11 +407,12 @@ static int drain_socket(reader_t *r, uint64_t tag, double now) {
           b->st[ST_ARMED] = 0;
           b->last_src = r->from[i];
         }
-        append(r, id, r->dgram[i], r->msgs[i].msg_len, truncated, &r->from[i]);
+        append(r, id, r->dgram[i], r->msgs[i].msg_len, truncated, &r->from[i], arrival);
       }
-      /* The kernel shortened the address length: restore it for the next call (the only
-         input field recvmmsg changes; the headers are set up once in create()). */
+      /* The kernel shortened the address and control lengths: restore them for the next call
+         (the only input fields recvmmsg changes; the headers are set up once in create()). */
       r->msgs[i].msg_hdr.msg_namelen = sizeof r->from[i];
+      r->msgs[i].msg_hdr.msg_controllen = sizeof r->ctrl[i];
     }
     if (n < VLEN) return 0;
   }
@@ -413,6 +462,7 @@ static uint32_t drain_ready(reader_t *r) {
   uint32_t before = r->drained;
   /* One clock read per drain: every datagram drained here arrived within the last wake-up. */
   double now = wall_ms();
+  r->batch_now = now;
   /* Sockets the bound cut short last time get no new edge until more arrives: drain them first. */
   uint32_t left = r->unfinished_count;
   if (left > 0) {
@@ -566,6 +616,8 @@ static napi_value create(napi_env env, napi_callback_info info) {
     r->msgs[i].msg_hdr.msg_iovlen = 1;
     r->msgs[i].msg_hdr.msg_name = &r->from[i];
     r->msgs[i].msg_hdr.msg_namelen = sizeof r->from[i];
+    r->msgs[i].msg_hdr.msg_control = r->ctrl[i].bytes;
+    r->msgs[i].msg_hdr.msg_controllen = sizeof r->ctrl[i];
   }
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -629,6 +681,11 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   }
   int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket");
+  /* Room for a stalled event loop: what the kernel holds is placed by its RTP timestamp once
+     the loop runs again, what it drops is lost (see RCVBUF_BYTES). Capped by net.core.rmem_max. */
+  int rcvbuf = RCVBUF_BYTES, on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   if (family == AF_INET6) {
     /* Like node:dgram: the IPv6 any-address also receives IPv4 (as v4-mapped sources). */
     int v6only = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) ? 0 : 1;
@@ -862,6 +919,42 @@ static napi_value emit_stream(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * catchUp(handle) → datagrams drained: drains every socket now, synchronously, until none is left
+ * unfinished (bounded), and hands the batches to JS before returning. The receiver calls it
+ * before the recorder reads audio, so a read never runs ahead of datagrams that arrived before
+ * it: after an event-loop stall the timer that reads can fire before the poll phase has drained
+ * what the kernel queued meanwhile, and that audio would be emitted as silence and then arrive
+ * "late" (placed after the stall instead of at its RTP time).
+ */
+static napi_value catch_up(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  reader_t *r = reader_call(env, info, 1, argv, "catchUp(handle)");
+  if (r == NULL) return NULL;
+  uint32_t total = 0;
+  r->sync = 1;
+  r->failed = 0;
+  for (int pass = 0; pass < CATCH_UP_PASSES && !r->failed && !r->closing; pass++) {
+    total += drain_ready(r);
+    if (r->unfinished_count == 0) break;
+  }
+  r->sync = 0;
+  if (r->unfinished_count > 0 && !r->closing && !uv_is_active((uv_handle_t *)&r->timer)) {
+    /* Left over past the bound: they raise no new edge, so the timer must come back for them. */
+    uv_poll_stop(&r->poll);
+    uv_timer_start(&r->timer, on_timer, COALESCE_MS, COALESCE_MS);
+  }
+  if (r->failed) {
+    /* The batch callback threw: the rest of the batch is dropped, the exception is the caller's. */
+    r->failed = 0;
+    r->count = 0;
+    r->used = 0;
+    return NULL;
+  }
+  CHECK(napi_create_uint32(env, total, &out));
+  return out;
+}
+
 /* g711(ulaw, alaw): the decode tables emit() uses (Int16Array[256] each, from media/g711.ts). */
 static napi_value set_g711(napi_env env, napi_callback_info info) {
   size_t argc = 2, n1 = 0, n2 = 0;
@@ -905,6 +998,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"bind", NULL, bind_stream, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unbind", NULL, unbind_stream, NULL, NULL, NULL, napi_enumerable, NULL},
       {"emit", NULL, emit_stream, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"catchUp", NULL, catch_up, NULL, NULL, NULL, napi_enumerable, NULL},
       {"g711", NULL, set_g711, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -11,7 +11,7 @@ import { ALAW_DECODE, ULAW_DECODE } from './g711.js';
 import { FAST_STATE, FAST_STATE_FIELDS, SLOT_FIELDS, type FastPathArrays } from './fast-state.js';
 
 interface Addon {
-  create(onBatch: (count: number, bytes: number) => void): [unknown, ArrayBuffer];
+  create(onBatch: (count: number, bytes: number, nowMs?: number) => void): [unknown, ArrayBuffer];
   open(handle: unknown, id: number, address: string, port: number): number;
   close(handle: unknown, fd: number): void;
   destroy(handle: unknown): void;
@@ -27,6 +27,8 @@ interface Addon {
   unbind(handle: unknown, id: number): void;
   emit(handle: unknown, id: number, out: Int16Array, target: number): number;
   g711(ulaw: Int16Array, alaw: Int16Array): void;
+  /** Older builds lack it (the receiver then reads without catching up). */
+  catchUp?(handle: unknown): number;
   readonly stateLayout?: Readonly<Record<string, number>>;
 }
 
@@ -43,9 +45,12 @@ export interface NativeReaderStats {
   readonly fastPackets: number;
 }
 
-/** Where the datagrams of one socket go: buf[at, at + len) is valid only during the call. */
+/**
+ * Where the datagrams of one socket go: buf[at, at + len) is valid only during the call.
+ * arrivalMs: when the kernel received it (Date.now() scale), NaN when unknown.
+ */
 export interface DatagramSink {
-  datagram(buf: Buffer, at: number, len: number, address: string, port: number): void;
+  datagram(buf: Buffer, at: number, len: number, address: string, port: number, arrivalMs: number): void;
   oversize(): void;
 }
 
@@ -126,7 +131,7 @@ export class NativeReader {
   private constructor(a: Addon, onSinkError: (err: unknown) => void) {
     this.#addon = a;
     this.#onSinkError = onSinkError;
-    const [handle, ab] = a.create((count, bytes) => this.#onBatch(count, bytes));
+    const [handle, ab] = a.create((count, bytes, nowMs) => this.#onBatch(count, bytes, nowMs ?? Number.NaN));
     if (a.stateLayout !== undefined) a.g711(ULAW_DECODE as Int16Array, ALAW_DECODE as Int16Array);
     this.#handle = handle;
     this.#buf = Buffer.from(ab);
@@ -167,6 +172,17 @@ export class NativeReader {
     return this.#destroyed ? -1 : this.#addon.emit(this.#handle, socket.id, out, target);
   }
 
+  /**
+   * Drains every socket now and delivers the datagrams (sinks and fast path) before returning;
+   * returns how many. Reads call this first, so audio is never emitted ahead of datagrams the
+   * kernel already holds (after an event-loop stall the reading timer can run before the poll
+   * phase has drained the sockets). No-op on a build without it.
+   */
+  catchUp(): number {
+    if (this.#destroyed || this.#addon.catchUp === undefined) return 0;
+    return this.#addon.catchUp(this.#handle);
+  }
+
   close(socket: { id: number; fd: number }): void {
     if (this.#destroyed) return;
     if (this.#sinks[socket.id] === undefined) return;
@@ -199,7 +215,8 @@ export class NativeReader {
     };
   }
 
-  #onBatch(count: number, bytes: number): void {
+  /** nowMs: Date.now() of the drain; each record carries its datagram's age at that time. */
+  #onBatch(count: number, bytes: number, nowMs: number): void {
     this.#batches++;
     this.#datagrams += count;
     const v = this.#view;
@@ -219,7 +236,7 @@ export class NativeReader {
               (flags & FLAG_IPV6) === 0
                 ? this.#names.v4(v.getUint32(off + 12, false))
                 : this.#names.v6(buf, off + 12);
-            sink.datagram(buf, off + RECORD_HEADER, len, address, port);
+            sink.datagram(buf, off + RECORD_HEADER, len, address, port, nowMs - v.getUint16(off + 10, true));
           }
         } catch (err) {
           // A sink never throws on packet content (it counts); anything else is reported,

@@ -96,16 +96,19 @@ type Binding =
 class StreamSink implements DatagramSink {
   stream: RtpStream | null = null;
   readonly #rtcp: boolean;
+  /** Use the kernel's receive time (false with an injected clock: a simulation's own time). */
+  readonly #kernelTime: boolean;
 
-  constructor(rtcp: boolean) {
+  constructor(rtcp: boolean, kernelTime: boolean) {
     this.#rtcp = rtcp;
+    this.#kernelTime = kernelTime;
   }
 
-  datagram(buf: Buffer, at: number, len: number, address: string, port: number): void {
+  datagram(buf: Buffer, at: number, len: number, address: string, port: number, arrivalMs: number): void {
     const s = this.stream;
     if (s === null) return;
     if (this.#rtcp) s.ingestRtcp(buf.subarray(at, at + len), address, port);
-    else s.ingestRtp(buf, address, port, at, len);
+    else s.ingestRtp(buf, address, port, at, len, this.#kernelTime ? arrivalMs : Number.NaN);
   }
 
   oversize(): void {
@@ -115,7 +118,8 @@ class StreamSink implements DatagramSink {
 
 function bindOne(type: 'udp4' | 'udp6', address: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket({ type, reuseAddr: false });
+    // Room for an event-loop stall, as the native reader asks for (native/rtp-reader.c).
+    const sock = createSocket({ type, reuseAddr: false, recvBufferSize: RCVBUF_BYTES });
     const onError = (err: Error): void => {
       sock.close();
       reject(err);
@@ -138,6 +142,14 @@ function closeSocket(sock: Socket): Promise<void> {
   });
 }
 
+/** SO_RCVBUF per media socket: seconds of a stream while the event loop is stalled. */
+const RCVBUF_BYTES = 512 * 1024;
+
+/** Reads closer together than this share one catch-up drain (ms). */
+const CATCH_UP_EVERY_MS = 10;
+/** dgram: a gap between reads this long (ms) means the event loop stalled (reads come per tick). */
+const STALL_MS = 500;
+
 const isInUse = (err: unknown): boolean =>
   (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES';
 
@@ -155,6 +167,17 @@ class RtpReceiver implements MediaReceiver {
   readonly #usedPorts = new Set<number>();
   readonly #native: NativeReader | null;
   readonly #fastPath: boolean;
+  /** Bound once: the read hook every stream gets (no closure per stream). */
+  readonly #catchUpHook = (): number => this.#catchUp();
+  /** Date.now() of the last catch-up: one per tick serves every stream read in it. */
+  #lastCatchUpMs = 0;
+  /** dgram: while set, reads are held at #holdAtMs (after a stall, for one turn; see #catchUp). */
+  #holding = false;
+  #holdAtMs = 0;
+  readonly #release = (): void => {
+    this.#holding = false;
+  };
+  readonly #realClock: boolean;
   #cursor: number;
   #closed = false;
 
@@ -181,6 +204,7 @@ class RtpReceiver implements MediaReceiver {
     this.#type = family === 6 ? 'udp6' : 'udp4';
     this.#log = opts.log;
     this.#clock = opts.clock ?? Date.now;
+    this.#realClock = opts.clock === undefined;
     this.#jitterBufferMs = opts.jitterBufferMs ?? 60;
     this.#latch = opts.latch ?? true;
     this.#cursor = this.#low;
@@ -244,6 +268,7 @@ class RtpReceiver implements MediaReceiver {
         },
         this.#scratch,
       );
+      stream.setBeforeRead(this.#catchUpHook);
       if (binding.kind === 'dgram') this.#wire(stream, binding);
       else {
         binding.rtp.sink.stream = stream;
@@ -266,8 +291,40 @@ class RtpReceiver implements MediaReceiver {
     });
   }
 
+  /**
+   * Run before every read; returns how far (wall ms) the read may go. The native reader drains
+   * every socket on the spot: the recorder reads every stream in one tick, so one drain within
+   * CATCH_UP_EVERY_MS serves them all (one epoll_wait per tick when the sockets are empty).
+   * node:dgram cannot be drained on demand, and after a stall libuv reads 32 datagrams per socket
+   * per loop turn, so the recorder's timer may run before the backlog is in: the reads of the
+   * turn that follows a gap of STALL_MS hold at the last read before it (the next tick, many
+   * turns later, reads it all in place). Every read of that turn gets the same limit, so a
+   * call's channels stay aligned; the hold ends with the turn (setImmediate), not at a time that
+   * could fall between the two streams of one call.
+   */
+  #catchUp(): number {
+    const now = this.#clock();
+    const since = now - this.#lastCatchUpMs;
+    if (this.#native !== null) {
+      if (since >= CATCH_UP_EVERY_MS || since < 0) {
+        this.#lastCatchUpMs = now;
+        this.#native.catchUp();
+      }
+      return Infinity;
+    }
+    // An injected clock is a simulation: its reads are as the test makes them.
+    if (!this.#realClock) return Infinity;
+    if (since > STALL_MS && !this.#holding) {
+      this.#holding = true;
+      this.#holdAtMs = this.#lastCatchUpMs;
+      setImmediate(this.#release).unref();
+    }
+    this.#lastCatchUpMs = now;
+    return this.#holding ? this.#holdAtMs : Infinity;
+  }
+
   #bindNativeOne(port: number, rtcp: boolean): NativeSocket | null {
-    const sink = new StreamSink(rtcp);
+    const sink = new StreamSink(rtcp, this.#realClock);
     try {
       return { ...this.#native!.open(this.#address, port, sink), sink };
     } catch (err) {

@@ -71,6 +71,11 @@ export class RtpStream {
   #srcAddress: string | null = null;
   #srcPort = 0;
   #released = false;
+  /**
+   * Set by the receiver, run before every read: delivers what the socket layer holds, and
+   * returns the latest wall time (ms) a read may reach now (Infinity: no limit).
+   */
+  #beforeRead: (() => number) | null = null;
   #rtcpPackets = 0;
   #lastRtcpMs: number | null = null;
   #senderPacketCount: number | null = null;
@@ -116,12 +121,19 @@ export class RtpStream {
 
   /** PCM16 at sampleRate from where the last read ended up to `untilWallMs − jitter_buffer_ms`. */
   read(untilWallMs: number = this.#clock()): Int16Array {
-    return this.#timeline.read(untilWallMs);
+    return this.#timeline.read(this.#readableUntil(untilWallMs));
   }
 
   /** The final read: up to `untilWallMs` itself; closes unended DTMF events. */
   drain(untilWallMs: number = this.#clock()): Int16Array {
+    this.#beforeRead?.();
     return this.#timeline.drain(untilWallMs);
+  }
+
+  #readableUntil(untilWallMs: number): number {
+    if (this.#beforeRead === null) return untilWallMs;
+    const limit = this.#beforeRead();
+    return limit < untilWallMs ? limit : untilWallMs;
   }
 
   /**
@@ -129,7 +141,22 @@ export class RtpStream {
    * returns the count. `final` reads like drain(). See StreamTimeline.readInto.
    */
   readInto(untilWallMs: number, dst: Int16Array, final = false): number {
-    return this.#timeline.readInto(untilWallMs, dst, final);
+    // The final read takes what has arrived: the call is over, nothing is worth waiting for.
+    if (final) {
+      this.#beforeRead?.();
+      return this.#timeline.readInto(untilWallMs, dst, true);
+    }
+    return this.#timeline.readInto(this.#readableUntil(untilWallMs), dst, false);
+  }
+
+  /**
+   * @internal The receiver's catch-up, run before every read: datagrams that arrived before the
+   * read are delivered to the timeline first, or (when the socket layer cannot drain on demand)
+   * the read is held back to a limit it returns, so a read after an event-loop stall does not
+   * emit silence over audio still waiting in the socket (which would then arrive "late").
+   */
+  setBeforeRead(fn: (() => number) | null): void {
+    this.#beforeRead = fn;
   }
 
   /** False when the last read returned silence only (nothing decoded into it). */
@@ -193,14 +220,23 @@ export class RtpStream {
   /** @internal Called by the receiver when the sockets are closed. */
   markReleased(): void {
     this.#released = true;
+    this.#beforeRead = null;
     this.#timeline.detachFastPath();
   }
 
   /**
    * @internal The socket layer's entry for a datagram on the RTP port: buf[at, at + len)
-   * (the native reader hands a slice of its batch buffer; dgram a whole Buffer).
+   * (the native reader hands a slice of its batch buffer; dgram a whole Buffer). arrivalMs:
+   * when the kernel received it (the native reader knows, also after a stall); NaN: now.
    */
-  ingestRtp(buf: Buffer, address: string, port: number, at = 0, len = buf.length - at): void {
+  ingestRtp(
+    buf: Buffer,
+    address: string,
+    port: number,
+    at = 0,
+    len = buf.length - at,
+    arrivalMs = Number.NaN,
+  ): void {
     if (this.#released) return;
     // The native reader compares sources with the last datagram it handed over, so only an
     // accepted packet may arm it again (a dropped one from elsewhere must not).
@@ -226,7 +262,7 @@ export class RtpStream {
       this.#drop('wrongSource');
       return;
     }
-    this.#timeline.push(h, buf, this.#clock());
+    this.#timeline.push(h, buf, Number.isNaN(arrivalMs) ? this.#clock() : arrivalMs);
   }
 
   /** @internal Entry for a datagram on the RTCP port (or muxed on the RTP port). */

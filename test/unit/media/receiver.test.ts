@@ -78,6 +78,88 @@ for (const reader of ['native', 'dgram'] as const)
       assert.equal(st.source?.port, tx.address().port);
     });
 
+    // Issue 14: after an event-loop stall the recorder's timer may read before the poll phase has
+    // drained what the kernel queued meanwhile; that audio was emitted as silence and then arrived
+    // "late" (re-anchored after the stall). Now the read catches up first (native) or holds (dgram).
+    it('a read right after an event-loop stall does not run ahead of the datagrams queued meanwhile', async function () {
+      this.timeout(15000);
+      const low = randomBase();
+      rx = await createMediaReceiver({ reader, portRange: { low, high: low + 99 }, log: silentLogger() });
+      const a = await rx.allocate('caller', { originMs: Date.now() });
+      tx = await sender();
+      const pkts = packetize(encodeUlaw(tone(440, 8000, 8000)), { pt: 0, ssrc: 31 });
+      const out: Int16Array[] = [];
+      for (let k = 0; k < 10; k++) await send(tx, pkts[k]!.buf, a.rtpPort);
+      await until(() => a.stream.stats().packets === 10, 'the first 10 packets', 2000);
+      out.push(a.stream.read(Date.now()));
+      // The other 40 go out now (node:dgram sends an IP literal after a nextTick) and wait in
+      // the receiving socket: the loop is blocked for a second before it can poll again.
+      for (let k = 10; k < 50; k++) tx.send(pkts[k]!.buf, a.rtpPort, '127.0.0.1');
+      await new Promise<void>((r) => process.nextTick(r));
+      const stallEnd = Date.now() + 1000;
+      let spins = 0;
+      while (Date.now() < stallEnd) spins++;
+      assert.ok(spins > 0);
+      // The first read after the stall, before any poll phase, as the recorder's timer does.
+      out.push(a.stream.read(Date.now()));
+      await until(() => a.stream.stats().packets === 50, 'all 50 packets', 3000);
+      await new Promise((r) => setTimeout(r, 150));
+      out.push(a.stream.read(Date.now()));
+      out.push(a.stream.drain(Date.now()));
+      const pcm = concat(out);
+      const st = a.stream.stats();
+      assert.equal(st.late, 0, 'late packets');
+      assert.equal(st.reanchors, 0, 're-anchors');
+      // All 50 packets' audio, contiguous: one second of tone and no silence inside it.
+      let first = -1;
+      let last = -1;
+      for (let i = 0; i + 160 <= pcm.length; i += 160) {
+        if (rms(pcm, i, i + 160) > 2000) {
+          if (first < 0) first = i;
+          last = i;
+        }
+      }
+      assert.ok(first >= 0, 'no audio');
+      assert.ok(Math.abs(last - first - 49 * 160) <= 160, `audio spans ${(last - first) / 8} ms, sent 980`);
+      for (let i = first; i < last; i += 160)
+        assert.ok(rms(pcm, i, i + 160) > 500, `silence at ${(i - first) / 8} ms`);
+    });
+
+    // The native reader takes each datagram's arrival from the kernel (SO_TIMESTAMPNS): a stream
+    // whose first packets arrive during a stall is anchored when they arrived, not when the loop
+    // got to them.
+    if (reader === 'native')
+      it('a stream that starts during a stall is anchored at the kernel arrival time', async function () {
+        this.timeout(15000);
+        const low = randomBase();
+        rx = await createMediaReceiver({ reader, portRange: { low, high: low + 99 }, log: silentLogger() });
+        const originMs = Date.now();
+        const a = await rx.allocate('caller', { originMs });
+        tx = await sender();
+        const pkts = packetize(encodeUlaw(tone(440, 8000, 4000)), { pt: 0, ssrc: 32 });
+        for (const p of pkts) tx.send(p.buf, a.rtpPort, '127.0.0.1');
+        await new Promise<void>((r) => process.nextTick(r));
+        const sentMs = Date.now();
+        const stallEnd = sentMs + 1000;
+        let spins = 0;
+        while (Date.now() < stallEnd) spins++;
+        assert.ok(spins > 0);
+        const pcm = concat([a.stream.read(Date.now()), a.stream.drain(Date.now() + 600)]);
+        const st = a.stream.stats();
+        assert.equal(st.packets, 25);
+        assert.ok(
+          st.firstPacketMs !== null && st.firstPacketMs <= sentMs + 5,
+          `first packet at ${st.firstPacketMs}, sent ${sentMs}`,
+        );
+        let first = -1;
+        for (let i = 0; i + 80 <= pcm.length && first < 0; i += 80) if (rms(pcm, i, i + 80) > 2000) first = i;
+        const startMs = first / 8;
+        assert.ok(
+          first >= 0 && startMs <= sentMs - originMs + 20,
+          `audio starts at ${startMs} ms, sent at ${sentMs - originMs}`,
+        );
+      });
+
     it('drops garbage and packets from a second source, and reads RTCP on the odd port', async function () {
       this.timeout(10000);
       const low = randomBase();

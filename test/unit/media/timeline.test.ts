@@ -204,6 +204,55 @@ describe('media/timeline', () => {
     assert.equal(tl2.stats().drops.overflow, 700 - MAX_RING_SLOTS);
   });
 
+  // Issue 14: a stalled event loop (SIGSTOP, GC, slow disk) neither reads nor ingests; the kernel
+  // queues what arrives and hands it over at once afterwards — before the first read, which the
+  // receiver guarantees (catch-up). The arrival times of that burst say nothing (all the same);
+  // the RTP timestamps say where each packet belongs.
+  it('after a 1.5 s stall the queued burst is placed by RTP timestamp: a later gap stays put, only what the kernel dropped is lost', function () {
+    this.timeout(10000);
+    const ulaw = encodeUlaw(tone(440, 8000, 48000));
+    const pkts = packetize(ulaw, { pt: 0, ssrc: 0x77 });
+    const stallFrom = 1500;
+    const stallTo = 3000;
+    const dropped = (k: number): boolean => k >= 140 && k < 145; // 2.8-2.9 s: socket buffer full
+    const gap = (k: number): boolean => k >= 200 && k < 225; // 4.0-4.5 s: nothing sent
+    const tl = timeline();
+    const h = createRtpHeader();
+    const parts: Int16Array[] = [];
+    const push = (k: number, arriveMs: number): void => {
+      const p = pkts[k]!;
+      assert.equal(parseRtp(p.buf, p.buf.length, h), null);
+      tl.push(h, p.buf, arriveMs);
+    };
+    let k = 0;
+    for (let t = ORIGIN; t < ORIGIN + 6000; t += 20) {
+      const stalled = t >= ORIGIN + stallFrom && t < ORIGIN + stallTo;
+      for (; k < pkts.length && ORIGIN + pkts[k]!.atMs <= t; k++) {
+        if (dropped(k) || gap(k)) continue;
+        // Queued in the socket during the stall: handed over, all at once, when it ends and
+        // before the next read (nothing reads in between), so pushing them now is the same.
+        push(k, stalled ? ORIGIN + stallTo : t);
+      }
+      if (!stalled) parts.push(tl.read(t));
+    }
+    parts.push(tl.drain(ORIGIN + 6000));
+    const out = concat(parts);
+    assert.equal(out.length, 48000);
+    const ms = (x: number): number => (x * 8000) / 1000;
+    assert.ok(rms(out, ms(100), ms(stallFrom)) > 5000, 'before the stall');
+    assert.ok(rms(out, ms(stallFrom), ms(2800)) > 5000, 'sent during the stall, in place');
+    assert.equal(rms(out, ms(2800), ms(2900)), 0, 'what the kernel dropped is silence of its length');
+    assert.ok(rms(out, ms(2900), ms(4000)) > 5000, 'after the stall');
+    assert.equal(rms(out, ms(4000), ms(4500)), 0, 'the gap where it was sent');
+    assert.ok(rms(out, ms(4500), ms(5900)) > 5000, 'after the gap, to the end');
+    const ref = ulawRef(ulaw);
+    for (let i = ms(stallFrom); i < ms(2800); i += 37) assert.equal(out[i], ref[i], `sample ${i}`);
+    const st = tl.stats();
+    assert.equal(st.reanchors, 0);
+    assert.equal(st.late, 0);
+    assert.equal(st.lost, 30, 'the 5 dropped and the 25 not sent');
+  });
+
   it('readInto with final closes an unended DTMF event, as drain() does', function () {
     const tl = timeline();
     const h = createRtpHeader();
