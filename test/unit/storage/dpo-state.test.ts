@@ -22,26 +22,10 @@ import {
   setRestriction,
 } from '../../../agent/src/retention/index.js';
 import { DEV_CONFIG } from '../../helpers/daemon.js';
+import { wavOf } from '../../helpers/shred-scan.js';
 
 const ACTOR: Actor = { name: 'cli:test', role: 'dpo', from: 'local' };
 const DAY_MS = 86_400_000;
-
-export function wavOf(pcm: Buffer, sampleRate = 8000, channels = 1): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(channels, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * channels * 2, 28);
-  h.writeUInt16LE(channels * 2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([h, pcm]);
-}
 
 const WAV = wavOf(Buffer.alloc(16000, 3));
 
