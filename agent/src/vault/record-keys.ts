@@ -56,6 +56,11 @@ export class RecordKeys {
     return out;
   }
 
+  /** Seeds the memo with a data key just made: the index put at the end of the call then hits. */
+  learn(id: string, dataKey: Buffer): void {
+    this.#remember(id, Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), INFO, 32)));
+  }
+
   forget(id: string): void {
     this.#young.delete(id);
     this.#old.delete(id);

@@ -175,6 +175,7 @@ export class Vault {
       this.#madeDirs.add(dir);
     }
     const key = await this.#keys.createDataKey(id, startedAt.getTime());
+    this.#recordKeys.learn(id, key);
     const headerBytes = encodeHeader({
       id,
       createdMs: startedAt.getTime(),
@@ -203,6 +204,7 @@ export class Vault {
     } catch (err) {
       await fh?.close().catch(() => undefined);
       await unlink(path).catch(() => undefined);
+      this.#recordKeys.forget(id);
       await this.#keys.destroyDataKey(id);
       throw writeFailure(err, { recordingId: id, path });
     }
@@ -222,6 +224,7 @@ export class Vault {
       sign: (d) => this.#keys.sign(d),
       ...(opts.envelope ? { envelope: opts.envelope } : {}),
       destroy: async () => {
+        this.#recordKeys.forget(id);
         await this.#keys.destroyDataKey(id);
         await unlink(path).catch(() => undefined);
       },
