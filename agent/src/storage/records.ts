@@ -170,11 +170,18 @@ const QUARANTINE: DpoState = { legalHold: true, restricted: true, case: null, an
 export async function vaultRecordIds(
   vault: Vault,
   onLeftover?: (id: string) => Promise<void>,
+  onUnfinishedAnonymisation?: (id: string, remainder: RecordingRecord) => Promise<void>,
 ): Promise<string[]> {
   const containers = new Set(await vault.listIds());
   const ids = new Set(containers);
   for (const id of await vault.listStateIds()) {
-    if (containers.has(id)) continue;
+    if (containers.has(id)) {
+      // Anonymised in the sidecar, audio still there: the anonymisation was interrupted.
+      if (onUnfinishedAnonymisation === undefined) continue;
+      const st = await readDpoState(vault, id).catch(() => null);
+      if (st?.anonymised) await onUnfinishedAnonymisation(id, st.anonymised);
+      continue;
+    }
     const st = await readDpoState(vault, id).catch(() => null);
     if (st?.anonymised) ids.add(id);
     else if (st !== null && onLeftover !== undefined) await onLeftover(id);

@@ -109,10 +109,19 @@ export class Storage {
     const orphansRemoved: string[] = [];
     if (this.#index !== null) {
       // Anonymised recordings have no container: their sidecar is what the vault holds of them.
-      const vaultIds = await vaultRecordIds(this.vault, async (id) => {
-        this.#log.warn({ recordingId: id }, 'finishing an interrupted erasure');
-        await this.vault.erase(id);
-      });
+      const index = this.#index;
+      const vaultIds = await vaultRecordIds(
+        this.vault,
+        async (id) => {
+          this.#log.warn({ recordingId: id }, 'finishing an interrupted erasure');
+          await this.vault.erase(id);
+        },
+        async (id, remainder) => {
+          this.#log.warn({ recordingId: id }, 'finishing an interrupted anonymisation');
+          await this.vault.erase(id, { keepState: true });
+          await index.putRecording(remainder);
+        },
+      );
       const indexIds = await this.#index.listIds();
       const recoveredIds = new Set(recovered.map((r) => r.id));
       const { missingInIndex, missingInVault } = reconcile(indexIds, vaultIds);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../../agent/src/config/index.js';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import {
+  dpoStateOf,
   importWav,
   openStorage,
   parseImportMeta,
@@ -15,6 +16,7 @@ import {
   type Storage,
 } from '../../../agent/src/storage/index.js';
 import {
+  anonymised,
   linkCase,
   runRetention,
   setCaseState,
@@ -154,6 +156,27 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       rmSync(join(dir, 'index'), { recursive: true, force: true });
       s = await openStorage({ config, log: silentLogger() });
       assert.deepEqual(await shown(s, [id, other]), before, 'after start-up re-indexing');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an anonymisation interrupted after its sidecar was written is finished at the next start', async () => {
+    const config = configFor(['policy.name=upplands-bro']);
+    let s = await openStorage({ config, log: silentLogger() });
+    try {
+      const id = await importOne(s, { number: '+46701110012', caseId: 'UB-8' });
+      const rec = await showRecording(s, id);
+      // The first step of anonymiseRecording, then the process dies.
+      await s.vault.writeState(id, { ...dpoStateOf({ ...rec, ...anonymised(rec) }, false) });
+      await s.close();
+      s = await openStorage({ config, log: silentLogger() });
+      assert.equal(await s.vault.has(id), false, 'audio and data key gone');
+      const after = await showRecording(s, id);
+      assert.deepEqual(
+        [after.number, after.caseId, after.flags.includes('anonymised')],
+        [null, 'UB-8', true],
+      );
     } finally {
       await s.close();
     }
