@@ -12,6 +12,7 @@ import { loadOrCreateTls, type TlsMaterial } from './tls.js';
 import { SessionStore } from './sessions.js';
 import { LoginThrottle } from './login-throttle.js';
 import { recordingRoutes } from './routes.js';
+import { dpoRoutes } from './dpo-routes.js';
 import { sendError, unauthorized } from './http-errors.js';
 
 export interface ApiServer {
@@ -109,6 +110,7 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
     next();
   });
   v1.use(recordingRoutes(storage, metrics));
+  v1.use(dpoRoutes(storage));
   app.use('/api/v1', v1);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'CV_ERR_API_NOT_FOUND', message: 'no such path' } });
