@@ -161,6 +161,23 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
     }
   });
 
+  it('a hold written to the vault but not yet to the index (crash between) is in the index after the next start', async () => {
+    const config = configFor(['policy.name=hrm']);
+    let s = await openStorage({ config, log: silentLogger() });
+    try {
+      const id = await importOne(s, { number: '+46701110013' });
+      const rec = await showRecording(s, id);
+      await s.vault.writeState(id, { ...dpoStateOf({ ...rec, legalHold: true, restricted: true }, false) });
+      assert.equal((await showRecording(s, id)).legalHold, false, 'the index is behind');
+      await s.close();
+      s = await openStorage({ config, log: silentLogger() });
+      const after = await showRecording(s, id);
+      assert.deepEqual([after.legalHold, after.restricted], [true, true]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('an anonymisation interrupted after its sidecar was written is finished at the next start', async () => {
     const config = configFor(['policy.name=upplands-bro']);
     let s = await openStorage({ config, log: silentLogger() });
