@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../../agent/src/config/index.js';
@@ -58,6 +58,16 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
     assert.deepEqual(live.hits, [], `${what}: storage.dir`);
     assert.deepEqual(copied.hits, [], `${what}: copy taken as the call returned`);
     assert.equal(live.dataKeys + copied.dataKeys, 0, `${what}: data key recovered`);
+    // The keystore entry itself has left the write-ahead log and the tables. (MANIFEST and the
+    // info LOG name table key ranges — a recording id, never a value — so they are not data files.)
+    const entry = Buffer.from(`rk!${id}`);
+    const left = [dir, copy].flatMap((root) =>
+      readdirSync(join(root, 'keystore'), { withFileTypes: true })
+        .filter((e) => e.isFile() && /\.(log|ldb|sst)$/.test(e.name))
+        .filter((e) => readFileSync(join(root, 'keystore', e.name)).includes(entry))
+        .map((e) => join(root, 'keystore', e.name)),
+    );
+    assert.deepEqual(left, [], `${what}: keystore files still naming the data key`);
     process.stdout.write(
       `      ${what}: ${live.files} files, ${live.tokens} base64 runs tried, ${live.decrypted} decrypted, 0 hits (copy: ${copied.files} files, 0 hits)\n`,
     );
