@@ -6,10 +6,8 @@
  * between the two leaves the vault right and the next rebuild or re-index restores the index.
  */
 import type { Config, Policy } from '../config/index.js';
-import type { RecordingPatch, RecordingRecord } from '../index/index.js';
-import type { Storage } from './storage.js';
+import type { RecordingRecord } from '../index/index.js';
 import type { Vault } from '../vault/index.js';
-import { RecordingNotFoundError } from './errors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -103,25 +101,4 @@ export function applyDpoState(rec: RecordingRecord, st: DpoState | null, policy:
           expiresAt: expiryWithCase(rec.startedAt, policy, st.case),
         };
   return { ...withCase, legalHold: st.legalHold, restricted: st.restricted };
-}
-
-/**
- * Vault first, then index: writes the state the patched record will have into its sidecar,
- * then the patch into the index. `caseTouched`: the patch is a DPO case action, so the case
- * id in the sidecar overrides the container's metadata from now on.
- */
-export async function updateWithState(
-  storage: Storage,
-  id: string,
-  patch: (rec: RecordingRecord) => RecordingPatch,
-  opts: { caseTouched?: boolean } = {},
-): Promise<RecordingRecord> {
-  const rec = await storage.index.getRecording(id);
-  if (rec === null) throw new RecordingNotFoundError(id);
-  const p = patch(rec);
-  const next = { ...rec, ...p };
-  const prior = await readDpoState(storage.vault, id);
-  const caseTouched = opts.caseTouched === true || (prior?.case ?? null) !== null;
-  await storage.vault.writeState(id, { ...dpoStateOf(next, caseTouched) }, Date.parse(rec.startedAt));
-  return storage.index.update(id, p);
 }

@@ -18,6 +18,6 @@ export {
   expiryWithCase,
   policyFor,
   readDpoState,
-  updateWithState,
   type DpoState,
 } from './dpo-state.js';
+export { updateWithState } from './dpo-update.js';
