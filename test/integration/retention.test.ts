@@ -112,12 +112,55 @@ describe('integration: retention, legal hold, consent withdrawal', function () {
     assert.equal(show['agent'], null);
     assert.equal(show['service'], 'parking');
     assert.ok((show['flags'] as string[]).includes('anonymised'));
-    assert.ok(!files(storage).some((f) => f.includes(id)), 'audio destroyed');
+    // The container goes; the signed state sidecar holding the anonymised case record stays.
+    assert.ok(!files(storage).some((f) => f.includes(id) && f.endsWith('.wav.enc')), 'audio destroyed');
+    assert.ok(
+      files(storage).some((f) => f.endsWith(`${id}.state`)),
+      'case record kept in the vault',
+    );
     // The next open must not treat the audio-less record as an orphan.
     assert.equal(
       JSON.parse((await ctl([...sets, ...ub], ['recordings', 'list', '--json'])).stdout).length,
       1,
     );
+  });
+
+  it('index rebuild (real CLI) gives back hold, restriction, case link + close and the retention decisions', async () => {
+    const held = await imp({ number: '+46701000021', startedAt: '2025-01-01T10:00:00Z' });
+    const restricted = await imp({ number: '+46701000022', startedAt: '2025-01-01T10:00:00Z' });
+    const cased = await imp({ number: '+46701000023', startedAt: '2025-01-01T10:00:00Z' });
+    const ok = async (args: string[]): Promise<string> => {
+      const r = await ctl(sets, args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    await ok(['hold', 'set', held, '--reason', 'police investigation 2026/91']);
+    await ok(['restrict', 'set', restricted, '--reason', 'accuracy disputed']);
+    await ok(['case', 'link', cased, 'C-2026-3']);
+    await ok(['case', 'close', 'C-2026-3', '--at', '2027-03-01T00:00:00Z']);
+    const show = async (): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      for (const id of [held, restricted, cased]) {
+        const { stats: _s, ...rest } = JSON.parse(await ok(['recordings', 'show', id])) as Record<
+          string,
+          unknown
+        >;
+        out.push(rest);
+      }
+      return out;
+    };
+    const dry = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const at of ['2026-06-01T00:00:00Z', '2027-02-01T00:00:00Z', '2029-01-01T00:00:00Z'])
+        out.push((await ok(['retention', 'run', '--at', at, '--dry-run'])).split('\n').sort().join('\n'));
+      return out;
+    };
+    const before = await show();
+    const decided = await dry();
+    assert.match(decided[0] as string, new RegExp(`kept \\(legal hold or restriction\\) ${held}`));
+    assert.match(await ok(['index', 'rebuild']), /3 recording/);
+    assert.deepEqual(await show(), before);
+    assert.deepEqual(await dry(), decided);
   });
 
   it("consent withdrawal erases that caller's recordings, except those on legal hold", async () => {

@@ -35,6 +35,8 @@ function view(r: RecordingRecord): Record<string, unknown> {
     codec: r.codec,
     format: r.format,
     consent: r.consent,
+    consentEvidence: r.consentEvidence ?? null,
+    caseClosedAt: r.caseClosedAt ?? null,
     legalHold: r.legalHold,
     restricted: r.restricted,
     digest: r.digest,

@@ -19,6 +19,7 @@ import { userRoutes } from './user-routes.js';
 import { guard, handle } from './handle.js';
 import { securityHeaders } from './security-headers.js';
 import { unauthorized } from './http-errors.js';
+import { dpoRoutes } from './dpo-routes.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -126,6 +127,7 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   v1.use(recordingRoutes(storage, metrics, log));
   v1.use(statsRoutes(storage));
   v1.use(userRoutes(storage, sessions));
+  v1.use(dpoRoutes(storage));
   app.use('/api/v1', v1);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'CV_ERR_API_NOT_FOUND', message: 'no such path' } });

@@ -255,8 +255,9 @@ export async function rebuildIndex(
   actor: Actor,
 ): Promise<{ recordings: number; stateTampered: string[] }> {
   // Containers, and the sidecars of anonymised recordings (whose containers are gone).
-  const ids = await vaultRecordIds(storage.vault);
   const tampered: string[] = [];
+  // A tampered sidecar of an anonymised recording (no container) cannot be indexed: reported.
+  const ids = await vaultRecordIds(storage.vault, { onTampered: (id) => tampered.push(id) });
   const policy = storage.config.policy;
   const policies = effectivePolicies(storage.config);
   const vault = storage.vault;
@@ -273,7 +274,9 @@ export async function rebuildIndex(
       if (kept !== undefined) yield kept;
       else
         yield await recordFromVault(vault, id, policies, policy, {
-          onTamperedState: (rid) => tampered.push(rid),
+          onTamperedState: (rid) => {
+            if (!tampered.includes(rid)) tampered.push(rid);
+          },
         });
     }
   }

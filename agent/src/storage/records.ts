@@ -164,22 +164,35 @@ const QUARANTINE: DpoState = { legalHold: true, restricted: true, case: null, an
 
 /**
  * The ids the vault can rebuild records for: every container, and the anonymised recordings
- * (sidecar only). A sidecar without container or anonymised record is what an interrupted
- * erasure leaves; `onLeftover` gets it (the caller finishes the erasure).
+ * (sidecar only). Reads each sidecar once (only recordings the DPO touched have one).
  */
-export async function vaultRecordIds(
-  vault: Vault,
-  onLeftover?: (id: string) => Promise<void>,
-): Promise<string[]> {
+export async function vaultRecordIds(vault: Vault, on: VaultStateHooks = {}): Promise<string[]> {
   const containers = new Set(await vault.listIds());
   const ids = new Set(containers);
   for (const id of await vault.listStateIds()) {
-    if (containers.has(id)) continue;
-    const st = await readDpoState(vault, id).catch(() => null);
-    if (st?.anonymised) ids.add(id);
-    else if (st !== null && onLeftover !== undefined) await onLeftover(id);
+    let st: DpoState | null;
+    try {
+      st = await readDpoState(vault, id);
+    } catch (err) {
+      on.onTampered?.(id, err);
+      if (containers.has(id)) continue;
+      st = null;
+    }
+    if (containers.has(id)) {
+      if (st !== null && on.onContainerState !== undefined) await on.onContainerState(id, st);
+    } else if (st?.anonymised) ids.add(id);
+    else if (st !== null && on.onLeftover !== undefined) await on.onLeftover(id);
   }
   return [...ids].sort();
+}
+
+export interface VaultStateHooks {
+  /** A sidecar without container that is not an anonymised record: an interrupted erasure. */
+  readonly onLeftover?: (id: string) => Promise<void>;
+  /** The state of a recording that still has its container (the caller checks the index against it). */
+  readonly onContainerState?: (id: string, state: DpoState) => Promise<void>;
+  /** A sidecar that fails its checks (CV_ERR_VAULT_STATE_TAMPERED). */
+  readonly onTampered?: (id: string, err: unknown) => void;
 }
 
 /**

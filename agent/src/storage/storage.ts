@@ -25,7 +25,7 @@ import { acquireLock, type StorageLock } from './lock.js';
 import { StorageClosedError } from './errors.js';
 import { recordFromVault, vaultRecordIds } from './records.js';
 import { INTEGRITY_CHECKS, reportIntegrityFailure, type IntegrityCheck } from './integrity.js';
-import { effectivePolicies } from './dpo-state.js';
+import { applyDpoState, effectivePolicies, policyFor, type DpoState } from './dpo-state.js';
 
 export interface StartupReport {
   readonly masterKeyCreated: boolean;
@@ -145,9 +145,15 @@ export class Storage {
       // A container that cannot be read stays out of the index rather than stopping the start.
       const unreadable = new Set([...unrecoverable, ...tampered].map((u) => u.id));
       // Anonymised recordings have no container: their sidecar is what the vault holds of them.
-      const vaultIds = await vaultRecordIds(this.vault, async (id) => {
-        this.#log.warn({ recordingId: id }, 'finishing an interrupted erasure');
-        await this.vault.erase(id);
+      const index = this.#index;
+      const vaultIds = await vaultRecordIds(this.vault, {
+        onLeftover: async (id) => {
+          this.#log.warn({ recordingId: id }, 'finishing an interrupted erasure');
+          await this.vault.erase(id);
+        },
+        onContainerState: (id, st) => this.#catchUp(index, id, st),
+        onTampered: (id, err) =>
+          this.#log.error({ err, recordingId: id }, 'state sidecar fails its checks; not used'),
       });
       const indexIds = await this.#index.listIds();
       const recoveredIds = new Set(recovered.map((r) => r.id));
@@ -194,6 +200,31 @@ export class Storage {
       tampered: [...tampered.map((t) => t.id), ...missing],
     };
     return this.#startup;
+  }
+
+  /**
+   * The vault's state is written before the index's: after a crash between the two the index
+   * is behind. Anonymised in the sidecar with the audio still there: the anonymisation resumes.
+   */
+  async #catchUp(index: RecordingIndex, id: string, st: DpoState): Promise<void> {
+    if (st.anonymised !== null) {
+      this.#log.warn({ recordingId: id }, 'finishing an interrupted anonymisation');
+      await this.vault.erase(id, { keepState: true });
+      await index.putRecording(st.anonymised);
+      return;
+    }
+    const rec = await index.getRecording(id);
+    if (rec === null) return;
+    const want = applyDpoState(rec, st, policyFor(this.config, rec.policy));
+    const same =
+      want.legalHold === rec.legalHold &&
+      want.restricted === rec.restricted &&
+      want.caseId === rec.caseId &&
+      (want.caseClosedAt ?? null) === (rec.caseClosedAt ?? null);
+    if (same) return;
+    this.#log.warn({ recordingId: id }, 'index behind the vault state: brought up to date');
+    const { legalHold, restricted, caseId, caseClosedAt, expiresAt } = want;
+    await index.update(id, { legalHold, restricted, caseId, caseClosedAt, expiresAt });
   }
 
   /** Finalise open writers, then close index, vault and lock — in that order. Idempotent. */

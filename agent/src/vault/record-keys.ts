@@ -19,6 +19,8 @@ export class RecordKeys {
   readonly #max: number;
   #young = new Map<string, Buffer>();
   #old = new Map<string, Buffer>();
+  /** Bumped by forget(): a look-up that started before an erasure must not memoise its key. */
+  #epoch = 0;
 
   constructor(keys: KeyStore, maxEntries = 16384) {
     this.#keys = keys;
@@ -45,18 +47,25 @@ export class RecordKeys {
       } else missing.push(i);
     });
     if (missing.length === 0) return out;
+    const epoch = this.#epoch;
     const dks = await this.#keys.dataKeys(missing.map((i) => ids[i] as string));
     missing.forEach((i, j) => {
       const dk = dks[j];
       if (dk === undefined) return;
       const k = Buffer.from(hkdfSync('sha256', dk, Buffer.alloc(0), INFO, 32));
       out[i] = k;
-      this.#remember(ids[i] as string, k);
+      if (epoch === this.#epoch) this.#remember(ids[i] as string, k);
     });
     return out;
   }
 
+  /** Seeds the memo with a data key just made: the index put at the end of the call then hits. */
+  learn(id: string, dataKey: Buffer): void {
+    this.#remember(id, Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), INFO, 32)));
+  }
+
   forget(id: string): void {
+    this.#epoch++;
     this.#young.delete(id);
     this.#old.delete(id);
   }

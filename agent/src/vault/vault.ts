@@ -194,6 +194,7 @@ export class Vault {
       this.#madeDirs.add(dir);
     }
     const key = await this.#keys.createDataKey(id, startedAt.getTime());
+    this.#recordKeys.learn(id, key);
     const headerBytes = encodeHeader({
       id,
       createdMs: startedAt.getTime(),
@@ -222,6 +223,7 @@ export class Vault {
     } catch (err) {
       await fh?.close().catch(() => undefined);
       await unlink(path).catch(() => undefined);
+      this.#recordKeys.forget(id);
       await this.#keys.destroyDataKey(id);
       throw writeFailure(err, { recordingId: id, path });
     }
@@ -242,6 +244,7 @@ export class Vault {
       onSealed: (facts) => this.#seals.write(id, facts),
       ...(opts.envelope ? { envelope: opts.envelope } : {}),
       destroy: async () => {
+        this.#recordKeys.forget(id);
         await this.#keys.destroyDataKey(id);
         await unlink(path).catch(() => undefined);
       },

@@ -290,7 +290,19 @@ describe('recorder/call-recorder', function () {
       assert.equal(discarded, !kept, `digit ${digit}`);
       assert.equal(record !== null, kept, `digit ${digit}`);
       assert.equal(await storage.vault.has(rec.id), kept);
-      if (record !== null) assert.equal((await storage.index.getRecording(record.id))!.consent, 'given');
+      if (record !== null) {
+        const stored = (await storage.index.getRecording(record.id))!;
+        assert.equal(stored.consent, 'given');
+        // The evidence is in the container's metadata too, so a rebuild keeps it.
+        assert.deepEqual(
+          [stored.consentEvidence?.via, stored.consentEvidence?.digit, stored.consentEvidence?.stream],
+          ['dtmf', '1', 'customer'],
+        );
+        assert.deepEqual(
+          (await storage.vault.readMetadata(record.id))['consentEvidence'],
+          stored.consentEvidence,
+        );
+      }
       await receiver.release(c.left);
       await receiver.release(c.right);
     }

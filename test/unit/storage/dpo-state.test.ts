@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../../agent/src/config/index.js';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import {
+  dpoStateOf,
   importWav,
   openStorage,
   parseImportMeta,
@@ -15,6 +16,7 @@ import {
   type Storage,
 } from '../../../agent/src/storage/index.js';
 import {
+  anonymised,
   linkCase,
   runRetention,
   setCaseState,
@@ -22,26 +24,10 @@ import {
   setRestriction,
 } from '../../../agent/src/retention/index.js';
 import { DEV_CONFIG } from '../../helpers/daemon.js';
+import { wavOf } from '../../helpers/shred-scan.js';
 
 const ACTOR: Actor = { name: 'cli:test', role: 'dpo', from: 'local' };
 const DAY_MS = 86_400_000;
-
-export function wavOf(pcm: Buffer, sampleRate = 8000, channels = 1): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(channels, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * channels * 2, 28);
-  h.writeUInt16LE(channels * 2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([h, pcm]);
-}
 
 const WAV = wavOf(Buffer.alloc(16000, 3));
 
@@ -174,6 +160,44 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       await assert.rejects(openStorage({ config, log: silentLogger() }), { code: 'CV_ERR_INDEX_CORRUPT' });
       s = await openStorage({ config, log: silentLogger(), resetIndex: true });
       assert.deepEqual(await shown(s, [id, other]), before, 'after start-up re-indexing');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a hold written to the vault but not yet to the index (crash between) is in the index after the next start', async () => {
+    const config = configFor(['policy.name=hrm']);
+    let s = await openStorage({ config, log: silentLogger() });
+    try {
+      const id = await importOne(s, { number: '+46701110013' });
+      const rec = await showRecording(s, id);
+      await s.vault.writeState(id, { ...dpoStateOf({ ...rec, legalHold: true, restricted: true }, false) });
+      assert.equal((await showRecording(s, id)).legalHold, false, 'the index is behind');
+      await s.close();
+      s = await openStorage({ config, log: silentLogger() });
+      const after = await showRecording(s, id);
+      assert.deepEqual([after.legalHold, after.restricted], [true, true]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an anonymisation interrupted after its sidecar was written is finished at the next start', async () => {
+    const config = configFor(['policy.name=upplands-bro']);
+    let s = await openStorage({ config, log: silentLogger() });
+    try {
+      const id = await importOne(s, { number: '+46701110012', caseId: 'UB-8' });
+      const rec = await showRecording(s, id);
+      // The first step of anonymiseRecording, then the process dies.
+      await s.vault.writeState(id, { ...dpoStateOf({ ...rec, ...anonymised(rec) }, false) });
+      await s.close();
+      s = await openStorage({ config, log: silentLogger() });
+      assert.equal(await s.vault.has(id), false, 'audio and data key gone');
+      const after = await showRecording(s, id);
+      assert.deepEqual(
+        [after.number, after.caseId, after.flags.includes('anonymised')],
+        [null, 'UB-8', true],
+      );
     } finally {
       await s.close();
     }

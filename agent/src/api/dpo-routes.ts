@@ -1,0 +1,106 @@
+/**
+ * The DPO's write paths over the API: legal hold, restriction, case link / close / reopen.
+ * Same code as the CLI (retention/dpo.ts): audited, written to the vault's state sidecar, then
+ * to the index. Only the dpo role; a reason in the body where the action needs one.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type { Storage } from '../storage/index.js';
+import { linkCase, setCaseState, setLegalHold, setRestriction } from '../retention/index.js';
+import { userOf, MIN_REASON_LENGTH } from './access.js';
+import { forbidden, HttpError, notFound, sendError } from './http-errors.js';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+const handle =
+  (fn: Handler) =>
+  (req: Request, res: Response): void => {
+    fn(req, res).catch((err: unknown) => sendError(res, err));
+  };
+
+function body(req: Request): Record<string, unknown> {
+  const b: unknown = req.body;
+  return typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
+}
+
+function bad(message: string): HttpError {
+  return new HttpError(400, 'CV_ERR_API_BAD_REQUEST', message);
+}
+
+function reasonOf(req: Request): string {
+  const r = body(req)['reason'];
+  if (typeof r !== 'string' || r.trim().length < MIN_REASON_LENGTH)
+    throw new HttpError(
+      400,
+      'CV_ERR_API_REASON_REQUIRED',
+      `"reason" of at least ${MIN_REASON_LENGTH} characters`,
+    );
+  return r.trim().slice(0, 500);
+}
+
+function flag(req: Request, key: string): boolean {
+  const v = body(req)[key];
+  if (typeof v !== 'boolean') throw bad(`"${key}" must be true or false`);
+  return v;
+}
+
+function dpo(req: Request): { name: string; role: 'dpo'; from: string } {
+  const user = userOf(req);
+  if (user.role !== 'dpo') throw forbidden('only the data-protection officer does this');
+  return { name: user.username, role: 'dpo', from: req.ip ?? 'unknown' };
+}
+
+export function dpoRoutes(storage: Storage): Router {
+  const r = express.Router();
+  const existing = async (id: string): Promise<string> => {
+    if ((await storage.index.getRecording(id)) === null) throw notFound();
+    return id;
+  };
+
+  r.post(
+    '/recordings/:id/legal-hold',
+    handle(async (req, res) => {
+      const actor = dpo(req);
+      const id = await existing(String(req.params['id']));
+      const rec = await setLegalHold(storage, actor, id, flag(req, 'hold'), reasonOf(req));
+      res.json({ id, legalHold: rec.legalHold });
+    }),
+  );
+  r.post(
+    '/recordings/:id/restriction',
+    handle(async (req, res) => {
+      const actor = dpo(req);
+      const id = await existing(String(req.params['id']));
+      const rec = await setRestriction(storage, actor, id, flag(req, 'restricted'), reasonOf(req));
+      res.json({ id, restricted: rec.restricted });
+    }),
+  );
+  r.put(
+    '/recordings/:id/case',
+    handle(async (req, res) => {
+      const actor = dpo(req);
+      const id = await existing(String(req.params['id']));
+      const caseId = body(req)['caseId'];
+      if (typeof caseId !== 'string') throw bad('"caseId" must be text');
+      const rec = await linkCase(storage, actor, id, caseId);
+      res.json({ id, caseId: rec.caseId });
+    }),
+  );
+  r.post(
+    '/cases/:caseId/close',
+    handle(async (req, res) => {
+      const actor = dpo(req);
+      const raw = body(req)['closedAt'];
+      const at = raw === undefined ? new Date() : new Date(String(raw));
+      if (Number.isNaN(at.getTime())) throw bad('"closedAt" must be an ISO time');
+      res.json(await setCaseState(storage, actor, String(req.params['caseId']), at));
+    }),
+  );
+  r.post(
+    '/cases/:caseId/reopen',
+    handle(async (req, res) => {
+      const actor = dpo(req);
+      res.json(await setCaseState(storage, actor, String(req.params['caseId']), null));
+    }),
+  );
+  return r;
+}
