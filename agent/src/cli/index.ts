@@ -296,11 +296,16 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         {},
         { storage: { resetIndex: true } },
       );
-      const r = result as { recordings: number; stateTampered?: string[] };
+      const r = result as {
+        recordings: number;
+        stateTampered?: string[];
+        unreadable?: { id: string; code: string }[];
+      };
       p.out(`index rebuilt from the vault: ${r.recordings} recording(s)`);
       // Indexed on hold and restricted; exit 2 so a scheduled rebuild alarms.
       for (const id of r.stateTampered ?? []) p.out(`STATE TAMPERED ${id} (kept on hold, restricted)`);
-      return (r.stateTampered ?? []).length > 0 ? EXIT_INTEGRITY : EXIT_OK;
+      for (const u of r.unreadable ?? []) p.out(`NOT INDEXED ${u.id} ${u.code}`);
+      return (r.stateTampered ?? []).length + (r.unreadable ?? []).length > 0 ? EXIT_INTEGRITY : EXIT_OK;
     }
     case 'users': {
       if (sub !== 'add') throw new UsageError('users add NAME --role ROLE [--agent ID] --password-stdin');
