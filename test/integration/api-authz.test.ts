@@ -16,7 +16,7 @@ type Who = 'none' | 'agent' | 'supervisor' | 'admin' | 'qa' | 'dpo';
 const WHO: readonly Who[] = ['none', 'agent', 'supervisor', 'qa', 'dpo', 'admin'];
 
 interface Case {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
   /** As declared in express (":id"); {id}/{name} in openapi. */
   readonly route: string;
   readonly expect: Readonly<Record<Who, number>>;
@@ -44,6 +44,12 @@ const MATRIX: readonly Case[] = [
   { method: 'GET', route: '/recordings', expect: all(200, { qa: 403 }) },
   { method: 'GET', route: '/recordings/:id', expect: all(200, { qa: 403 }) },
   { method: 'GET', route: '/recordings/:id/audio', expect: all(200, { qa: 403 }) },
+  // The DPO's write paths (on the test's recording: release, unrestrict, link, close, reopen).
+  { method: 'POST', route: '/recordings/:id/legal-hold', expect: only(200, ['dpo']) },
+  { method: 'POST', route: '/recordings/:id/restriction', expect: only(200, ['dpo']) },
+  { method: 'PUT', route: '/recordings/:id/case', expect: only(200, ['dpo']) },
+  { method: 'POST', route: '/cases/:caseId/close', expect: only(200, ['dpo']) },
+  { method: 'POST', route: '/cases/:caseId/reopen', expect: only(200, ['dpo']) },
   { method: 'GET', route: '/audit', expect: only(200, ['admin', 'dpo']) },
   { method: 'GET', route: '/stats', expect: only(200, ['supervisor', 'admin', 'dpo']) },
   { method: 'GET', route: '/users', expect: only(200, ['admin']) },
@@ -55,6 +61,15 @@ const MATRIX: readonly Case[] = [
   // Admin may; the id is unknown, so 404 (not 403) shows the role passed.
   { method: 'DELETE', route: '/users/:name/sessions/:id', expect: only(404, ['admin']) },
 ];
+
+/** Bodies the DPO's routes accept: release, unrestrict, link to a case that is then closed and reopened. */
+const DPO_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
+  '/recordings/:id/legal-hold': { hold: false, reason: 'matrix check' },
+  '/recordings/:id/restriction': { restricted: false, reason: 'matrix check' },
+  '/recordings/:id/case': { caseId: 'C-MATRIX' },
+  '/cases/:caseId/close': {},
+  '/cases/:caseId/reopen': {},
+};
 
 const key = (method: string, route: string): string => `${method} ${route.replace(/:(\w+)/g, '{$1}')}`;
 
@@ -149,18 +164,22 @@ describe('integration: authorisation matrix (every route × role)', function () 
         // A fresh token per request: DELETE /session ends it, and nothing leaks between cases.
         const token = who === 'none' ? undefined : await login(USERS[who]);
         const path = c.route
+          .replace(':caseId', 'C-MATRIX')
+          .replace(/^\/recordings\/:id\/(legal-hold|restriction|case)$/, `/recordings/${recId}/$1`)
           .replace(':id/audio', `${recId}/audio`)
           .replace(/^\/recordings\/:id$/, `/recordings/${recId}`)
           .replace(':name', c.method === 'DELETE' && c.route === '/users/:name' ? 'victim' : 'target')
           .replace(':id', '0123456789abcdef');
         const body =
-          c.method === 'POST' && c.route === '/session'
-            ? { username: 'target', password: PW('target') }
-            : c.method === 'POST'
-              ? { username: `new${n++}`, role: 'supervisor', password: 'a brand new passphrase' }
-              : c.method === 'PATCH'
-                ? { disabled: false }
-                : undefined;
+          DPO_BODIES[c.route] !== undefined
+            ? DPO_BODIES[c.route]
+            : c.method === 'POST' && c.route === '/session'
+              ? { username: 'target', password: PW('target') }
+              : c.method === 'POST'
+                ? { username: `new${n++}`, role: 'supervisor', password: 'a brand new passphrase' }
+                : c.method === 'PATCH'
+                  ? { disabled: false }
+                  : undefined;
         const r = await call(`${base}${path}${c.route.endsWith('/audio') ? '?reason=matrix%20check' : ''}`, {
           method: c.method,
           ...(token !== undefined ? { token } : {}),

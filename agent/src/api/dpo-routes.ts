@@ -3,19 +3,12 @@
  * Same code as the CLI (retention/dpo.ts): audited, written to the vault's state sidecar, then
  * to the index. Only the dpo role; a reason in the body where the action needs one.
  */
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import type { Storage } from '../storage/index.js';
 import { linkCase, setCaseState, setLegalHold, setRestriction } from '../retention/index.js';
-import { userOf, MIN_REASON_LENGTH } from './access.js';
-import { forbidden, HttpError, notFound, sendError } from './http-errors.js';
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-const handle =
-  (fn: Handler) =>
-  (req: Request, res: Response): void => {
-    fn(req, res).catch((err: unknown) => sendError(res, err));
-  };
+import { cleanText, MAX_REASON_CHARS, MIN_REASON_LENGTH, userOf, visibleChars } from './access.js';
+import { forbidden, HttpError, notFound } from './http-errors.js';
+import { handle } from './handle.js';
 
 function body(req: Request): Record<string, unknown> {
   const b: unknown = req.body;
@@ -28,13 +21,13 @@ function bad(message: string): HttpError {
 
 function reasonOf(req: Request): string {
   const r = body(req)['reason'];
-  if (typeof r !== 'string' || r.trim().length < MIN_REASON_LENGTH)
+  if (typeof r !== 'string' || visibleChars(r) < MIN_REASON_LENGTH)
     throw new HttpError(
       400,
       'CV_ERR_API_REASON_REQUIRED',
-      `"reason" of at least ${MIN_REASON_LENGTH} characters`,
+      `"reason" of at least ${MIN_REASON_LENGTH} visible characters`,
     );
-  return r.trim().slice(0, 500);
+  return cleanText(r.trim(), MAX_REASON_CHARS);
 }
 
 function flag(req: Request, key: string): boolean {

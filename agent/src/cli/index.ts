@@ -294,11 +294,16 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     case 'index': {
       if (sub !== 'rebuild') throw new UsageError('index rebuild');
       const { result } = await call(config, 'index.rebuild', {}, { storage: { resetIndex: true } });
-      const r = result as { recordings: number; stateTampered?: string[] };
+      const r = result as {
+        recordings: number;
+        stateTampered?: string[];
+        unreadable?: { id: string; code: string }[];
+      };
       p.out(`index rebuilt from the vault: ${r.recordings} recording(s)`);
       // Indexed on hold and restricted; exit 2 so a scheduled rebuild alarms.
       for (const id of r.stateTampered ?? []) p.out(`STATE TAMPERED ${id} (kept on hold, restricted)`);
-      return (r.stateTampered ?? []).length > 0 ? EXIT_INTEGRITY : EXIT_OK;
+      for (const u of r.unreadable ?? []) p.out(`NOT INDEXED ${u.id} ${u.code}`);
+      return (r.stateTampered ?? []).length + (r.unreadable ?? []).length > 0 ? EXIT_INTEGRITY : EXIT_OK;
     }
     case 'users':
       return usersCommand(config, sub, more, p);

@@ -9,6 +9,7 @@ import type { Actor } from './actor.js';
 import { parseImportMeta, recordFromParts, recordFromVault, vaultRecordIds } from './records.js';
 import { RecordingNotFoundError } from './errors.js';
 import { TAMPERED_FLAG, isIntegrityFailure, openCheckedReader, reportIntegrityFailure } from './integrity.js';
+import { IntegrityError } from '../common/index.js';
 import { effectivePolicies } from './dpo-state.js';
 
 export type { Actor } from './actor.js';
@@ -253,7 +254,7 @@ export async function rotateKeys(storage: Storage, actor: Actor): Promise<{ keyI
 export async function rebuildIndex(
   storage: Storage,
   actor: Actor,
-): Promise<{ recordings: number; stateTampered: string[] }> {
+): Promise<{ recordings: number; stateTampered: string[]; unreadable: { id: string; code: string }[] }> {
   // Containers, and the sidecars of anonymised recordings (whose containers are gone).
   const tampered: string[] = [];
   // A tampered sidecar of an anonymised recording (no container) cannot be indexed: reported.
@@ -268,16 +269,29 @@ export async function rebuildIndex(
     const r = await storage.index.getRecording(id);
     if (r?.flags.includes(TAMPERED_FLAG) === true) broken.set(id, r);
   }
+  const unreadable: { id: string; code: string }[] = [];
   async function* records(): AsyncGenerator<RecordingRecord> {
     for (const id of ids) {
       const kept = broken.get(id);
-      if (kept !== undefined) yield kept;
-      else
-        yield await recordFromVault(vault, id, policies, policy, {
+      if (kept !== undefined) {
+        yield kept;
+        continue;
+      }
+      let rec: RecordingRecord;
+      try {
+        rec = await recordFromVault(vault, id, policies, policy, {
           onTamperedState: (rid) => {
             if (!tampered.includes(rid)) tampered.push(rid);
           },
         });
+      } catch (err) {
+        // One container that cannot be read (key destroyed, tampered) must not stop the rest:
+        // the index was already emptied. Reported, and the command exits 2.
+        if (!(err instanceof IntegrityError)) throw err;
+        unreadable.push({ id, code: err.code });
+        continue;
+      }
+      yield rec;
     }
   }
   await storage.index.rebuild(records());
@@ -286,7 +300,11 @@ export async function rebuildIndex(
     role: actor.role,
     action: 'index_rebuild',
     from: actor.from,
-    detail: { recordings: ids.length, stateTampered: tampered.length },
+    detail: {
+      recordings: ids.length - unreadable.length,
+      stateTampered: tampered.length,
+      unreadable: unreadable.length,
+    },
   });
-  return { recordings: ids.length, stateTampered: tampered };
+  return { recordings: ids.length - unreadable.length, stateTampered: tampered, unreadable };
 }

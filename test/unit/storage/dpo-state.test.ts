@@ -203,6 +203,27 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
     }
   });
 
+  it('index rebuild indexes the rest when one container cannot be read, and reports it', async () => {
+    const config = configFor(['policy.name=hrm']);
+    const s = await openStorage({ config, log: silentLogger() });
+    try {
+      const good = await importOne(s, { number: '+46701110014' });
+      await setLegalHold(s, ACTOR, good, true, 'evidence');
+      const lost = await importOne(s, { number: '+46701110015' });
+      // The data key destroyed, the file put back (an erasure interrupted, or a keystore restored from an older backup).
+      const file = findFile(dir, `${lost}.wav.enc`);
+      copyFileSync(file, `${dir}/saved`);
+      await s.vault.erase(lost);
+      copyFileSync(`${dir}/saved`, file);
+      const r = await rebuildIndex(s, ACTOR);
+      assert.deepEqual(r.unreadable, [{ id: lost, code: 'CV_ERR_VAULT_KEY_DESTROYED' }]);
+      assert.equal(r.recordings, 1);
+      assert.equal((await showRecording(s, good)).legalHold, true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a tampered, replayed or deleted sidecar is an integrity error, and the recording is held', async () => {
     const config = configFor(['policy.name=hrm']);
     let s = await openStorage({ config, log: silentLogger() });
