@@ -138,7 +138,7 @@ describe('integration: integrity of finished recordings', function () {
       const v = await ctl(sets, ['verify', id]);
       assert.equal(v.code, 2, `${TAMPERS[i]}: verify exit ${v.code} ${v.stdout}${v.stderr}`);
       codes.push(/FAILED (CV_ERR_\w+)/.exec(v.stdout)?.[1] ?? '?');
-      const e = await ctl(sets, ['export', id, '-o', join(work, `${id}.wav`)]);
+      const e = await ctl(sets, ['export', id, '-o', join(work, `${id}.wav`), '--reason', 'integrity check']);
       assert.equal(e.code, 2, `${TAMPERS[i]}: export exit ${e.code} ${e.stderr}`);
       const s = await show(id);
       assert.equal(s.digest, digests[i], `${TAMPERS[i]}: the signed digest stays`);

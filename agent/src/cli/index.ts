@@ -306,7 +306,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return (r.stateTampered ?? []).length + (r.unreadable ?? []).length > 0 ? EXIT_INTEGRITY : EXIT_OK;
     }
     case 'users':
-      return usersCommand(config, sub, more, p);
+      return usersCommand(config, sub, more, p, call);
     case 'retention': {
       if (sub !== 'run') throw new UsageError('retention run [--at ISO-TIME] [--dry-run]');
       const { values } = parseCommand(rest.slice(1), {

@@ -2,7 +2,7 @@
 import type { Config } from '../config/index.js';
 import { parseCommand, UsageError } from './args.js';
 import { runStorageCommand } from './run-command.js';
-import { table, type Printer } from './output.js';
+import { json as toJson, table, type Printer } from './output.js';
 
 const USAGE =
   'users add NAME --role ROLE [--agent ID] --password-stdin | users list [--json] | ' +
@@ -30,6 +30,8 @@ export async function usersCommand(
   sub: string | undefined,
   rest: readonly string[],
   p: Printer,
+  /** runStorageCommand with the CLI's --timeout applied. */
+  call: typeof runStorageCommand = runStorageCommand,
 ): Promise<number> {
   const { values, positionals } = parseCommand(rest, {
     role: { type: 'string' },
@@ -41,9 +43,9 @@ export async function usersCommand(
   const name = positionals[0];
   switch (sub) {
     case 'list': {
-      const { result } = await runStorageCommand(config, 'users.list', {});
+      const { result } = await call(config, 'users.list', {});
       const users = result as UserRow[];
-      if (values['json'] === true) p.out(JSON.stringify(users, null, 2));
+      if (values['json'] === true) p.out(toJson(users));
       else
         p.out(
           table([
@@ -65,7 +67,7 @@ export async function usersCommand(
       const password = await readPassword();
       const args =
         sub === 'add' ? { name, role: values['role'], agent: values['agent'], password } : { name, password };
-      const { result } = await runStorageCommand(config, `users.${sub}`, args);
+      const { result } = await call(config, `users.${sub}`, args);
       const r = result as UserRow;
       p.out(
         sub === 'add' ? `user ${r.username} added with role ${r.role}` : `password of ${r.username} changed`,
@@ -76,14 +78,14 @@ export async function usersCommand(
     case 'enable':
     case 'remove': {
       if (name === undefined) throw new UsageError(USAGE);
-      await runStorageCommand(config, `users.${sub}`, { name });
+      await call(config, `users.${sub}`, { name });
       p.out(`user ${name} ${sub === 'remove' ? 'removed' : `${sub}d`}`);
       return 0;
     }
     case 'totp': {
       if (name === undefined) throw new UsageError(USAGE);
       const off = values['off'] === true;
-      const { result } = await runStorageCommand(config, 'users.totp', { name, off });
+      const { result } = await call(config, 'users.totp', { name, off });
       if (off) p.out(`second factor of ${name} removed`);
       else {
         // Shown once: the secret is stored sealed and never printed again.

@@ -13,6 +13,8 @@ describe('control/errors', () => {
       [new E.ControlAccessError('/s'), 'CV_ERR_CONTROL_ACCESS', 1],
       [new E.ReasonRequiredError(5), 'CV_ERR_CONTROL_REASON_REQUIRED', 1],
       [new E.RecordingRestrictedError('r1'), 'CV_ERR_CONTROL_RESTRICTED', 1],
+      [new E.ControlTimeoutError('verify', 2000), 'CV_ERR_CONTROL_TIMEOUT', 3],
+      [new E.ControlExpiredError('users.add'), 'CV_ERR_CONTROL_EXPIRED', 3],
     ];
     const classes = Object.values(E).filter((v) => typeof v === 'function' && v !== E.remoteError);
     assert.equal(table.length, classes.length, 'the table covers every exported class');

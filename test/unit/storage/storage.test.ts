@@ -173,7 +173,11 @@ describe('storage/storage', function () {
         assert.equal(s.integrityFailures().get('export'), 4);
         const again = (await s.index.listAudit()).filter((e) => e.action === 'integrity_failure');
         assert.equal(again.length, 4, 'one audit entry per recording, when first found');
-        assert.deepEqual(await rebuildIndex(s, actor), { recordings: 5 }, 'index rebuild still works');
+        assert.deepEqual(
+          await rebuildIndex(s, actor),
+          { recordings: 5, stateTampered: [], unreadable: [] },
+          'index rebuild still works',
+        );
         const kept = await s.index.getRecording(ids[0]!);
         assert.equal(kept?.digest, digests.get(ids[0]!));
         assert.ok(kept?.flags.includes(TAMPERED_FLAG), 'rebuild keeps the flagged record as it was');
