@@ -22,6 +22,7 @@ import {
   createMetrics,
   registerCallMetrics,
   registerRetentionMetrics,
+  registerMediaMetrics,
   startMetricsServer,
   type MetricsServer,
   cachedSource,
@@ -87,12 +88,16 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       activeRecordings: () => storage.activeWriters,
       writeBacklogBytes,
       integrityFailures: () => storage.integrityFailures(),
+      recordingCounts: () => storage.counts.snapshot(),
     });
-    metrics.recordingsRecovered.inc(s.recovered.length);
     const r = new RetentionScheduler(storage, log.child({ component: 'retention' }));
     retention = r;
     opened.push(r);
-    registerRetentionMetrics(metrics.registry, { deletions: () => r.deletions, overdue: () => r.overdue });
+    registerRetentionMetrics(metrics.registry, {
+      deletions: () => r.deletions,
+      overdue: () => r.overdue,
+      runStats: () => r.runStats(),
+    });
     if (config.metrics.listen !== null) {
       metricsServer = await startMetricsServer(
         config.metrics.listen,
@@ -160,6 +165,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         sip: () => st.stats(),
         diskLow: () => c.diskLow,
       });
+      registerMediaMetrics(metrics.registry, c.media);
     }
     if (config.api.listen !== null) {
       api = await startApiServer({

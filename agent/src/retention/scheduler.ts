@@ -16,6 +16,11 @@ export class RetentionScheduler {
   #deletions = 0;
   #overdue = 0;
   #lastRun: RetentionReport | null = null;
+  /** Runs by result, their total and last duration (s), the end of the last good one (ms). */
+  readonly #runs = { ok: 0, failed: 0 };
+  #runSeconds = 0;
+  #lastRunSeconds = 0;
+  #lastSuccessMs: number | null = null;
   #closed = false;
 
   constructor(storage: Storage, log: Logger, intervalMs = DEFAULT_RETENTION_INTERVAL_MS) {
@@ -39,9 +44,27 @@ export class RetentionScheduler {
     return this.#lastRun;
   }
 
+  /** For the metrics: runs by result and how long they took. */
+  runStats(): {
+    ok: number;
+    failed: number;
+    seconds: number;
+    lastSeconds: number;
+    lastSuccessMs: number | null;
+  } {
+    return {
+      ...this.#runs,
+      seconds: this.#runSeconds,
+      lastSeconds: this.#lastRunSeconds,
+      lastSuccessMs: this.#lastSuccessMs,
+    };
+  }
+
   tick(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#running ??= (async () => {
+      const startedMs = performance.now();
+      let ok = false;
       try {
         const report = await runRetention(this.#storage, {
           name: 'retention-scheduler',
@@ -62,9 +85,15 @@ export class RetentionScheduler {
             'retention applied',
           );
         }
+        ok = true;
       } catch (err) {
         this.#log.error({ err }, 'retention run failed; retrying at the next tick');
       } finally {
+        const seconds = (performance.now() - startedMs) / 1000;
+        this.#runs[ok ? 'ok' : 'failed']++;
+        this.#runSeconds += seconds;
+        this.#lastRunSeconds = seconds;
+        if (ok) this.#lastSuccessMs = Date.now();
         this.#running = null;
       }
     })();
