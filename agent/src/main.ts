@@ -23,6 +23,7 @@ import {
   registerCallMetrics,
   registerRetentionMetrics,
   registerMediaMetrics,
+  registerTlsMetrics,
   startMetricsServer,
   type MetricsServer,
   cachedSource,
@@ -107,6 +108,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       );
       opened.push(metricsServer);
     }
+    let sipCert: Buffer | null = null;
     const sipOn = config.sip.udp !== null || config.sip.tcp !== null || config.sip.tls !== null;
     if (sipOn) {
       const listenOrOff = (a: typeof config.sip.udp): string => (a === null ? 'off' : formatListen(a));
@@ -117,7 +119,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           ? {
               tls: {
                 listen: formatListen(config.sip.tls),
-                cert: readFileSync(config.sip.tls_cert),
+                cert: (sipCert = readFileSync(config.sip.tls_cert)),
                 key: readFileSync(config.sip.tls_key),
               },
             }
@@ -177,6 +179,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       });
       opened.push(api);
     }
+    const apiNow = api;
+    registerTlsMetrics(metrics.registry, () => [
+      ...(apiNow !== null ? [{ listener: 'api', cert: apiNow.tls.cert }] : []),
+      ...(sipCert !== null ? [{ listener: 'sip', cert: sipCert }] : []),
+    ]);
   } catch (err) {
     for (const c of opened.reverse()) await c.close().catch(() => undefined);
     throw err;

@@ -92,7 +92,8 @@ export class MediaTotals extends TypedEmitter<MediaTotalsEvents> {
 
   /** A recorded call ended: counts its verdict and reports each stream's quality. */
   callEnded(streams: readonly EndedStream[], verdict: MediaVerdict): void {
-    if (verdict.kind === 'no_media') this.#noMedia.set(verdict.reason, this.#noMedia.get(verdict.reason)! + 1);
+    if (verdict.kind === 'no_media')
+      this.#noMedia.set(verdict.reason, this.#noMedia.get(verdict.reason)! + 1);
     if (verdict.kind === 'one_way') {
       const key = `${verdict.silentSide}:${verdict.reason}`;
       this.#oneWay.set(key, (this.#oneWay.get(key) ?? 0) + 1);

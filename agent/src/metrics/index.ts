@@ -9,5 +9,6 @@ export {
 } from './registry.js';
 export { registerMediaMetrics } from './media-metrics.js';
 export { registerBuildInfo, packageVersion } from './build-info.js';
+export { registerTlsMetrics, type ServedCertificate } from './tls-metrics.js';
 export { startMetricsServer, type MetricsServer } from './server.js';
 export { cachedSource } from './cached-source.js';

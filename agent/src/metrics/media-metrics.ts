@@ -4,12 +4,7 @@
  * calls run; quality histograms are observed once per stream when its call ends.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
-import {
-  MEDIA_SIDES,
-  SILENT_REASONS,
-  type MediaCounts,
-  type MediaTotals,
-} from '../media/index.js';
+import { MEDIA_SIDES, SILENT_REASONS, type MediaCounts, type MediaTotals } from '../media/index.js';
 import { follow } from './follow.js';
 
 /** Interarrival jitter (s): G.711 over a good LAN is < 5 ms; > 50 ms is audible. */
@@ -88,7 +83,8 @@ export function registerMediaMetrics(registry: Registry, media: MediaTotals): vo
       // Every combination from the start, so a rate() over it exists before the first fault.
       for (const side of MEDIA_SIDES)
         for (const reason of SILENT_REASONS)
-          if (!oneWaySeen.has(JSON.stringify({ side, reason }))) follow(self, oneWaySeen, { side, reason }, 0);
+          if (!oneWaySeen.has(JSON.stringify({ side, reason })))
+            follow(self, oneWaySeen, { side, reason }, 0);
       for (const c of media.oneWayCalls())
         follow(self, oneWaySeen, { side: c.side, reason: c.reason }, c.calls);
     },

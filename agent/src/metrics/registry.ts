@@ -238,7 +238,13 @@ function registerRecordingCounts(registry: Registry, storage: StorageFacts): voi
 export interface RetentionFacts {
   deletions(): number;
   overdue(): number;
-  runStats?(): { ok: number; failed: number; seconds: number; lastSeconds: number; lastSuccessMs: number | null };
+  runStats?(): {
+    ok: number;
+    failed: number;
+    seconds: number;
+    lastSeconds: number;
+    lastSuccessMs: number | null;
+  };
 }
 
 /**

@@ -8,7 +8,12 @@ export type WrittenSource = 'siprec' | 'tap' | 'import';
 export type FailedReason = 'disk_full' | 'write_failed' | 'finalise_failed' | 'other';
 
 export const WRITTEN_SOURCES: readonly WrittenSource[] = ['siprec', 'tap', 'import'];
-export const FAILED_REASONS: readonly FailedReason[] = ['disk_full', 'write_failed', 'finalise_failed', 'other'];
+export const FAILED_REASONS: readonly FailedReason[] = [
+  'disk_full',
+  'write_failed',
+  'finalise_failed',
+  'other',
+];
 
 export class RecordingCounts {
   readonly #written = new Map<WrittenSource, number>(WRITTEN_SOURCES.map((s) => [s, 0]));
