@@ -98,6 +98,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       deletions: () => r.deletions,
       overdue: () => r.overdue,
       runStats: () => r.runStats(),
+      oldestByPolicy: () => r.oldestByPolicy,
     });
     if (config.metrics.listen !== null) {
       metricsServer = await startMetricsServer(

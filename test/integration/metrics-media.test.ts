@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { makeToneWav } from '../helpers/audio.js';
 import {
   AGENT,
   SiprecClient,
@@ -31,12 +32,10 @@ describe('integration: media metrics, no-media and one-way calls, alert rules', 
   beforeEach(async () => {
     work = mkdtempSync(join(tmpdir(), 'cv-metrics-'));
     sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet(), 'media.rtp_timeout_ms=20000']);
-    daemon = await startDaemon(sets);
-    const sip = Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
-    client = await SiprecClient.open(sip, 'udp');
   });
   afterEach(async () => {
     await client?.close();
+    client = undefined;
     await daemon?.stop('SIGKILL');
     daemon = undefined;
     rmSync(work, { recursive: true, force: true });
@@ -91,6 +90,8 @@ describe('integration: media metrics, no-media and one-way calls, alert rules', 
   }
 
   it('flags and counts a zero-RTP and a one-way call, counts RTP mid-call, and the alert rules fire from the scrapes', async () => {
+    daemon = await startDaemon(sets);
+    client = await SiprecClient.open(Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]), 'udp');
     const before = await scrape();
     const v0 = before.values;
     assert.equal(v0.get('callvault_rtp_packets_total{side="customer"}'), 0);
@@ -180,5 +181,41 @@ describe('integration: media metrics, no-media and one-way calls, alert rules', 
     });
     const q = promtool(['test', 'rules', quiet]);
     assert.equal(q.code, 0, q.out);
+  });
+
+  it('shows the oldest recording per policy, retention runs, and an import counted as written', async () => {
+    const wav = join(work, 't.wav');
+    makeToneWav(wav, 1, [440, 880]);
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const old = await ctl(sets, [
+      'import',
+      wav,
+      '--meta',
+      JSON.stringify({ number: '+46701000001', startedAt: twoDaysAgo }),
+    ]);
+    assert.equal(old.code, 0, old.stderr);
+    daemon = await startDaemon(sets);
+    // The scheduler runs retention at start, in the background.
+    let values = (await scrape()).values;
+    for (let i = 0; i < 100 && (values.get('callvault_retention_runs_total{result="ok"}') ?? 0) < 1; i++) {
+      await sleep(200);
+      values = (await scrape()).values;
+    }
+    assert.equal(values.get('callvault_retention_runs_total{result="ok"}'), 1, 'the start-up run');
+    const ages = [...values].filter(([k]) => k.startsWith('callvault_recordings_oldest_age_seconds{'));
+    assert.equal(ages.length, 1, JSON.stringify(ages));
+    const age = ages[0]![1];
+    assert.ok(Math.abs(age - 2 * 86_400) < 600, `oldest age ${age} s`);
+    assert.ok(
+      (values.get('callvault_retention_last_success_timestamp_seconds') ?? 0) > Date.now() / 1000 - 60,
+    );
+    assert.equal(
+      values.get('callvault_recordings_written_total{source="import"}'),
+      0,
+      'imported before start',
+    );
+    const now = await ctl(sets, ['import', wav, '--meta', JSON.stringify({ number: '+46701000002' })]);
+    assert.equal(now.code, 0, now.stderr);
+    assert.equal((await scrape()).values.get('callvault_recordings_written_total{source="import"}'), 1);
   });
 });

@@ -238,6 +238,8 @@ function registerRecordingCounts(registry: Registry, storage: StorageFacts): voi
 export interface RetentionFacts {
   deletions(): number;
   overdue(): number;
+  /** Start time (ms) of the oldest recording with audio, per policy. */
+  oldestByPolicy?(): ReadonlyMap<string, number>;
   runStats?(): {
     ok: number;
     failed: number;
@@ -269,6 +271,20 @@ export function registerRetentionMetrics(registry: Registry, facts: RetentionFac
       this.set(facts.overdue());
     },
   });
+  const oldest = facts.oldestByPolicy;
+  if (oldest !== undefined)
+    new Gauge({
+      name: 'callvault_recordings_oldest_age_seconds',
+      help: 'Age of the oldest recording with audio under each policy (from the last retention run)',
+      labelNames: ['policy'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const [policy, startedMs] of oldest())
+          this.set({ policy }, Math.max(0, (now - startedMs) / 1000));
+      },
+    });
   const runStats = facts.runStats;
   if (runStats === undefined) return;
   const runsSeen = new Map<string, number>();

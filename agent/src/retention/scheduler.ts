@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../common/index.js';
 import type { Storage } from '../storage/index.js';
-import { countOverdue, runRetention, type RetentionReport } from './run.js';
+import { countOverdue, oldestByPolicy, runRetention, type RetentionReport } from './run.js';
 
 export const DEFAULT_RETENTION_INTERVAL_MS = 3_600_000;
 
@@ -21,6 +21,7 @@ export class RetentionScheduler {
   #runSeconds = 0;
   #lastRunSeconds = 0;
   #lastSuccessMs: number | null = null;
+  #oldest = new Map<string, number>();
   #closed = false;
 
   constructor(storage: Storage, log: Logger, intervalMs = DEFAULT_RETENTION_INTERVAL_MS) {
@@ -38,6 +39,11 @@ export class RetentionScheduler {
 
   get overdue(): number {
     return this.#overdue;
+  }
+
+  /** Start time (ms) of the oldest recording with audio per policy, as of the last run. */
+  get oldestByPolicy(): ReadonlyMap<string, number> {
+    return this.#oldest;
   }
 
   get lastRun(): RetentionReport | null {
@@ -74,6 +80,7 @@ export class RetentionScheduler {
         this.#lastRun = report;
         this.#deletions += report.deleted.length + report.anonymised.length;
         this.#overdue = await countOverdue(this.#storage);
+        this.#oldest = await oldestByPolicy(this.#storage);
         if (report.deleted.length + report.anonymised.length + report.failed.length > 0) {
           this.#log.info(
             {
