@@ -12,9 +12,30 @@ const JITTER_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2
 /** MOS (1–4.5): ≥ 4 good, 3.6–4 fair, < 3.1 most users dissatisfied (G.107 Annex B). */
 const MOS_BUCKETS = [1.5, 2, 2.5, 3, 3.1, 3.6, 4, 4.2, 4.4, 4.5];
 
+/**
+ * One scrape reads the totals four times (packets, lost, late, duplicates); summing thousands
+ * of streams once per scrape is enough, so a sum is reused for this long.
+ */
+const TOTALS_REUSE_MS = 250;
+
+type Totals = () => ReturnType<MediaTotals['totals']>;
+
+function reusedTotals(media: MediaTotals): Totals {
+  let at = -Infinity;
+  let last: ReturnType<MediaTotals['totals']> | null = null;
+  return () => {
+    const now = performance.now();
+    if (last === null || now - at >= TOTALS_REUSE_MS) {
+      last = media.totals();
+      at = now;
+    }
+    return last;
+  };
+}
+
 function sideCounter(
   registry: Registry,
-  media: MediaTotals,
+  totals: Totals,
   name: string,
   help: string,
   field: keyof MediaCounts,
@@ -27,36 +48,37 @@ function sideCounter(
     registers: [registry],
     collect() {
       const self = this as unknown as Counter<string>;
-      for (const [side, counts] of media.totals()) follow(self, seen, { side }, counts[field]);
+      for (const [side, counts] of totals()) follow(self, seen, { side }, counts[field]);
     },
   });
 }
 
 export function registerMediaMetrics(registry: Registry, media: MediaTotals): void {
+  const totals = reusedTotals(media);
   sideCounter(
     registry,
-    media,
+    totals,
     'callvault_rtp_packets_total',
     'RTP packets received and accepted, by side of the call (customer, agent, other), counted as they arrive',
     'packets',
   );
   sideCounter(
     registry,
-    media,
+    totals,
     'callvault_rtp_packets_lost_total',
     'RTP packets lost (RFC 3550 expected minus received), by side of the call',
     'lost',
   );
   sideCounter(
     registry,
-    media,
+    totals,
     'callvault_rtp_packets_late_total',
     'RTP packets that arrived after their play-out time (written as silence), by side',
     'late',
   );
   sideCounter(
     registry,
-    media,
+    totals,
     'callvault_rtp_packets_duplicate_total',
     'Duplicate RTP packets dropped, by side',
     'duplicates',
