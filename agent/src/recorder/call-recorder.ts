@@ -17,16 +17,12 @@ import type { FinishedRecording, VaultWriter } from '../vault/index.js';
 import { recordFromParts, type CallMetadata, type Consent, type Storage } from '../storage/index.js';
 import type { RecordingRecord } from '../index/index.js';
 import { addClipped, interleaveInto } from './mixdown.js';
+import { channelStreams, codecOf, type RecordedStream } from './channels.js';
 import { callMetadataFor } from './call-metadata.js';
 import { NoStreamsError } from './errors.js';
 import { sharedTickScheduler, type TickScheduler } from './tick-scheduler.js';
 
-export interface RecordedStream {
-  readonly label: string;
-  readonly side: 'customer' | 'agent' | 'unknown';
-  readonly codec: string;
-  readonly stream: RtpStream;
-}
+export type { RecordedStream };
 
 export interface CallRecorderOptions {
   readonly session: Session;
@@ -63,23 +59,6 @@ export type CallRecorderEvents = {
   /** No media for rtpTimeoutMs outside hold/pause: the ingest path should end the call. */
   rtp_timeout: [];
 };
-
-function codecOf(streams: readonly RecordedStream[]): string {
-  return [...new Set(streams.map((s) => s.codec))].join('+');
-}
-
-/** Which streams feed a channel. Streams whose side is unknown fill an empty channel. */
-function channelStreams(streams: readonly RecordedStream[], side: 'customer' | 'agent'): RtpStream[] {
-  const pick = (list: readonly RecordedStream[]): RtpStream[] => list.map((s) => s.stream);
-  const own = streams.filter((s) => s.side === side);
-  if (own.length > 0) return pick(own);
-  // First unknown to the customer side; the second (or the only one, if the customer side
-  // is taken) to the agent side.
-  const unknown = streams.filter((s) => s.side === 'unknown');
-  const other = streams.filter((s) => s.side === (side === 'customer' ? 'agent' : 'customer'));
-  if (side === 'customer') return pick(unknown.slice(0, 1));
-  return pick(other.length > 0 ? unknown.slice(0, 1) : unknown.slice(1, 2));
-}
 
 /**
  * Samples per channel per pass. Per-channel scratch is shared by every recorder: ticks run
