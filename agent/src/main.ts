@@ -22,6 +22,8 @@ import {
   createMetrics,
   registerCallMetrics,
   registerRetentionMetrics,
+  registerMediaMetrics,
+  registerTlsMetrics,
   startMetricsServer,
   type MetricsServer,
   cachedSource,
@@ -87,12 +89,17 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       activeRecordings: () => storage.activeWriters,
       writeBacklogBytes,
       integrityFailures: () => storage.integrityFailures(),
+      recordingCounts: () => storage.counts.snapshot(),
     });
-    metrics.recordingsRecovered.inc(s.recovered.length);
     const r = new RetentionScheduler(storage, log.child({ component: 'retention' }));
     retention = r;
     opened.push(r);
-    registerRetentionMetrics(metrics.registry, { deletions: () => r.deletions, overdue: () => r.overdue });
+    registerRetentionMetrics(metrics.registry, {
+      deletions: () => r.deletions,
+      overdue: () => r.overdue,
+      runStats: () => r.runStats(),
+      oldestByPolicy: () => r.oldestByPolicy,
+    });
     if (config.metrics.listen !== null) {
       metricsServer = await startMetricsServer(
         config.metrics.listen,
@@ -102,6 +109,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       );
       opened.push(metricsServer);
     }
+    let sipCert: Buffer | null = null;
     const sipOn = config.sip.udp !== null || config.sip.tcp !== null || config.sip.tls !== null;
     if (sipOn) {
       const listenOrOff = (a: typeof config.sip.udp): string => (a === null ? 'off' : formatListen(a));
@@ -112,7 +120,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           ? {
               tls: {
                 listen: formatListen(config.sip.tls),
-                cert: readFileSync(config.sip.tls_cert),
+                cert: (sipCert = readFileSync(config.sip.tls_cert)),
                 key: readFileSync(config.sip.tls_key),
               },
             }
@@ -160,6 +168,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         sip: () => st.stats(),
         diskLow: () => c.diskLow,
       });
+      registerMediaMetrics(metrics.registry, c.media);
     }
     if (config.api.listen !== null) {
       api = await startApiServer({
@@ -171,6 +180,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       });
       opened.push(api);
     }
+    const apiNow = api;
+    registerTlsMetrics(metrics.registry, () => [
+      ...(apiNow !== null ? [{ listener: 'api', cert: apiNow.tls.cert }] : []),
+      ...(sipCert !== null ? [{ listener: 'sip', cert: sipCert }] : []),
+    ]);
   } catch (err) {
     for (const c of opened.reverse()) await c.close().catch(() => undefined);
     throw err;

@@ -18,7 +18,7 @@ import {
   SdpError,
 } from '../siprec/index.js';
 import { Session, type EndReason, type SideRules } from '../session/index.js';
-import type { MediaReceiver } from '../media/index.js';
+import { MediaTotals, type MediaReceiver } from '../media/index.js';
 import { CallRecorder, type RecordedStream } from '../recorder/index.js';
 import type { Storage } from '../storage/index.js';
 import { planStreams, type PlannedStreams } from './offer-plan.js';
@@ -74,6 +74,8 @@ function advertisedAddress(config: Config): string {
 
 export class CallManager {
   readonly stats = new CallStats();
+  /** RTP counters of every call by side, no/one-way media verdicts (read by metrics). */
+  readonly media = new MediaTotals();
   readonly #o: CallManagerOptions;
   readonly #log: Logger;
   readonly #calls = new Map<string, ActiveCall>();
@@ -230,6 +232,7 @@ export class CallManager {
         sampleRate: planned.sampleRate,
         rtpTimeoutMs: this.#o.config.media.rtp_timeout_ms,
         log,
+        media: this.media,
       });
       if (this.#cancelled.delete(callId)) {
         // CANCEL arrived while the container was being created: the stack already answered

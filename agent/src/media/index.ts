@@ -31,6 +31,24 @@ export {
   type RtcpInfo,
   type PacketDropReason,
 } from './rtp.js';
-export { estimateMos, type MosInput, type MosEstimate, type DropCounters } from './stats.js';
+export {
+  estimateMos,
+  createMediaCounts,
+  type MosInput,
+  type MosEstimate,
+  type DropCounters,
+  type MediaCounts,
+} from './stats.js';
 export { buildRtpPacket, buildTelephoneEventPayload, type RtpPacketFields } from './packet-builder.js';
 export * from './errors.js';
+export {
+  MediaTotals,
+  MEDIA_SIDES,
+  SILENT_REASONS,
+  mediaVerdict,
+  type MediaSide,
+  type MediaVerdict,
+  type SilentReason,
+  type EndedStream,
+  type MediaTotalsEvents,
+} from './media-totals.js';

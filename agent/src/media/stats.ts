@@ -142,6 +142,18 @@ export function estimateMos(input: MosInput): MosEstimate {
   return { rFactor: Math.round(r * 10) / 10, mos: Math.round(Math.max(1, Math.min(4.5, mos)) * 100) / 100 };
 }
 
+/** Running packet counters of one stream or a sum of streams (see StreamTimeline.addCountsTo). */
+export interface MediaCounts {
+  packets: number;
+  lost: number;
+  late: number;
+  duplicates: number;
+}
+
+export function createMediaCounts(): MediaCounts {
+  return { packets: 0, lost: 0, late: 0, duplicates: 0 };
+}
+
 /** Datagrams dropped before or instead of reaching the timeline, by reason. */
 export interface DropCounters {
   short: number;

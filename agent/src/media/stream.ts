@@ -16,7 +16,7 @@ import {
   type RtcpInfo,
   type RtpHeader,
 } from './rtp.js';
-import { createDropCounters, type DropCounters } from './stats.js';
+import { createDropCounters, type DropCounters, type MediaCounts } from './stats.js';
 import type { FastPathBinder, FastPathEmitter } from './fast-state.js';
 import { StreamTimeline, type StreamStats, type TimelineOptions } from './timeline.js';
 
@@ -185,6 +185,11 @@ export class RtpStream {
    */
   attachFastPath(binder: FastPathBinder, emitter: FastPathEmitter | null = null): void {
     this.#timeline.attachFastPath(binder, this.#latch, emitter);
+  }
+
+  /** Adds the running packet counters to acc (no allocation; see StreamTimeline.addCountsTo). */
+  addCountsTo(acc: MediaCounts): void {
+    this.#timeline.addCountsTo(acc);
   }
 
   /** Packets the native reader stored without JavaScript (counted in stats() as well). */

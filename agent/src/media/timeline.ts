@@ -28,6 +28,7 @@ import {
   estimateMos,
   expectedPackets,
   lostPackets,
+  type MediaCounts,
   updateJitter,
   type DropCounters,
   type SeqResult,
@@ -834,6 +835,17 @@ export class StreamTimeline {
   /** Completed (and, after drain, unended) DTMF events so far, oldest first. */
   dtmfEvents(): readonly DtmfEvent[] {
     return this.#dtmf.events.slice();
+  }
+
+  /**
+   * Adds this stream's running packet counters to acc, without allocating: the metrics scrape
+   * sums every live stream (thousands) with this, so it must cost a few field reads.
+   */
+  addCountsTo(acc: MediaCounts): void {
+    acc.packets += this.#packets;
+    acc.lost += this.#lostBefore + lostPackets(this.#seq);
+    acc.late += this.#late;
+    acc.duplicates += this.#duplicates;
   }
 
   stats(): StreamStats {

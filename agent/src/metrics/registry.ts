@@ -6,6 +6,9 @@
  */
 import { statfs } from 'node:fs/promises';
 import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
+import type { FailedReason, WrittenSource } from '../storage/index.js';
+import { follow } from './follow.js';
+import { registerBuildInfo } from './build-info.js';
 
 export interface StorageFacts {
   readonly dir: string;
@@ -15,6 +18,12 @@ export interface StorageFacts {
   writeBacklogBytes(): number;
   /** Integrity failures of finished recordings found since start, by check (startup, verify, …). */
   integrityFailures?(): ReadonlyMap<string, number>;
+  /** Recordings written/failed/recovered since start, counted where each happens. */
+  recordingCounts?(): {
+    written: ReadonlyMap<WrittenSource, number>;
+    failed: ReadonlyMap<FailedReason, number>;
+    recovered: number;
+  };
 }
 
 /** Call and SIP counters, read at scrape time from the stages' plain stats objects. */
@@ -34,24 +43,6 @@ export interface CallFacts {
     rejected: Readonly<Record<string, number>>;
   };
   diskLow(): boolean;
-}
-
-/**
- * The call path keeps running totals in plain objects; a Counter here follows them by adding
- * the difference at scrape time, so the exposition has real counters (`_total`, monotonic).
- */
-function follow(
-  counter: Counter<string>,
-  seen: Map<string, number>,
-  labels: Record<string, string>,
-  total: number,
-): void {
-  const key = JSON.stringify(labels);
-  const prev = seen.get(key) ?? 0;
-  if (total > prev) {
-    counter.inc(labels, total - prev);
-    seen.set(key, total);
-  }
 }
 
 /** Registers the call/SIP collectors once the call path exists (the daemon may run without SIP). */
@@ -118,14 +109,13 @@ export interface CallvaultMetrics {
   readonly registry: Registry;
   readonly apiRequests: Counter<'route' | 'method' | 'status'>;
   readonly audioAccesses: Counter<'role'>;
-  readonly recordingsWritten: Counter<'source'>;
-  readonly recordingsFailed: Counter<'reason'>;
-  readonly recordingsRecovered: Counter;
 }
 
 export function createMetrics(storage: StorageFacts): CallvaultMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'callvault_process_' });
+  // The standard names (process_cpu_seconds_total, process_resident_memory_bytes, nodejs_*),
+  // unprefixed, so stock dashboards and rules for a process work as they are.
+  collectDefaultMetrics({ register: registry });
   // prom-client exposes these three as gauges named `_total`, which Prometheus naming (and
   // `promtool check metrics`) rejects; the per-type gauges without the suffix remain.
   for (const name of [
@@ -133,8 +123,9 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
     'nodejs_active_requests_total',
     'nodejs_active_resources_total',
   ]) {
-    registry.removeSingleMetric(`callvault_process_${name}`);
+    registry.removeSingleMetric(name);
   }
+  registerBuildInfo(registry);
 
   new Gauge({
     name: 'callvault_storage_free_bytes',
@@ -185,13 +176,11 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
     registers: [registry],
     collect() {
       const self = this as unknown as Counter<string>;
-      for (const [check, n] of storage.integrityFailures?.() ?? []) {
-        // Every check shows from the start (at 0), so an alert rule sees the series exist.
-        if (!integritySeen.has(JSON.stringify({ check }))) self.inc({ check }, 0);
-        follow(self, integritySeen, { check }, n);
-      }
+      // Every check shows from the start (at 0), so an alert rule sees the series exist.
+      for (const [check, n] of storage.integrityFailures?.() ?? []) follow(self, integritySeen, { check }, n);
     },
   });
+  registerRecordingCounts(registry, storage);
   return {
     registry,
     apiRequests: new Counter({
@@ -206,31 +195,65 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
       labelNames: ['role'] as const,
       registers: [registry],
     }),
-    recordingsWritten: new Counter({
-      name: 'callvault_recordings_written_total',
-      help: 'Recordings finalised, by source',
-      labelNames: ['source'] as const,
-      registers: [registry],
-    }),
-    recordingsFailed: new Counter({
-      name: 'callvault_recordings_failed_total',
-      help: 'Recordings that could not be written, by reason',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
-    recordingsRecovered: new Counter({
-      name: 'callvault_recordings_recovered_total',
-      help: 'Recordings recovered after their writer died',
-      registers: [registry],
-    }),
   };
 }
 
-/** Retention: deletions since start and recordings past expiry not yet removed (alert on > 0). */
-export function registerRetentionMetrics(
-  registry: Registry,
-  facts: { deletions(): number; overdue(): number },
-): void {
+function registerRecordingCounts(registry: Registry, storage: StorageFacts): void {
+  const counts = storage.recordingCounts;
+  if (counts === undefined) return;
+  const writtenSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_recordings_written_total',
+    help: 'Recordings finalised and indexed, by source (siprec, tap, import)',
+    labelNames: ['source'] as const,
+    registers: [registry],
+    collect() {
+      const self = this as unknown as Counter<string>;
+      for (const [source, n] of counts().written) follow(self, writtenSeen, { source }, n);
+    },
+  });
+  const failedSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_recordings_failed_total',
+    help: 'Recordings whose writing failed (disk_full, write_failed mid-call; finalise_failed at the end)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      const self = this as unknown as Counter<string>;
+      for (const [reason, n] of counts().failed) follow(self, failedSeen, { reason }, n);
+    },
+  });
+  const recoveredSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_recordings_recovered_total',
+    help: 'Recordings finalised after their writer died (at start-up, or after a write failure mid-call)',
+    registers: [registry],
+    collect() {
+      follow(this as unknown as Counter<string>, recoveredSeen, {}, counts().recovered);
+    },
+  });
+}
+
+/** What the retention scheduler counts (RetentionScheduler). */
+export interface RetentionFacts {
+  deletions(): number;
+  overdue(): number;
+  /** Start time (ms) of the oldest recording with audio, per policy. */
+  oldestByPolicy?(): ReadonlyMap<string, number>;
+  runStats?(): {
+    ok: number;
+    failed: number;
+    seconds: number;
+    lastSeconds: number;
+    lastSuccessMs: number | null;
+  };
+}
+
+/**
+ * Retention: deletions since start, recordings past expiry not yet removed (alert on > 0), and
+ * the runs themselves — a scheduler that stopped running is as bad as one that fails.
+ */
+export function registerRetentionMetrics(registry: Registry, facts: RetentionFacts): void {
   const seen = new Map<string, number>();
   new Counter({
     name: 'callvault_retention_deletions_total',
@@ -246,6 +269,60 @@ export function registerRetentionMetrics(
     registers: [registry],
     collect() {
       this.set(facts.overdue());
+    },
+  });
+  const oldest = facts.oldestByPolicy;
+  if (oldest !== undefined)
+    new Gauge({
+      name: 'callvault_recordings_oldest_age_seconds',
+      help: 'Age of the oldest recording with audio under each policy (from the last retention run)',
+      labelNames: ['policy'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const [policy, startedMs] of oldest())
+          this.set({ policy }, Math.max(0, (now - startedMs) / 1000));
+      },
+    });
+  const runStats = facts.runStats;
+  if (runStats === undefined) return;
+  const runsSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_retention_runs_total',
+    help: 'Retention runs by result (ok, failed)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const r = runStats();
+      const self = this as unknown as Counter<string>;
+      follow(self, runsSeen, { result: 'ok' }, r.ok);
+      follow(self, runsSeen, { result: 'failed' }, r.failed);
+    },
+  });
+  const secondsSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_retention_run_seconds_total',
+    help: 'Time spent in retention runs (divide by callvault_retention_runs_total for the mean)',
+    registers: [registry],
+    collect() {
+      follow(this as unknown as Counter<string>, secondsSeen, {}, runStats().seconds);
+    },
+  });
+  new Gauge({
+    name: 'callvault_retention_last_run_duration_seconds',
+    help: 'How long the last retention run took',
+    registers: [registry],
+    collect() {
+      this.set(runStats().lastSeconds);
+    },
+  });
+  new Gauge({
+    name: 'callvault_retention_last_success_timestamp_seconds',
+    help: 'When the last retention run that did not fail ended (Unix time; 0 before the first)',
+    registers: [registry],
+    collect() {
+      this.set((runStats().lastSuccessMs ?? 0) / 1000);
     },
   });
 }

@@ -12,21 +12,17 @@
 import { TypedEmitter, type CallvaultError, type Logger } from '../common/index.js';
 import type { Policy } from '../config/index.js';
 import type { Session, EndReason } from '../session/index.js';
-import type { RtpStream } from '../media/index.js';
+import { mediaVerdict, type MediaSide, type MediaTotals, type RtpStream } from '../media/index.js';
 import type { FinishedRecording, VaultWriter } from '../vault/index.js';
 import { recordFromParts, type CallMetadata, type Consent, type Storage } from '../storage/index.js';
 import type { RecordingRecord } from '../index/index.js';
 import { addClipped, interleaveInto } from './mixdown.js';
+import { channelStreams, codecOf, type RecordedStream } from './channels.js';
 import { callMetadataFor } from './call-metadata.js';
 import { NoStreamsError } from './errors.js';
 import { sharedTickScheduler, type TickScheduler } from './tick-scheduler.js';
 
-export interface RecordedStream {
-  readonly label: string;
-  readonly side: 'customer' | 'agent' | 'unknown';
-  readonly codec: string;
-  readonly stream: RtpStream;
-}
+export type { RecordedStream };
 
 export interface CallRecorderOptions {
   readonly session: Session;
@@ -45,6 +41,12 @@ export interface CallRecorderOptions {
   readonly rtpTimeoutMs: number;
   readonly clock?: () => number;
   readonly log: Logger;
+  /** Daemon-wide media totals (metrics): the streams are counted from start to end. */
+  readonly media?: MediaTotals;
+}
+
+function mediaSide(side: RecordedStream['side']): MediaSide {
+  return side === 'unknown' ? 'other' : side;
 }
 
 export type CallRecorderEvents = {
@@ -57,23 +59,6 @@ export type CallRecorderEvents = {
   /** No media for rtpTimeoutMs outside hold/pause: the ingest path should end the call. */
   rtp_timeout: [];
 };
-
-function codecOf(streams: readonly RecordedStream[]): string {
-  return [...new Set(streams.map((s) => s.codec))].join('+');
-}
-
-/** Which streams feed a channel. Streams whose side is unknown fill an empty channel. */
-function channelStreams(streams: readonly RecordedStream[], side: 'customer' | 'agent'): RtpStream[] {
-  const pick = (list: readonly RecordedStream[]): RtpStream[] => list.map((s) => s.stream);
-  const own = streams.filter((s) => s.side === side);
-  if (own.length > 0) return pick(own);
-  // First unknown to the customer side; the second (or the only one, if the customer side
-  // is taken) to the agent side.
-  const unknown = streams.filter((s) => s.side === 'unknown');
-  const other = streams.filter((s) => s.side === (side === 'customer' ? 'agent' : 'customer'));
-  if (side === 'customer') return pick(unknown.slice(0, 1));
-  return pick(other.length > 0 ? unknown.slice(0, 1) : unknown.slice(1, 2));
-}
 
 /**
  * Samples per channel per pass. Per-channel scratch is shared by every recorder: ticks run
@@ -181,6 +166,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       metadata: { ...callMetadataFor(info, o.policy, consent, o.source, codec, new Date(startedMs)) },
     });
     o.storage.track(writer);
+    for (const s of o.streams) o.media?.track(s.stream, mediaSide(s.side));
     const rec = new CallRecorder(o, writer, channels, consent, startedMs);
     writer.on('error', (err) => rec.#fail(err));
     o.session.on('updated', (next) => rec.#onUpdated(next.consent));
@@ -355,12 +341,18 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#ticking = false;
   }
 
+  /** The streams' packets stop counting as live; their final counts stay in the totals. */
+  #retireStreams(): void {
+    for (const s of this.#o.streams) this.#o.media?.retire(s.stream);
+  }
+
   async #discard(reason: 'declined' | 'no_answer' | 'cancelled'): Promise<void> {
     if (this.#finishing !== null) return;
     this.#finishing = (async () => {
       this.#stopTimer();
       this.#o.storage.untrack(this.#writer);
       await this.#writer.abort();
+      this.#retireStreams();
       this.#o.log.info({ sessionId: this.#o.session.id, reason }, 'recording discarded');
       if (reason !== 'cancelled') this.safeEmit(this.#o.log, 'discarded', reason);
       return null;
@@ -378,6 +370,14 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#failed = true;
     this.#stopTimer();
     this.#o.storage.untrack(this.#writer);
+    this.#o.storage.counts.failed(
+      err.code === 'CV_ERR_VAULT_DISK_FULL'
+        ? 'disk_full'
+        : err.code === 'CV_ERR_VAULT_WRITE_FAILED'
+          ? 'write_failed'
+          : 'other',
+    );
+    this.#retireStreams();
     this.#o.log.error(
       { err, sessionId: this.#o.session.id, recordingId: this.#writer.id },
       'recording failed; finalising what was flushed',
@@ -403,6 +403,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       if (finished === undefined) return null;
       const record = this.#recordOf(finished, 'disk_full');
       await this.#o.storage.index.putRecording(record);
+      this.#o.storage.counts.written(this.#o.source);
+      this.#o.storage.counts.recovered();
       this.#o.log.warn(
         { sessionId: this.#o.session.id, recordingId: id, durationMs: finished.durationMs },
         'recording finalised after a write failure',
@@ -421,12 +423,19 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   /** The index record of the finished container, with the call's metadata and stream stats. */
   #recordOf(finished: FinishedRecording, reason: EndReason | 'disk_full'): RecordingRecord {
     const stats: Record<string, unknown> = {};
-    const flags = new Set<string>();
-    for (const s of this.#o.streams) {
-      const st = s.stream.stats();
-      stats[s.label] = st;
-      if (st.packets === 0) flags.add('no_media');
-    }
+    const ended = this.#o.streams.map((s) => ({ side: mediaSide(s.side), stats: s.stream.stats() }));
+    this.#o.streams.forEach((s, i) => (stats[s.label] = ended[i]!.stats));
+    this.#retireStreams();
+    // A call with no RTP (the classic SIPREC firewall fault) or RTP one way only is recorded
+    // (the signalling and metadata are real) but flagged, counted and logged as a warning.
+    const verdict = mediaVerdict(ended);
+    this.#o.media?.callEnded(ended, verdict);
+    const flags = verdict.kind === 'ok' ? [] : [verdict.kind];
+    if (verdict.kind !== 'ok')
+      this.#o.log.warn(
+        { sessionId: this.#o.session.id, recordingId: finished.id, media: verdict },
+        verdict.kind === 'no_media' ? 'call recorded without media' : 'call recorded with one-way media',
+      );
     const meta = callMetadataFor(
       this.#o.session.info,
       this.#o.policy,
@@ -447,6 +456,19 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   }
 
   async #finish(reason: EndReason): Promise<RecordingRecord | null> {
+    try {
+      const record = await this.#finishInner(reason);
+      if (record !== null) this.#o.storage.counts.written(this.#o.source);
+      return record;
+    } catch (err) {
+      this.#o.storage.counts.failed('finalise_failed');
+      throw err;
+    } finally {
+      this.#retireStreams();
+    }
+  }
+
+  async #finishInner(reason: EndReason): Promise<RecordingRecord | null> {
     this.#stopTimer();
     if (this.#failed) return null;
     if (this.#consent === 'pending') {

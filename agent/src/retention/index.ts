@@ -2,6 +2,7 @@ export { decide, anonymised, type RetentionDecision, type RetentionAction } from
 export {
   runRetention,
   countOverdue,
+  oldestByPolicy,
   withdrawConsent,
   anonymiseRecording,
   destroyRecording,

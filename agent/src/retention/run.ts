@@ -4,7 +4,14 @@
  * Also legal hold and consent withdrawal, which decide what retention may touch.
  */
 import type { RecordingRecord } from '../index/index.js';
-import { dpoStateOf, policyFor, readDpoState, type Actor, type Storage } from '../storage/index.js';
+import {
+  dpoStateOf,
+  effectivePolicies,
+  policyFor,
+  readDpoState,
+  type Actor,
+  type Storage,
+} from '../storage/index.js';
 import { anonymised, decide, type RetentionDecision } from './plan.js';
 
 export interface RetentionReport {
@@ -129,6 +136,29 @@ export async function countOverdue(storage: Storage, at = new Date()): Promise<n
     if (decide(rec, policy, at).action !== 'keep') n++;
   }
   return n;
+}
+
+/**
+ * The start time (ms) of the oldest recording with audio under each policy, for the metric
+ * `callvault_recordings_oldest_age_seconds{policy}`: a recording much older than its policy's
+ * retention shows retention (or a legal hold) at work or not. Walks the start-time index from
+ * the oldest and stops once every configured policy has been seen, so it reads the whole index
+ * only when a configured policy has no recording at all (the scheduler runs it hourly).
+ */
+export async function oldestByPolicy(storage: Storage): Promise<Map<string, number>> {
+  const wanted = new Set(Object.keys(effectivePolicies(storage.config)));
+  const oldest = new Map<string, number>();
+  let cursor: string | undefined;
+  do {
+    const page = await storage.index.search({ limit: PAGE, cursor, order: 'asc' });
+    for (const rec of page.items) {
+      if (oldest.has(rec.policy) || rec.flags.includes('no_audio')) continue;
+      oldest.set(rec.policy, Date.parse(rec.startedAt));
+    }
+    cursor = page.nextCursor ?? undefined;
+    if ([...wanted].every((p) => oldest.has(p))) break;
+  } while (cursor !== undefined);
+  return oldest;
 }
 
 /**

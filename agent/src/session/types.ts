@@ -52,8 +52,9 @@ export type ConsentState = 'unknown' | 'given' | 'declined';
 
 /**
  * Conditions downstream must know about. `metadata_error`: the rs-metadata was unusable and the
- * session was built from SDP and headers; `no_metadata`: none was sent; `no_media`: a stream
- * never carried RTP (set by media).
+ * session was built from SDP and headers; `no_metadata`: none was sent; `no_media`: no stream
+ * carried RTP. The recorder sets `no_media` and `one_way` (RTP on some streams only) on the
+ * recording's record at the end of the call (media/media-totals.ts mediaVerdict).
  */
 export type SessionFlag = 'metadata_error' | 'no_metadata' | 'no_media';
 

@@ -1,4 +1,11 @@
 export { Storage, openStorage, type StartupReport, type StorageOptions } from './storage.js';
+export {
+  RecordingCounts,
+  WRITTEN_SOURCES,
+  FAILED_REASONS,
+  type WrittenSource,
+  type FailedReason,
+} from './recording-counts.js';
 export { acquireLock, LOCK_FILE, type StorageLock } from './lock.js';
 export * from './errors.js';
 export * from './ops.js';

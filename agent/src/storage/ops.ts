@@ -38,6 +38,7 @@ export async function importWav(
   );
   const record = recordFromParts(finished.id, meta, finished, finished.format, policy);
   await storage.index.putRecording(record);
+  storage.counts.written('import');
   await storage.index.appendAudit({
     actor: actor.name,
     role: actor.role,

@@ -23,6 +23,7 @@ import {
 } from '../index/index.js';
 import { acquireLock, type StorageLock } from './lock.js';
 import { StorageClosedError } from './errors.js';
+import { RecordingCounts } from './recording-counts.js';
 import { recordFromVault, vaultRecordIds } from './records.js';
 import { INTEGRITY_CHECKS, reportIntegrityFailure, type IntegrityCheck } from './integrity.js';
 import { applyDpoState, effectivePolicies, policyFor, type DpoState } from './dpo-state.js';
@@ -63,6 +64,8 @@ export class Storage {
   readonly #log: Logger;
   readonly #writers = new Set<VaultWriter>();
   readonly #integrityFailures = new Map<IntegrityCheck, number>(INTEGRITY_CHECKS.map((c) => [c, 0]));
+  /** Recordings written/failed/recovered since open (the metrics). */
+  readonly counts = new RecordingCounts();
   #startup: StartupReport;
   #closed = false;
 
@@ -137,6 +140,7 @@ export class Storage {
     }
     const { recovered, unrecoverable, tampered } = await this.vault.recoverAll({ finished });
     for (const r of recovered) this.#log.warn({ recordingId: r.id }, 'recovered recording whose writer died');
+    this.counts.recovered(recovered.length);
     const reindexed: string[] = [];
     const orphansRemoved: string[] = [];
     const missing: string[] = [];
