@@ -3,7 +3,13 @@
  * 1 user error, 2 integrity failure, 3 internal error.
  */
 import { readFileSync, openSync, writeSync, closeSync, renameSync, unlinkSync } from 'node:fs';
-import { EXIT_INTEGRITY, EXIT_OK, exitCodeFor, type CallvaultError } from '../common/index.js';
+import {
+  EXIT_INTEGRITY,
+  EXIT_OK,
+  exitCodeFor,
+  productVersion,
+  type CallvaultError,
+} from '../common/index.js';
 import { loadConfig, exampleConfig, describeConfig, type Config } from '../config/index.js';
 import { parseCommand, parseGlobal, takeTimeout, UsageError } from './args.js';
 
@@ -14,6 +20,7 @@ import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
 
 const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] [--timeout SECONDS] <command>
+       callvaultctl --version
 commands:
   config check | config example
   status
@@ -122,6 +129,10 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const call: typeof runStorageCommand = (c, cmd, args, opts = {}) =>
     runStorageCommand(c, cmd, args, { timeoutMs, ...opts });
   const [cmd, sub, ...more] = g.rest;
+  if (cmd === '--version' || cmd === '-V') {
+    p.out(`callvaultctl ${productVersion()}`);
+    return EXIT_OK;
+  }
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     p.out(USAGE);
     return cmd === undefined ? 1 : 0;
