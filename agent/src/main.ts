@@ -10,6 +10,7 @@ import {
   createLogger,
   createSystemdNotifier,
   exitCodeFor,
+  logDestination,
   productVersion,
   type Logger,
   type CallvaultError,
@@ -228,7 +229,8 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`callvault: ${(err as Error).message}\n`);
     return exitCodeFor(err);
   }
-  const log = createLogger(config.log.level);
+  // Under systemd each line carries its priority for journald (common/journald.ts).
+  const log = createLogger(config.log.level, logDestination());
   let daemon: Daemon;
   try {
     daemon = await startDaemon(config, log);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CTL_BIN, DAEMON_BIN, DEV_CONFIG, ROOT, ctl, isolatedSets, run, setArgs } from '../helpers/daemon.js';
@@ -16,12 +16,17 @@ import { until } from '../helpers/until.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** The JSON log lines with message `msg`. */
+/** The JSON log lines with message `msg` (journald's `<N>` priority prefix removed). */
 function lines(logs: string, msg: string): Record<string, unknown>[] {
   return logs
     .split('\n')
     .filter((l) => l.includes(`"msg":"${msg}"`))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+    .map((l) => JSON.parse(l.replace(/^<\d>/, '')) as Record<string, unknown>);
+}
+
+/** The raw line with message `msg`. */
+function raw(logs: string, msg: string): string | undefined {
+  return logs.split('\n').find((l) => l.includes(`"msg":"${msg}"`));
 }
 
 describe('integration: operations (--version, ready line, SIGHUP reload)', function () {
@@ -58,16 +63,25 @@ describe('integration: operations (--version, ready line, SIGHUP reload)', funct
     const rtp = rtpRangeSet();
     // log.level comes from the file here, so a reload can change it.
     const sets = [...(await isolatedSets(join(work, 'storage'))).filter((s) => !s.startsWith('log.')), rtp];
+    // As under systemd with stdout to the journal: $JOURNAL_STREAM names the stdout's device and
+    // inode, and every line carries its syslog priority.
+    const out = join(work, 'stdout');
+    const fd = openSync(out, 'w');
+    const st = fstatSync(fd, { bigint: true });
     const d = spawn(process.execPath, [DAEMON_BIN, '--config', cfg, ...setArgs(sets)], {
       cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` },
+      stdio: ['ignore', fd, 'pipe'],
     });
+    closeSync(fd);
     child = d;
+    let errors = '';
+    d.stderr!.on('data', (b: Buffer) => (errors += b.toString()));
     let logs = '';
-    d.stdout!.on('data', (b: Buffer) => (logs += b.toString()));
-    d.stderr!.on('data', (b: Buffer) => (logs += b.toString()));
-    await until(() => lines(logs, 'ready').length === 1 || d.exitCode !== null, 'ready', 30_000);
+    const refresh = (): string => (logs = readFileSync(out, 'utf8') + errors);
+    await until(() => lines(refresh(), 'ready').length === 1 || d.exitCode !== null, 'ready', 30_000);
     const ready = lines(logs, 'ready')[0]!;
+    assert.match(raw(logs, 'ready')!, /^<6>\{"level":30,/);
     const sip = sets.find((s) => s.startsWith('sip.udp='))!.slice('sip.udp='.length);
     assert.deepEqual(ready['sip'], [`udp:${sip}`, `tcp:${sip}`]);
     assert.equal(ready['rtp'], rtp.slice('media.rtp_ports='.length));
@@ -80,7 +94,7 @@ describe('integration: operations (--version, ready line, SIGHUP reload)', funct
 
     // A call in progress while the trust list grows and the log level changes: it is recorded whole.
     const call = ctl(sets, ['test-call', '--seconds', '3']);
-    await until(() => logs.includes('"msg":"recording started"'), 'recording started', 20_000);
+    await until(() => refresh().includes('"msg":"recording started"'), 'recording started', 20_000);
     writeFileSync(
       cfg,
       dev
@@ -89,7 +103,7 @@ describe('integration: operations (--version, ready line, SIGHUP reload)', funct
         .replace('level: info', 'level: debug'),
     );
     d.kill('SIGHUP');
-    await until(() => lines(logs, 'config reloaded').length === 1, 'config reloaded', 10_000);
+    await until(() => lines(refresh(), 'config reloaded').length === 1, 'config reloaded', 10_000);
     const reloaded = lines(logs, 'config reloaded')[0]!;
     assert.equal(reloaded['trusted'], 3);
     assert.equal(reloaded['logLevel'], 'debug');
@@ -102,16 +116,17 @@ describe('integration: operations (--version, ready line, SIGHUP reload)', funct
     writeFileSync(cfg, `${dev}\nbogus_section: 1\n`);
     d.kill('SIGHUP');
     await until(
-      () => lines(logs, 'config reload failed; keeping the running config').length === 1,
+      () => lines(refresh(), 'config reload failed; keeping the running config').length === 1,
       'refusal',
     );
     const refused = lines(logs, 'config reload failed; keeping the running config')[0]!;
     assert.match(String(refused['code']), /^CV_ERR_CONFIG_/);
+    assert.match(raw(logs, 'config reload failed; keeping the running config')!, /^<3>\{"level":50,/);
 
     // The SBC's address leaves the trust list: the next call is refused (403) without a restart.
     writeFileSync(cfg, dev.replace('trusted: [127.0.0.0/8, "::1/128"]', 'trusted: [192.0.2.7/32]'));
     d.kill('SIGHUP');
-    await until(() => lines(logs, 'config reloaded').length === 2, 'second reload', 10_000);
+    await until(() => lines(refresh(), 'config reloaded').length === 2, 'second reload', 10_000);
     const refusedCall = await ctl(sets, ['test-call', '--seconds', '1']);
     assert.notEqual(refusedCall.code, 0, refusedCall.stdout);
     assert.match(refusedCall.stdout + refusedCall.stderr, /403/);
