@@ -325,8 +325,9 @@ function reload(started: Config, argv: readonly string[], daemon: Daemon, log: L
   const needsRestart = changedKeys(started, next).filter(
     (k) => !RELOADABLE_KEYS.some((r) => k === r || k.startsWith(`${r}.`)),
   );
+  // logLevel last: scripts (and tests) match `"logLevel":"debug","msg":"config reloaded"`.
   log.info(
-    { applied: RELOADABLE_KEYS, logLevel: next.log.level, trusted: next.sip.trusted.length, needsRestart },
+    { applied: RELOADABLE_KEYS, trusted: next.sip.trusted.length, needsRestart, logLevel: next.log.level },
     'config reloaded',
   );
 }
