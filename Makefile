@@ -20,7 +20,7 @@ ifneq ($(wildcard $(NODE_INCLUDE)/openssl/evp.h),)
 ADDONS += native/build/vault-seal.node
 endif
 
-.PHONY: deps deps-debian deps-npm build native lint typecheck test test-unit test-integration run bench clean
+.PHONY: deps deps-debian deps-npm build native lint typecheck test test-unit test-integration run bench clean package
 
 deps: deps-debian deps-npm
 
@@ -83,5 +83,9 @@ bench: deps build
 	@$(MAKE) --no-print-directory deps-debian DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	npx tsx scripts/bench/run.ts
 
+# dist-pkg/callvault_<version>_<arch>.deb (packaging/build-deb.sh; install: apt-get install ./that.deb).
+package: build
+	packaging/build-deb.sh
+
 clean:
-	rm -rf dist var .bench native/build
+	rm -rf dist var .bench native/build dist-pkg .pkg-cache

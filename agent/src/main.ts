@@ -2,13 +2,16 @@
  * The daemon: config → storage (vault + index, recovery) → control socket → ready.
  * SIGTERM/SIGINT: stop taking work, finalise recordings in progress, close in reverse order,
  * exit 0 — or exit 3 if that takes longer than SHUTDOWN_BOUND_MS. SIGHUP: reload the config
- * and apply what can change without a restart (log level).
+ * and apply what can change without a restart (log.level, sip.trusted); every other change is
+ * named in the log as waiting for a restart, and an invalid file keeps the running config.
  */
 import { join } from 'node:path';
 import {
   createLogger,
   createSystemdNotifier,
   exitCodeFor,
+  logDestination,
+  productVersion,
   type Logger,
   type CallvaultError,
 } from './common/index.js';
@@ -222,6 +225,10 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
   // Before anything is created: LevelDB, the keystore and the TLS pair create their files with
   // 0666/0777 & ~umask, so the umask, not each call site, decides who can read them (issue 15).
   process.umask(0o077);
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`callvault ${productVersion()}\n`);
+    return 0;
+  }
   let config: Config;
   try {
     const g = parseGlobal(argv);
@@ -236,7 +243,8 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`callvault: ${(err as Error).message}\n`);
     return exitCodeFor(err);
   }
-  const log = createLogger(config.log.level);
+  // Under systemd each line carries its priority for journald (common/journald.ts).
+  const log = createLogger(config.log.level, logDestination());
   let daemon: Daemon;
   try {
     daemon = await startDaemon(config, log);
@@ -246,11 +254,16 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`callvault: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
     return exitCodeFor(err);
   }
+  // One line a technician (or journalctl -g ready) reads to know what this box listens on.
   log.info(
     {
-      control: daemon.control.path,
+      version: productVersion(),
+      policy: config.policy.name,
+      sip: (daemon.sip?.addresses ?? []).map((a) => `${a.transport}:${formatListen(a)}`),
+      rtp: daemon.sip === null ? 'off' : `${config.media.rtp_ports.low}-${config.media.rtp_ports.high}`,
       api: daemon.api?.url ?? 'off',
       metrics: daemon.metrics?.url ?? 'off',
+      control: daemon.control.path,
       pid: process.pid,
     },
     'ready',
@@ -283,17 +296,52 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
-    process.on('SIGHUP', () => {
-      try {
-        const next = loadConfig({ file: config.file, sets: parseGlobal(argv).sets });
-        log.level = next.log.level;
-        log.info(
-          { logLevel: next.log.level },
-          'config reloaded (log level applied; other changes need a restart)',
-        );
-      } catch (err) {
-        log.error({ err }, 'config reload failed; keeping the running config');
-      }
-    });
+    process.on('SIGHUP', () => reload(config, argv, daemon, log));
   });
+}
+
+/** Config keys SIGHUP applies to the running daemon; any other change waits for a restart. */
+export const RELOADABLE_KEYS: readonly string[] = ['log.level', 'sip.trusted'];
+
+/** Leaf values of a config by dotted key (arrays and port ranges compared whole, as JSON). */
+function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !('port' in value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix === '' ? k : `${prefix}.${k}`, out);
+  } else out.set(prefix, JSON.stringify(value));
+  return out;
+}
+
+/** The keys whose value differs between two configs, `file` aside. */
+export function changedKeys(a: Config, b: Config): string[] {
+  const fa = flatten({ ...a, file: null }, '', new Map());
+  const fb = flatten({ ...b, file: null }, '', new Map());
+  const keys = new Set([...fa.keys(), ...fb.keys()]);
+  return [...keys].filter((k) => fa.get(k) !== fb.get(k)).sort();
+}
+
+/**
+ * SIGHUP: re-reads the file (and the same --set overrides). Calls in progress are untouched:
+ * a new trust list applies to the next request, and the log level at once. Differences in any
+ * other key are compared with the config the daemon started with and named, so a technician
+ * knows a restart is still due; an invalid file changes nothing.
+ */
+function reload(started: Config, argv: readonly string[], daemon: Daemon, log: Logger): void {
+  let next: Config;
+  try {
+    next = loadConfig({ file: started.file, sets: parseGlobal(argv).sets });
+  } catch (err) {
+    const e = err as CallvaultError;
+    log.error({ err, code: e.code }, 'config reload failed; keeping the running config');
+    return;
+  }
+  log.level = next.log.level;
+  daemon.sip?.setTrusted(next.sip.trusted);
+  const needsRestart = changedKeys(started, next).filter(
+    (k) => !RELOADABLE_KEYS.some((r) => k === r || k.startsWith(`${r}.`)),
+  );
+  // logLevel last: scripts (and tests) match `"logLevel":"debug","msg":"config reloaded"`.
+  log.info(
+    { applied: RELOADABLE_KEYS, trusted: next.sip.trusted.length, needsRestart, logLevel: next.log.level },
+    'config reloaded',
+  );
 }

@@ -3,7 +3,13 @@
  * 1 user error, 2 integrity failure, 3 internal error.
  */
 import { readFileSync, openSync, writeSync, closeSync, renameSync, unlinkSync } from 'node:fs';
-import { EXIT_INTEGRITY, EXIT_OK, exitCodeFor, type CallvaultError } from '../common/index.js';
+import {
+  EXIT_INTEGRITY,
+  EXIT_OK,
+  exitCodeFor,
+  productVersion,
+  type CallvaultError,
+} from '../common/index.js';
 import { loadConfig, exampleConfig, describeConfig, type Config } from '../config/index.js';
 import { parseCommand, parseGlobal, takeTimeout, UsageError } from './args.js';
 
@@ -12,8 +18,10 @@ import { runStorageCommand } from './run-command.js';
 import { stdio, table, seconds, json as toJson, inert, type Printer } from './output.js';
 import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
+import { backup, restore } from './backup.js';
 
 const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] [--timeout SECONDS] <command>
+       callvaultctl --version
 commands:
   config check | config example
   status
@@ -33,7 +41,9 @@ commands:
   consent withdraw NUMBER --reason TEXT
   restrict set|release ID --reason TEXT
   case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID
-  test-call [--seconds N]   place a SIPREC call at this appliance and check its recording`;
+  test-call [--seconds N]   place a SIPREC call at this appliance and check its recording
+  backup -o FILE            keys, master key, index and config in one tar (daemon stopped)
+  restore FILE              put them back; what they replace is moved aside (daemon stopped)`;
 
 interface Summary {
   id: string;
@@ -122,6 +132,10 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const call: typeof runStorageCommand = (c, cmd, args, opts = {}) =>
     runStorageCommand(c, cmd, args, { timeoutMs, ...opts });
   const [cmd, sub, ...more] = g.rest;
+  if (cmd === '--version' || cmd === '-V') {
+    p.out(`callvaultctl ${productVersion()}`);
+    return EXIT_OK;
+  }
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     p.out(USAGE);
     return cmd === undefined ? 1 : 0;
@@ -408,6 +422,22 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
           `left ${r.leftHz} Hz (caller, expected 440), right ${r.rightHz} Hz (agent, expected 1000)`,
       );
       return r.ok ? EXIT_OK : EXIT_INTEGRITY;
+    }
+    case 'backup': {
+      const { values } = parseCommand(rest, { output: { type: 'string', short: 'o' } });
+      if (typeof values['output'] !== 'string') throw new UsageError('backup -o FILE');
+      const r = backup(config, values['output']);
+      p.out(`backup written to ${r.file}: ${r.parts.join(', ')} (recordings stay in ${config.storage.dir})`);
+      return EXIT_OK;
+    }
+    case 'restore': {
+      const { positionals } = parseCommand(rest, {});
+      if (positionals[0] === undefined) throw new UsageError('restore FILE');
+      const r = restore(config, positionals[0]);
+      for (const path of r.restored) p.out(`restored ${path}`);
+      for (const path of r.movedAside) p.out(`moved aside ${path}`);
+      p.out(`backed-up config (${r.createdAt}) written to ${r.config}: compare it with ${config.file}`);
+      return EXIT_OK;
     }
     default:
       throw new UsageError(`unknown command ${cmd}\n${USAGE}`);

@@ -6,3 +6,5 @@ export * from './native.js';
 export * from './semaphore.js';
 export * from './sd-notify.js';
 export * from './text.js';
+export * from './version.js';
+export * from './journald.js';

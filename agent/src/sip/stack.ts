@@ -76,7 +76,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements StackCore 
   readonly #clientTx = new Map<string, (res: SipResponse) => void>();
   readonly #rejected: Record<string, number> = {};
   readonly #transport: SipTransport;
-  readonly #trusted: (address: string) => boolean;
+  #trusted: (address: string) => boolean;
   readonly #rate: SourceRateLimiter;
   readonly #logLimit = new LogLimiter(20);
   #received = 0;
@@ -123,6 +123,15 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements StackCore 
 
   get addresses(): readonly BoundAddress[] {
     return this.#transport.addresses;
+  }
+
+  /**
+   * Replaces `sip.trusted` (config reload). Dialogs already established keep going: the list is
+   * consulted per request, so an in-dialog BYE from a source just removed gets a 403 like any
+   * other. Throws like create() on an invalid entry, leaving the old list in place.
+   */
+  setTrusted(trusted: readonly string[]): void {
+    this.#trusted = makeTrustList(trusted);
   }
 
   dialogs(): SipDialog[] {

@@ -42,7 +42,7 @@ describe('firmware-config', function () {
       assert.equal(config.policy.name, name);
       assert.deepEqual(config.policy.overridden, []);
       assert.deepEqual(config.sip.trusted, ['192.0.2.0/24']);
-      assert.equal(config.keys.master_key_file, '/var/lib/callvault/keys/master.key');
+      assert.equal(config.keys.master_key_file, '/etc/callvault/master.key');
       assert.deepEqual(config.api.listen, { host: '0.0.0.0', port: 8443 });
       // Metrics are plain HTTP without login: loopback unless the site names its scrapers.
       assert.deepEqual(config.metrics.listen, { host: '127.0.0.1', port: 9464 });
