@@ -947,7 +947,7 @@ export async function finishedRecord(
   while (Date.now() < deadline) {
     const id = recordingIdFromLogs(logs(), callId);
     if (id !== null) {
-      const r = await ctl(sets, ['recordings', 'show', id]);
+      const r = await ctl(sets, ['recordings', 'show', id, '--json']);
       last = r.stdout + r.stderr;
       if (r.code === 0) {
         const rec = JSON.parse(r.stdout) as RecordView;

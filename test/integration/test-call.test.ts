@@ -30,7 +30,7 @@ describe('integration: callvaultctl test-call', function () {
     assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
     const id = /recorded as (\S+),/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
-    const show = JSON.parse((await ctl(sets, ['recordings', 'show', id])).stdout) as Record<string, unknown>;
+    const show = JSON.parse((await ctl(sets, ['recordings', 'show', id, '--json'])).stdout) as Record<string, unknown>;
     assert.equal(show['number'], '+10000000000');
     assert.equal(show['direction'], 'inbound');
     assert.equal(show['service'], 'callvault-test');

@@ -2,118 +2,20 @@
  * callvaultctl — the technician's CLI (ARCHITECTURE ✦ Commands). Exit codes: 0 success,
  * 1 user error, 2 integrity failure, 3 internal error.
  */
-import { readFileSync, openSync, writeSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { EXIT_INTEGRITY, EXIT_OK, exitCodeFor, type CallvaultError } from '../common/index.js';
-import { loadConfig, exampleConfig, describeConfig, type Config } from '../config/index.js';
+import { loadConfig, exampleConfig, describeConfig } from '../config/index.js';
 import { parseCommand, parseGlobal, takeTimeout, UsageError } from './args.js';
 
 export { parseGlobal };
 import { runStorageCommand } from './run-command.js';
 import { stdio, table, seconds, json as toJson, inert, type Printer } from './output.js';
+import { helpFor, renderOverview, unknownCommand, unknownSubcommand } from './help.js';
+import { recordingsCommand } from './recordings.js';
+import { exportTo } from './export-file.js';
+import { statusCommand } from './status.js';
 import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
-
-const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] [--timeout SECONDS] <command>
-commands:
-  config check | config example
-  status
-  recordings list [--json] | recordings search [--number N] [--agent A] [--service S] [--from T] [--to T] [--json]
-  recordings show ID [--json]
-  import FILE.wav [--meta JSON]
-  export ID -o FILE.wav --reason TEXT   (a restricted recording is refused)
-  verify ID | verify --all
-  keys rotate
-  audit verify | audit list [--since T] [--json]
-  index rebuild
-  users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin
-  users list [--json] | users disable|enable|remove NAME | users passwd NAME --password-stdin
-  users totp NAME [--off]   TOTP second factor (admin, dpo): prints the otpauth URI once
-  retention run [--at ISO-TIME] [--dry-run]
-  hold set|release ID --reason TEXT
-  consent withdraw NUMBER --reason TEXT
-  restrict set|release ID --reason TEXT
-  case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID
-  test-call [--seconds N]   place a SIPREC call at this appliance and check its recording`;
-
-interface Summary {
-  id: string;
-  startedAt: string;
-  durationMs: number;
-  direction: string;
-  service: string | null;
-  agent: string | null;
-  number: string | null;
-  state: string;
-  flags: readonly string[];
-}
-
-function printRecordings(p: Printer, items: readonly Summary[], json: boolean): void {
-  if (json) {
-    p.out(toJson(items));
-    return;
-  }
-  const rows = [['ID', 'STARTED', 'LENGTH', 'DIR', 'SERVICE', 'AGENT', 'NUMBER', 'STATE']];
-  for (const r of items) {
-    rows.push([
-      r.id,
-      r.startedAt,
-      seconds(r.durationMs),
-      r.direction,
-      r.service ?? '-',
-      r.agent ?? '-',
-      r.number ?? '-',
-      [r.state, ...r.flags.filter((f) => f !== r.state)].join(','),
-    ]);
-  }
-  p.out(table(rows));
-  p.out(`${items.length} recording(s)`);
-}
-
-async function exportTo(
-  config: Config,
-  id: string,
-  out: string,
-  reason: string | undefined,
-  p: Printer,
-  timeoutMs: number | undefined,
-): Promise<void> {
-  // Written under a temporary name and renamed at the end, so a failed (tampered) export never
-  // leaves a half file that looks like a good recording.
-  const tmp = `${out}.partial-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
-  let ok = false;
-  try {
-    const { result } = await runStorageCommand(
-      config,
-      'export',
-      { id, reason },
-      {
-        timeoutMs,
-        onDownload: (chunk) => {
-          writeSync(fd, chunk);
-        },
-      },
-    );
-    closeSync(fd);
-    renameSync(tmp, out);
-    ok = true;
-    const r = result as { bytes: number; digest: string | null };
-    p.out(`exported ${id} to ${out} (${r.bytes} bytes, sha256 ${r.digest ?? 'n/a'})`);
-  } finally {
-    if (!ok) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // nothing written
-      }
-    }
-  }
-}
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -122,10 +24,18 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const call: typeof runStorageCommand = (c, cmd, args, opts = {}) =>
     runStorageCommand(c, cmd, args, { timeoutMs, ...opts });
   const [cmd, sub, ...more] = g.rest;
-  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    p.out(USAGE);
-    return cmd === undefined ? 1 : 0;
+  if (cmd === undefined) {
+    p.err(renderOverview());
+    return 1;
   }
+  // Help needs no configuration (a technician may not have one yet) and wins over everything.
+  const beforeDashes = g.rest.includes('--') ? g.rest.slice(0, g.rest.indexOf('--')) : g.rest;
+  if (cmd === 'help' || beforeDashes.includes('--help') || beforeDashes.includes('-h')) {
+    p.out(helpFor(beforeDashes.filter((w) => w !== '--help' && w !== '-h')));
+    return EXIT_OK;
+  }
+  const badSub = unknownSubcommand(cmd, sub);
+  if (badSub !== null) throw badSub;
   if (cmd === 'config' && sub === 'example') {
     p.out(exampleConfig());
     return EXIT_OK;
@@ -140,45 +50,10 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       else p.out(`config OK: ${config.file} (policy ${config.policy.name})`);
       return EXIT_OK;
     }
-    case 'status': {
-      const { result, via } = await call(config, 'status', {});
-      p.out(toJson({ via, ...(result as object) }));
-      return EXIT_OK;
-    }
-    case 'recordings': {
-      const { values, positionals } = parseCommand(rest.slice(1), {
-        json: { type: 'boolean' },
-        number: { type: 'string' },
-        agent: { type: 'string' },
-        service: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-      });
-      const json = values['json'] === true;
-      if (sub === 'list' || sub === 'search') {
-        const args =
-          sub === 'list'
-            ? {}
-            : {
-                number: values['number'],
-                agent: values['agent'],
-                service: values['service'],
-                from: values['from'],
-                to: values['to'],
-              };
-        const { result } = await call(config, 'recordings.search', args);
-        printRecordings(p, result as Summary[], json);
-        return EXIT_OK;
-      }
-      if (sub === 'show') {
-        const id = positionals[0];
-        if (id === undefined) throw new UsageError('recordings show ID');
-        const { result } = await call(config, 'recordings.show', { id });
-        p.out(toJson(result));
-        return EXIT_OK;
-      }
-      throw new UsageError('recordings list|search|show');
-    }
+    case 'status':
+      return statusCommand(config, rest, p, call);
+    case 'recordings':
+      return recordingsCommand(config, sub, rest.slice(1), p, call);
     case 'import': {
       const { values, positionals } = parseCommand(rest, { meta: { type: 'string' } });
       const file = positionals[0];
@@ -201,12 +76,14 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const { values, positionals } = parseCommand(rest, {
         output: { type: 'string', short: 'o' },
         reason: { type: 'string' },
+        force: { type: 'boolean' },
       });
       const id = positionals[0];
       const out = values['output'];
       if (id === undefined || typeof out !== 'string')
-        throw new UsageError('export ID -o FILE.wav --reason TEXT');
-      await exportTo(config, id, out, values['reason'] as string | undefined, p, timeoutMs);
+        throw new UsageError('export ID -o FILE.wav --reason TEXT [--force]');
+      const reason = values['reason'] as string | undefined;
+      await exportTo(config, id, out, { reason, force: values['force'] === true, timeoutMs }, p);
       return EXIT_OK;
     }
     case 'verify': {
@@ -410,7 +287,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return r.ok ? EXIT_OK : EXIT_INTEGRITY;
     }
     default:
-      throw new UsageError(`unknown command ${cmd}\n${USAGE}`);
+      throw unknownCommand(cmd);
   }
 }
 

@@ -199,6 +199,9 @@ export interface SearchArgs {
   readonly service?: string;
   readonly from?: string;
   readonly to?: string;
+  readonly caseId?: string;
+  /** Only recordings carrying this flag (filtered here: the index has no flag index). */
+  readonly flag?: string;
   readonly limit?: number;
 }
 
@@ -211,17 +214,19 @@ export async function searchRecordings(
   const items: RecordingSummary[] = [];
   let cursor: string | undefined;
   const max = args.limit ?? Number.MAX_SAFE_INTEGER;
+  const { flag, ...query } = args;
   do {
     const page = await storage.index.search({
-      ...args,
-      limit: Math.min(1000, max - items.length),
+      ...query,
+      limit: flag === undefined ? Math.min(1000, max - items.length) : 1000,
       cursor,
       order: 'desc',
     });
-    items.push(...page.items.map(summarise));
+    const matching = flag === undefined ? page.items : page.items.filter((r) => r.flags.includes(flag));
+    items.push(...matching.slice(0, max - items.length).map(summarise));
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined && items.length < max);
-  if (args.number !== undefined || args.agent !== undefined) {
+  if (args.number !== undefined || args.agent !== undefined || args.caseId !== undefined) {
     await storage.index.appendAudit({
       actor: actor.name,
       role: actor.role,
