@@ -194,6 +194,20 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     example: 'callvaultctl restrict set 01J9Z8Q4TWQ5N1K2 --reason "dispute 88"',
   },
   {
+    name: 'erase',
+    args: 'ID',
+    summary: 'erase one recording (crypto-shred; refused while on legal hold)',
+    options: [reason],
+    example: 'callvaultctl erase 01J9Z8Q4TWQ5N1K2 --reason "art. 17 request 93"',
+  },
+  {
+    name: 'dsar export',
+    args: 'NUMBER',
+    summary: "a data subject's access copy: their recordings and records in one archive",
+    options: [{ flag: '-o, --output FILE', text: 'where to write the archive' }, reason],
+    example: 'callvaultctl dsar export +4930123456 -o /tmp/dsar.tar --reason "request 93"',
+  },
+  {
     name: 'case link',
     args: 'ID CASE-ID',
     summary: 'link a recording to a case',

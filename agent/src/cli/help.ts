@@ -114,19 +114,48 @@ export function unknownSubcommand(cmd: string, sub: string | undefined): UsageEr
 }
 
 /**
- * `help`, `help CMD [SUB]`, `CMD [SUB] --help`: the text to print, or a usage error for a
- * command the table does not know (with its did-you-mean).
+ * The help of the command `words` name (`[]`: the overview; `['recordings']`: the group), or a
+ * usage error with a did-you-mean for a command the table does not know.
  */
 export function helpFor(words: readonly string[]): string {
   const [cmd, sub] = words.filter((w) => !w.startsWith('-'));
-  if (cmd === undefined || cmd === 'help') {
-    if (cmd === 'help' && sub !== undefined) return helpFor(words.filter((w) => w !== 'help'));
-    return renderOverview();
-  }
+  if (cmd === undefined) return renderOverview();
   if (!commandNames().includes(cmd)) throw unknownCommand(cmd);
   const entry = findHelp(cmd, sub);
   if (entry !== undefined) return renderHelp(entry);
   const bad = unknownSubcommand(cmd, sub);
   if (bad !== null && sub !== undefined) throw bad;
   return renderGroup(cmd);
+}
+
+/** Long and short option names (`--output`, `-o`) an entry documents. */
+function optionNames(e: CommandHelp): string[] {
+  return (e.options ?? []).flatMap((o) => o.flag.split(/[ ,]+/).filter((w) => /^--?[a-z]/.test(w)));
+}
+
+/**
+ * An option of `cmd [sub]` that is close to one its help documents but is not one of them
+ * (`--outptu`): the error says which was meant, before the configuration is read. Options far
+ * from every documented one are left to the command's own parser.
+ */
+export function mistypedOption(
+  cmd: string,
+  sub: string | undefined,
+  words: readonly string[],
+): UsageError | null {
+  const entry = findHelp(cmd, sub);
+  if (entry === undefined) return null;
+  const known = optionNames(entry);
+  for (const w of words) {
+    if (!w.startsWith('--')) continue;
+    const typed = w.split('=')[0]!;
+    if (known.includes(typed)) continue;
+    const near = nearest(
+      typed.slice(2),
+      known.filter((k) => k.startsWith('--')).map((k) => k.slice(2)),
+      MAX_TYPO_DISTANCE,
+    );
+    if (near !== undefined) return new UsageError(`unknown option ${typed}; did you mean --${near}?`);
+  }
+  return null;
 }

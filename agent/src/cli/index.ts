@@ -10,7 +10,14 @@ import { parseCommand, parseGlobal, takeTimeout, UsageError } from './args.js';
 export { parseGlobal };
 import { runStorageCommand } from './run-command.js';
 import { stdio, table, seconds, json as toJson, inert, type Printer } from './output.js';
-import { helpFor, renderOverview, unknownCommand, unknownSubcommand } from './help.js';
+import {
+  commandNames,
+  helpFor,
+  mistypedOption,
+  renderOverview,
+  unknownCommand,
+  unknownSubcommand,
+} from './help.js';
 import { recordingsCommand } from './recordings.js';
 import { exportTo } from './export-file.js';
 import { statusCommand } from './status.js';
@@ -30,12 +37,20 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   }
   // Help needs no configuration (a technician may not have one yet) and wins over everything.
   const beforeDashes = g.rest.includes('--') ? g.rest.slice(0, g.rest.indexOf('--')) : g.rest;
-  if (cmd === 'help' || beforeDashes.includes('--help') || beforeDashes.includes('-h')) {
-    p.out(helpFor(beforeDashes.filter((w) => w !== '--help' && w !== '-h')));
+  const asksHelp = beforeDashes.includes('--help') || beforeDashes.includes('-h');
+  if (cmd === 'help' || asksHelp) {
+    const words = beforeDashes.filter((w) => w !== '--help' && w !== '-h');
+    // `help X` is `X --help`; `help --help` is the help of help.
+    p.out(helpFor(cmd === 'help' ? (words.length === 1 && asksHelp ? words : words.slice(1)) : words));
     return EXIT_OK;
   }
+  // Every command has its help entry (help-table.ts), so a word without one is a typo: said
+  // before the configuration is read, whose own errors would hide it.
+  if (!commandNames().includes(cmd)) throw unknownCommand(cmd);
   const badSub = unknownSubcommand(cmd, sub);
   if (badSub !== null) throw badSub;
+  const badOption = mistypedOption(cmd, sub, beforeDashes);
+  if (badOption !== null) throw badOption;
   if (cmd === 'config' && sub === 'example') {
     p.out(exampleConfig());
     return EXIT_OK;
@@ -287,7 +302,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return r.ok ? EXIT_OK : EXIT_INTEGRITY;
     }
     default:
-      throw unknownCommand(cmd);
+      // In the help table but not (yet) dispatched here.
+      throw new UsageError(`${cmd} is not available in this version of callvaultctl`);
   }
 }
 
