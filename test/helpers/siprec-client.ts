@@ -962,7 +962,7 @@ export async function finishedRecord(
 /** `callvaultctl export ID -o DIR/ID.wav --reason …`, then the WAV parsed independently. */
 export async function exportWav(sets: readonly string[], id: string, dir: string): Promise<WavInfo> {
   const out = join(dir, `${id}.wav`);
-  const r = await ctl(sets, ['export', id, '-o', out, '--reason', 'siprec e2e check']);
+  const r = await ctl(sets, ['export', id, '-o', out, '--reason', 'siprec e2e check', '--force']);
   if (r.code !== 0) throw new Error(`export ${id} failed: ${r.stdout}${r.stderr}`);
   return readWav(readFileSync(out));
 }

@@ -88,7 +88,7 @@ describe('integration: daemon + callvaultctl', function () {
     assert.ok(Math.abs(item.durationMs - 60_000) < 50, `duration ${item.durationMs}`);
 
     const out = join(work, `out-${expectVia}.wav`);
-    const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'integration test']);
+    const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'integration test', '--force']);
     assert.equal(exp.code, 0, exp.stderr);
     assert.ok(
       readFileSync(out).equals(readFileSync(toneWav)),
