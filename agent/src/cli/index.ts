@@ -290,11 +290,19 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return EXIT_OK;
     }
     case 'test-call': {
-      const { values } = parseCommand(rest, { seconds: { type: 'string' } });
+      const { values } = parseCommand(rest, {
+        seconds: { type: 'string' },
+        transport: { type: 'string' },
+        'from-address': { type: 'string' },
+      });
       const secs = values['seconds'] === undefined ? 5 : Number(values['seconds']);
       if (!Number.isInteger(secs) || secs < 1 || secs > 600) throw new UsageError('--seconds must be 1-600');
+      const transport = values['transport'];
+      if (transport !== undefined && transport !== 'udp' && transport !== 'tcp' && transport !== 'tls')
+        throw new UsageError('--transport must be udp, tcp or tls');
+      const fromAddress = values['from-address'] as string | undefined;
       p.err(`placing a ${secs} s SIPREC test call (caller 440 Hz, agent 1000 Hz)…`);
-      const r = await placeTestCall(config, { seconds: secs });
+      const r = await placeTestCall(config, { seconds: secs, transport, fromAddress });
       p.out(
         `${r.ok ? 'OK' : 'FAILED'}: recorded as ${r.recordingId}, ${seconds(r.durationMs)} of ${seconds(r.sentMs)} sent; ` +
           `left ${r.leftHz} Hz (caller, expected 440), right ${r.rightHz} Hz (agent, expected 1000)`,
