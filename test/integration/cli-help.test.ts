@@ -138,4 +138,20 @@ describe('integration: callvaultctl that helps', function () {
     assert.match(missing.stderr, /no\/such\/dir does not exist/);
     assert.equal(existsSync(join(work, 'no')), false);
   });
+
+  it('verify --all and index rebuild show progress on stderr with --progress (stdout unchanged)', async () => {
+    const v = await ctl(sets, ['verify', '--all', '--progress']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stderr, /^verify: 3\/3 \(100%\)$/m);
+    assert.doesNotMatch(v.stdout, /verify:/);
+    assert.equal(v.stdout.trim().split('\n').length, 3);
+    // Not a terminal and no --progress: no progress lines.
+    assert.doesNotMatch((await ctl(sets, ['verify', '--all'])).stderr, /verify: \d/);
+    const r = await ctl(sets, ['index', 'rebuild', '--progress']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^index rebuild: 3\/3 \(100%\)$/m);
+    process.stdout.write(
+      `      ${v.stderr.trim().split('\n').join(' | ')}\n      ${r.stderr.trim().split('\n').join(' | ')}\n`,
+    );
+  });
 });

@@ -81,7 +81,6 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     summary: 'migrate a legacy WAV recording into the vault (prints its id)',
     options: [
       { flag: '--meta JSON', text: 'call metadata: number, agent, service, direction, startedAt, consent' },
-      progress,
     ],
     example: `callvaultctl import old.wav --meta '{"number":"+4930123456","agent":"201"}'`,
   },

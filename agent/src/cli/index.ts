@@ -21,6 +21,7 @@ import {
 import { recordingsCommand } from './recordings.js';
 import { exportTo } from './export-file.js';
 import { statusCommand } from './status.js';
+import { stderrProgress } from './progress.js';
 import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
 
@@ -105,10 +106,13 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const { values, positionals } = parseCommand(rest, {
         all: { type: 'boolean' },
         json: { type: 'boolean' },
+        progress: { type: 'boolean' },
       });
       const all = values['all'] === true;
       if (!all && positionals[0] === undefined) throw new UsageError('verify ID | verify --all');
-      const { result } = await call(config, 'verify', all ? { all: true } : { id: positionals[0] });
+      const onProgress = all ? stderrProgress('verify', values['progress'] === true) : undefined;
+      const args = all ? { all: true, progress: onProgress !== undefined } : { id: positionals[0] };
+      const { result } = await call(config, 'verify', args, { onProgress });
       const outcomes = result as {
         id: string;
         ok: boolean;
@@ -185,7 +189,14 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     }
     case 'index': {
       if (sub !== 'rebuild') throw new UsageError('index rebuild');
-      const { result } = await call(config, 'index.rebuild', {}, { storage: { resetIndex: true } });
+      const { values } = parseCommand(rest.slice(1), { progress: { type: 'boolean' } });
+      const onProgress = stderrProgress('index rebuild', values['progress'] === true);
+      const { result } = await call(
+        config,
+        'index.rebuild',
+        { progress: onProgress !== undefined },
+        { storage: { resetIndex: true }, onProgress },
+      );
       const r = result as {
         recordings: number;
         stateTampered?: string[];

@@ -132,7 +132,8 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   });
   h.set('verify', async (req) => {
     const all = req.args['all'] === true;
-    return verifyRecordings(storage, cliActor(req.actor), all ? 'all' : [required(req.args, 'id')]);
+    const ids = all ? 'all' : [required(req.args, 'id')];
+    return verifyRecordings(storage, cliActor(req.actor), ids, req.progress);
   });
   h.set('recordings.search', async (req) =>
     searchRecordings(storage, cliActor(req.actor), {
@@ -148,7 +149,7 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   );
   h.set('recordings.show', async (req) => showRecording(storage, required(req.args, 'id')));
   h.set('keys.rotate', async (req) => rotateKeys(storage, cliActor(req.actor)));
-  h.set('index.rebuild', async (req) => rebuildIndex(storage, cliActor(req.actor)));
+  h.set('index.rebuild', async (req) => rebuildIndex(storage, cliActor(req.actor), req.progress));
   h.set('audit.verify', async () => storage.index.verifyAudit());
   h.set('audit.list', async (req) => storage.index.listAudit({ since: str(req.args, 'since') }));
   h.set('retention.run', async (req) => {

@@ -114,10 +114,12 @@ export async function verifyRecordings(
   storage: Storage,
   actor: Actor,
   ids: readonly string[] | 'all',
+  onProgress?: (done: number, total: number) => void,
 ): Promise<VerifyOutcome[]> {
   const list = ids === 'all' ? await storage.vault.listIds() : ids;
   const out: VerifyOutcome[] = [];
   for (const id of list) {
+    onProgress?.(out.length, list.length);
     if (ids !== 'all' && !(await storage.vault.has(id))) {
       if (!(await containerRemoved(storage, id))) throw new RecordingNotFoundError(id);
       out.push({ id, ok: false, code: 'CV_ERR_VAULT_CONTAINER_MISSING', message: 'the container is gone' });
@@ -149,6 +151,7 @@ export async function verifyRecordings(
     if (!last.ok && isIntegrityFailure(last))
       await reportIntegrityFailure(storage, id, last.code as string, 'verify', actor);
   }
+  onProgress?.(list.length, list.length);
   await storage.index.appendAudit({
     actor: actor.name,
     role: actor.role,
@@ -259,6 +262,7 @@ export async function rotateKeys(storage: Storage, actor: Actor): Promise<{ keyI
 export async function rebuildIndex(
   storage: Storage,
   actor: Actor,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ recordings: number; stateTampered: string[]; unreadable: { id: string; code: string }[] }> {
   // Containers, and the sidecars of anonymised recordings (whose containers are gone).
   const tampered: string[] = [];
@@ -275,8 +279,10 @@ export async function rebuildIndex(
     if (r?.flags.includes(TAMPERED_FLAG) === true) broken.set(id, r);
   }
   const unreadable: { id: string; code: string }[] = [];
+  let done = 0;
   async function* records(): AsyncGenerator<RecordingRecord> {
     for (const id of ids) {
+      onProgress?.(done++, ids.length);
       const kept = broken.get(id);
       if (kept !== undefined) {
         yield kept;
@@ -300,6 +306,7 @@ export async function rebuildIndex(
     }
   }
   await storage.index.rebuild(records());
+  onProgress?.(ids.length, ids.length);
   await storage.index.appendAudit({
     actor: actor.name,
     role: actor.role,
