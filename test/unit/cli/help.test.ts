@@ -123,6 +123,15 @@ describe('cli/help', () => {
         /CV_ERR_CLI_OUTPUT_EXISTS/,
       ],
       ['import of a missing file', () => ['import', join(dir, 'none.wav')], 1, /CV_ERR_CLI_USAGE/],
+      ['import of a file that is not a WAV', () => ['import', DEV_CONFIG], 1, /CV_ERR_VAULT_BAD_WAV/],
+      [
+        'hold on a missing recording',
+        () => ['hold', 'set', 'NOSUCH', '--reason', 'ticket 1'],
+        1,
+        /NOT_FOUND/,
+      ],
+      ['a bad --since', () => ['audit', 'list', '--since', 'garbage'], 1, /CV_ERR_INDEX_BAD_QUERY/],
+      ['a bad --transport', () => ['test-call', '--transport', 'sctp'], 1, /CV_ERR_CLI_USAGE/],
       ['ok', () => ['verify', id], 0, /1 verified/],
     ];
     for (const [what, args, code, pattern] of cases) {
