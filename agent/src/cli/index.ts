@@ -47,7 +47,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   }
   // Every command has its help entry (help-table.ts), so a word without one is a typo: said
   // before the configuration is read, whose own errors would hide it.
-  if (!commandNames().includes(cmd)) throw unknownCommand(cmd);
+  // (A leading option such as --version is left to the switch.)
+  if (!cmd.startsWith('-') && !commandNames().includes(cmd)) throw unknownCommand(cmd);
   const badSub = unknownSubcommand(cmd, sub);
   if (badSub !== null) throw badSub;
   const badOption = mistypedOption(cmd, sub, beforeDashes);
@@ -321,6 +322,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return r.ok ? EXIT_OK : EXIT_INTEGRITY;
     }
     default:
+      if (cmd.startsWith('-'))
+        throw new UsageError(`unknown option ${cmd}; callvaultctl help lists the commands`);
       // In the help table but not (yet) dispatched here.
       throw new UsageError(`${cmd} is not available in this version of callvaultctl`);
   }
