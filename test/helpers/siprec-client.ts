@@ -947,7 +947,7 @@ export async function finishedRecord(
   while (Date.now() < deadline) {
     const id = recordingIdFromLogs(logs(), callId);
     if (id !== null) {
-      const r = await ctl(sets, ['recordings', 'show', id]);
+      const r = await ctl(sets, ['recordings', 'show', id, '--json']);
       last = r.stdout + r.stderr;
       if (r.code === 0) {
         const rec = JSON.parse(r.stdout) as RecordView;
@@ -962,7 +962,7 @@ export async function finishedRecord(
 /** `callvaultctl export ID -o DIR/ID.wav --reason …`, then the WAV parsed independently. */
 export async function exportWav(sets: readonly string[], id: string, dir: string): Promise<WavInfo> {
   const out = join(dir, `${id}.wav`);
-  const r = await ctl(sets, ['export', id, '-o', out, '--reason', 'siprec e2e check']);
+  const r = await ctl(sets, ['export', id, '-o', out, '--reason', 'siprec e2e check', '--force']);
   if (r.code !== 0) throw new Error(`export ${id} failed: ${r.stdout}${r.stderr}`);
   return readWav(readFileSync(out));
 }

@@ -56,7 +56,7 @@ describe('integration: daemon + callvaultctl', function () {
   });
 
   async function importExportVerify(expectVia: 'daemon' | 'local'): Promise<string> {
-    const status = await ctl(sets, ['status']);
+    const status = await ctl(sets, ['status', '--json']);
     assert.equal(status.code, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).via, expectVia);
 
@@ -88,7 +88,7 @@ describe('integration: daemon + callvaultctl', function () {
     assert.ok(Math.abs(item.durationMs - 60_000) < 50, `duration ${item.durationMs}`);
 
     const out = join(work, `out-${expectVia}.wav`);
-    const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'integration test']);
+    const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'integration test', '--force']);
     assert.equal(exp.code, 0, exp.stderr);
     assert.ok(
       readFileSync(out).equals(readFileSync(toneWav)),
@@ -128,7 +128,7 @@ describe('integration: daemon + callvaultctl', function () {
     assert.equal(await daemon.stop('SIGTERM'), 0);
     daemon = undefined;
     // The data outlives the daemon: the CLI now opens the storage itself and finds it.
-    const show = await ctl(sets, ['recordings', 'show', id]);
+    const show = await ctl(sets, ['recordings', 'show', id, '--json']);
     assert.equal(show.code, 0, show.stderr);
     assert.equal(JSON.parse(show.stdout).id, id);
   });
@@ -189,7 +189,7 @@ describe('integration: daemon + callvaultctl', function () {
     });
     await new Promise((r) => child.once('exit', r));
 
-    const show = await ctl(sets, ['recordings', 'show', id]);
+    const show = await ctl(sets, ['recordings', 'show', id, '--json']);
     assert.equal(show.code, 0, show.stderr);
     const rec = JSON.parse(show.stdout) as { state: string; flags: string[]; number: string };
     assert.equal(rec.state, 'recovered');

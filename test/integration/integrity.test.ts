@@ -228,7 +228,7 @@ describe('integration: integrity of finished recordings', function () {
       const media = call.sendMedia({ durationMs: 6000 });
       let active = 0;
       for (let i = 0; i < 100 && active === 0; i++) {
-        const st = JSON.parse((await ctl(sets, ['status'])).stdout || '{}') as {
+        const st = JSON.parse((await ctl(sets, ['status', '--json'])).stdout || '{}') as {
           activeRecordings?: number;
         };
         active = st.activeRecordings ?? 0;

@@ -104,7 +104,7 @@ describe('integration: retention, legal hold, consent withdrawal', function () {
     );
     const run = await ctl([...sets, ...ub], ['retention', 'run']);
     assert.match(run.stdout, new RegExp(`anonymised ${id}`));
-    const show = JSON.parse((await ctl([...sets, ...ub], ['recordings', 'show', id])).stdout) as Record<
+    const show = JSON.parse((await ctl([...sets, ...ub], ['recordings', 'show', id, '--json'])).stdout) as Record<
       string,
       unknown
     >;
@@ -141,7 +141,7 @@ describe('integration: retention, legal hold, consent withdrawal', function () {
     const show = async (): Promise<unknown[]> => {
       const out: unknown[] = [];
       for (const id of [held, restricted, cased]) {
-        const { stats: _s, ...rest } = JSON.parse(await ok(['recordings', 'show', id])) as Record<
+        const { stats: _s, ...rest } = JSON.parse(await ok(['recordings', 'show', id, '--json'])) as Record<
           string,
           unknown
         >;

@@ -103,7 +103,7 @@ describe('integration: plain INVITE from baresip', function () {
       }[];
       const done = list.find((x) => x.state !== 'recording');
       if (done !== undefined)
-        rec = JSON.parse((await ctl(sets, ['recordings', 'show', done.id])).stdout) as RecordView;
+        rec = JSON.parse((await ctl(sets, ['recordings', 'show', done.id, '--json'])).stdout) as RecordView;
       else await sleep(300);
     }
     assert.ok(rec !== undefined, `no recording; daemon log:\n${daemon.logs().slice(-3000)}`);

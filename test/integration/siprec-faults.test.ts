@@ -151,7 +151,7 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
     assert.ok(id !== null, 'recording id logged');
     daemon = undefined;
     // The daemon is gone: the CLI opens the storage itself.
-    const show = await ctl(sets, ['recordings', 'show', id]);
+    const show = await ctl(sets, ['recordings', 'show', id, '--json']);
     assert.equal(show.code, 0, show.stderr);
     const rec = JSON.parse(show.stdout) as RecordView;
     assert.equal(rec.state, 'complete');

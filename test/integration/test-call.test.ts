@@ -4,10 +4,11 @@
  * also checks the recording independently of the command's own check.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, freePort, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { readWav, channelFrequency, durationSeconds } from '../helpers/audio.js';
 
 describe('integration: callvaultctl test-call', function () {
@@ -30,7 +31,10 @@ describe('integration: callvaultctl test-call', function () {
     assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
     const id = /recorded as (\S+),/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
-    const show = JSON.parse((await ctl(sets, ['recordings', 'show', id])).stdout) as Record<string, unknown>;
+    const show = JSON.parse((await ctl(sets, ['recordings', 'show', id, '--json'])).stdout) as Record<
+      string,
+      unknown
+    >;
     assert.equal(show['number'], '+10000000000');
     assert.equal(show['direction'], 'inbound');
     assert.equal(show['service'], 'callvault-test');
@@ -50,5 +54,54 @@ describe('integration: callvaultctl test-call', function () {
     const r = await ctl(sets, ['test-call', '--seconds', '1']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /CV_ERR_CLI_TEST_CALL/);
+  });
+
+  it('works on a production-like configuration: TLS only, plain INVITEs refused', async () => {
+    const cert = join(work, 'sip.crt');
+    const key = join(work, 'sip.key');
+    const gen = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=callvault.test',
+      '-days',
+      '2',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    assert.equal(gen.status, 0, gen.stderr.toString());
+    chmodSync(key, 0o600);
+    const sets = await isolatedSets(join(work, 'storage'), [
+      'sip.udp=off',
+      'sip.tcp=off',
+      `sip.tls=127.0.0.1:${await freePort()}`,
+      `sip.tls_cert=${cert}`,
+      `sip.tls_key=${key}`,
+      'sip.accept_plain_invite=false',
+    ]);
+    daemon = await startDaemon(sets);
+    // No --transport: a TLS-only box is called over TLS.
+    const r = await ctl(sets, ['test-call', '--seconds', '2']);
+    assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
+    assert.match(r.stdout, /^OK: recorded as /);
+  });
+
+  it('explains a 403: names the address to add to sip.trusted; --from-address calls from a trusted one', async () => {
+    const sets = await isolatedSets(join(work, 'storage'), ['sip.trusted=[127.0.0.2/32]']);
+    daemon = await startDaemon(sets);
+    const refused = await ctl(sets, ['test-call', '--seconds', '1']);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /403/);
+    assert.match(refused.stderr, /Add "127\.0\.0\.1" to sip\.trusted/);
+    assert.match(refused.stderr, /CV_ERR_CLI_TEST_CALL/);
+    process.stdout.write(`      ${refused.stderr.trim().split('\n').pop()}\n`);
+    const fromTrusted = await ctl(sets, ['test-call', '--seconds', '2', '--from-address', '127.0.0.2']);
+    assert.equal(fromTrusted.code, 0, fromTrusted.stdout + fromTrusted.stderr + daemon.logs());
+    assert.match(fromTrusted.stdout, /^OK: /);
   });
 });

@@ -1,6 +1,7 @@
 /** Argument parsing for callvaultctl: global options, then a command path and its options. */
 import { parseArgs } from 'node:util';
 import { UserError } from '../common/index.js';
+import { nearest } from '../config/index.js';
 
 export interface GlobalArgs {
   readonly config: string;
@@ -77,6 +78,19 @@ export function parseCommand(
     });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(withSuggestion(err as Error & { code?: string }, Object.keys(options)));
   }
+}
+
+/** The CLI's typo budget: at most two edits (a transposition counts one). */
+export const MAX_TYPO_DISTANCE = 2;
+
+/** parseArgs' message for an unknown option, with the nearest known option when there is one. */
+function withSuggestion(err: Error & { code?: string }, known: readonly string[]): string {
+  const typed = /option '(-[^']*)'/.exec(err.message)?.[1];
+  if (err.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || typed === undefined) return err.message;
+  const near = nearest(typed.replace(/^-+/, ''), known, MAX_TYPO_DISTANCE);
+  return near === undefined
+    ? `unknown option ${typed}; the options are ${known.map((k) => `--${k}`).join(', ') || 'none'}`
+    : `unknown option ${typed}; did you mean --${near}?`;
 }

@@ -2,7 +2,7 @@
  * callvaultctl — the technician's CLI (ARCHITECTURE ✦ Commands). Exit codes: 0 success,
  * 1 user error, 2 integrity failure, 3 internal error.
  */
-import { readFileSync, openSync, writeSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   EXIT_INTEGRITY,
   EXIT_OK,
@@ -10,120 +10,27 @@ import {
   productVersion,
   type CallvaultError,
 } from '../common/index.js';
-import { loadConfig, exampleConfig, describeConfig, type Config } from '../config/index.js';
+import { loadConfig, exampleConfig, describeConfig } from '../config/index.js';
 import { parseCommand, parseGlobal, takeTimeout, UsageError } from './args.js';
 
 export { parseGlobal };
 import { runStorageCommand } from './run-command.js';
 import { stdio, table, seconds, json as toJson, inert, type Printer } from './output.js';
+import {
+  commandNames,
+  helpFor,
+  mistypedOption,
+  renderOverview,
+  unknownCommand,
+  unknownSubcommand,
+} from './help.js';
+import { recordingsCommand } from './recordings.js';
+import { exportTo } from './export-file.js';
+import { statusCommand } from './status.js';
+import { stderrProgress } from './progress.js';
 import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
 import { backup, restore } from './backup.js';
-
-const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] [--timeout SECONDS] <command>
-       callvaultctl --version
-commands:
-  config check | config example
-  status
-  recordings list [--json] | recordings search [--number N] [--agent A] [--service S] [--from T] [--to T] [--json]
-  recordings show ID [--json]
-  import FILE.wav [--meta JSON]
-  export ID -o FILE.wav --reason TEXT   (a restricted recording is refused)
-  verify ID | verify --all
-  keys rotate
-  audit verify | audit list [--since T] [--json]
-  index rebuild
-  users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin
-  users list [--json] | users disable|enable|remove NAME | users passwd NAME --password-stdin
-  users totp NAME [--off]   TOTP second factor (admin, dpo): prints the otpauth URI once
-  retention run [--at ISO-TIME] [--dry-run]
-  hold set|release ID --reason TEXT
-  consent withdraw NUMBER --reason TEXT
-  restrict set|release ID --reason TEXT
-  case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID
-  test-call [--seconds N]   place a SIPREC call at this appliance and check its recording
-  backup -o FILE            keys, master key, index and config in one tar (daemon stopped)
-  restore FILE              put them back; what they replace is moved aside (daemon stopped)`;
-
-interface Summary {
-  id: string;
-  startedAt: string;
-  durationMs: number;
-  direction: string;
-  service: string | null;
-  agent: string | null;
-  number: string | null;
-  state: string;
-  flags: readonly string[];
-}
-
-function printRecordings(p: Printer, items: readonly Summary[], json: boolean): void {
-  if (json) {
-    p.out(toJson(items));
-    return;
-  }
-  const rows = [['ID', 'STARTED', 'LENGTH', 'DIR', 'SERVICE', 'AGENT', 'NUMBER', 'STATE']];
-  for (const r of items) {
-    rows.push([
-      r.id,
-      r.startedAt,
-      seconds(r.durationMs),
-      r.direction,
-      r.service ?? '-',
-      r.agent ?? '-',
-      r.number ?? '-',
-      [r.state, ...r.flags.filter((f) => f !== r.state)].join(','),
-    ]);
-  }
-  p.out(table(rows));
-  p.out(`${items.length} recording(s)`);
-}
-
-async function exportTo(
-  config: Config,
-  id: string,
-  out: string,
-  reason: string | undefined,
-  p: Printer,
-  timeoutMs: number | undefined,
-): Promise<void> {
-  // Written under a temporary name and renamed at the end, so a failed (tampered) export never
-  // leaves a half file that looks like a good recording.
-  const tmp = `${out}.partial-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
-  let ok = false;
-  try {
-    const { result } = await runStorageCommand(
-      config,
-      'export',
-      { id, reason },
-      {
-        timeoutMs,
-        onDownload: (chunk) => {
-          writeSync(fd, chunk);
-        },
-      },
-    );
-    closeSync(fd);
-    renameSync(tmp, out);
-    ok = true;
-    const r = result as { bytes: number; digest: string | null };
-    p.out(`exported ${id} to ${out} (${r.bytes} bytes, sha256 ${r.digest ?? 'n/a'})`);
-  } finally {
-    if (!ok) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // nothing written
-      }
-    }
-  }
-}
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -136,10 +43,27 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     p.out(`callvaultctl ${productVersion()}`);
     return EXIT_OK;
   }
-  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    p.out(USAGE);
-    return cmd === undefined ? 1 : 0;
+  if (cmd === undefined) {
+    p.err(renderOverview());
+    return 1;
   }
+  // Help needs no configuration (a technician may not have one yet) and wins over everything.
+  const beforeDashes = g.rest.includes('--') ? g.rest.slice(0, g.rest.indexOf('--')) : g.rest;
+  const asksHelp = beforeDashes.includes('--help') || beforeDashes.includes('-h');
+  if (cmd === 'help' || asksHelp) {
+    const words = beforeDashes.filter((w) => w !== '--help' && w !== '-h');
+    // `help X` is `X --help`; `help --help` is the help of help.
+    p.out(helpFor(cmd === 'help' ? (words.length === 1 && asksHelp ? words : words.slice(1)) : words));
+    return EXIT_OK;
+  }
+  // Every command has its help entry (help-table.ts), so a word without one is a typo: said
+  // before the configuration is read, whose own errors would hide it.
+  // (A leading option such as --version is left to the switch.)
+  if (!cmd.startsWith('-') && !commandNames().includes(cmd)) throw unknownCommand(cmd);
+  const badSub = unknownSubcommand(cmd, sub);
+  if (badSub !== null) throw badSub;
+  const badOption = mistypedOption(cmd, sub, beforeDashes);
+  if (badOption !== null) throw badOption;
   if (cmd === 'config' && sub === 'example') {
     p.out(exampleConfig());
     return EXIT_OK;
@@ -154,45 +78,10 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       else p.out(`config OK: ${config.file} (policy ${config.policy.name})`);
       return EXIT_OK;
     }
-    case 'status': {
-      const { result, via } = await call(config, 'status', {});
-      p.out(toJson({ via, ...(result as object) }));
-      return EXIT_OK;
-    }
-    case 'recordings': {
-      const { values, positionals } = parseCommand(rest.slice(1), {
-        json: { type: 'boolean' },
-        number: { type: 'string' },
-        agent: { type: 'string' },
-        service: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-      });
-      const json = values['json'] === true;
-      if (sub === 'list' || sub === 'search') {
-        const args =
-          sub === 'list'
-            ? {}
-            : {
-                number: values['number'],
-                agent: values['agent'],
-                service: values['service'],
-                from: values['from'],
-                to: values['to'],
-              };
-        const { result } = await call(config, 'recordings.search', args);
-        printRecordings(p, result as Summary[], json);
-        return EXIT_OK;
-      }
-      if (sub === 'show') {
-        const id = positionals[0];
-        if (id === undefined) throw new UsageError('recordings show ID');
-        const { result } = await call(config, 'recordings.show', { id });
-        p.out(toJson(result));
-        return EXIT_OK;
-      }
-      throw new UsageError('recordings list|search|show');
-    }
+    case 'status':
+      return statusCommand(config, rest, p, call);
+    case 'recordings':
+      return recordingsCommand(config, sub, rest.slice(1), p, call);
     case 'import': {
       const { values, positionals } = parseCommand(rest, { meta: { type: 'string' } });
       const file = positionals[0];
@@ -215,22 +104,27 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const { values, positionals } = parseCommand(rest, {
         output: { type: 'string', short: 'o' },
         reason: { type: 'string' },
+        force: { type: 'boolean' },
       });
       const id = positionals[0];
       const out = values['output'];
       if (id === undefined || typeof out !== 'string')
-        throw new UsageError('export ID -o FILE.wav --reason TEXT');
-      await exportTo(config, id, out, values['reason'] as string | undefined, p, timeoutMs);
+        throw new UsageError('export ID -o FILE.wav --reason TEXT [--force]');
+      const reason = values['reason'] as string | undefined;
+      await exportTo(config, id, out, { reason, force: values['force'] === true, timeoutMs }, p);
       return EXIT_OK;
     }
     case 'verify': {
       const { values, positionals } = parseCommand(rest, {
         all: { type: 'boolean' },
         json: { type: 'boolean' },
+        progress: { type: 'boolean' },
       });
       const all = values['all'] === true;
       if (!all && positionals[0] === undefined) throw new UsageError('verify ID | verify --all');
-      const { result } = await call(config, 'verify', all ? { all: true } : { id: positionals[0] });
+      const onProgress = all ? stderrProgress('verify', values['progress'] === true) : undefined;
+      const args = all ? { all: true, progress: onProgress !== undefined } : { id: positionals[0] };
+      const { result } = await call(config, 'verify', args, { onProgress });
       const outcomes = result as {
         id: string;
         ok: boolean;
@@ -307,7 +201,14 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     }
     case 'index': {
       if (sub !== 'rebuild') throw new UsageError('index rebuild');
-      const { result } = await call(config, 'index.rebuild', {}, { storage: { resetIndex: true } });
+      const { values } = parseCommand(rest.slice(1), { progress: { type: 'boolean' } });
+      const onProgress = stderrProgress('index rebuild', values['progress'] === true);
+      const { result } = await call(
+        config,
+        'index.rebuild',
+        { progress: onProgress !== undefined },
+        { storage: { resetIndex: true }, onProgress },
+      );
       const r = result as {
         recordings: number;
         stateTampered?: string[];
@@ -412,11 +313,19 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return EXIT_OK;
     }
     case 'test-call': {
-      const { values } = parseCommand(rest, { seconds: { type: 'string' } });
+      const { values } = parseCommand(rest, {
+        seconds: { type: 'string' },
+        transport: { type: 'string' },
+        'from-address': { type: 'string' },
+      });
       const secs = values['seconds'] === undefined ? 5 : Number(values['seconds']);
       if (!Number.isInteger(secs) || secs < 1 || secs > 600) throw new UsageError('--seconds must be 1-600');
+      const transport = values['transport'];
+      if (transport !== undefined && transport !== 'udp' && transport !== 'tcp' && transport !== 'tls')
+        throw new UsageError('--transport must be udp, tcp or tls');
+      const fromAddress = values['from-address'] as string | undefined;
       p.err(`placing a ${secs} s SIPREC test call (caller 440 Hz, agent 1000 Hz)…`);
-      const r = await placeTestCall(config, { seconds: secs });
+      const r = await placeTestCall(config, { seconds: secs, transport, fromAddress });
       p.out(
         `${r.ok ? 'OK' : 'FAILED'}: recorded as ${r.recordingId}, ${seconds(r.durationMs)} of ${seconds(r.sentMs)} sent; ` +
           `left ${r.leftHz} Hz (caller, expected 440), right ${r.rightHz} Hz (agent, expected 1000)`,
@@ -440,7 +349,10 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return EXIT_OK;
     }
     default:
-      throw new UsageError(`unknown command ${cmd}\n${USAGE}`);
+      if (cmd.startsWith('-'))
+        throw new UsageError(`unknown option ${cmd}; callvaultctl help lists the commands`);
+      // In the help table but not (yet) dispatched here.
+      throw new UsageError(`${cmd} is not available in this version of callvaultctl`);
   }
 }
 

@@ -35,6 +35,8 @@ export interface RunOptions {
   /** For `index rebuild`: open storage even when the index is unreadable. */
   readonly storage?: Pick<StorageOptions, 'resetIndex'>;
   readonly log?: Logger;
+  /** How far a long command is (the daemon sends it when args carry `progress: true`). */
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
   /** How long to wait for the daemon (`--timeout`); default 30 s, 30 min for long commands. */
   readonly timeoutMs?: number | undefined;
 }
@@ -84,6 +86,7 @@ export async function runStorageCommand(
       download: async (chunk) => {
         await opts.onDownload?.(chunk);
       },
+      progress: args['progress'] === true ? opts.onProgress : undefined,
     });
     return { result, via: 'local' };
   } finally {

@@ -13,6 +13,8 @@ export interface TestCallParams {
   readonly agent: string;
   readonly service: string;
   readonly rtpPorts: readonly [number, number];
+  /** Via transport: UDP, TCP or TLS. */
+  readonly transport: 'UDP' | 'TCP' | 'TLS';
 }
 
 export interface TestCallIds {
@@ -33,11 +35,12 @@ export function newIds(): TestCallIds {
 
 function sdp(p: TestCallParams): string {
   const host = p.localHost;
+  const family = host.includes(':') ? 'IP6' : 'IP4';
   return [
     'v=0',
-    `o=callvault-test 1 1 IN IP4 ${host}`,
+    `o=callvault-test 1 1 IN ${family} ${host}`,
     's=callvault test call',
-    `c=IN IP4 ${host}`,
+    `c=IN ${family} ${host}`,
     't=0 0',
     ...p.rtpPorts.flatMap((port, i) => [
       `m=audio ${port} RTP/AVP 0 101`,
@@ -90,13 +93,13 @@ export function inviteFor(p: TestCallParams, ids: TestCallIds): string {
   return headerBlock(
     [
       `INVITE sip:recorder@${p.target} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${p.localHost}:${p.localPort};branch=${ids.branch};rport`,
+      `Via: SIP/2.0/${p.transport} ${p.localHost}:${p.localPort};branch=${ids.branch};rport`,
       'Max-Forwards: 70',
       `From: <sip:callvault-test@${p.localHost}>;tag=${ids.fromTag}`,
       `To: <sip:recorder@${p.target}>`,
       `Call-ID: ${ids.callId}`,
       'CSeq: 1 INVITE',
-      `Contact: <sip:callvault-test@${p.localHost}:${p.localPort}>;+sip.src`,
+      `Contact: <sip:callvault-test@${p.localHost}:${p.localPort}${p.transport === 'UDP' ? '' : `;transport=${p.transport.toLowerCase()}`}>;+sip.src`,
       'Require: siprec',
       'Accept: application/sdp',
       `Content-Type: multipart/mixed;boundary=${boundary}`,
@@ -117,7 +120,7 @@ export function inDialog(
   return headerBlock(
     [
       `${method} sip:recorder@${p.target} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${p.localHost}:${p.localPort};branch=${branch};rport`,
+      `Via: SIP/2.0/${p.transport} ${p.localHost}:${p.localPort};branch=${branch};rport`,
       'Max-Forwards: 70',
       `From: <sip:callvault-test@${p.localHost}>;tag=${ids.fromTag}`,
       `To: ${toHeader}`,

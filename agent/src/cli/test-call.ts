@@ -6,11 +6,22 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import type { Config } from '../config/index.js';
-import { UserError } from '../common/index.js';
+import { isIP } from 'node:net';
+import type { Config, ListenAddress } from '../config/index.js';
 import { buildRtpPacket, encodeUlaw } from '../media/index.js';
 import { inDialog, inviteFor, newIds, TEST_TONES_HZ, type TestCallParams } from './test-call-offer.js';
 import { runStorageCommand } from './run-command.js';
+import { openSipChannel, statusOf, TestCallError, type SipTransport } from './test-call-sip.js';
+
+export { TestCallError };
+
+export interface TestCallOptions {
+  readonly seconds: number;
+  /** Default: TLS when plain INVITEs are refused, else the first of UDP, TCP, TLS configured. */
+  readonly transport?: SipTransport | undefined;
+  /** Local address to call from (sip.trusted must admit it); default: the listener's loopback. */
+  readonly fromAddress?: string | undefined;
+}
 
 export interface TestCallResult {
   readonly recordingId: string;
@@ -21,59 +32,11 @@ export interface TestCallResult {
   readonly ok: boolean;
 }
 
-const SIP_TIMEOUT_MS = 5000;
 const FRAME = 160;
-
-class TestCallError extends UserError {
-  constructor(message: string) {
-    super('CV_ERR_CLI_TEST_CALL', `test call: ${message}`);
-  }
-}
-
-function statusOf(msg: string): number {
-  const m = /^SIP\/2\.0 (\d{3})/.exec(msg);
-  return m === null ? 0 : Number(m[1]);
-}
 
 function header(msg: string, name: string): string | null {
   const m = new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(msg.split('\r\n\r\n')[0] ?? '');
   return m === null ? null : m[1]!.trim();
-}
-
-/** Sends `request` until a final response for `method` arrives (UDP retransmission, RFC 3261 Timer A). */
-async function transact(
-  sock: Socket,
-  request: string,
-  method: string,
-  to: { host: string; port: number },
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let interval = 500;
-    const send = (): void => sock.send(request, to.port, to.host);
-    let timer = setTimeout(function again() {
-      send();
-      interval = Math.min(interval * 2, 4000);
-      timer = setTimeout(again, interval);
-    }, interval);
-    const deadline = setTimeout(
-      () => finish(new TestCallError(`no final answer to ${method} from ${to.host}:${to.port}`)),
-      SIP_TIMEOUT_MS,
-    );
-    const onMessage = (buf: Buffer): void => {
-      const msg = buf.toString('latin1');
-      if (!new RegExp(`^CSeq:\\s*\\d+\\s+${method}`, 'im').test(msg)) return;
-      if (statusOf(msg) >= 200) finish(null, msg);
-    };
-    const finish = (err: Error | null, msg?: string): void => {
-      clearTimeout(timer);
-      clearTimeout(deadline);
-      sock.off('message', onMessage);
-      if (err !== null) reject(err);
-      else resolve(msg!);
-    };
-    sock.on('message', onMessage);
-    send();
-  });
 }
 
 function answerPorts(msg: string): { host: string; ports: number[] } {
@@ -158,39 +121,76 @@ function channelPeaks(wav: Buffer): [number, number] {
   return [goertzelPeak(left, 8000), goertzelPeak(right, 8000)];
 }
 
-export async function placeTestCall(config: Config, opts: { seconds: number }): Promise<TestCallResult> {
-  const listen = config.sip.udp;
-  if (listen === null) throw new TestCallError('sip.udp is off; the test call uses UDP');
-  const targetHost = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
-  const family = targetHost.includes(':') ? 'udp6' : 'udp4';
-  const sip = createSocket(family);
+function pickTransport(config: Config, wanted: SipTransport | undefined): [SipTransport, ListenAddress] {
+  const sip = config.sip;
+  const listeners: [SipTransport, ListenAddress | null][] = [
+    ['udp', sip.udp],
+    ['tcp', sip.tcp],
+    ['tls', sip.tls],
+  ];
+  if (wanted !== undefined) {
+    const l = listeners.find(([t]) => t === wanted)![1];
+    if (l === null) throw new TestCallError(`sip.${wanted} is off in this configuration`);
+    return [wanted, l];
+  }
+  if (!sip.accept_plain_invite && sip.tls !== null) return ['tls', sip.tls];
+  const first = listeners.find(([, l]) => l !== null);
+  if (first === undefined)
+    throw new TestCallError('no SIP listener is configured (sip.udp, sip.tcp, sip.tls)');
+  return [first[0], first[1]!];
+}
+
+/** What a refusal means on this configuration, and what to change. */
+function explainRefusal(config: Config, status: string, from: string, transport: SipTransport): string {
+  const code = statusOf(status);
+  if (code === 403)
+    return (
+      `the recorder refused the call (${status}): this test call came from ${from}, which sip.trusted ` +
+      `(${config.sip.trusted.join(', ') || 'empty'}) does not admit. Add "${from}" to sip.trusted, ` +
+      'or call from an address it admits with --from-address ADDR'
+    );
+  if (transport !== 'tls' && !config.sip.accept_plain_invite)
+    return `the recorder answered ${status}: sip.accept_plain_invite is false, so use --transport tls`;
+  return `the recorder answered ${status}`;
+}
+
+export async function placeTestCall(config: Config, opts: TestCallOptions): Promise<TestCallResult> {
+  const [transport, listen] = pickTransport(config, opts.transport);
+  const loopback = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
+  const targetHost = loopback;
+  const from = opts.fromAddress ?? targetHost;
+  if (isIP(from) === 0) throw new TestCallError(`--from-address must be an IP address, got ${from}`);
+  const family = from.includes(':') ? 'udp6' : 'udp4';
   const rtp = createSocket(family);
   const rtp2 = createSocket(family);
+  let sip: Awaited<ReturnType<typeof openSipChannel>> | undefined;
   try {
-    sip.bind(0, targetHost);
-    rtp.bind(0, targetHost);
-    rtp2.bind(0, targetHost);
-    await Promise.all([once(sip, 'listening'), once(rtp, 'listening'), once(rtp2, 'listening')]);
+    rtp.bind(0, from);
+    rtp2.bind(0, from);
+    await Promise.all([once(rtp, 'listening'), once(rtp2, 'listening')]);
     const to = { host: targetHost, port: listen.port };
+    sip = await openSipChannel(transport, from, to, config.sip.tls_cert);
     const hostForSip = targetHost.includes(':') ? `[${targetHost}]` : targetHost;
     const p: TestCallParams = {
-      localHost: targetHost,
-      localPort: sip.address().port,
+      localHost: from,
+      localPort: sip.localPort,
       target: `${hostForSip}:${listen.port}`,
       callerNumber: '+10000000000',
       agent: 'callvault-test',
       service: 'callvault-test',
       rtpPorts: [rtp.address().port, rtp2.address().port],
+      transport: transport.toUpperCase() as TestCallParams['transport'],
     };
     const ids = newIds();
     const startedAt = new Date(Date.now() - 1000);
-    const answer = await transact(sip, inviteFor(p, ids), 'INVITE', to);
-    if (statusOf(answer) !== 200) throw new TestCallError(`the recorder answered ${answer.split('\r\n')[0]}`);
+    const answer = await sip.transact(inviteFor(p, ids), 'INVITE');
+    if (statusOf(answer) !== 200)
+      throw new TestCallError(explainRefusal(config, answer.split('\r\n')[0] ?? '', from, transport));
     const toHeader = header(answer, 'To') ?? header(answer, 't') ?? '';
-    sip.send(inDialog('ACK', p, ids, toHeader, 1), to.port, to.host);
+    sip.send(inDialog('ACK', p, ids, toHeader, 1));
     const media = answerPorts(answer);
     const sentMs = await sendMedia(rtp, media.host, media.ports, opts.seconds);
-    const bye = await transact(sip, inDialog('BYE', p, ids, toHeader, 2), 'BYE', to);
+    const bye = await sip.transact(inDialog('BYE', p, ids, toHeader, 2), 'BYE');
     if (statusOf(bye) !== 200) throw new TestCallError(`BYE answered ${bye.split('\r\n')[0]}`);
 
     let found: { id: string; durationMs: number } | undefined;
@@ -218,7 +218,7 @@ export async function placeTestCall(config: Config, opts: { seconds: number }): 
       Math.abs(rightHz - TEST_TONES_HZ[1]) <= 20;
     return { recordingId: found.id, sentMs, durationMs: found.durationMs, leftHz, rightHz, ok };
   } finally {
-    sip.close();
+    sip?.close();
     rtp.close();
     rtp2.close();
   }

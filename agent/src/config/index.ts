@@ -18,6 +18,7 @@ export { POLICY_PRESETS } from './policy-presets.js';
 export { resolvePolicy } from './policy.js';
 export { PRESET_NAMES, type PresetName } from './schema.js';
 export { formatListen, parseListen } from './values.js';
+export { editDistance, nearest } from './suggest.js';
 export type {
   AgentAccess,
   ApiConfig,

@@ -31,6 +31,8 @@ export function tryConnect(path: string): Promise<Socket | null> {
 export interface CallOptions {
   readonly upload?: Buffer;
   readonly onDownload?: (chunk: Buffer) => Promise<void> | void;
+  /** Progress frames of a long command (send `progress: true` in its args to get them). */
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
   /**
    * Time for the whole call, answer included; default DEFAULT_CALL_TIMEOUT_MS. The request
    * carries the deadline, so a daemon that was stalled past it refuses to start the command.
@@ -65,6 +67,7 @@ export async function callDaemon(
       for (const line of splitter.push(data as Buffer)) {
         const frame = JSON.parse(line) as ServerFrame;
         if (frame.t === 'down') await opts.onDownload?.(Buffer.from(frame.d, 'base64'));
+        else if (frame.t === 'progress') opts.onProgress?.(frame.done, frame.total);
         else if (frame.t === 'res') {
           if (frame.ok) return frame.result;
           throw remoteError(frame.error.code, frame.error.message, frame.error.exit);

@@ -2,7 +2,11 @@
  * The command table both the daemon (over the socket) and the CLI (locally, with no daemon)
  * run. A handler gets plain JSON args, the caller's identity and the byte channels.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError, visibleLength } from '../common/index.js';
+import type { Config } from '../config/index.js';
 import {
   exportRecording,
   importWav,
@@ -42,6 +46,51 @@ function required(args: Record<string, unknown>, key: string): string {
   return v;
 }
 
+function limitArg(args: Record<string, unknown>): number | undefined {
+  const v = args['limit'];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new UserError('CV_ERR_CLI_BAD_ARG', '--limit must be a whole number ≥ 1', {
+      context: { key: 'limit' },
+    });
+  return v;
+}
+
+/** The configured listeners, for `status` (port 0 in tests means "chosen by the OS"). */
+function listenersOf(config: Config): Record<string, string> {
+  const at = (a: { host: string; port: number } | null): string | null =>
+    a === null ? null : `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+  const out: Record<string, string> = {};
+  const add = (name: string, v: string | null): void => {
+    if (v !== null) out[name] = v;
+  };
+  add('sip udp', at(config.sip.udp));
+  add('sip tcp', at(config.sip.tcp));
+  add('sip tls', at(config.sip.tls));
+  add('rtp', `${config.media.rtp_ports.low}-${config.media.rtp_ports.high}`);
+  add('api', at(config.api.listen));
+  add('metrics', at(config.metrics.listen));
+  return out;
+}
+
+/** The version of the code this process runs (package.json above the built module). */
+function runningVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'callvault' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not here: one directory up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
 /** The reason rule of the API (MIN_REASON_LENGTH there): a ticket number will do, nothing will not. */
 export const MIN_REASON_VISIBLE = 5;
 export const MAX_REASON_LENGTH = 500;
@@ -64,6 +113,9 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   const h = new Map<string, ControlHandler>();
   h.set('status', async () => ({
     pid: process.pid,
+    uptimeS: Math.round(process.uptime()),
+    version: runningVersion(),
+    listeners: listenersOf(storage.config),
     storage: storage.config.storage.dir,
     activeRecordings: storage.activeWriters,
     startup: storage.startup,
@@ -80,7 +132,8 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   });
   h.set('verify', async (req) => {
     const all = req.args['all'] === true;
-    return verifyRecordings(storage, cliActor(req.actor), all ? 'all' : [required(req.args, 'id')]);
+    const ids = all ? 'all' : [required(req.args, 'id')];
+    return verifyRecordings(storage, cliActor(req.actor), ids, req.progress);
   });
   h.set('recordings.search', async (req) =>
     searchRecordings(storage, cliActor(req.actor), {
@@ -89,11 +142,14 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
       service: str(req.args, 'service'),
       from: str(req.args, 'from'),
       to: str(req.args, 'to'),
+      caseId: str(req.args, 'caseId'),
+      flag: str(req.args, 'flag'),
+      limit: limitArg(req.args),
     }),
   );
   h.set('recordings.show', async (req) => showRecording(storage, required(req.args, 'id')));
   h.set('keys.rotate', async (req) => rotateKeys(storage, cliActor(req.actor)));
-  h.set('index.rebuild', async (req) => rebuildIndex(storage, cliActor(req.actor)));
+  h.set('index.rebuild', async (req) => rebuildIndex(storage, cliActor(req.actor), req.progress));
   h.set('audit.verify', async () => storage.index.verifyAudit());
   h.set('audit.list', async (req) => storage.index.listAudit({ since: str(req.args, 'since') }));
   h.set('retention.run', async (req) => {

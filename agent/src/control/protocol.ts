@@ -2,7 +2,7 @@
  * The control-socket wire format: one JSON object per line, both ways.
  *
  *   client → daemon   {t:"req", cmd, args, deadlineMs?}  then  {t:"up", d:<base64>}*  {t:"end"}
- *   daemon → client   {t:"down", d:<base64>}*  then  {t:"res", ok:true, result} | {t:"res", ok:false, error}
+ *   daemon → client   {t:"down", d:<base64>}* {t:"progress", done, total}*  then  {t:"res", ok:true, result} | {t:"res", ok:false, error}
  *
  * Binary payloads (a WAV to import, an export) travel as base64 chunks so neither side ever
  * holds more than one chunk of a download in a line buffer. Lines are capped in size: a peer
@@ -45,6 +45,8 @@ export interface WireError {
 
 export type ServerFrame =
   | { readonly t: 'down'; readonly d: string }
+  /** How far a long command is (only when the request's args carry `progress: true`). */
+  | { readonly t: 'progress'; readonly done: number; readonly total: number }
   | { readonly t: 'res'; readonly ok: true; readonly result: unknown }
   | { readonly t: 'res'; readonly ok: false; readonly error: WireError };
 

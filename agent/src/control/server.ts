@@ -34,6 +34,8 @@ export interface ControlRequest {
   readonly upload: Buffer | null;
   /** Sends bytes to the client (export); resolves when the socket accepted them. */
   readonly download: (chunk: Buffer) => Promise<void>;
+  /** Reports how far a long command is (verify --all, index rebuild); absent: nobody asked. */
+  readonly progress?: ((done: number, total: number) => void) | undefined;
 }
 
 export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
@@ -92,6 +94,11 @@ function serve(
           await write(socket, { t: 'down', d: chunk.subarray(off, off + CHUNK_BYTES).toString('base64') });
         }
       },
+      // Only for a client that asked (older clients do not know the frame).
+      progress:
+        isArgs(req.args) && req.args['progress'] === true
+          ? (done, total) => void write(socket, { t: 'progress', done, total })
+          : undefined,
     });
     await write(socket, { t: 'res', ok: true, result: result ?? null });
     socket.end();

@@ -115,10 +115,12 @@ export async function verifyRecordings(
   storage: Storage,
   actor: Actor,
   ids: readonly string[] | 'all',
+  onProgress?: (done: number, total: number) => void,
 ): Promise<VerifyOutcome[]> {
   const list = ids === 'all' ? await storage.vault.listIds() : ids;
   const out: VerifyOutcome[] = [];
   for (const id of list) {
+    onProgress?.(out.length, list.length);
     if (ids !== 'all' && !(await storage.vault.has(id))) {
       if (!(await containerRemoved(storage, id))) throw new RecordingNotFoundError(id);
       out.push({ id, ok: false, code: 'CV_ERR_VAULT_CONTAINER_MISSING', message: 'the container is gone' });
@@ -150,6 +152,7 @@ export async function verifyRecordings(
     if (!last.ok && isIntegrityFailure(last))
       await reportIntegrityFailure(storage, id, last.code as string, 'verify', actor);
   }
+  onProgress?.(list.length, list.length);
   await storage.index.appendAudit({
     actor: actor.name,
     role: actor.role,
@@ -200,6 +203,9 @@ export interface SearchArgs {
   readonly service?: string;
   readonly from?: string;
   readonly to?: string;
+  readonly caseId?: string;
+  /** Only recordings carrying this flag (filtered here: the index has no flag index). */
+  readonly flag?: string;
   readonly limit?: number;
 }
 
@@ -212,17 +218,19 @@ export async function searchRecordings(
   const items: RecordingSummary[] = [];
   let cursor: string | undefined;
   const max = args.limit ?? Number.MAX_SAFE_INTEGER;
+  const { flag, ...query } = args;
   do {
     const page = await storage.index.search({
-      ...args,
-      limit: Math.min(1000, max - items.length),
+      ...query,
+      limit: flag === undefined ? Math.min(1000, max - items.length) : 1000,
       cursor,
       order: 'desc',
     });
-    items.push(...page.items.map(summarise));
+    const matching = flag === undefined ? page.items : page.items.filter((r) => r.flags.includes(flag));
+    items.push(...matching.slice(0, max - items.length).map(summarise));
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined && items.length < max);
-  if (args.number !== undefined || args.agent !== undefined) {
+  if (args.number !== undefined || args.agent !== undefined || args.caseId !== undefined) {
     await storage.index.appendAudit({
       actor: actor.name,
       role: actor.role,
@@ -255,6 +263,7 @@ export async function rotateKeys(storage: Storage, actor: Actor): Promise<{ keyI
 export async function rebuildIndex(
   storage: Storage,
   actor: Actor,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ recordings: number; stateTampered: string[]; unreadable: { id: string; code: string }[] }> {
   // Containers, and the sidecars of anonymised recordings (whose containers are gone).
   const tampered: string[] = [];
@@ -271,8 +280,10 @@ export async function rebuildIndex(
     if (r?.flags.includes(TAMPERED_FLAG) === true) broken.set(id, r);
   }
   const unreadable: { id: string; code: string }[] = [];
+  let done = 0;
   async function* records(): AsyncGenerator<RecordingRecord> {
     for (const id of ids) {
+      onProgress?.(done++, ids.length);
       const kept = broken.get(id);
       if (kept !== undefined) {
         yield kept;
@@ -296,6 +307,7 @@ export async function rebuildIndex(
     }
   }
   await storage.index.rebuild(records());
+  onProgress?.(ids.length, ids.length);
   await storage.index.appendAudit({
     actor: actor.name,
     role: actor.role,
