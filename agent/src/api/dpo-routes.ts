@@ -5,7 +5,7 @@
  */
 import express, { type Request, type Router } from 'express';
 import type { Storage } from '../storage/index.js';
-import { linkCase, setCaseState, setLegalHold, setRestriction } from '../retention/index.js';
+import { eraseRecording, linkCase, setCaseState, setLegalHold, setRestriction } from '../retention/index.js';
 import { cleanText, MAX_REASON_CHARS, MIN_REASON_LENGTH, userOf, visibleChars } from './access.js';
 import { forbidden, HttpError, notFound } from './http-errors.js';
 import { handle } from './handle.js';
@@ -65,6 +65,15 @@ export function dpoRoutes(storage: Storage): Router {
       const id = await existing(String(req.params['id']));
       const rec = await setRestriction(storage, actor, id, flag(req, 'restricted'), reasonOf(req));
       res.json({ id, restricted: rec.restricted });
+    }),
+  );
+  // Erasure (art. 17). No existence check first: an unknown id is refused on record (404).
+  r.delete(
+    '/recordings/:id',
+    handle(async (req, res) => {
+      const actor = dpo(req);
+      const reason = reasonOf(req);
+      res.json({ ...(await eraseRecording(storage, actor, String(req.params['id']), reason)), erased: true });
     }),
   );
   r.put(

@@ -28,10 +28,11 @@ commands:
   users add NAME --role agent|supervisor|admin|qa|dpo [--agent ID] --password-stdin
   users list [--json] | users disable|enable|remove NAME | users passwd NAME --password-stdin
   users totp NAME [--off]   TOTP second factor (admin, dpo): prints the otpauth URI once
-  retention run [--at ISO-TIME] [--dry-run]
+  retention run [--at ISO-TIME] [--dry-run] [--force]   (--at in the future: --dry-run, or --force to apply)
   hold set|release ID --reason TEXT
   consent withdraw NUMBER --reason TEXT
   restrict set|release ID --reason TEXT
+  erase ID --reason TEXT   (one recording, crypto-shred; refused on legal hold or restricted)
   case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID
   test-call [--seconds N]   place a SIPREC call at this appliance and check its recording`;
 
@@ -312,10 +313,12 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const { values } = parseCommand(rest.slice(1), {
         at: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
       });
       const dryRun = values['dry-run'] === true;
-      const { result } = await call(config, 'retention.run', { at: values['at'], dryRun });
+      const force = values['force'] === true;
+      const { result } = await call(config, 'retention.run', { at: values['at'], dryRun, force });
       const r = result as {
         at: string;
         deleted: string[];
@@ -395,6 +398,15 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       });
       const n = (result as { recordings: string[] }).recordings.length;
       p.out(`case ${sub === 'close' ? 'closed' : 'reopened'}: ${n} recording(s)`);
+      return EXIT_OK;
+    }
+    case 'erase': {
+      const { values, positionals } = parseCommand(rest, { reason: { type: 'string' } });
+      const id = positionals[0];
+      if (id === undefined || typeof values['reason'] !== 'string')
+        throw new UsageError('erase ID --reason TEXT');
+      await call(config, 'erase', { id, reason: values['reason'] });
+      p.out(`erased ${id}`);
       return EXIT_OK;
     }
     case 'test-call': {

@@ -26,6 +26,7 @@ import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
 import { ReasonRequiredError, RecordingRestrictedError } from './errors.js';
 import { userHandlers } from './user-handlers.js';
+import { dpoHandlers } from './dpo-handlers.js';
 
 function str(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
@@ -101,7 +102,11 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     const at = atRaw === undefined ? new Date() : new Date(atRaw);
     if (Number.isNaN(at.getTime()))
       throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
-    return runRetention(storage, cliActor(req.actor), { at, dryRun: req.args['dryRun'] === true });
+    return runRetention(storage, cliActor(req.actor), {
+      at,
+      dryRun: req.args['dryRun'] === true,
+      force: req.args['force'] === true,
+    });
   });
   h.set('hold.set', async (req) =>
     setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), true, requiredReason(req.args)),
@@ -144,5 +149,6 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), requiredReason(req.args)),
   );
   for (const [cmd, handler] of userHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
+  for (const [cmd, handler] of dpoHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
   return h;
 }

@@ -292,11 +292,22 @@ export class RecordingIndex {
    * Erasure: deletes the record and every secondary entry in one batch, then compacts the
    * touched key ranges so the old values leave the LevelDB files (and the write-ahead log).
    */
-  async deleteRecording(id: string, opts: { compact?: boolean } = {}): Promise<boolean> {
+  async deleteRecording(
+    id: string,
+    opts: { compact?: boolean; audit?: AuditInput } = {},
+  ): Promise<boolean> {
     return (await this.deleteRecordings([id], opts)) === 1;
   }
 
-  async deleteRecordings(ids: readonly string[], opts: { compact?: boolean } = {}): Promise<number> {
+  /**
+   * With `audit`, the entry lands in the same batch as the deletion: the index never lacks a
+   * recording that the audit log does not say was erased, nor the reverse. The entry is written
+   * even when nothing is left to delete (the vault part of an erasure already happened).
+   */
+  async deleteRecordings(
+    ids: readonly string[],
+    opts: { compact?: boolean; audit?: AuditInput } = {},
+  ): Promise<number> {
     return this.#write(async () => {
       const ops: Op[] = [];
       const touched: string[] = [];
@@ -307,8 +318,9 @@ export class RecordingIndex {
         for (const key of keys) ops.push({ type: 'del', key });
         touched.push(...keys);
       }
+      if (opts.audit !== undefined) await this.#commitAudit(this.#auditOps(opts.audit), ops);
+      else if (ops.length > 0) await this.#db.batch(ops, SYNC);
       if (ops.length === 0) return 0;
-      await this.#db.batch(ops, SYNC);
       if (opts.compact ?? true) await compactKeys(this.#db, touched);
       return touched.filter((k) => k.startsWith(PREFIX.rec)).length;
     });
