@@ -17,7 +17,7 @@ const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] [-
 commands:
   config check | config example
   status
-  recordings list [--json] | recordings search [--number N] [--agent A] [--service S] [--from T] [--to T] [--json]
+  recordings list [--json] | recordings search [--number N] [--agent A] [--service S] [--case CASE-ID] [--from T] [--to T] [--json]
   recordings show ID [--json]
   import FILE.wav [--meta JSON]
   export ID -o FILE.wav --reason TEXT   (a restricted recording is refused)
@@ -152,6 +152,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         number: { type: 'string' },
         agent: { type: 'string' },
         service: { type: 'string' },
+        case: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
       });
@@ -164,6 +165,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
                 number: values['number'],
                 agent: values['agent'],
                 service: values['service'],
+                case: values['case'],
                 from: values['from'],
                 to: values['to'],
               };

@@ -88,6 +88,7 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
       number: str(req.args, 'number'),
       agent: str(req.args, 'agent'),
       service: str(req.args, 'service'),
+      caseId: str(req.args, 'case'),
       from: str(req.args, 'from'),
       to: str(req.args, 'to'),
     }),

@@ -292,10 +292,7 @@ export class RecordingIndex {
    * Erasure: deletes the record and every secondary entry in one batch, then compacts the
    * touched key ranges so the old values leave the LevelDB files (and the write-ahead log).
    */
-  async deleteRecording(
-    id: string,
-    opts: { compact?: boolean; audit?: AuditInput } = {},
-  ): Promise<boolean> {
+  async deleteRecording(id: string, opts: { compact?: boolean; audit?: AuditInput } = {}): Promise<boolean> {
     return (await this.deleteRecordings([id], opts)) === 1;
   }
 

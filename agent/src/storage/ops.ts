@@ -197,6 +197,7 @@ export interface SearchArgs {
   readonly number?: string;
   readonly agent?: string;
   readonly service?: string;
+  readonly caseId?: string;
   readonly from?: string;
   readonly to?: string;
   readonly limit?: number;
@@ -221,13 +222,13 @@ export async function searchRecordings(
     items.push(...page.items.map(summarise));
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined && items.length < max);
-  if (args.number !== undefined || args.agent !== undefined) {
+  if (args.number !== undefined || args.agent !== undefined || args.caseId !== undefined) {
     await storage.index.appendAudit({
       actor: actor.name,
       role: actor.role,
       action: 'search',
       from: actor.from,
-      detail: { results: items.length },
+      detail: { results: items.length, ...(args.caseId !== undefined ? { byCase: true } : {}) },
     });
   }
   return items;
