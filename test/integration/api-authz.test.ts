@@ -46,6 +46,7 @@ const MATRIX: readonly Case[] = [
   { method: 'GET', route: '/recordings/:id/audio', expect: all(200, { qa: 403 }) },
   // Erasure (of a recording of its own, erased by the dpo row; the admin row after it gets 403).
   { method: 'DELETE', route: '/recordings/:id', expect: only(200, ['dpo']) },
+  { method: 'PATCH', route: '/recordings/:id', expect: only(200, ['dpo']) },
   // The DPO's write paths (on the test's recording: release, unrestrict, link, close, reopen).
   { method: 'POST', route: '/recordings/:id/legal-hold', expect: only(200, ['dpo']) },
   { method: 'POST', route: '/recordings/:id/restriction', expect: only(200, ['dpo']) },
@@ -72,6 +73,7 @@ const DPO_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
   '/cases/:caseId/close': {},
   '/cases/:caseId/reopen': {},
   'DELETE /recordings/:id': { reason: 'matrix check' },
+  'PATCH /recordings/:id': { reason: 'matrix check', service: 'support' },
 };
 
 const key = (method: string, route: string): string => `${method} ${route.replace(/:(\w+)/g, '{$1}')}`;

@@ -33,6 +33,7 @@ commands:
   consent withdraw NUMBER --reason TEXT
   restrict set|release ID --reason TEXT
   erase ID --reason TEXT   (one recording, crypto-shred; refused on legal hold or restricted)
+  rectify ID --reason TEXT --field NAME=VALUE ...   (number, agent, agentName, service, direction; empty VALUE removes)
   case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID
   test-call [--seconds N]   place a SIPREC call at this appliance and check its recording`;
 
@@ -409,6 +410,26 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         throw new UsageError('erase ID --reason TEXT');
       await call(config, 'erase', { id, reason: values['reason'] });
       p.out(`erased ${id}`);
+      return EXIT_OK;
+    }
+    case 'rectify': {
+      const usage = 'rectify ID --reason TEXT --field NAME=VALUE [--field NAME=VALUE ...]';
+      const { values, positionals } = parseCommand(rest, {
+        reason: { type: 'string' },
+        field: { type: 'string', multiple: true },
+      });
+      const id = positionals[0];
+      const pairs = (values['field'] as unknown as string[] | undefined) ?? [];
+      if (id === undefined || typeof values['reason'] !== 'string' || pairs.length === 0)
+        throw new UsageError(usage);
+      const fields: Record<string, string | null> = {};
+      for (const pair of pairs) {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new UsageError(`--field ${pair}: NAME=VALUE (empty VALUE removes it)\n${usage}`);
+        fields[pair.slice(0, eq)] = pair.slice(eq + 1) === '' ? null : pair.slice(eq + 1);
+      }
+      const { result } = await call(config, 'rectify', { id, reason: values['reason'], fields });
+      p.out(`rectified ${id}: ${(result as { fields: string[] }).fields.join(', ')}`);
       return EXIT_OK;
     }
     case 'test-call': {

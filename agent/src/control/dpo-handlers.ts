@@ -4,7 +4,7 @@
  */
 import { UserError, visibleLength } from '../common/index.js';
 import type { Actor, Storage } from '../storage/index.js';
-import { eraseRecording } from '../retention/index.js';
+import { eraseRecording, rectifyRecording } from '../retention/index.js';
 import type { ControlHandler, ControlRequest } from './server.js';
 import { ReasonRequiredError } from './errors.js';
 
@@ -32,5 +32,12 @@ export function dpoHandlers(
   h.set('erase', async (req) =>
     eraseRecording(storage, actorOf(req), requiredText(req.args, 'id'), reasonOf(req.args)),
   );
+  // fields: { name: value | null } as the CLI parsed `--field name=value` (empty value: null).
+  h.set('rectify', async (req) => {
+    const f = req.args['fields'];
+    const fields =
+      typeof f === 'object' && f !== null && !Array.isArray(f) ? (f as Record<string, unknown>) : {};
+    return rectifyRecording(storage, actorOf(req), requiredText(req.args, 'id'), fields, reasonOf(req.args));
+  });
   return h;
 }

@@ -269,7 +269,12 @@ export class RecordingIndex {
    * Merges the patch into the stored recording (id cannot change). With `audit`, the entry is
    * written in the same batch: the change and its audit record land together or not at all.
    */
-  async update(id: string, patch: RecordingPatch, audit?: AuditInput): Promise<RecordingRecord> {
+  async update(
+    id: string,
+    patch: RecordingPatch,
+    audit?: AuditInput,
+    opts: { compact?: boolean } = {},
+  ): Promise<RecordingRecord> {
     return this.#write(async () => {
       const prev = await this.#stored(id);
       if (prev === null) throw new IndexNotFoundError('recording', id);
@@ -278,8 +283,16 @@ export class RecordingIndex {
       const [rk] = await this.#recordKeys([id]);
       const next = canonicalRecord({ ...decodeRecord(prev, this.#opts.fieldKey, rk), ...patch, id });
       const ops = putOps(prev, encodeRecord(next, this.#keys, rk));
+      const touched = [recKey(id), ...entryKeys(prev)];
+      // Compacting first puts the old value into a table below the memtable, so the compaction
+      // after the write merges the two and drops it (a manual compaction does not merge a value
+      // flushed together with its replacement; see compactKeys and vault destroyDataKey).
+      if (opts.compact === true) await compactKeys(this.#db, touched);
       if (audit === undefined) await writeOps(this.#db, ops);
       else await this.#commitAudit(this.#auditOps(audit), ops);
+      // Rectification: the replaced blob and blind entries leave the tables now, not whenever
+      // LevelDB gets round to them.
+      if (opts.compact === true) await compactKeys(this.#db, touched);
       return next;
     });
   }

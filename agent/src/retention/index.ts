@@ -11,3 +11,4 @@ export { RetentionScheduler, DEFAULT_RETENTION_INTERVAL_MS } from './scheduler.j
 export { setLegalHold, setRestriction, linkCase, setCaseState } from './dpo.js';
 export { eraseRecording } from './erase.js';
 export * from './errors.js';
+export { rectifyRecording, parseRectificationInput } from './rectify.js';

@@ -160,7 +160,13 @@ export interface RecordFromVaultOptions {
 }
 
 /** What a recording whose sidecar cannot be trusted is held as until someone looks. */
-const QUARANTINE: DpoState = { legalHold: true, restricted: true, case: null, anonymised: null };
+const QUARANTINE: DpoState = {
+  legalHold: true,
+  restricted: true,
+  case: null,
+  anonymised: null,
+  rectified: null,
+};
 
 /**
  * The ids the vault can rebuild records for: every container, and the anonymised recordings
