@@ -93,6 +93,27 @@ describe('retention/rectify: the DPO corrects a call description', function () {
     );
   });
 
+  it('a crash between the sidecar and the index write: the next start brings the index up to the vault', async () => {
+    const id = (await importWav(s, DPO, WAV, JSON.stringify({ number: OLD, agentName: OLD_NAME }))).id;
+    // What rectifyRecording writes first, without the index write that follows it.
+    await s.vault.writeState(id, {
+      legalHold: false,
+      restricted: false,
+      case: null,
+      anonymised: null,
+      rectified: { number: NEW, agentName: null },
+    });
+    assert.equal((await s.index.getRecording(id))?.number, OLD);
+    await s.close();
+    s = await openStorage({ config, log: silentLogger() });
+    const rec = await s.index.getRecording(id);
+    assert.deepEqual([rec?.number, rec?.agentName], [NEW, null]);
+    assert.deepEqual(
+      rec?.participants.map((p) => p.number),
+      [NEW, null],
+    );
+  });
+
   it('refuses unknown fields, bad values, unknown ids: nothing changed, audited as refused', async () => {
     const id = (await importWav(s, DPO, WAV, JSON.stringify({ number: OLD }))).id;
     const bad: [string, Record<string, unknown>, new (...a: never[]) => Error][] = [
