@@ -22,7 +22,13 @@ export function call(
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
-    if (opts.json !== undefined) headers['content-type'] = 'application/json';
+    const payload = opts.json === undefined ? undefined : JSON.stringify(opts.json);
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      // Node sends a DELETE body without framing unless told its length (the server would read
+      // it as the next request).
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
     const req = request(
       url,
       {
@@ -54,7 +60,7 @@ export function call(
     );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
-    req.end(opts.json === undefined ? undefined : JSON.stringify(opts.json));
+    req.end(payload);
   });
 }
 

@@ -44,6 +44,9 @@ const MATRIX: readonly Case[] = [
   { method: 'GET', route: '/recordings', expect: all(200, { qa: 403 }) },
   { method: 'GET', route: '/recordings/:id', expect: all(200, { qa: 403 }) },
   { method: 'GET', route: '/recordings/:id/audio', expect: all(200, { qa: 403 }) },
+  // Erasure (of a recording of its own, erased by the dpo row; the admin row after it gets 403).
+  { method: 'DELETE', route: '/recordings/:id', expect: only(200, ['dpo']) },
+  { method: 'PATCH', route: '/recordings/:id', expect: only(200, ['dpo']) },
   // The DPO's write paths (on the test's recording: release, unrestrict, link, close, reopen).
   { method: 'POST', route: '/recordings/:id/legal-hold', expect: only(200, ['dpo']) },
   { method: 'POST', route: '/recordings/:id/restriction', expect: only(200, ['dpo']) },
@@ -69,6 +72,8 @@ const DPO_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
   '/recordings/:id/case': { caseId: 'C-MATRIX' },
   '/cases/:caseId/close': {},
   '/cases/:caseId/reopen': {},
+  'DELETE /recordings/:id': { reason: 'matrix check' },
+  'PATCH /recordings/:id': { reason: 'matrix check', service: 'support' },
 };
 
 const key = (method: string, route: string): string => `${method} ${route.replace(/:(\w+)/g, '{$1}')}`;
@@ -99,6 +104,7 @@ describe('integration: authorisation matrix (every route × role)', function () 
   let daemon: RunningDaemon | undefined;
   let base: string;
   let recId: string;
+  let eraseId: string;
   const PW = (name: string): string => `${name} has a long passphrase`;
   const USERS: Record<Exclude<Who, 'none'>, string> = {
     agent: 'ag',
@@ -121,6 +127,9 @@ describe('integration: authorisation matrix (every route × role)', function () 
     ]);
     assert.equal(imp.code, 0, imp.stderr);
     recId = imp.stdout.trim();
+    const imp2 = await ctl(sets, ['import', wav, '--meta', JSON.stringify({ agent: '1001' })]);
+    assert.equal(imp2.code, 0, imp2.stderr);
+    eraseId = imp2.stdout.trim();
     for (const [role, name] of Object.entries(USERS)) {
       const extra = role === 'agent' ? ['--agent', '1001'] : [];
       const r = await ctl(sets, ['users', 'add', name, '--role', role, ...extra, '--password-stdin'], {
@@ -167,19 +176,21 @@ describe('integration: authorisation matrix (every route × role)', function () 
           .replace(':caseId', 'C-MATRIX')
           .replace(/^\/recordings\/:id\/(legal-hold|restriction|case)$/, `/recordings/${recId}/$1`)
           .replace(':id/audio', `${recId}/audio`)
-          .replace(/^\/recordings\/:id$/, `/recordings/${recId}`)
+          .replace(/^\/recordings\/:id$/, `/recordings/${c.method === 'DELETE' ? eraseId : recId}`)
           .replace(':name', c.method === 'DELETE' && c.route === '/users/:name' ? 'victim' : 'target')
           .replace(':id', '0123456789abcdef');
         const body =
-          DPO_BODIES[c.route] !== undefined
-            ? DPO_BODIES[c.route]
-            : c.method === 'POST' && c.route === '/session'
-              ? { username: 'target', password: PW('target') }
-              : c.method === 'POST'
-                ? { username: `new${n++}`, role: 'supervisor', password: 'a brand new passphrase' }
-                : c.method === 'PATCH'
-                  ? { disabled: false }
-                  : undefined;
+          DPO_BODIES[`${c.method} ${c.route}`] !== undefined
+            ? DPO_BODIES[`${c.method} ${c.route}`]
+            : DPO_BODIES[c.route] !== undefined
+              ? DPO_BODIES[c.route]
+              : c.method === 'POST' && c.route === '/session'
+                ? { username: 'target', password: PW('target') }
+                : c.method === 'POST'
+                  ? { username: `new${n++}`, role: 'supervisor', password: 'a brand new passphrase' }
+                  : c.method === 'PATCH'
+                    ? { disabled: false }
+                    : undefined;
         const r = await call(`${base}${path}${c.route.endsWith('/audio') ? '?reason=matrix%20check' : ''}`, {
           method: c.method,
           ...(token !== undefined ? { token } : {}),

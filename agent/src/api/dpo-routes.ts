@@ -1,13 +1,21 @@
 /**
- * The DPO's write paths over the API: legal hold, restriction, case link / close / reopen.
+ * The DPO's write paths over the API: legal hold, restriction, erasure, rectification, case
+ * link / close / reopen.
  * Same code as the CLI (retention/dpo.ts): audited, written to the vault's state sidecar, then
  * to the index. Only the dpo role; a reason in the body where the action needs one.
  */
 import express, { type Request, type Router } from 'express';
 import type { Storage } from '../storage/index.js';
-import { linkCase, setCaseState, setLegalHold, setRestriction } from '../retention/index.js';
+import {
+  eraseRecording,
+  linkCase,
+  rectifyRecording,
+  setCaseState,
+  setLegalHold,
+  setRestriction,
+} from '../retention/index.js';
 import { cleanText, MAX_REASON_CHARS, MIN_REASON_LENGTH, userOf, visibleChars } from './access.js';
-import { forbidden, HttpError, notFound } from './http-errors.js';
+import { forbidden, HttpError } from './http-errors.js';
 import { handle } from './handle.js';
 
 function body(req: Request): Record<string, unknown> {
@@ -44,16 +52,12 @@ function dpo(req: Request): { name: string; role: 'dpo'; from: string } {
 
 export function dpoRoutes(storage: Storage): Router {
   const r = express.Router();
-  const existing = async (id: string): Promise<string> => {
-    if ((await storage.index.getRecording(id)) === null) throw notFound();
-    return id;
-  };
 
   r.post(
     '/recordings/:id/legal-hold',
     handle(async (req, res) => {
       const actor = dpo(req);
-      const id = await existing(String(req.params['id']));
+      const id = String(req.params['id']);
       const rec = await setLegalHold(storage, actor, id, flag(req, 'hold'), reasonOf(req));
       res.json({ id, legalHold: rec.legalHold });
     }),
@@ -62,16 +66,37 @@ export function dpoRoutes(storage: Storage): Router {
     '/recordings/:id/restriction',
     handle(async (req, res) => {
       const actor = dpo(req);
-      const id = await existing(String(req.params['id']));
+      const id = String(req.params['id']);
       const rec = await setRestriction(storage, actor, id, flag(req, 'restricted'), reasonOf(req));
       res.json({ id, restricted: rec.restricted });
+    }),
+  );
+  // Erasure (art. 17). No existence check first: an unknown id is refused on record (404).
+  r.delete(
+    '/recordings/:id',
+    handle(async (req, res) => {
+      const actor = dpo(req);
+      const reason = reasonOf(req);
+      res.json({ ...(await eraseRecording(storage, actor, String(req.params['id']), reason)), erased: true });
+    }),
+  );
+  // Rectification (art. 16): every body field but "reason" is a field to rectify.
+  r.patch(
+    '/recordings/:id',
+    handle(async (req, res) => {
+      const actor = dpo(req);
+      const reason = reasonOf(req);
+      const { reason: _reason, ...fields } = body(req);
+      const id = String(req.params['id']);
+      const done = await rectifyRecording(storage, actor, id, fields, reason);
+      res.json({ ...done, recording: await storage.index.getRecording(id) });
     }),
   );
   r.put(
     '/recordings/:id/case',
     handle(async (req, res) => {
       const actor = dpo(req);
-      const id = await existing(String(req.params['id']));
+      const id = String(req.params['id']);
       const caseId = body(req)['caseId'];
       if (typeof caseId !== 'string') throw bad('"caseId" must be text');
       const rec = await linkCase(storage, actor, id, caseId);

@@ -63,6 +63,7 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
         service: text(req.query['service']),
         agent: scope ?? text(req.query['agent']),
         direction: text(req.query['direction']) as SearchQuery['direction'],
+        caseId: text(req.query['caseId']),
         cursor: text(req.query['cursor']),
         limit: limitRaw === undefined ? 100 : Number(limitRaw),
       };
@@ -71,13 +72,19 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
         return;
       }
       const page = await storage.index.search(query);
-      if (query.number !== undefined || (scope === null && query.agent !== undefined)) {
+      // Case ids are personal too: a search by one is on record (the id itself is not).
+      const byCase = query.caseId !== undefined;
+      if (query.number !== undefined || byCase || (scope === null && query.agent !== undefined)) {
         await audit.appendAudit({
           actor: user.username,
           role: user.role,
           action: 'search',
           from: req.ip ?? null,
-          detail: { results: page.items.length, ...(query.number ? { number: query.number } : {}) },
+          detail: {
+            results: page.items.length,
+            ...(query.number ? { number: query.number } : {}),
+            ...(byCase ? { byCase: true } : {}),
+          },
         });
       }
       res.json({ items: page.items.map(view), nextCursor: page.nextCursor });

@@ -167,6 +167,7 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     options: [
       { flag: '--at TIME', text: 'as of this ISO time (default: now)' },
       { flag: '--dry-run', text: 'only say what would be deleted' },
+      { flag: '--force', text: 'apply a run dated in the future (otherwise refused)' },
       json,
     ],
     example: 'callvaultctl retention run --dry-run',
@@ -198,6 +199,19 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     summary: 'erase one recording (crypto-shred; refused while on legal hold)',
     options: [reason],
     example: 'callvaultctl erase 01J9Z8Q4TWQ5N1K2 --reason "art. 17 request 93"',
+  },
+  {
+    name: 'rectify',
+    args: 'ID',
+    summary: 'correct metadata of a recording (the signed audio stays as it is); audited',
+    options: [
+      reason,
+      {
+        flag: '--field NAME=VALUE',
+        text: 'number, agent, agentName, service or direction (repeatable; an empty VALUE removes it)',
+      },
+    ],
+    example: 'callvaultctl rectify 01J9Z8Q4TWQ5N1K2 --field service=billing --reason "art. 16 request 12"',
   },
   {
     name: 'dsar export',

@@ -227,10 +227,12 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       const { values } = parseCommand(rest.slice(1), {
         at: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
       });
       const dryRun = values['dry-run'] === true;
-      const { result } = await call(config, 'retention.run', { at: values['at'], dryRun });
+      const force = values['force'] === true;
+      const { result } = await call(config, 'retention.run', { at: values['at'], dryRun, force });
       const r = result as {
         at: string;
         deleted: string[];
@@ -310,6 +312,35 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       });
       const n = (result as { recordings: string[] }).recordings.length;
       p.out(`case ${sub === 'close' ? 'closed' : 'reopened'}: ${n} recording(s)`);
+      return EXIT_OK;
+    }
+    case 'erase': {
+      const { values, positionals } = parseCommand(rest, { reason: { type: 'string' } });
+      const id = positionals[0];
+      if (id === undefined || typeof values['reason'] !== 'string')
+        throw new UsageError('erase ID --reason TEXT');
+      await call(config, 'erase', { id, reason: values['reason'] });
+      p.out(`erased ${id}`);
+      return EXIT_OK;
+    }
+    case 'rectify': {
+      const usage = 'rectify ID --reason TEXT --field NAME=VALUE [--field NAME=VALUE ...]';
+      const { values, positionals } = parseCommand(rest, {
+        reason: { type: 'string' },
+        field: { type: 'string', multiple: true },
+      });
+      const id = positionals[0];
+      const pairs = (values['field'] as unknown as string[] | undefined) ?? [];
+      if (id === undefined || typeof values['reason'] !== 'string' || pairs.length === 0)
+        throw new UsageError(usage);
+      const fields: Record<string, string | null> = {};
+      for (const pair of pairs) {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new UsageError(`--field ${pair}: NAME=VALUE (empty VALUE removes it)\n${usage}`);
+        fields[pair.slice(0, eq)] = pair.slice(eq + 1) === '' ? null : pair.slice(eq + 1);
+      }
+      const { result } = await call(config, 'rectify', { id, reason: values['reason'], fields });
+      p.out(`rectified ${id}: ${(result as { fields: string[] }).fields.join(', ')}`);
       return EXIT_OK;
     }
     case 'test-call': {

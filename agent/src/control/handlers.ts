@@ -30,6 +30,7 @@ import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
 import { ReasonRequiredError, RecordingRestrictedError } from './errors.js';
 import { userHandlers } from './user-handlers.js';
+import { dpoHandlers } from './dpo-handlers.js';
 
 function str(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
@@ -142,7 +143,7 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
       service: str(req.args, 'service'),
       from: str(req.args, 'from'),
       to: str(req.args, 'to'),
-      caseId: str(req.args, 'caseId'),
+      caseId: str(req.args, 'caseId') ?? str(req.args, 'case'),
       flag: str(req.args, 'flag'),
       limit: limitArg(req.args),
     }),
@@ -157,7 +158,11 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     const at = atRaw === undefined ? new Date() : new Date(atRaw);
     if (Number.isNaN(at.getTime()))
       throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
-    return runRetention(storage, cliActor(req.actor), { at, dryRun: req.args['dryRun'] === true });
+    return runRetention(storage, cliActor(req.actor), {
+      at,
+      dryRun: req.args['dryRun'] === true,
+      force: req.args['force'] === true,
+    });
   });
   h.set('hold.set', async (req) =>
     setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), true, requiredReason(req.args)),
@@ -200,5 +205,6 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
     withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), requiredReason(req.args)),
   );
   for (const [cmd, handler] of userHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
+  for (const [cmd, handler] of dpoHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
   return h;
 }

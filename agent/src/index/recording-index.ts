@@ -269,7 +269,12 @@ export class RecordingIndex {
    * Merges the patch into the stored recording (id cannot change). With `audit`, the entry is
    * written in the same batch: the change and its audit record land together or not at all.
    */
-  async update(id: string, patch: RecordingPatch, audit?: AuditInput): Promise<RecordingRecord> {
+  async update(
+    id: string,
+    patch: RecordingPatch,
+    audit?: AuditInput,
+    opts: { compact?: boolean } = {},
+  ): Promise<RecordingRecord> {
     return this.#write(async () => {
       const prev = await this.#stored(id);
       if (prev === null) throw new IndexNotFoundError('recording', id);
@@ -278,8 +283,16 @@ export class RecordingIndex {
       const [rk] = await this.#recordKeys([id]);
       const next = canonicalRecord({ ...decodeRecord(prev, this.#opts.fieldKey, rk), ...patch, id });
       const ops = putOps(prev, encodeRecord(next, this.#keys, rk));
+      const touched = [recKey(id), ...entryKeys(prev)];
+      // Compacting first puts the old value into a table below the memtable, so the compaction
+      // after the write merges the two and drops it (a manual compaction does not merge a value
+      // flushed together with its replacement; see compactKeys and vault destroyDataKey).
+      if (opts.compact === true) await compactKeys(this.#db, touched);
       if (audit === undefined) await writeOps(this.#db, ops);
       else await this.#commitAudit(this.#auditOps(audit), ops);
+      // Rectification: the replaced blob and blind entries leave the tables now, not whenever
+      // LevelDB gets round to them.
+      if (opts.compact === true) await compactKeys(this.#db, touched);
       return next;
     });
   }
@@ -292,11 +305,19 @@ export class RecordingIndex {
    * Erasure: deletes the record and every secondary entry in one batch, then compacts the
    * touched key ranges so the old values leave the LevelDB files (and the write-ahead log).
    */
-  async deleteRecording(id: string, opts: { compact?: boolean } = {}): Promise<boolean> {
+  async deleteRecording(id: string, opts: { compact?: boolean; audit?: AuditInput } = {}): Promise<boolean> {
     return (await this.deleteRecordings([id], opts)) === 1;
   }
 
-  async deleteRecordings(ids: readonly string[], opts: { compact?: boolean } = {}): Promise<number> {
+  /**
+   * With `audit`, the entry lands in the same batch as the deletion: the index never lacks a
+   * recording that the audit log does not say was erased, nor the reverse. The entry is written
+   * even when nothing is left to delete (the vault part of an erasure already happened).
+   */
+  async deleteRecordings(
+    ids: readonly string[],
+    opts: { compact?: boolean; audit?: AuditInput } = {},
+  ): Promise<number> {
     return this.#write(async () => {
       const ops: Op[] = [];
       const touched: string[] = [];
@@ -307,8 +328,9 @@ export class RecordingIndex {
         for (const key of keys) ops.push({ type: 'del', key });
         touched.push(...keys);
       }
+      if (opts.audit !== undefined) await this.#commitAudit(this.#auditOps(opts.audit), ops);
+      else if (ops.length > 0) await this.#db.batch(ops, SYNC);
       if (ops.length === 0) return 0;
-      await this.#db.batch(ops, SYNC);
       if (opts.compact ?? true) await compactKeys(this.#db, touched);
       return touched.filter((k) => k.startsWith(PREFIX.rec)).length;
     });

@@ -190,6 +190,12 @@ export const AUDIT_ACTIONS = [
   'user_passwd',
   'stats',
   'user_totp',
+  'erase_refused',
+  'rectify',
+  'rectify_refused',
+  'hold_refused',
+  'restrict_refused',
+  'case_refused',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

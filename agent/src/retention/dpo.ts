@@ -4,18 +4,26 @@
  * recording's state sidecar, the source of truth a rebuild restores), then to the index.
  */
 import { UserError } from '../common/index.js';
+import { RetentionNotFoundError } from './errors.js';
+import { refuse } from './erase.js';
 import type { RecordingRecord } from '../index/index.js';
 import { expiryWithCase, policyFor, updateWithState, type Actor, type Storage } from '../storage/index.js';
 
 const PAGE = 1000;
 
-function notFound(id: string): UserError {
-  return new UserError('CV_ERR_RETENTION_NOT_FOUND', `no recording ${id}`, { context: { recordingId: id } });
-}
+type RefusedAction = 'hold_refused' | 'restrict_refused' | 'case_refused';
 
-async function mustGet(storage: Storage, id: string): Promise<RecordingRecord> {
+/** The recording, or a refusal on record (unknown id: 404) — nothing changed. */
+async function mustGet(
+  storage: Storage,
+  actor: Actor,
+  id: string,
+  action: RefusedAction,
+  reason: string | null,
+): Promise<RecordingRecord> {
   const rec = await storage.index.getRecording(id);
-  if (rec === null) throw notFound(id);
+  if (rec === null)
+    return refuse(storage, actor, action, id, reason, new RetentionNotFoundError('recording', id));
   return rec;
 }
 
@@ -26,14 +34,15 @@ export async function setLegalHold(
   hold: boolean,
   reason: string,
 ): Promise<RecordingRecord> {
-  const rec = await mustGet(storage, id);
+  const rec = await mustGet(storage, actor, id, 'hold_refused', reason);
   const policy = policyFor(storage.config, rec.policy);
   if (hold && !policy.legal_hold_allowed) {
-    throw new UserError(
+    const err = new UserError(
       'CV_ERR_RETENTION_HOLD_NOT_ALLOWED',
       `policy ${policy.name} does not allow legal hold`,
       { context: { recordingId: id } },
     );
+    return refuse(storage, actor, 'hold_refused', id, reason, err);
   }
   return updateWithState(storage, id, () => ({ legalHold: hold }), {
     audit: {
@@ -54,14 +63,15 @@ export async function setRestriction(
   restricted: boolean,
   reason: string,
 ): Promise<RecordingRecord> {
-  const rec = await mustGet(storage, id);
+  const rec = await mustGet(storage, actor, id, 'restrict_refused', reason);
   const policy = policyFor(storage.config, rec.policy);
   if (restricted && !policy.restriction_allowed) {
-    throw new UserError(
+    const err = new UserError(
       'CV_ERR_RETENTION_RESTRICTION_NOT_ALLOWED',
       `policy ${policy.name} does not allow restriction`,
       { context: { recordingId: id } },
     );
+    return refuse(storage, actor, 'restrict_refused', id, reason, err);
   }
   return updateWithState(storage, id, () => ({ restricted }), {
     audit: {
@@ -94,7 +104,7 @@ export async function linkCase(
 ): Promise<RecordingRecord> {
   if (caseId.length === 0 || caseId.length > 100)
     throw new UserError('CV_ERR_RETENTION_BAD_CASE', 'a case id is 1-100 characters');
-  await mustGet(storage, id);
+  await mustGet(storage, actor, id, 'case_refused', null);
   await storage.index.appendAudit({
     actor: actor.name,
     role: actor.role,
@@ -124,9 +134,10 @@ export async function setCaseState(
   closedAt: Date | null,
 ): Promise<{ caseId: string; recordings: string[] }> {
   const recs = await caseRecordings(storage, caseId);
+  // The case id is personal: the refusal is on record without it.
   if (recs.length === 0)
-    throw new UserError('CV_ERR_RETENTION_NOT_FOUND', 'no recording is linked to this case', {
-      context: { key: 'caseId' },
+    return refuse(storage, actor, 'case_refused', null, null, new RetentionNotFoundError('case'), {
+      op: closedAt === null ? 'reopen' : 'close',
     });
   const at = closedAt === null ? null : closedAt.toISOString();
   for (const r of recs) {

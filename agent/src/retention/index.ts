@@ -10,3 +10,6 @@ export {
 } from './run.js';
 export { RetentionScheduler, DEFAULT_RETENTION_INTERVAL_MS } from './scheduler.js';
 export { setLegalHold, setRestriction, linkCase, setCaseState } from './dpo.js';
+export { eraseRecording } from './erase.js';
+export * from './errors.js';
+export { rectifyRecording, parseRectificationInput } from './rectify.js';

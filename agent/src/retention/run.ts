@@ -13,6 +13,7 @@ import {
   type Storage,
 } from '../storage/index.js';
 import { anonymised, decide, type RetentionDecision } from './plan.js';
+import { FutureRunError } from './errors.js';
 
 export interface RetentionReport {
   readonly at: string;
@@ -24,6 +25,8 @@ export interface RetentionReport {
 }
 
 const PAGE = 1000;
+/** `--at` up to this far ahead counts as now (clocks of CLI and daemon, the time typing took). */
+const FUTURE_SLACK_MS = 1000;
 
 /** Every recording whose expiry has passed at `at`, oldest expiry first. */
 async function* dueRecords(storage: Storage, at: Date): AsyncGenerator<RecordingRecord> {
@@ -69,10 +72,13 @@ export async function anonymiseRecording(storage: Storage, rec: RecordingRecord)
 export async function runRetention(
   storage: Storage,
   actor: Actor,
-  opts: { at?: Date; dryRun?: boolean } = {},
+  opts: { at?: Date; dryRun?: boolean; force?: boolean } = {},
 ): Promise<RetentionReport> {
   const at = opts.at ?? new Date();
   const dryRun = opts.dryRun === true;
+  // A run "as of" a later time deletes now what is due only then: only on explicit request.
+  if (!dryRun && opts.force !== true && at.getTime() > Date.now() + FUTURE_SLACK_MS)
+    throw new FutureRunError(at.toISOString());
   const decisions: RetentionDecision[] = [];
   for await (const rec of dueRecords(storage, at)) {
     const policy = policyFor(storage.config, rec.policy);

@@ -8,6 +8,7 @@
 import type { Config, Policy } from '../config/index.js';
 import type { RecordingRecord } from '../index/index.js';
 import type { Vault } from '../vault/index.js';
+import { parseRectification, rectifiedPatch, type Rectification } from './rectify-fields.js';
 
 const DAY_MS = 86_400_000;
 
@@ -18,6 +19,8 @@ export interface DpoState {
   readonly case: { readonly id: string | null; readonly closedAt: string | null } | null;
   /** The anonymised remainder (audio and personal fields gone, the case kept). */
   readonly anonymised: RecordingRecord | null;
+  /** Metadata fields the DPO rectified, laid over the container's (which is never rewritten). */
+  readonly rectified: Rectification | null;
 }
 
 /** The policy a recording is governed by: this config's effective one (with its overrides) when it is that policy. */
@@ -67,6 +70,7 @@ export function parseDpoState(body: Record<string, unknown>): DpoState {
         }
       : null,
     anonymised: isRecord(a) ? (a as unknown as RecordingRecord) : null,
+    rectified: parseRectification(body['rectified']),
   };
 }
 
@@ -75,10 +79,18 @@ export async function readDpoState(vault: Vault, id: string): Promise<DpoState |
   return file === null ? null : parseDpoState(file.body);
 }
 
-/** The state a record carries (what a sidecar must say for a rebuild to give it back). */
-export function dpoStateOf(rec: RecordingRecord, caseTouched: boolean): DpoState {
+/**
+ * The state a record carries (what a sidecar must say for a rebuild to give it back). An
+ * anonymised record keeps no rectified values: they are personal data.
+ */
+export function dpoStateOf(
+  rec: RecordingRecord,
+  caseTouched: boolean,
+  rectified: Rectification | null = null,
+): DpoState {
   const anonymised = rec.flags.includes('anonymised') ? rec : null;
   return {
+    rectified: anonymised === null ? rectified : null,
     legalHold: rec.legalHold,
     restricted: rec.restricted,
     case:
@@ -91,11 +103,12 @@ export function dpoStateOf(rec: RecordingRecord, caseTouched: boolean): DpoState
 export function applyDpoState(rec: RecordingRecord, st: DpoState | null, policy: Policy): RecordingRecord {
   if (st === null) return rec;
   if (st.anonymised !== null) return st.anonymised;
+  const fixed = st.rectified === null ? rec : { ...rec, ...rectifiedPatch(rec, st.rectified) };
   const withCase =
     st.case === null
-      ? rec
+      ? fixed
       : {
-          ...rec,
+          ...fixed,
           caseId: st.case.id,
           caseClosedAt: st.case.closedAt,
           expiresAt: expiryWithCase(rec.startedAt, policy, st.case),

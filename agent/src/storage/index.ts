@@ -36,3 +36,10 @@ export {
   type DpoState,
 } from './dpo-state.js';
 export { updateWithState } from './dpo-update.js';
+export {
+  RECTIFIABLE_FIELDS,
+  isRectifiableField,
+  rectifiedPatch,
+  type Rectification,
+  type RectifiableField,
+} from './rectify-fields.js';

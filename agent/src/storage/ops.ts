@@ -236,7 +236,7 @@ export async function searchRecordings(
       role: actor.role,
       action: 'search',
       from: actor.from,
-      detail: { results: items.length },
+      detail: { results: items.length, ...(args.caseId !== undefined ? { byCase: true } : {}) },
     });
   }
   return items;

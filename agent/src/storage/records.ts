@@ -10,7 +10,7 @@ import type { Vault } from '../vault/index.js';
 import type { RecordingRecord } from '../index/index.js';
 import { normaliseNumber } from '../index/index.js';
 import { BadMetadataError } from './errors.js';
-import { applyDpoState, readDpoState, type DpoState } from './dpo-state.js';
+import { applyDpoState, expiryWithCase, readDpoState, type DpoState } from './dpo-state.js';
 
 export type Direction = 'inbound' | 'outbound' | 'unknown';
 export type Consent = 'given' | 'declined' | 'pending' | 'not_required';
@@ -160,7 +160,13 @@ export interface RecordFromVaultOptions {
 }
 
 /** What a recording whose sidecar cannot be trusted is held as until someone looks. */
-const QUARANTINE: DpoState = { legalHold: true, restricted: true, case: null, anonymised: null };
+const QUARANTINE: DpoState = {
+  legalHold: true,
+  restricted: true,
+  case: null,
+  anonymised: null,
+  rectified: null,
+};
 
 /**
  * The ids the vault can rebuild records for: every container, and the anonymised recordings
@@ -285,7 +291,11 @@ export function recordFromParts(
     participants: meta.participants,
     caseId: meta.caseId,
     policy: meta.policy,
-    expiresAt: expiresAt(meta.startedAt, policy),
+    // A case given at ingest (SIPREC metadata, import --meta) is open until the DPO closes it.
+    expiresAt:
+      meta.caseId === null
+        ? expiresAt(meta.startedAt, policy)
+        : expiryWithCase(meta.startedAt, policy, { id: meta.caseId, closedAt: null }),
     flags: [...flags],
     format: { encoding: format.encoding, channels: format.channels, sampleRate: format.sampleRate },
     codec: meta.codec,

@@ -27,6 +27,7 @@ import { RecordingCounts } from './recording-counts.js';
 import { recordFromVault, vaultRecordIds } from './records.js';
 import { INTEGRITY_CHECKS, reportIntegrityFailure, type IntegrityCheck } from './integrity.js';
 import { applyDpoState, effectivePolicies, policyFor, type DpoState } from './dpo-state.js';
+import { hasRectified, rectifiedPatch } from './rectify-fields.js';
 
 export interface StartupReport {
   readonly masterKeyCreated: boolean;
@@ -224,11 +225,13 @@ export class Storage {
       want.legalHold === rec.legalHold &&
       want.restricted === rec.restricted &&
       want.caseId === rec.caseId &&
-      (want.caseClosedAt ?? null) === (rec.caseClosedAt ?? null);
+      (want.caseClosedAt ?? null) === (rec.caseClosedAt ?? null) &&
+      (st.rectified === null || hasRectified(rec, st.rectified));
     if (same) return;
     this.#log.warn({ recordingId: id }, 'index behind the vault state: brought up to date');
     const { legalHold, restricted, caseId, caseClosedAt, expiresAt } = want;
-    await index.update(id, { legalHold, restricted, caseId, caseClosedAt, expiresAt });
+    const fixed = st.rectified === null ? {} : rectifiedPatch(rec, st.rectified);
+    await index.update(id, { ...fixed, legalHold, restricted, caseId, caseClosedAt, expiresAt });
   }
 
   /** Finalise open writers, then close index, vault and lock — in that order. Idempotent. */

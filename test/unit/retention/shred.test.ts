@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../../agent/src/config/index.js';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import { importWav, openStorage, type Actor, type Storage } from '../../../agent/src/storage/index.js';
 import {
+  eraseRecording,
   linkCase,
   runRetention,
   setCaseState,
@@ -86,7 +87,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
       s = await openStorage({ config, log: silentLogger() });
       await setLegalHold(s, ACTOR, id, true, 'x');
       await setLegalHold(s, ACTOR, id, false, 'x');
-      const r = await runRetention(s, ACTOR, { at: new Date(Date.now() + 400 * DAY_MS) });
+      const r = await runRetention(s, ACTOR, { at: new Date(Date.now() + 400 * DAY_MS), force: true });
       assert.ok(r.deleted.includes(id));
       cpSync(dir, copy, { recursive: true });
       assertClean(s, id, 'retention delete');
@@ -111,6 +112,26 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
     }
   });
 
+  it('erasure of one recording by the DPO (after state sidecar writes and a restart)', async () => {
+    const config = configFor(['policy.name=retta']);
+    let s = await openStorage({ config, log: silentLogger() });
+    try {
+      const id = await prepare(s, async (i) => {
+        await linkCase(s, ACTOR, i, 'RT-9');
+        await setRestriction(s, ACTOR, i, true, 'accuracy disputed');
+        await setRestriction(s, ACTOR, i, false, 'settled');
+      });
+      await s.close();
+      s = await openStorage({ config, log: silentLogger() });
+      await eraseRecording(s, ACTOR, id, 'data subject asked, ticket 77');
+      assert.equal(await s.index.getRecording(id), null);
+      cpSync(dir, copy, { recursive: true });
+      assertClean(s, id, 'DPO erasure');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('anonymisation (the case record stays, readable, without personal fields)', async () => {
     const s = await openStorage({ config: configFor(['policy.name=upplands-bro']), log: silentLogger() });
     try {
@@ -119,7 +140,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
         await linkCase(s, ACTOR, i, 'UB-7');
         await setCaseState(s, ACTOR, 'UB-7', closed);
       });
-      const r = await runRetention(s, ACTOR, { at: new Date(closed.getTime() + 31 * DAY_MS) });
+      const r = await runRetention(s, ACTOR, { at: new Date(closed.getTime() + 31 * DAY_MS), force: true });
       assert.ok(r.anonymised.includes(id));
       cpSync(dir, copy, { recursive: true });
       const live = assertClean(s, id, 'anonymisation');

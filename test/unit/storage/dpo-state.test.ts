@@ -141,7 +141,10 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       const closed = new Date(Date.now() + DAY_MS);
       await setCaseState(s, ACTOR, 'UB-42', closed);
       await setRestriction(s, ACTOR, other, true, 'accuracy disputed');
-      const report = await runRetention(s, ACTOR, { at: new Date(closed.getTime() + 31 * DAY_MS) });
+      const report = await runRetention(s, ACTOR, {
+        at: new Date(closed.getTime() + 31 * DAY_MS),
+        force: true,
+      });
       assert.deepEqual(report.anonymised, [id]);
       assert.equal(await s.vault.has(id), false, 'the audio is gone');
       const before = await shown(s, [id, other]);
