@@ -6,3 +6,4 @@ export * from './native.js';
 export * from './semaphore.js';
 export * from './sd-notify.js';
 export * from './text.js';
+export * from './phone-number.js';
