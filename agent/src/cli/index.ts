@@ -12,6 +12,7 @@ import { runStorageCommand } from './run-command.js';
 import { stdio, table, seconds, json as toJson, inert, type Printer } from './output.js';
 import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
+import { dsarCommand } from './dsar.js';
 
 const USAGE = `usage: callvaultctl [--config FILE] [--set key.path=value ...] [--timeout SECONDS] <command>
 commands:
@@ -31,6 +32,7 @@ commands:
   retention run [--at ISO-TIME] [--dry-run]
   hold set|release ID --reason TEXT
   consent withdraw NUMBER --reason TEXT
+  dsar export NUMBER -o FILE.tar --reason TEXT   (the data subject's recordings and manifest)
   restrict set|release ID --reason TEXT
   case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID
   test-call [--seconds N]   place a SIPREC call at this appliance and check its recording`;
@@ -365,6 +367,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       );
       return EXIT_OK;
     }
+    case 'dsar':
+      return dsarCommand(config, sub, rest.slice(1), p, timeoutMs);
     case 'restrict': {
       const { values, positionals } = parseCommand(rest.slice(1), { reason: { type: 'string' } });
       const id = positionals[0];

@@ -7,3 +7,4 @@ export * from './semaphore.js';
 export * from './sd-notify.js';
 export * from './text.js';
 export * from './phone-number.js';
+export * from './ustar.js';

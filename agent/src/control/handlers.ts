@@ -15,6 +15,7 @@ import {
   type Storage,
 } from '../storage/index.js';
 import {
+  dsarExport,
   linkCase,
   runRetention,
   setCaseState,
@@ -142,6 +143,15 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   );
   h.set('consent.withdraw', async (req) =>
     withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), requiredReason(req.args)),
+  );
+  h.set('dsar.export', async (req) =>
+    dsarExport(
+      storage,
+      cliActor(req.actor),
+      required(req.args, 'number'),
+      requiredReason(req.args),
+      req.download,
+    ),
   );
   for (const [cmd, handler] of userHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
   return h;
