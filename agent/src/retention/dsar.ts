@@ -58,12 +58,15 @@ export interface DsarResult {
   readonly bytes: number;
 }
 
+/** ustar's name field: longer ids (up to 128 characters) are numbered instead. */
+const MAX_NAMED_ID = 96;
+
 /** A recording's audio inside the archive: `audio/<id>.wav` (ids carry no personal data). */
-function audioPath(id: string): string {
-  return `audio/${id}.wav`;
+function audioPath(id: string, n: number): string {
+  return id.length <= MAX_NAMED_ID ? `audio/${id}.wav` : `audio/recording-${n}.wav`;
 }
 
-function entry(r: RecordingRecord, audio: boolean): DsarManifestRecording {
+function entry(r: RecordingRecord, n: number, audio: boolean): DsarManifestRecording {
   const ev = r.consentEvidence ?? null;
   return {
     id: r.id,
@@ -73,7 +76,7 @@ function entry(r: RecordingRecord, audio: boolean): DsarManifestRecording {
     direction: r.direction,
     service: r.service,
     number: r.number,
-    audioFile: audio ? audioPath(r.id) : null,
+    audioFile: audio ? audioPath(r.id, n) : null,
     audioSha256: audio ? r.digest : null,
     audioFormat: audio ? { ...r.format } : null,
     counterpart: { role: 'agent' },
@@ -143,7 +146,7 @@ export async function dsarExport(
     generatedAt: now.toISOString(),
     subject: { number },
     recordingCount: records.length,
-    recordings: records.map((r) => entry(r, withAudio.has(r.id))),
+    recordings: records.map((r, i) => entry(r, i + 1, withAudio.has(r.id))),
   };
   // `number` is replaced by its blind index in the stored entry.
   await storage.index.appendAudit({
@@ -158,10 +161,10 @@ export async function dsarExport(
   const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   await write(tarHeader(DSAR_MANIFEST, json.length, now));
   await write(Buffer.concat([json, tarPadding(json.length)]));
-  for (const r of records) {
+  for (const [i, r] of records.entries()) {
     if (!withAudio.has(r.id)) continue;
     const reader = await openCheckedReader(storage, r.id, 'export', actor);
-    await write(tarHeader(audioPath(r.id), reader.size, now));
+    await write(tarHeader(audioPath(r.id, i + 1), reader.size, now));
     let n = 0;
     for await (const chunk of reader.createReadStream()) {
       n += (chunk as Buffer).length;
