@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { TarFollower } from '../../agent/src/common/index.js';
 import { ROOT, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
-import { call, errorCode, json } from '../helpers/https.js';
+import { call, errorCode, json, type Reply } from '../helpers/https.js';
 import { validate } from '../helpers/json-schema.js';
 
 const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'docs', 'dsar-manifest.schema.json'), 'utf8')) as Record<
@@ -168,6 +168,16 @@ describe('integration: DSAR export', function () {
     assert.equal(await refusedAudits(), 3);
     const withdraw = await ctl(sets, ['consent', 'withdraw', '70-123', '--reason', 'caller asked by phone']);
     assert.equal(withdraw.code, 1, 'an ambiguous number erases nothing and says so');
+    assert.match(withdraw.stderr, /CV_ERR_NUMBER_AMBIGUOUS/);
+    const national = await ctl(sets, [
+      'consent',
+      'withdraw',
+      '070-987 65 43',
+      '--reason',
+      'caller asked by phone',
+    ]);
+    assert.equal(national.code, 0, national.stderr);
+    assert.match(national.stderr, /2 recording\(s\) erased/);
   });
 
   it('through the daemon: CLI and HTTPS API give the same archive content; malformed → 400, audited', async () => {
@@ -218,5 +228,24 @@ describe('integration: DSAR export', function () {
     assert.equal(ambiguous.status, 400);
     assert.equal(errorCode(ambiguous), 'CV_ERR_NUMBER_AMBIGUOUS');
     assert.equal((await refusedAudits()) - before, 2);
+
+    const wd = (n: string): Promise<Reply> =>
+      call(`${base}/subjects/${encodeURIComponent(n)}/withdraw-consent`, {
+        method: 'POST',
+        token: dpo,
+        json: { reason: 'caller withdrew consent by phone' },
+      });
+    const badWd = await wd('070-98x 65 43');
+    assert.equal(badWd.status, 400);
+    assert.equal(errorCode(badWd), 'CV_ERR_NUMBER_MALFORMED');
+    const okWd = await wd('070-987 65 43');
+    assert.equal(okWd.status, 200, okWd.body.toString());
+    assert.deepEqual((json(okWd)['erased'] as string[]).sort(), [...bIds].sort());
+    const after = await call(url('+46709876543'), { token: dpo });
+    assert.equal(after.status, 200);
+    assert.equal(
+      (JSON.parse(untar(after.body).get('manifest.json')!.toString()) as Manifest).recordingCount,
+      0,
+    );
   });
 });

@@ -2,7 +2,7 @@
  * The command table both the daemon (over the socket) and the CLI (locally, with no daemon)
  * run. A handler gets plain JSON args, the caller's identity and the byte channels.
  */
-import { UserError, visibleLength } from '../common/index.js';
+import { parseSubjectNumber, UserError, visibleLength } from '../common/index.js';
 import {
   exportRecording,
   importWav,
@@ -141,8 +141,17 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   h.set('case.reopen', async (req) =>
     setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), null),
   );
+  // Read as E.164 here, so a malformed number is refused with its code and the audit entry's
+  // blind token is that of the subject's number, whatever spelling was typed.
   h.set('consent.withdraw', async (req) =>
-    withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), requiredReason(req.args)),
+    withdrawConsent(
+      storage,
+      cliActor(req.actor),
+      parseSubjectNumber(required(req.args, 'number'), {
+        defaultCountry: storage.config.sip.default_country,
+      }),
+      requiredReason(req.args),
+    ),
   );
   h.set('dsar.export', async (req) =>
     dsarExport(
