@@ -1,8 +1,9 @@
 /**
  * `callvaultctl dsar export NUMBER -o FILE --reason TEXT`: the data subject's archive, through
  * the daemon when it runs. Written under a temporary name and renamed when complete, so a failed
- * export never leaves a short archive that looks whole. Progress goes to stderr as each audio
- * file starts (the manifest, first in the archive, says how many there are).
+ * export never leaves a short archive that looks whole. Progress goes to stderr as audio files
+ * start, at most once a second and always for the last (the manifest, first in the archive, says
+ * how many there are).
  */
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { EXIT_OK, TarFollower } from '../common/index.js';
@@ -13,12 +14,15 @@ import { runStorageCommand } from './run-command.js';
 
 const USAGE = 'dsar export NUMBER -o FILE.tar --reason TEXT';
 const MANIFEST = 'manifest.json';
+/** At most one progress line per this many ms (and always the last): thousands of calls stay readable. */
+const PROGRESS_EVERY_MS = 1000;
 
 function progress(p: Printer): TarFollower {
   const manifest: Buffer[] = [];
   let total: number | null = null;
   let done = 0;
   let bytes = 0;
+  let lastMs = 0;
   return new TarFollower({
     wantData: (e) => e.path === MANIFEST,
     onData: (_e, chunk) => manifest.push(Buffer.from(chunk)),
@@ -36,6 +40,9 @@ function progress(p: Printer): TarFollower {
       }
       done++;
       bytes += e.size;
+      const now = Date.now();
+      if (done !== total && now - lastMs < PROGRESS_EVERY_MS) return;
+      lastMs = now;
       p.err(`dsar: audio ${done}/${total} (${(bytes / 1e6).toFixed(1)} MB)`);
     },
   });
