@@ -53,6 +53,9 @@ const MATRIX: readonly Case[] = [
   { method: 'PUT', route: '/recordings/:id/case', expect: only(200, ['dpo']) },
   { method: 'POST', route: '/cases/:caseId/close', expect: only(200, ['dpo']) },
   { method: 'POST', route: '/cases/:caseId/reopen', expect: only(200, ['dpo']) },
+  // Data-subject requests, for a number with no recording (an empty archive, nothing erased).
+  { method: 'GET', route: '/subjects/:number/export', expect: only(200, ['dpo']) },
+  { method: 'POST', route: '/subjects/:number/withdraw-consent', expect: only(200, ['dpo']) },
   { method: 'GET', route: '/audit', expect: only(200, ['admin', 'dpo']) },
   { method: 'GET', route: '/stats', expect: only(200, ['supervisor', 'admin', 'dpo']) },
   { method: 'GET', route: '/users', expect: only(200, ['admin']) },
@@ -74,6 +77,7 @@ const DPO_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
   '/cases/:caseId/reopen': {},
   'DELETE /recordings/:id': { reason: 'matrix check' },
   'PATCH /recordings/:id': { reason: 'matrix check', service: 'support' },
+  '/subjects/:number/withdraw-consent': { reason: 'matrix check' },
 };
 
 const key = (method: string, route: string): string => `${method} ${route.replace(/:(\w+)/g, '{$1}')}`;
@@ -174,6 +178,7 @@ describe('integration: authorisation matrix (every route × role)', function () 
         const token = who === 'none' ? undefined : await login(USERS[who]);
         const path = c.route
           .replace(':caseId', 'C-MATRIX')
+          .replace(':number', '070-999%2000%2000')
           .replace(/^\/recordings\/:id\/(legal-hold|restriction|case)$/, `/recordings/${recId}/$1`)
           .replace(':id/audio', `${recId}/audio`)
           .replace(/^\/recordings\/:id$/, `/recordings/${c.method === 'DELETE' ? eraseId : recId}`)
@@ -191,7 +196,8 @@ describe('integration: authorisation matrix (every route × role)', function () 
                   : c.method === 'PATCH'
                     ? { disabled: false }
                     : undefined;
-        const r = await call(`${base}${path}${c.route.endsWith('/audio') ? '?reason=matrix%20check' : ''}`, {
+        const withReason = c.route.endsWith('/audio') || c.route.endsWith('/export');
+        const r = await call(`${base}${path}${withReason ? '?reason=matrix%20check' : ''}`, {
           method: c.method,
           ...(token !== undefined ? { token } : {}),
           ...(body !== undefined ? { json: body } : {}),

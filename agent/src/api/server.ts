@@ -20,6 +20,7 @@ import { guard, handle } from './handle.js';
 import { securityHeaders } from './security-headers.js';
 import { unauthorized } from './http-errors.js';
 import { dpoRoutes } from './dpo-routes.js';
+import { subjectRoutes } from './subjects.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -128,6 +129,7 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   v1.use(statsRoutes(storage));
   v1.use(userRoutes(storage, sessions));
   v1.use(dpoRoutes(storage));
+  v1.use(subjectRoutes(storage));
   app.use('/api/v1', v1);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'CV_ERR_API_NOT_FOUND', message: 'no such path' } });

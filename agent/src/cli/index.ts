@@ -31,6 +31,7 @@ import { stderrProgress } from './progress.js';
 import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
 import { backup, restore } from './backup.js';
+import { dsarCommand } from './dsar.js';
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -282,6 +283,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       );
       return EXIT_OK;
     }
+    case 'dsar':
+      return dsarCommand(config, sub, rest.slice(1), p, timeoutMs);
     case 'restrict': {
       const { values, positionals } = parseCommand(rest.slice(1), { reason: { type: 'string' } });
       const id = positionals[0];

@@ -26,6 +26,7 @@ const LONG_COMMANDS = new Set([
   'index.rebuild',
   'retention.run',
   'consent.withdraw',
+  'dsar.export',
 ]);
 const LONG_CALL_TIMEOUT_MS = 30 * 60_000;
 

@@ -8,3 +8,5 @@ export * from './sd-notify.js';
 export * from './text.js';
 export * from './version.js';
 export * from './journald.js';
+export * from './phone-number.js';
+export * from './ustar.js';

@@ -11,6 +11,7 @@ import {
   POLICY_NAME_PATTERN,
   PRESET_NAMES,
 } from './policy-schema.js';
+import { COUNTRY_CALLING_CODES } from '../common/index.js';
 import { REQUIRED, section, type ListenNode, type SectionNode } from './schema-types.js';
 
 export * from './schema-types.js';
@@ -80,6 +81,13 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       max: 100000,
       default: 1024,
       doc: 'Further TCP/TLS connections are refused.',
+    },
+    default_country: {
+      kind: 'enum',
+      values: Object.keys(COUNTRY_CALLING_CODES),
+      nullable: true,
+      default: null,
+      doc: 'Country (ISO 3166 alpha-2) of national numbers such as 070-123 45 67: stored, searched, withdrawn and DSAR-exported as E.164 in it. Off: only numbers with their country code are accepted from people.',
     },
     default_direction: {
       kind: 'enum',

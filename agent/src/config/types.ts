@@ -39,6 +39,8 @@ export interface SipConfig {
   readonly overload_lag_ms: number;
   readonly tcp_idle_timeout_ms: number;
   readonly max_tcp_connections: number;
+  /** ISO 3166 alpha-2 country national numbers are read in; null: none (they stay national). */
+  readonly default_country: string | null;
   /** Direction assumed when the SBC does not say; inbound = the caller is the customer. */
   readonly default_direction: 'inbound' | 'outbound' | 'unknown';
   readonly agent_number_prefixes: readonly string[];

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError, visibleLength } from '../common/index.js';
+import { parseSubjectNumber, UserError, visibleLength } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import {
   exportRecording,
@@ -19,6 +19,7 @@ import {
   type Storage,
 } from '../storage/index.js';
 import {
+  dsarExport,
   linkCase,
   runRetention,
   setCaseState,
@@ -201,8 +202,26 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   h.set('case.reopen', async (req) =>
     setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), null),
   );
+  // Read as E.164 here, so a malformed number is refused with its code and the audit entry's
+  // blind token is that of the subject's number, whatever spelling was typed.
   h.set('consent.withdraw', async (req) =>
-    withdrawConsent(storage, cliActor(req.actor), required(req.args, 'number'), requiredReason(req.args)),
+    withdrawConsent(
+      storage,
+      cliActor(req.actor),
+      parseSubjectNumber(required(req.args, 'number'), {
+        defaultCountry: storage.config.sip.default_country,
+      }),
+      requiredReason(req.args),
+    ),
+  );
+  h.set('dsar.export', async (req) =>
+    dsarExport(
+      storage,
+      cliActor(req.actor),
+      required(req.args, 'number'),
+      requiredReason(req.args),
+      req.download,
+    ),
   );
   for (const [cmd, handler] of userHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
   for (const [cmd, handler] of dpoHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { IndexBadQueryError } from './errors.js';
 import { blind } from './field-crypto.js';
 import { parseIsoMs, serviceToken, TIME_HEX_LEN } from './keys.js';
-import { normaliseNumber } from './normalise.js';
+import { parseSubjectNumber, type NormaliseOptions } from '../common/index.js';
 import type { StoredRecord } from './record-codec.js';
 import type { Direction, SearchQuery } from './types.js';
 
@@ -91,16 +91,30 @@ function decodeCursor(cursor: unknown, order: 'asc' | 'desc', fingerprint: strin
   return o.k;
 }
 
-/** Validates a query; `paging` false (count) ignores limit, cursor and order. */
-export function normaliseQuery(q: SearchQuery, blindIndexKey: Buffer, paging = true): NormalQuery {
+/**
+ * Validates a query; `paging` false (count) ignores limit, cursor and order. A number is read as
+ * a data subject's number (any spelling, national in `numbers.defaultCountry`); one that is not
+ * a full number is refused rather than searched for and found nowhere.
+ */
+export function normaliseQuery(
+  q: SearchQuery,
+  blindIndexKey: Buffer,
+  paging = true,
+  numbers: NormaliseOptions = {},
+): NormalQuery {
   if (typeof q !== 'object' || q === null) throw new IndexBadQueryError('query', 'must be an object');
   for (const k of Object.keys(q)) {
     if (!KNOWN.has(k)) throw new IndexBadQueryError(k, 'is not a search parameter');
   }
   let numberBlind: string | null = null;
   if (q.number !== undefined) {
-    const n = typeof q.number === 'string' ? normaliseNumber(q.number) : null;
-    if (n === null) throw new IndexBadQueryError('number', 'must be a phone number');
+    if (typeof q.number !== 'string') throw new IndexBadQueryError('number', 'must be a phone number');
+    let n: string;
+    try {
+      n = parseSubjectNumber(q.number, numbers);
+    } catch (cause) {
+      throw new IndexBadQueryError('number', `must be a phone number: ${(cause as Error).message}`);
+    }
     numberBlind = blind(blindIndexKey, 'number', n);
   }
   const agent = optText(q, 'agent');

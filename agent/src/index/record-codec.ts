@@ -8,7 +8,7 @@ import { IndexBadRecordError, IndexCorruptError, IndexDecryptError } from './err
 import { openFields, sealFields } from './field-crypto.js';
 import type { Blinder } from './field-crypto.js';
 import { PREFIX, canonicalIsoMs, parseIsoMs, recKey, serviceToken, timeHex } from './keys.js';
-import { normaliseNumber } from './normalise.js';
+import { normaliseNumber, type NormaliseOptions } from '../common/index.js';
 import type { Participant, RecordingRecord } from './types.js';
 
 export interface StoredRecord {
@@ -111,7 +111,7 @@ function isoTime(
   return new Date(ms).toISOString();
 }
 
-function participantsOf(rec: RecordingRecord): Participant[] {
+function participantsOf(rec: RecordingRecord, numbers: NormaliseOptions): Participant[] {
   if (!Array.isArray(rec.participants))
     throw new IndexBadRecordError('participants', 'must be an array', rec.id);
   return rec.participants.map((p: Participant) => {
@@ -126,19 +126,22 @@ function participantsOf(rec: RecordingRecord): Participant[] {
     if (!ok)
       throw new IndexBadRecordError('participants', 'each needs role, side, name, number, withheld', rec.id);
     // An unparseable participant number (e.g. "anonymous") is kept as given and not indexed.
-    const number = p.number === null ? null : (normaliseNumber(p.number) ?? p.number);
+    const number = p.number === null ? null : (normaliseNumber(p.number, numbers) ?? p.number);
     return { role: p.role, name: p.name, number, withheld: p.withheld, side: p.side };
   });
 }
 
-/** Checks every field and returns the canonical record (normalised number, ISO times in UTC). */
-export function canonicalRecord(rec: RecordingRecord): RecordingRecord {
+/**
+ * Checks every field and returns the canonical record (normalised number, ISO times in UTC).
+ * `numbers`: the default country (sip.default_country) that national numbers are read in.
+ */
+export function canonicalRecord(rec: RecordingRecord, numbers: NormaliseOptions = {}): RecordingRecord {
   if (typeof rec !== 'object' || rec === null)
     throw new IndexBadRecordError('id', 'record must be an object');
   if (!isValidId(rec.id)) throw new IndexBadRecordError('id', 'must match [A-Za-z0-9._-]{1,128}');
   let number: string | null = null;
   if (rec.number !== null) {
-    number = typeof rec.number === 'string' ? normaliseNumber(rec.number) : null;
+    number = typeof rec.number === 'string' ? normaliseNumber(rec.number, numbers) : null;
     if (number === null) throw new IndexBadRecordError('number', 'must be a phone number or null', rec.id);
   }
   if (typeof rec.durationMs !== 'number' || !Number.isFinite(rec.durationMs) || rec.durationMs < 0) {
@@ -173,7 +176,7 @@ export function canonicalRecord(rec: RecordingRecord): RecordingRecord {
     numberWithheld: bool(rec, 'numberWithheld'),
     agent: text(rec, 'agent', true),
     agentName: text(rec, 'agentName', true),
-    participants: participantsOf(rec),
+    participants: participantsOf(rec, numbers),
     caseId: text(rec, 'caseId', true),
     policy: text(rec, 'policy', false) as string,
     expiresAt: isoTime(rec, 'expiresAt', true),
@@ -214,11 +217,11 @@ function evidenceOf(rec: RecordingRecord): RecordingRecord['consentEvidence'] {
  * The customer-side numbers of a record (the customer number and customer participants):
  * what a number search matches. Agent-side numbers are extensions, found through the agent index.
  */
-export function numbersOf(rec: RecordingRecord): string[] {
+export function numbersOf(rec: RecordingRecord, numbers: NormaliseOptions = {}): string[] {
   const all = [rec.number, ...rec.participants.filter((p) => p.side === 'customer').map((p) => p.number)];
   const out = new Set<string>();
   for (const n of all) {
-    const norm = n === null ? null : normaliseNumber(n);
+    const norm = n === null ? null : normaliseNumber(n, numbers);
     if (norm !== null) out.add(norm);
   }
   return [...out];
@@ -295,8 +298,13 @@ export function prepareStored(stored: StoredRecord): PreparedRecord {
   return { id: stored.id, value: JSON.stringify(stored), keys: entryKeys(stored) };
 }
 
-export function prepareRecord(rec: RecordingRecord, keys: FieldKeys, recordKey?: Buffer): PreparedRecord {
-  return prepareStored(encodeRecord(canonicalRecord(rec), keys, recordKey));
+export function prepareRecord(
+  rec: RecordingRecord,
+  keys: FieldKeys,
+  recordKey?: Buffer,
+  numbers: NormaliseOptions = {},
+): PreparedRecord {
+  return prepareStored(encodeRecord(canonicalRecord(rec, numbers), keys, recordKey));
 }
 
 /** Batch operations writing `next` over `prev` (null when new): stale entries are deleted. */

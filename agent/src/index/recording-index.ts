@@ -6,7 +6,7 @@
  * A failed write poisons nothing: see db-handle.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../common/index.js';
+import type { Logger, NormaliseOptions } from '../common/index.js';
 import {
   anchorProblem,
   anchorValue,
@@ -74,6 +74,8 @@ type Op = BatchOp;
 export class RecordingIndex {
   readonly #h: DbHandle;
   readonly #opts: IndexOptions;
+  /** How numbers are read: the same at ingest and in search, or the blind index would not match. */
+  readonly #numbers: NormaliseOptions;
   readonly #log: Logger;
   readonly #anchorEvery: number;
   readonly #now: () => Date;
@@ -85,6 +87,7 @@ export class RecordingIndex {
 
   private constructor(db: Db, opts: IndexOptions, head: AuditHead, lastAnchor: number) {
     this.#opts = opts;
+    this.#numbers = { defaultCountry: opts.defaultCountry ?? null };
     this.#log = opts.log.child({ component: 'index' });
     this.#anchorEvery = opts.auditAnchorEvery ?? DEFAULT_ANCHOR_EVERY;
     this.#now = opts.now ?? (() => new Date());
@@ -176,7 +179,7 @@ export class RecordingIndex {
 
   /** Inserts or replaces one recording with all its secondary entries in one batch. */
   async putRecording(rec: RecordingRecord): Promise<RecordingRecord> {
-    const canonical = canonicalRecord(rec);
+    const canonical = canonicalRecord(rec, this.#numbers);
     if (this.#opts.recordKeys === undefined)
       await this.#putPrepared([prepareStored(encodeRecord(canonical, this.#keys))]);
     else await this.#putSealedInQueue([canonical]);
@@ -194,8 +197,10 @@ export class RecordingIndex {
       const n = recs.length;
       // Not an async function: its frame would hold `recs` until the write completes.
       if (this.#opts.recordKeys === undefined)
-        return this.#putPrepared(recs.map((r) => prepareRecord(r, this.#keys))).then(() => n);
-      return this.#putSealedInQueue(recs.map(canonicalRecord)).then(() => n);
+        return this.#putPrepared(
+          recs.map((r) => prepareRecord(r, this.#keys, undefined, this.#numbers)),
+        ).then(() => n);
+      return this.#putSealedInQueue(recs.map((r) => canonicalRecord(r, this.#numbers))).then(() => n);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -281,7 +286,10 @@ export class RecordingIndex {
       if ('id' in patch && (patch as { id?: unknown }).id !== id)
         throw new IndexBadRecordError('id', 'cannot be changed', id);
       const [rk] = await this.#recordKeys([id]);
-      const next = canonicalRecord({ ...decodeRecord(prev, this.#opts.fieldKey, rk), ...patch, id });
+      const next = canonicalRecord(
+        { ...decodeRecord(prev, this.#opts.fieldKey, rk), ...patch, id },
+        this.#numbers,
+      );
       const ops = putOps(prev, encodeRecord(next, this.#keys, rk));
       const touched = [recKey(id), ...entryKeys(prev)];
       // Compacting first puts the old value into a table below the memtable, so the compaction
@@ -337,7 +345,7 @@ export class RecordingIndex {
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {
-    const q = normaliseQuery(query, this.#opts.blindIndexKey);
+    const q = normaliseQuery(query, this.#opts.blindIndexKey, true, this.#numbers);
     return this.#read(async () => {
       const rows = await runSearch(this.#db, q, q.limit + 1);
       const page = rows.slice(0, q.limit);
@@ -354,7 +362,7 @@ export class RecordingIndex {
 
   /** Matches of the query's filters (limit, cursor and order are ignored). */
   async count(query: SearchQuery): Promise<number> {
-    const q = normaliseQuery(query, this.#opts.blindIndexKey, false);
+    const q = normaliseQuery(query, this.#opts.blindIndexKey, false, this.#numbers);
     return this.#read(() => runCount(this.#db, q));
   }
 
@@ -381,7 +389,7 @@ export class RecordingIndex {
       let batch: Op[] = [];
       for await (const rec of records) {
         const [rk] = await this.#recordKeys([rec.id]);
-        pushPutOps(batch, null, encodeRecord(canonicalRecord(rec), this.#keys, rk));
+        pushPutOps(batch, null, encodeRecord(canonicalRecord(rec, this.#numbers), this.#keys, rk));
         n++;
         if (n % REBUILD_BATCH === 0) {
           await writeOps(this.#db, batch);

@@ -290,6 +290,11 @@ export interface IndexOptions {
    * the loss is recorded as an audit entry instead of refusing to start.
    */
   readonly acceptAuditLoss?: boolean;
+  /**
+   * sip.default_country (ISO 3166 alpha-2): national numbers are stored, blind-indexed and
+   * searched as E.164 in this country. Null or absent: they stay national.
+   */
+  readonly defaultCountry?: string | null;
 }
 
 /** The last audit entry's seq and hash, kept where a truncated index cannot reach it. */

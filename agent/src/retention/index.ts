@@ -13,3 +13,4 @@ export { setLegalHold, setRestriction, linkCase, setCaseState } from './dpo.js';
 export { eraseRecording } from './erase.js';
 export * from './errors.js';
 export { rectifyRecording, parseRectificationInput } from './rectify.js';
+export { dsarExport, DSAR_MANIFEST, type DsarManifest, type DsarResult } from './dsar.js';

@@ -23,5 +23,4 @@ export {
   type SideRules,
 } from './sides.js';
 export { resolveService, lookupService, type ServiceMap } from './service.js';
-export { normalisePhoneNumber } from './numbers.js';
 export { SessionEndedError, SessionInvalidError } from './errors.js';

@@ -2,7 +2,7 @@
  * Which service a call concerns (seed 001 stores it per call). The SBC may say it in metadata;
  * otherwise the number the customer dialled (DNIS) identifies the service line.
  */
-import { normalisePhoneNumber } from './numbers.js';
+import { normaliseNumber } from '../common/index.js';
 import type { SessionInfo } from './types.js';
 
 /**
@@ -34,7 +34,7 @@ export function lookupService(number: string, serviceMap: ServiceMap): string | 
 }
 
 function lookup(number: string | null, serviceMap: ServiceMap): string | null {
-  const wanted = normalisePhoneNumber(number);
+  const wanted = normaliseNumber(number);
   if (wanted === null) return null;
   let bestPrefix = -1;
   let best: string | null = null;
@@ -45,7 +45,7 @@ function lookup(number: string | null, serviceMap: ServiceMap): string | null {
         bestPrefix = prefix.length;
         best = service;
       }
-    } else if (normalisePhoneNumber(key) === wanted) {
+    } else if (normaliseNumber(key) === wanted) {
       return service;
     }
   }

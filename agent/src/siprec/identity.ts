@@ -4,7 +4,8 @@
  * wins over everything: a withheld caller is stored without number, name or AoR (seed 001: the
  * customer's number is stored "unless it is secret").
  */
-import { normalisePhoneNumber, type Participant } from '../session/index.js';
+import { normaliseNumber } from '../common/index.js';
+import type { Participant } from '../session/index.js';
 
 export interface NameAddr {
   readonly displayName: string | null;
@@ -120,7 +121,7 @@ export function privacyHidesIdentity(privacy: string | null | undefined): boolea
 export function meaningfulName(name: string | null | undefined, number: string | null): string | null {
   const t = name?.trim() ?? '';
   if (t === '' || isAnonymousText(t)) return null;
-  if (number !== null && normalisePhoneNumber(t) === number) return null;
+  if (number !== null && normaliseNumber(t) === number) return null;
   return t;
 }
 
@@ -136,7 +137,7 @@ export const WITHHELD_IDENTITY: Identity = Object.freeze({
 /** An identity from a URI and display name; withheld when told so or when the URI/name is anonymous. */
 export function identityOf(uri: string | null, displayName: string | null, withheld: boolean): Identity {
   if (withheld || isAnonymousUri(uri) || isAnonymousText(displayName)) return WITHHELD_IDENTITY;
-  const number = normalisePhoneNumber(uriUser(uri));
+  const number = normaliseNumber(uriUser(uri));
   return {
     name: meaningfulName(displayName, number),
     number,
@@ -160,7 +161,7 @@ export function participantsFromHeaders(
   const toAddr = parseNameAddrs(to)[0] ?? null;
   const asserted = parseNameAddrs(pAssertedIdentity);
   const assertedNumber =
-    asserted.find((a) => normalisePhoneNumber(uriUser(a.uri)) !== null) ?? asserted[0] ?? null;
+    asserted.find((a) => normaliseNumber(uriUser(a.uri)) !== null) ?? asserted[0] ?? null;
   const withheld =
     privacyHidesIdentity(privacy) || isAnonymousUri(fromAddr?.uri) || isAnonymousText(fromAddr?.displayName);
   const callerUri = assertedNumber?.uri ?? fromAddr?.uri ?? null;

@@ -4,12 +4,11 @@
  * metadata sets the `metadata_error` flag and the session is built from SDP and headers.
  */
 import { randomUUID } from 'node:crypto';
-import { CallvaultError } from '../common/index.js';
+import { CallvaultError, normaliseNumber } from '../common/index.js';
 import {
   DEFAULT_SIDE_RULES,
   decideSides,
   resolveService,
-  normalisePhoneNumber,
   type CallDirection,
   type ConsentState,
   type Participant,
@@ -129,8 +128,8 @@ export function sessionInfoFromOffer(input: OfferInput): OfferSession {
     // Metadata callee AoRs are often the agent's extension after PBX routing, not what was dialled;
     // only the To header of a call without metadata is the dialled number itself.
     dialledNumber:
-      normalisePhoneNumber(uriUser(requestUri)) ??
-      normalisePhoneNumber(pick(ext, 'dnis', 'callednumber', 'called-number')) ??
+      normaliseNumber(uriUser(requestUri)) ??
+      normaliseNumber(pick(ext, 'dnis', 'callednumber', 'called-number')) ??
       (usable === null ? (callee?.number ?? null) : null),
     agent: { id: agent === null ? null : (agent.number ?? uriUser(agent.aor)), name: agent?.name ?? null },
     customerParticipantId: sides.customerParticipantId,

@@ -30,7 +30,9 @@ export async function importWav(
   now = new Date(),
 ): Promise<ImportResult> {
   const policy = storage.config.policy;
-  const meta = parseImportMeta(metaJson, policy, now);
+  const meta = parseImportMeta(metaJson, policy, now, {
+    defaultCountry: storage.config.sip.default_country,
+  });
   const finished = await storage.vault.importWav(
     wav,
     meta as unknown as Record<string, unknown>,

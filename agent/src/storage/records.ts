@@ -8,7 +8,7 @@
 import type { Policy } from '../config/index.js';
 import type { Vault } from '../vault/index.js';
 import type { RecordingRecord } from '../index/index.js';
-import { normaliseNumber } from '../index/index.js';
+import { normaliseNumber, type NormaliseOptions } from '../common/index.js';
 import { BadMetadataError } from './errors.js';
 import { applyDpoState, expiryWithCase, readDpoState, type DpoState } from './dpo-state.js';
 
@@ -57,7 +57,12 @@ function optionalString(obj: Record<string, unknown>, field: string, maxLength =
 }
 
 /** Validates `callvaultctl import FILE.wav --meta JSON` (ARCHITECTURE ✦ Commands). */
-export function parseImportMeta(json: string | undefined, policy: Policy, now: Date): CallMetadata {
+export function parseImportMeta(
+  json: string | undefined,
+  policy: Policy,
+  now: Date,
+  numbers: NormaliseOptions = {},
+): CallMetadata {
   let obj: Record<string, unknown> = {};
   if (json !== undefined) {
     let parsed: unknown;
@@ -76,7 +81,7 @@ export function parseImportMeta(json: string | undefined, policy: Policy, now: D
       throw new BadMetadataError(key, `unknown field; known: ${[...META_FIELDS].join(', ')}`);
   }
   const rawNumber = optionalString(obj, 'number', 40);
-  const number = rawNumber === null ? null : normaliseNumber(rawNumber);
+  const number = rawNumber === null ? null : normaliseNumber(rawNumber, numbers);
   if (rawNumber !== null && (number === null || !/^\+[1-9]\d{1,14}$/.test(number))) {
     throw new BadMetadataError('number', 'must be an E.164 number such as +46812345678');
   }

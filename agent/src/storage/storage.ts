@@ -302,6 +302,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         auditAnchor: { read: () => v.auditAnchor(), write: (head) => v.setAuditAnchor(head) },
         // `index rebuild` accepts (and audits) audit entries lost with a damaged index.
         acceptAuditLoss: opts.resetIndex === true,
+        defaultCountry: config.sip.default_country,
       };
       try {
         index = await openIndex(indexOptions);
