@@ -68,7 +68,7 @@ describe('integration: case lifecycle and retention (CLI)', function () {
     assert.ok(!(await dry(sets, day(29))).includes(id), 'not yet 30 days after closing');
     assert.match(await dry(sets, day(31)), new RegExp(`would anonymise ${id}`));
     await ok(sets, ['retention', 'run', '--at', day(31), '--force']);
-    const rec = JSON.parse(await ok(sets, ['recordings', 'show', id])) as Record<string, unknown>;
+    const rec = JSON.parse(await ok(sets, ['recordings', 'show', id, '--json'])) as Record<string, unknown>;
     assert.deepEqual([rec['number'], rec['caseId']], [null, 'UB-51']);
     assert.ok((rec['flags'] as string[]).includes('anonymised'));
     const byCase = JSON.parse(await ok(sets, ['recordings', 'search', '--case', 'UB-51', '--json'])) as {
