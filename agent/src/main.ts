@@ -2,8 +2,9 @@
  * The daemon: config → storage (vault + index, recovery) → control socket → ready.
  * SIGTERM/SIGINT: stop taking work, finalise recordings in progress, close in reverse order,
  * exit 0 — or exit 3 if that takes longer than SHUTDOWN_BOUND_MS. SIGHUP: reload the config
- * and apply what can change without a restart (log.level, sip.trusted); every other change is
- * named in the log as waiting for a restart, and an invalid file keeps the running config.
+ * and apply what can change without a restart (log.level, sip.trusted, the API certificate);
+ * every other change is named in the log as waiting for a restart, and an invalid file keeps the
+ * running config.
  */
 import { join } from 'node:path';
 import {
@@ -301,7 +302,7 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
 }
 
 /** Config keys SIGHUP applies to the running daemon; any other change waits for a restart. */
-export const RELOADABLE_KEYS: readonly string[] = ['log.level', 'sip.trusted'];
+export const RELOADABLE_KEYS: readonly string[] = ['log.level', 'sip.trusted', 'api.tls_cert', 'api.tls_key'];
 
 /** Leaf values of a config by dotted key (arrays and port ranges compared whole, as JSON). */
 function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
@@ -336,6 +337,15 @@ function reload(started: Config, argv: readonly string[], daemon: Daemon, log: L
   }
   log.level = next.log.level;
   daemon.sip?.setTrusted(next.sip.trusted);
+  if (daemon.api !== null) {
+    // Re-read even when the paths are the same: a renewed certificate replaces the file in place.
+    try {
+      const t = daemon.api.reloadTls({ certFile: next.api.tls_cert, keyFile: next.api.tls_key });
+      log.info({ fingerprint256: t.fingerprint256 }, 'API certificate reloaded');
+    } catch (err) {
+      log.error({ err }, 'API certificate reload failed; keeping the certificate in use');
+    }
+  }
   const needsRestart = changedKeys(started, next).filter(
     (k) => !RELOADABLE_KEYS.some((r) => k === r || k.startsWith(`${r}.`)),
   );

@@ -24,8 +24,15 @@ import { subjectRoutes } from './subjects.js';
 
 export interface ApiServer {
   readonly url: string;
+  /** The certificate being served (replaced by reloadTls). */
   readonly tls: TlsMaterial;
   readonly throttle: LoginThrottle;
+  /**
+   * Re-reads the certificate and key (SIGHUP: a renewed certificate without dropping anything):
+   * new TLS handshakes use them, open connections keep theirs. Throws, serving the old pair,
+   * when the files do not load.
+   */
+  reloadTls(files: { certFile: string | null; keyFile: string | null }): TlsMaterial;
   close(): Promise<void>;
 }
 
@@ -45,7 +52,7 @@ function routeLabel(req: Request): string {
 export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   const { storage, log, metrics } = opts;
   const api = storage.config.api;
-  const tls = loadOrCreateTls({
+  let tls = loadOrCreateTls({
     certFile: api.tls_cert,
     keyFile: api.tls_key,
     storageDir: storage.config.storage.dir,
@@ -149,8 +156,22 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   const closeServer = closerFor(server);
   return {
     url: `https://${hostPort}`,
-    tls,
+    get tls(): TlsMaterial {
+      return tls;
+    },
     throttle,
+    reloadTls(files): TlsMaterial {
+      const next = loadOrCreateTls({
+        ...files,
+        storageDir: storage.config.storage.dir,
+        hosts: [opts.listen.host],
+      });
+      // setSecureContext validates the pair: a key that does not match its certificate throws
+      // here, and the running context stays.
+      server.setSecureContext({ cert: next.cert, key: next.key, ...TLS_SERVER_OPTIONS });
+      tls = next;
+      return next;
+    },
     close: async () => {
       await closeServer();
       // The failed logins of the last interval are written before the index closes.

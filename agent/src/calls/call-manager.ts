@@ -196,6 +196,7 @@ export class CallManager {
         localAddress: this.#localAddress,
         jitterBufferMs: this.#o.config.media.jitter_buffer_ms,
         originMs,
+        callId,
       });
       if (this.#cancelled.delete(callId)) {
         await this.#release(planned);
@@ -338,6 +339,7 @@ export class CallManager {
         jitterBufferMs: this.#o.config.media.jitter_buffer_ms,
         originMs: call.planned.allocated[0]?.media.stream.originMs ?? Date.now(),
         previous: before,
+        callId: dialog.callId,
       });
       const kept = new Set(call.planned.allocated.map((a) => a.media.stream));
       call.retired.push(...before.allocated.filter((a) => !kept.has(a.media.stream)));

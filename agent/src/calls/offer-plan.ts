@@ -41,7 +41,14 @@ export function streamLabel(s: AnsweredStream): string {
 export async function planStreams(
   offer: SdpSession,
   receiver: MediaReceiver,
-  opts: { localAddress: string; jitterBufferMs: number; previous?: PlannedStreams; originMs: number },
+  opts: {
+    localAddress: string;
+    jitterBufferMs: number;
+    previous?: PlannedStreams;
+    originMs: number;
+    /** SIP Call-ID, carried by every media log line of the call. */
+    callId?: string;
+  },
 ): Promise<PlannedStreams> {
   const dry = answerFor(offer, {
     allocatePorts: (n) => Array.from({ length: n }, (_, i) => 2 * (i + 1)),
@@ -67,6 +74,7 @@ export async function planStreams(
         sampleRate,
         originMs: opts.originMs,
         jitterBufferMs: opts.jitterBufferMs,
+        ...(opts.callId !== undefined ? { callId: opts.callId } : {}),
       });
       fresh.push(a);
       media.push(a);

@@ -60,6 +60,8 @@ export interface AllocateOptions {
   readonly latch?: boolean;
   /** False keeps this stream's packets on the JavaScript path. Default: the receiver's fastPath. */
   readonly fastPath?: boolean;
+  /** The call's SIP Call-ID: every log line of this stream carries it. */
+  readonly callId?: string;
 }
 
 export interface AllocatedStream {
@@ -164,6 +166,8 @@ class RtpReceiver implements MediaReceiver {
   readonly #latch: boolean;
   readonly #scratch: ParseScratch = createParseScratch();
   readonly #streams = new Map<RtpStream, Binding>();
+  /** Each stream's logger (with its call id), for the receiver's own lines about it. */
+  readonly #streamLogs = new WeakMap<RtpStream, Logger>();
   readonly #usedPorts = new Set<number>();
   readonly #native: NativeReader | null;
   readonly #fastPath: boolean;
@@ -253,6 +257,7 @@ class RtpReceiver implements MediaReceiver {
           await Promise.all([closeSocket(binding.rtp), closeSocket(binding.rtcp)]);
         throw new MediaClosedError('media receiver closed during allocate', { context: { label } });
       }
+      const log = opts.callId === undefined ? this.#log : this.#log.child({ callId: opts.callId });
       const stream = new RtpStream(
         {
           label,
@@ -264,10 +269,11 @@ class RtpReceiver implements MediaReceiver {
           jitterBufferMs: opts.jitterBufferMs ?? this.#jitterBufferMs,
           latch: opts.latch ?? this.#latch,
           clock: this.#clock,
-          log: this.#log,
+          log,
         },
         this.#scratch,
       );
+      this.#streamLogs.set(stream, log);
       stream.setBeforeRead(this.#catchUpHook);
       if (binding.kind === 'dgram') this.#wire(stream, binding);
       else {
@@ -283,7 +289,7 @@ class RtpReceiver implements MediaReceiver {
       }
       this.#usedPorts.add(rtpPort);
       this.#streams.set(stream, binding);
-      this.#log.debug({ label, rtpPort }, 'media stream allocated');
+      log.debug({ label, rtpPort }, 'media stream allocated');
       return { rtpPort, rtcpPort: rtpPort + 1, stream };
     }
     throw new MediaPortsExhaustedError('no free RTP port pair in media.rtp_ports', {
@@ -383,7 +389,10 @@ class RtpReceiver implements MediaReceiver {
 
   #wire(stream: RtpStream, b: Binding & { kind: 'dgram' }): void {
     const onError = (err: Error): void => {
-      this.#log.error({ err, label: stream.label, rtpPort: stream.rtpPort }, 'media socket error');
+      (this.#streamLogs.get(stream) ?? this.#log).error(
+        { err, label: stream.label, rtpPort: stream.rtpPort },
+        'media socket error',
+      );
     };
     b.rtp.on('message', (msg, rinfo) => stream.ingestRtp(msg, rinfo.address, rinfo.port));
     b.rtcp.on('message', (msg, rinfo) => stream.ingestRtcp(msg, rinfo.address, rinfo.port));
@@ -407,7 +416,10 @@ class RtpReceiver implements MediaReceiver {
       this.#closeNative(b.rtcp);
     }
     this.#usedPorts.delete(stream.rtpPort);
-    this.#log.debug({ label: stream.label, rtpPort: stream.rtpPort }, 'media stream released');
+    (this.#streamLogs.get(stream) ?? this.#log).debug(
+      { label: stream.label, rtpPort: stream.rtpPort },
+      'media stream released',
+    );
   }
 
   async close(): Promise<void> {

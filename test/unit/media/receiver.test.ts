@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { silentLogger } from '../../../agent/src/common/index.js';
+import { createLogger, silentLogger } from '../../../agent/src/common/index.js';
 import {
   createMediaReceiver,
   encodeUlaw,
@@ -317,5 +317,20 @@ for (const reader of ['native', 'dgram'] as const)
       } finally {
         s6.close();
       }
+    });
+    it('every log line of a stream carries its call id', async () => {
+      const lines: Record<string, unknown>[] = [];
+      const log = createLogger('debug', {
+        write: (l: string) => {
+          lines.push(JSON.parse(l) as Record<string, unknown>);
+        },
+      });
+      const low = randomBase();
+      rx = await createMediaReceiver({ reader, portRange: { low, high: low + 99 }, log });
+      const a = await rx.allocate('caller', { callId: 'abc123@sbc' });
+      await rx.release(a.stream);
+      const mine = lines.filter((l) => /media stream (allocated|released)/.test(String(l['msg'])));
+      assert.equal(mine.length, 2);
+      for (const l of mine) assert.equal(l['callId'], 'abc123@sbc', JSON.stringify(l));
     });
   });
