@@ -302,7 +302,14 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
 }
 
 /** Config keys SIGHUP applies to the running daemon; any other change waits for a restart. */
-export const RELOADABLE_KEYS: readonly string[] = ['log.level', 'sip.trusted', 'api.tls_cert', 'api.tls_key'];
+export const RELOADABLE_KEYS: readonly string[] = [
+  'log.level',
+  'sip.trusted',
+  'sip.tls_cert',
+  'sip.tls_key',
+  'api.tls_cert',
+  'api.tls_key',
+];
 
 /** Leaf values of a config by dotted key (arrays and port ranges compared whole, as JSON). */
 function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
@@ -337,6 +344,19 @@ function reload(started: Config, argv: readonly string[], daemon: Daemon, log: L
   }
   log.level = next.log.level;
   daemon.sip?.setTrusted(next.sip.trusted);
+  if (
+    daemon.sip !== null &&
+    started.sip.tls !== null &&
+    next.sip.tls_cert !== null &&
+    next.sip.tls_key !== null
+  ) {
+    try {
+      daemon.sip.setTlsCredentials(readFileSync(next.sip.tls_cert), readFileSync(next.sip.tls_key));
+      log.info({}, 'SIP certificate reloaded');
+    } catch (err) {
+      log.error({ err }, 'SIP certificate reload failed; keeping the certificate in use');
+    }
+  }
   if (daemon.api !== null) {
     // Re-read even when the paths are the same: a renewed certificate replaces the file in place.
     try {

@@ -1,5 +1,5 @@
 /**
- * SIGHUP reloads the API certificate: a renewed certificate is served to new connections
+ * SIGHUP reloads the API and SIP TLS certificates: a renewed certificate is served to new connections
  * without a restart; a broken one is refused and the one in use stays.
  */
 import { strict as assert } from 'node:assert';
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { freePort, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
 
 /** A self-signed P-256 certificate and key (openssl, 0600 key as the daemon expects). */
@@ -64,7 +64,7 @@ function fingerprintOf(certFile: string): string {
   return out.trim().split('=')[1]!;
 }
 
-describe('integration: SIGHUP reloads the API certificate', function () {
+describe('integration: SIGHUP reloads the API and SIP certificates', function () {
   this.timeout(60_000);
   let work: string;
   let daemon: RunningDaemon | undefined;
@@ -115,5 +115,27 @@ describe('integration: SIGHUP reloads the API certificate', function () {
     );
     writeFileSync(live.key, 'not a key');
     assert.equal(daemon.child.exitCode, null, 'the daemon keeps running');
+  });
+  it('SIP over TLS: a renewed certificate is served to new connections after SIGHUP', async () => {
+    const a = makeCert(work, 'sip-first');
+    const b = makeCert(work, 'sip-renewed');
+    const live = { cert: join(work, 'sip.crt'), key: join(work, 'sip.key') };
+    copyFileSync(a.cert, live.cert);
+    copyFileSync(a.key, live.key);
+    const base = await isolatedSets(join(work, 'storage'));
+    const tlsPort = await freePort();
+    const sets = [
+      ...base,
+      `sip.tls=127.0.0.1:${tlsPort}`,
+      `sip.tls_cert=${live.cert}`,
+      `sip.tls_key=${live.key}`,
+    ];
+    daemon = await startDaemon(sets);
+    assert.equal(await servedFingerprint('127.0.0.1', tlsPort), fingerprintOf(a.cert));
+    copyFileSync(b.cert, live.cert);
+    copyFileSync(b.key, live.key);
+    daemon.child.kill('SIGHUP');
+    await until(() => /SIP certificate reloaded/.test(daemon!.logs()), 'the reload log line', 10_000);
+    assert.equal(await servedFingerprint('127.0.0.1', tlsPort), fingerprintOf(b.cert));
   });
 });

@@ -134,6 +134,11 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements StackCore 
     this.#trusted = makeTrustList(trusted);
   }
 
+  /** New certificate and key for `sip.tls` (config reload); see SipTransport.setTlsCredentials. */
+  setTlsCredentials(cert: Buffer, key: Buffer): void {
+    this.#transport.setTlsCredentials(cert, key);
+  }
+
   dialogs(): SipDialog[] {
     return [...this.dialogMap.values()];
   }

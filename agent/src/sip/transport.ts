@@ -58,6 +58,8 @@ export interface BoundAddress {
 }
 
 export class SipTransport extends TypedEmitter<TransportEvents> {
+  #tlsServer: TlsServer | null = null;
+
   readonly #opts: TransportOptions;
   #udp: UdpSocket | undefined;
   #servers: { transport: TransportName; server: Server | TlsServer }[] = [];
@@ -115,8 +117,17 @@ export class SipTransport extends TypedEmitter<TransportEvents> {
     if (tls !== undefined) {
       // The key is handed to node:tls only; it is never logged or kept in options we log.
       const server = createTlsServer({ cert: tls.cert, key: tls.key });
+      this.#tlsServer = server;
       await this.#listenStream('tls', server, tls.listen);
     }
+  }
+
+  /**
+   * Replaces the TLS certificate and key (config reload): new handshakes use them, connections
+   * already open keep theirs. Throws (node:tls validates the pair) and keeps the old ones.
+   */
+  setTlsCredentials(cert: Buffer, key: Buffer): void {
+    this.#tlsServer?.setSecureContext({ cert, key });
   }
 
   async #listenStream(
