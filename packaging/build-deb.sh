@@ -52,7 +52,8 @@ install -m 0644 packaging/callvault.yaml "$root/etc/callvault/callvault.yaml"
 # Modes are the package's, whatever the umask of the build: directories 0755, files 0644,
 # programs 0755 (owners come from --root-owner-group).
 find "$root" -type d -exec chmod 0755 {} +
-find "$root" -type f -exec chmod go-w,a+r {} +
+# a+X: a file its owner may run (some npm packages ship 0744 scripts) is 0755, the rest 0644.
+find "$root" -type f -exec chmod go-w,a+rX {} +
 chmod 0750 "$root/etc/callvault"
 
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)

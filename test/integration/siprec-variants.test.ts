@@ -132,7 +132,8 @@ describe('integration: SIPREC offer variants and bad input', function () {
     );
     const fs = by['freeswitch-drachtio']!.rec;
     assert.equal(fs.direction, 'inbound', 'X-Call-Direction: incoming');
-    assert.equal(fs.number, '0771121212');
+    // National spelling in the metadata, stored in E.164 with sip.default_country (SE in dev.yaml).
+    assert.equal(fs.number, '+46771121212');
     assert.equal(fs.agent, '1005');
     const basic = by['rfc7866-basic']!.rec;
     assert.deepEqual(
