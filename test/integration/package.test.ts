@@ -76,6 +76,7 @@ function dpkg(
 }
 
 describe('integration: Debian package', function () {
+  let previousUmask = 0o022;
   this.timeout(240_000);
   let work: string;
   let deb: string;
@@ -84,6 +85,9 @@ describe('integration: Debian package', function () {
 
   before(async function () {
     this.timeout(240_000);
+    // The build and the throwaway root must be readable by the package's account whatever umask
+    // this process was left with.
+    previousUmask = process.umask(0o022);
     work = mkdtempSync(join(tmpdir(), 'cv-pkg-'));
     // The package's account (a uid of the throwaway root) must reach the installed files.
     chmodSync(work, 0o755);
@@ -104,7 +108,10 @@ describe('integration: Debian package', function () {
     }
     daemon = undefined;
   });
-  after(() => rmSync(work, { recursive: true, force: true }));
+  after(() => {
+    rmSync(work, { recursive: true, force: true });
+    process.umask(previousUmask);
+  });
 
   it('holds every file with its mode, root-owned, no dev tooling; control names the runtime dependencies', async () => {
     assert.match(deb, new RegExp(`/callvault_${VERSION.replace(/\./g, '\\.')}_amd64\\.deb$`));
@@ -239,7 +246,8 @@ describe('integration: Debian package', function () {
           timeoutMs: 60_000,
         },
       );
-    assert.equal((await ctl(['--version'])).stdout.trim(), `callvaultctl ${VERSION}`);
+    const version = await ctl(['--version']);
+    assert.equal(version.stdout.trim(), `callvaultctl ${VERSION}`, version.stderr);
     const check = await ctl(['config', 'check']);
     assert.equal(check.code, 0, check.stdout + check.stderr);
 

@@ -392,12 +392,15 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
 
 export async function runCtl(argv: readonly string[], printer: Printer = stdio): Promise<number> {
   // Exports, and the storage when no daemon runs, are created owner-only whatever the shell's umask.
-  process.umask(0o077);
+  // Put back afterwards: an in-process caller (tests) keeps its own.
+  const previousUmask = process.umask(0o077);
   try {
     return await dispatch(argv, printer);
   } catch (err) {
     const e = err as CallvaultError;
     printer.err(`callvaultctl: ${inert(e.message ?? String(err))}${e.code ? ` [${inert(e.code)}]` : ''}`);
     return exitCodeFor(err);
+  } finally {
+    process.umask(previousUmask);
   }
 }
