@@ -42,6 +42,14 @@ const median = (xs: number[]): number => {
   return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
 };
 
+/** The q-quantile by linear interpolation between the closest ranks. */
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
+};
+
 describe('integration: admin API access security', function () {
   this.timeout(180_000);
   let work: string;
@@ -152,7 +160,7 @@ describe('integration: admin API access security', function () {
     assert.ok(agg.length <= 3, 'aggregated, not one entry per attempt');
   });
 
-  it('unknown and known user names answer in the same time (medians of 20 within 10 %)', async () => {
+  it('unknown and known user names answer in the same time (lower quartiles of 30 within 10 %)', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const timed = async (username: string, password: string): Promise<number> => {
       const t0 = process.hrtime.bigint();
@@ -160,31 +168,53 @@ describe('integration: admin API access security', function () {
       assert.equal(r.status, 401, r.body.toString());
       return Number(process.hrtime.bigint() - t0) / 1e6;
     };
-    const known: number[] = [];
-    const unknown: number[] = [];
+    // One round: 30 known and 30 unknown guesses, interleaved in alternating order so drift in
+    // the machine's load falls on both. Noise on a shared machine only ever adds time, so the
+    // lower quartile estimates the answer's own cost far better than the median does.
+    const round = async (): Promise<{ qk: number; qu: number; mk: number; mu: number }> => {
+      const known: number[] = [];
+      const unknown: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        if (i % 2 === 0) {
+          known.push(await timed('kim', `not kims password ${i}`));
+          unknown.push(await timed(`ghost${i}`, `not kims password ${i}`));
+        } else {
+          unknown.push(await timed(`ghost${i}`, `not kims password ${i}`));
+          known.push(await timed('kim', `not kims password ${i}`));
+        }
+        // A success clears kim's failures, so the throttle never answers for the hash.
+        const ok = await call(`${base}/session`, {
+          method: 'POST',
+          json: { username: 'kim', password: PW('kim') },
+          agent,
+        });
+        assert.equal(ok.status, 200);
+      }
+      return {
+        qk: quantile(known, 0.25),
+        qu: quantile(unknown, 0.25),
+        mk: median(known),
+        mu: median(unknown),
+      };
+    };
     // Warm-up (TLS handshake, first scrypt allocation), not measured.
     await timed('ghost-warmup', 'not kims password');
-    for (let i = 0; i < 20; i++) {
-      if (i % 2 === 0) {
-        known.push(await timed('kim', `not kims password ${i}`));
-        unknown.push(await timed(`ghost${i}`, `not kims password ${i}`));
-      } else {
-        unknown.push(await timed(`ghost${i}`, `not kims password ${i}`));
-        known.push(await timed('kim', `not kims password ${i}`));
-      }
-      // A success clears kim's failures, so the throttle never answers for the hash.
-      const ok = await call(`${base}/session`, {
-        method: 'POST',
-        json: { username: 'kim', password: PW('kim') },
-        agent,
-      });
-      assert.equal(ok.status, 200);
+    // A leak worth the name (the unknown name skipping the hash) is ~95 % faster and fails every
+    // round; a second round is only there for a burst of load on a shared machine.
+    let last = { qk: 0, qu: 0, mk: 0, mu: 0 };
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      last = await round();
+      process.stdout.write(
+        `      login round ${attempt}: lower quartiles known ${last.qk.toFixed(1)} ms, unknown ${last.qu.toFixed(1)} ms; ` +
+          `medians ${last.mk.toFixed(1)} / ${last.mu.toFixed(1)} ms\n`,
+      );
+      if (Math.abs(last.qk - last.qu) / Math.max(last.qk, last.qu) <= 0.1) break;
     }
     agent.destroy();
-    const mk = median(known);
-    const mu = median(unknown);
-    process.stdout.write(`      login medians: known ${mk.toFixed(1)} ms, unknown ${mu.toFixed(1)} ms\n`);
-    assert.ok(Math.abs(mk - mu) / Math.max(mk, mu) <= 0.1, `known ${mk} vs unknown ${mu}`);
+    assert.ok(
+      Math.abs(last.qk - last.qu) / Math.max(last.qk, last.qu) <= 0.1,
+      `known ${last.qk} vs unknown ${last.qu}`,
+    );
   });
 
   it('malformed user names and bodies: 400 with a JSON code, never 500', async () => {
