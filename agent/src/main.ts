@@ -309,6 +309,8 @@ export const RELOADABLE_KEYS: readonly string[] = [
   'sip.tls_key',
   'api.tls_cert',
   'api.tls_key',
+  'policy',
+  'policies',
 ];
 
 /** Leaf values of a config by dotted key (arrays and port ranges compared whole, as JSON). */
@@ -344,6 +346,15 @@ function reload(started: Config, argv: readonly string[], daemon: Daemon, log: L
   }
   log.level = next.log.level;
   daemon.sip?.setTrusted(next.sip.trusted);
+  const policyChanged = changedKeys(daemon.storage.config, next).filter(
+    // `overridden` lists the override keys: it changes with them and names no setting itself.
+    (k) => (k.startsWith('policy.') || k.startsWith('policies.')) && k !== 'policy.overridden',
+  );
+  if (policyChanged.length > 0) {
+    daemon.storage.adoptPolicies(next);
+    // Keys only: a policy holds no personal data, but the values are in the file anyway.
+    log.info({ policy: next.policy.name, changed: policyChanged }, 'policy reloaded; applies to new calls');
+  }
   if (
     daemon.sip !== null &&
     started.sip.tls !== null &&

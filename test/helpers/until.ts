@@ -9,3 +9,16 @@ export async function until(pred: () => boolean, what: string, timeoutMs = 5000)
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+/** `until` for a predicate that must await (a CLI call, a request), polled every 100 ms. */
+export async function untilAsync(
+  pred: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

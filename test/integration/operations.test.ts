@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CTL_BIN, DAEMON_BIN, DEV_CONFIG, ROOT, ctl, isolatedSets, run, setArgs } from '../helpers/daemon.js';
 import { rtpRangeSet } from '../helpers/siprec-client.js';
-import { until } from '../helpers/until.js';
+import { until, untilAsync } from '../helpers/until.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+/** A retention override no preset has, so a recording made under it is recognisable. */
+const RELOADED_RETENTION_DAYS = 9;
 
 /** The JSON log lines with message `msg` (journald's `<N>` priority prefix removed). */
 function lines(logs: string, msg: string): Record<string, unknown>[] {
@@ -100,7 +102,8 @@ describe('integration: operations (--version, ready line, SIGHUP reload)', funct
       dev
         .replace('trusted: [127.0.0.0/8, "::1/128"]', 'trusted: [127.0.0.0/8, "::1/128", 192.0.2.7/32]')
         .replace('min_free_bytes: 256 MiB', 'min_free_bytes: 200 MiB')
-        .replace('level: info', 'level: debug'),
+        .replace('level: info', 'level: debug')
+        .replace(/^policy:\n/m, `policy:\n  retention_days: ${RELOADED_RETENTION_DAYS}\n`),
     );
     d.kill('SIGHUP');
     await until(() => lines(refresh(), 'config reloaded').length === 1, 'config reloaded', 10_000);
@@ -108,9 +111,34 @@ describe('integration: operations (--version, ready line, SIGHUP reload)', funct
     assert.equal(reloaded['trusted'], 3);
     assert.equal(reloaded['logLevel'], 'debug');
     assert.deepEqual(reloaded['needsRestart'], ['storage.min_free_bytes'], JSON.stringify(reloaded));
+    const policyLine = lines(logs, 'policy reloaded; applies to new calls')[0]!;
+    assert.deepEqual(policyLine['changed'], ['policy.retention_days'], JSON.stringify(policyLine));
     const done = await call;
     assert.equal(done.code, 0, done.stdout + done.stderr);
     assert.match(done.stdout, /^OK: recorded as /);
+    // The call in progress keeps the policy it started with; the next one gets the override.
+    const daysOf = async (id: string): Promise<number> => {
+      // test-call reports the id at BYE; the index entry follows when the recorder finalises.
+      let shown = { code: -1, stdout: '', stderr: '' };
+      await untilAsync(
+        async () => {
+          shown = await ctl(sets, ['recordings', 'show', id, '--json']);
+          return shown.code === 0;
+        },
+        `recording ${id} indexed`,
+        15_000,
+      );
+      const r = JSON.parse(shown.stdout) as { startedAt: string; expiresAt: string };
+      return Math.round((Date.parse(r.expiresAt) - Date.parse(r.startedAt)) / 86_400_000);
+    };
+    const before = await daysOf(done.stdout.match(/recorded as ([0-9a-f-]+)/)![1]!);
+    assert.notEqual(before, RELOADED_RETENTION_DAYS);
+    const after = await ctl(sets, ['test-call', '--seconds', '1']);
+    assert.equal(after.code, 0, after.stdout + after.stderr);
+    assert.equal(await daysOf(after.stdout.match(/recorded as ([0-9a-f-]+)/)![1]!), RELOADED_RETENTION_DAYS);
+    process.stdout.write(
+      `      policy reload: call in progress kept ${before} days, next call ${RELOADED_RETENTION_DAYS}\n`,
+    );
 
     // An invalid file: the running config stays, the log says why (the key and its code).
     writeFileSync(cfg, `${dev}\nbogus_section: 1\n`);

@@ -47,14 +47,13 @@ function view(r: RecordingRecord): Record<string, unknown> {
 export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log: Logger): Router {
   const r = express.Router();
   const audio = new AudioSender();
-  const policy = storage.config.policy;
   const audit = storage.index;
 
   r.get(
     '/recordings',
     handle(async (req, res) => {
       const user = userOf(req);
-      const scope = searchScope(user, policy);
+      const scope = searchScope(user, storage.config.policy);
       const limitRaw = text(req.query['limit']);
       const query: SearchQuery = {
         from: text(req.query['from']),
@@ -96,7 +95,7 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
     handle(async (req, res) => {
       const record = assertMayRead(
         userOf(req),
-        policy,
+        storage.config.policy,
         await storage.index.getRecording(String(req.params['id'])),
       );
       res.json(view(record));
@@ -107,7 +106,11 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
     '/recordings/:id/audio',
     handle(async (req, res) => {
       const user = userOf(req);
-      const record = assertMayRead(user, policy, await storage.index.getRecording(String(req.params['id'])));
+      const record = assertMayRead(
+        user,
+        storage.config.policy,
+        await storage.index.getRecording(String(req.params['id'])),
+      );
       const format = audioFormat(req);
       const reason = accessReason(req);
       if (record.restricted)

@@ -228,7 +228,8 @@ export class CallManager {
         session,
         streams: this.#recordedStreams(session, planned),
         storage: this.#o.storage,
-        policy: this.#o.config.policy,
+        // The storage's, not this.#o.config's: SIGHUP may have replaced the policy since start.
+        policy: this.#o.storage.config.policy,
         source: 'siprec',
         sampleRate: planned.sampleRate,
         rtpTimeoutMs: this.#o.config.media.rtp_timeout_ms,

@@ -58,7 +58,7 @@ export interface StorageOptions {
 }
 
 export class Storage {
-  readonly config: Config;
+  #config: Config;
   readonly vault: Vault;
   readonly #index: RecordingIndex | null;
   readonly #lock: StorageLock;
@@ -70,8 +70,26 @@ export class Storage {
   #startup: StartupReport;
   #closed = false;
 
+  /**
+   * The running config. Read it where it is used, never keep a copy: SIGHUP may replace the
+   * policies (adoptPolicies), and each new call, import and retention run applies the new ones.
+   */
+  get config(): Config {
+    return this.#config;
+  }
+
+  /**
+   * Takes `policy` (the selected one with its overrides) and `policies` from a re-read config;
+   * every other key stays as started. Calls in progress keep the policy they started with (the
+   * recorder got it at set-up); recordings keep the expiry they were given.
+   */
+  adoptPolicies(next: Pick<Config, 'policy' | 'policies'>): void {
+    // Both parts come frozen from loadConfig; the new top level is frozen like the old one.
+    this.#config = Object.freeze({ ...this.#config, policy: next.policy, policies: next.policies });
+  }
+
   constructor(config: Config, vault: Vault, index: RecordingIndex | null, lock: StorageLock, log: Logger) {
-    this.config = config;
+    this.#config = config;
     this.vault = vault;
     this.#index = index;
     this.#lock = lock;
