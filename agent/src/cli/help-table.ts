@@ -77,10 +77,14 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
   },
   {
     name: 'import',
-    args: 'FILE.wav',
-    summary: 'migrate a legacy WAV recording into the vault (prints its id)',
+    args: 'FILE.wav [FILE.wav…]',
+    summary: 'migrate legacy WAV recordings into the vault (prints their ids)',
     options: [
-      { flag: '--meta JSON', text: 'call metadata: number, agent, service, direction, startedAt, consent' },
+      {
+        flag: '--meta JSON',
+        text: 'call metadata: number, agent, service, direction, startedAt, consent (default: FILE.json beside each WAV)',
+      },
+      progress,
     ],
     example: `callvaultctl import old.wav --meta '{"number":"+4930123456","agent":"201"}'`,
   },

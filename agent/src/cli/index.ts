@@ -2,7 +2,6 @@
  * callvaultctl — the technician's CLI (ARCHITECTURE ✦ Commands). Exit codes: 0 success,
  * 1 user error, 2 integrity failure, 3 internal error.
  */
-import { readFileSync } from 'node:fs';
 import {
   EXIT_INTEGRITY,
   EXIT_OK,
@@ -32,6 +31,7 @@ import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
 import { backup, restore } from './backup.js';
 import { dsarCommand } from './dsar.js';
+import { importFiles } from './import-files.js';
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -84,22 +84,13 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     case 'recordings':
       return recordingsCommand(config, sub, rest.slice(1), p, call);
     case 'import': {
-      const { values, positionals } = parseCommand(rest, { meta: { type: 'string' } });
-      const file = positionals[0];
-      if (file === undefined) throw new UsageError('import FILE.wav [--meta JSON]');
-      if (/\.pcapng?$/i.test(file))
-        throw new UsageError('pcap import is not available yet: only WAV files can be imported');
-      let wav: Buffer;
-      try {
-        wav = readFileSync(file);
-      } catch (err) {
-        throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-      const { result } = await call(config, 'import', { meta: values['meta'] }, { upload: wav });
-      const r = result as { id: string; durationMs: number };
-      p.out(r.id);
-      p.err(`imported ${file} as ${r.id} (${seconds(r.durationMs)})`);
-      return EXIT_OK;
+      const { values, positionals } = parseCommand(rest, {
+        meta: { type: 'string' },
+        progress: { type: 'boolean' },
+      });
+      const onProgress =
+        positionals.length > 1 ? stderrProgress('import', values['progress'] === true) : undefined;
+      return importFiles(config, positionals, values['meta'] as string | undefined, p, call, onProgress);
     }
     case 'export': {
       const { values, positionals } = parseCommand(rest, {
