@@ -240,6 +240,14 @@ const BENCHES: BenchModule[] = [
         },
         {
           bench: 'load',
+          metric: 'metrics scrape ms, worst of one a second at the load point',
+          value: n('scrapeMaxMs', 0),
+          baseline: '',
+          ratio: '',
+          target: '≤ 50',
+        },
+        {
+          bench: 'load',
           metric: 'call setups/s at the load point',
           value: n('setupCallsPerSecond', 0),
           baseline: '',
