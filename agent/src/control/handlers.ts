@@ -2,10 +2,7 @@
  * The command table both the daemon (over the socket) and the CLI (locally, with no daemon)
  * run. A handler gets plain JSON args, the caller's identity and the byte channels.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseSubjectNumber, UserError, visibleLength } from '../common/index.js';
+import { parseSubjectNumber, productVersion, UserError, visibleLength } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import {
   exportRecording,
@@ -75,23 +72,6 @@ function listenersOf(config: Config): Record<string, string> {
   return out;
 }
 
-/** The version of the code this process runs (package.json above the built module). */
-function runningVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'callvault' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // not here: one directory up
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
 
 /** The reason rule of the API (MIN_REASON_LENGTH there): a ticket number will do, nothing will not. */
 export const MIN_REASON_VISIBLE = 5;
@@ -116,7 +96,7 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   h.set('status', async () => ({
     pid: process.pid,
     uptimeS: Math.round(process.uptime()),
-    version: runningVersion(),
+    version: productVersion(),
     listeners: listenersOf(storage.config),
     storage: storage.config.storage.dir,
     activeRecordings: storage.activeWriters,

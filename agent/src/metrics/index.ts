@@ -8,7 +8,7 @@ export {
   type RetentionFacts,
 } from './registry.js';
 export { registerMediaMetrics } from './media-metrics.js';
-export { registerBuildInfo, packageVersion } from './build-info.js';
+export { registerBuildInfo } from './build-info.js';
 export { registerTlsMetrics, type ServedCertificate } from './tls-metrics.js';
 export { startMetricsServer, type MetricsServer } from './server.js';
 export { cachedSource } from './cached-source.js';
