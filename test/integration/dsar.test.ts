@@ -196,6 +196,25 @@ describe('integration: DSAR export', function () {
     const r = await ctl(sets, ['dsar', 'export', '+46 70 123 45 67', '-o', out, '--reason', REASON]);
     assert.equal(r.code, 0, r.stderr);
     checkArchive(readFileSync(out), reference);
+    // An archive already there is kept unless --force (a second request must not silently
+    // replace the copy a DPO may already have sent).
+    const firstCopy = readFileSync(out);
+    const again = await ctl(sets, ['dsar', 'export', '+46 70 123 45 67', '-o', out, '--reason', REASON]);
+    assert.equal(again.code, 1, again.stderr);
+    assert.match(again.stderr, /--force/);
+    assert.ok(readFileSync(out).equals(firstCopy));
+    const forced = await ctl(sets, [
+      'dsar',
+      'export',
+      '+46 70 123 45 67',
+      '-o',
+      out,
+      '--reason',
+      REASON,
+      '--force',
+    ]);
+    assert.equal(forced.code, 0, forced.stderr);
+    checkArchive(readFileSync(out), reference);
 
     const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
     const login = async (name: string): Promise<string> => {

@@ -1,18 +1,19 @@
 /**
  * `callvaultctl dsar export NUMBER -o FILE --reason TEXT`: the data subject's archive, through
  * the daemon when it runs. Written under a temporary name and renamed when complete, so a failed
- * export never leaves a short archive that looks whole. Progress goes to stderr as audio files
+ * export never leaves a short archive that looks whole; an existing file is kept unless --force,
+ * as for `export`. Progress goes to stderr as audio files
  * start, at most once a second and always for the last (the manifest, first in the archive, says
  * how many there are).
  */
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { EXIT_OK, TarFollower } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import { parseCommand, UsageError } from './args.js';
 import type { Printer } from './output.js';
 import { runStorageCommand } from './run-command.js';
+import { checkOutput, writeAtomically } from './export-file.js';
 
-const USAGE = 'dsar export NUMBER -o FILE.tar --reason TEXT';
+const USAGE = 'dsar export NUMBER -o FILE.tar --reason TEXT [--force]';
 const MANIFEST = 'manifest.json';
 /** At most one progress line per this many ms (and always the last): thousands of calls stay readable. */
 const PROGRESS_EVERY_MS = 1000;
@@ -58,47 +59,30 @@ export async function dsarCommand(
   const { values, positionals } = parseCommand(words, {
     output: { type: 'string', short: 'o' },
     reason: { type: 'string' },
+    force: { type: 'boolean' },
   });
   const number = positionals[0];
   const out = values['output'];
   if (sub !== 'export' || number === undefined || typeof out !== 'string') throw new UsageError(USAGE);
-  const tmp = `${out}.partial-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
+  checkOutput(out, values['force'] === true);
   const follow = progress(p);
-  let ok = false;
-  try {
-    const { result } = await runStorageCommand(
+  const { result } = await writeAtomically(out, (write) =>
+    runStorageCommand(
       config,
       'dsar.export',
       { number, reason: values['reason'] },
       {
         timeoutMs,
         onDownload: (chunk) => {
-          writeSync(fd, chunk);
+          write(chunk);
           follow.push(chunk);
         },
       },
-    );
-    closeSync(fd);
-    renameSync(tmp, out);
-    ok = true;
-    const r = result as { number: string; recordings: number; audioFiles: number; bytes: number };
-    p.out(
-      `exported ${r.recordings} recording(s) (${r.audioFiles} audio file(s)) of ${r.number} to ${out} (${r.bytes} bytes)`,
-    );
-    return EXIT_OK;
-  } finally {
-    if (!ok) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // nothing written
-      }
-    }
-  }
+    ),
+  );
+  const r = result as { number: string; recordings: number; audioFiles: number; bytes: number };
+  p.out(
+    `exported ${r.recordings} recording(s) (${r.audioFiles} audio file(s)) of ${r.number} to ${out} (${r.bytes} bytes)`,
+  );
+  return EXIT_OK;
 }

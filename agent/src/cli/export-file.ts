@@ -30,34 +30,26 @@ function openTemp(tmp: string, out: string): number {
   }
 }
 
-export async function exportTo(
-  config: Config,
-  id: string,
+/**
+ * Runs `fill` with a writer into `out`'s temporary twin (`out.partial-<pid>`, created 0600, never
+ * an existing file) and renames it over `out` once `fill` resolves; on any failure the twin is
+ * removed, so a failed download never leaves a short file that looks whole.
+ */
+export async function writeAtomically<T>(
   out: string,
-  opts: { reason: string | undefined; force: boolean; timeoutMs: number | undefined },
-  p: Printer,
-): Promise<void> {
-  checkOutput(out, opts.force);
+  fill: (write: (chunk: Uint8Array) => void) => Promise<T>,
+): Promise<T> {
   const tmp = `${out}.partial-${process.pid}`;
   const fd = openTemp(tmp, out);
   let ok = false;
   try {
-    const { result } = await runStorageCommand(
-      config,
-      'export',
-      { id, reason: opts.reason },
-      {
-        timeoutMs: opts.timeoutMs,
-        onDownload: (chunk) => {
-          writeSync(fd, chunk);
-        },
-      },
-    );
+    const result = await fill((chunk) => {
+      writeSync(fd, chunk);
+    });
     closeSync(fd);
     renameSync(tmp, out);
     ok = true;
-    const r = result as { bytes: number; digest: string | null };
-    p.out(`exported ${id} to ${out} (${r.bytes} bytes, sha256 ${r.digest ?? 'n/a'})`);
+    return result;
   } finally {
     if (!ok) {
       try {
@@ -72,4 +64,24 @@ export async function exportTo(
       }
     }
   }
+}
+
+export async function exportTo(
+  config: Config,
+  id: string,
+  out: string,
+  opts: { reason: string | undefined; force: boolean; timeoutMs: number | undefined },
+  p: Printer,
+): Promise<void> {
+  checkOutput(out, opts.force);
+  const { result } = await writeAtomically(out, (write) =>
+    runStorageCommand(
+      config,
+      'export',
+      { id, reason: opts.reason },
+      { timeoutMs: opts.timeoutMs, onDownload: write },
+    ),
+  );
+  const r = result as { bytes: number; digest: string | null };
+  p.out(`exported ${id} to ${out} (${r.bytes} bytes, sha256 ${r.digest ?? 'n/a'})`);
 }

@@ -221,7 +221,11 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     name: 'dsar export',
     args: 'NUMBER',
     summary: "a data subject's access copy: their recordings and records in one archive",
-    options: [{ flag: '-o, --output FILE', text: 'where to write the archive' }, reason],
+    options: [
+      { flag: '-o, --output FILE', text: 'where to write the archive' },
+      reason,
+      { flag: '--force', text: 'overwrite FILE if it exists' },
+    ],
     example: 'callvaultctl dsar export +4930123456 -o /tmp/dsar.tar --reason "request 93"',
   },
   {
