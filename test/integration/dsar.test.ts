@@ -233,6 +233,18 @@ describe('integration: DSAR export', function () {
     assert.equal(ok.headers['content-type'], 'application/x-tar');
     assert.ok(ok.complete);
     checkArchive(ok.body, reference);
+    // Audio left the appliance three times: two CLI archives through the daemon (the CLI acts
+    // as admin), one over the API by the DPO; a refused second copy is not an access.
+    const listen = sets.find((s) => s.startsWith('metrics.listen='))!.split('=')[1];
+    const scraped = await (await fetch(`http://${listen}/metrics`)).text();
+    const accesses = (role: string): number =>
+      Number(
+        scraped.match(new RegExp(`^callvault_audio_accesses_total\\{role="${role}"\\} (\\d+)$`, 'm'))?.[1] ??
+          0,
+      );
+    process.stdout.write(`      audio accesses: admin ${accesses('admin')}, dpo ${accesses('dpo')}\n`);
+    assert.equal(accesses('admin'), 2);
+    assert.equal(accesses('dpo'), 1);
 
     const sup = await call(url('070-123 45 67'), { token: await login('sven') });
     assert.equal(sup.status, 403);

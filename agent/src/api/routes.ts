@@ -147,7 +147,7 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
         onStart: async () => {
           // Written before the first byte leaves: an interrupted listen is still on record.
           await audit.appendAudit({ ...entry, action: 'listen', detail });
-          metrics.audioAccesses.inc({ role: user.role });
+          storage.counts.audioAccess(user.role);
         },
         onFail: async (err, started) => {
           const code = (err as { code?: unknown }).code;

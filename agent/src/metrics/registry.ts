@@ -23,6 +23,8 @@ export interface StorageFacts {
     written: ReadonlyMap<WrittenSource, number>;
     failed: ReadonlyMap<FailedReason, number>;
     recovered: number;
+    /** Audio deliveries by role (API listens, exports, DSAR archives). */
+    audioAccesses: ReadonlyMap<string, number>;
   };
 }
 
@@ -108,7 +110,6 @@ export function registerCallMetrics(registry: Registry, facts: CallFacts): void 
 export interface CallvaultMetrics {
   readonly registry: Registry;
   readonly apiRequests: Counter<'route' | 'method' | 'status'>;
-  readonly audioAccesses: Counter<'role'>;
 }
 
 export function createMetrics(storage: StorageFacts): CallvaultMetrics {
@@ -189,12 +190,6 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
       labelNames: ['route', 'method', 'status'] as const,
       registers: [registry],
     }),
-    audioAccesses: new Counter({
-      name: 'callvault_audio_accesses_total',
-      help: 'Audio accesses (listen, export) by role',
-      labelNames: ['role'] as const,
-      registers: [registry],
-    }),
   };
 }
 
@@ -230,6 +225,17 @@ function registerRecordingCounts(registry: Registry, storage: StorageFacts): voi
     registers: [registry],
     collect() {
       follow(this as unknown as Counter<string>, recoveredSeen, {}, counts().recovered);
+    },
+  });
+  const accessSeen = new Map<string, number>();
+  new Counter({
+    name: 'callvault_audio_accesses_total',
+    help: 'Audio accesses (listen, export, DSAR archive) by role',
+    labelNames: ['role'] as const,
+    registers: [registry],
+    collect() {
+      const self = this as unknown as Counter<string>;
+      for (const [role, n] of counts().audioAccesses) follow(self, accessSeen, { role }, n);
     },
   });
 }

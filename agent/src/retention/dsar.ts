@@ -153,6 +153,7 @@ export async function dsarExport(
     ...base,
     detail: { outcome: 'exported', number, recordings: records.length, audioFiles: withAudio.size },
   });
+  if (withAudio.size > 0) storage.counts.audioAccess(actor.role);
   let bytes = 0;
   const write = async (chunk: Buffer): Promise<void> => {
     bytes += chunk.length;

@@ -84,6 +84,7 @@ export async function exportRecording(
     from: actor.from,
   });
   const reader = await openCheckedReader(storage, id, 'export', actor);
+  storage.counts.audioAccess(actor.role);
   let bytes = 0;
   for await (const chunk of reader.createReadStream()) {
     bytes += chunk.length;
