@@ -56,6 +56,13 @@ export interface Daemon {
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ file: config.file, storage: config.storage.dir, policy: config.policy.name }, 'starting');
   assertOwnership(config);
+  if (config.tap.interface !== null)
+    // Said, not refused: SIPREC recording must not stop over a setting for a path not built yet.
+    // The unit grants no CAP_NET_RAW for the same reason (decisions.md).
+    log.warn(
+      { interface: config.tap.interface },
+      'tap.interface is set but passive capture is not available in this version; nothing is captured from it',
+    );
   const storage = await openStorage({ config, log });
   const s = storage.startup;
   log.info(

@@ -10,7 +10,17 @@ import { once } from 'node:events';
 import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CTL_BIN, DAEMON_BIN, DEV_CONFIG, ROOT, ctl, isolatedSets, run, setArgs } from '../helpers/daemon.js';
+import {
+  CTL_BIN,
+  DAEMON_BIN,
+  DEV_CONFIG,
+  ROOT,
+  ctl,
+  isolatedSets,
+  run,
+  setArgs,
+  startDaemon,
+} from '../helpers/daemon.js';
 import { rtpRangeSet } from '../helpers/siprec-client.js';
 import { until, untilAsync } from '../helpers/until.js';
 
@@ -159,5 +169,24 @@ describe('integration: operations (--version, ready line, SIGHUP reload)', funct
     assert.notEqual(refusedCall.code, 0, refusedCall.stdout);
     assert.match(refusedCall.stdout + refusedCall.stderr, /403/);
     assert.equal(d.exitCode, null, 'the daemon kept running');
+  });
+
+  it('a tap interface in the config is named as not captured, and SIPREC recording still starts', async () => {
+    const sets = [...(await isolatedSets(join(work, 'storage'))), 'tap.interface=lo'];
+    const d = await startDaemon(sets);
+    try {
+      const warn = d
+        .logs()
+        .split('\n')
+        .filter((l) => l.includes('passive capture is not available'))
+        .map((l) => JSON.parse(l) as { level: number; interface: string });
+      assert.equal(warn.length, 1, d.logs());
+      assert.equal(warn[0]!.level, 40);
+      assert.equal(warn[0]!.interface, 'lo');
+      const call = await ctl(sets, ['test-call', '--seconds', '1']);
+      assert.equal(call.code, 0, call.stdout + call.stderr);
+    } finally {
+      await d.stop();
+    }
   });
 });
