@@ -20,6 +20,7 @@ import {
   type MediaReport,
   type SiprecCall,
 } from '../helpers/siprec-client.js';
+import { untilAsync } from '../helpers/until.js';
 
 const CALLS = 50;
 const SECONDS = 5;
@@ -69,13 +70,17 @@ describe('integration: SIPREC load', function () {
         },
       ),
     );
-    await sleep(1500);
-    const list = JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout) as {
-      id: string;
-      number: string | null;
-      durationMs: number;
-      state: string;
-    }[];
+    type Listed = { id: string; number: string | null; durationMs: number; state: string };
+    let list: Listed[] = [];
+    // Each BYE was answered; the recordings are finalised just after: wait for all of them.
+    await untilAsync(
+      async () => {
+        list = JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout) as Listed[];
+        return list.length >= CALLS && list.every((r) => r.state === 'complete');
+      },
+      `${CALLS} complete recordings`,
+      30_000,
+    );
     assert.equal(list.length, CALLS, 'one recording per call');
     for (const { call, number } of placed) {
       const id = recordingIdFromLogs(daemon.logs(), call.callId);
@@ -83,7 +88,10 @@ describe('integration: SIPREC load', function () {
       assert.ok(item !== undefined, `recording of ${number}`);
       assert.equal(item.number, number);
       assert.equal(item.state, 'complete');
-      assertRecordedLength(item, call, SECONDS * 1000, number, 250);
+      // 250 ms between what the SBC saw and what was recorded; up to 4 s of the test sender's
+      // own slip (50 calls paced by one test process on a shared 2-core machine) is harness
+      // noise, not the recorder's, and is allowed.
+      assertRecordedLength(item, call, SECONDS * 1000, number, 250, 4000);
     }
     for (const k of [0, Math.floor(CALLS / 2), CALLS - 1]) {
       const id: string = recordingIdFromLogs(daemon.logs(), placed[k]!.call.callId)!;
