@@ -66,6 +66,10 @@ const MATRIX: readonly Case[] = [
   { method: 'DELETE', route: '/users/:name/sessions', expect: only(200, ['admin']) },
   // Admin may; the id is unknown, so 404 (not 403) shows the role passed.
   { method: 'DELETE', route: '/users/:name/sessions/:id', expect: only(404, ['admin']) },
+  // The DPO's grants: a grant for the qa account, the list, and an unknown id revoked (404).
+  { method: 'POST', route: '/grants', expect: only(201, ['dpo']) },
+  { method: 'GET', route: '/grants', expect: only(200, ['dpo']) },
+  { method: 'DELETE', route: '/grants/:id', expect: only(404, ['dpo']) },
 ];
 
 /** Bodies the DPO's routes accept: release, unrestrict, link to a case that is then closed and reopened. */
@@ -78,6 +82,7 @@ const DPO_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
   'DELETE /recordings/:id': { reason: 'matrix check' },
   'PATCH /recordings/:id': { reason: 'matrix check', service: 'support' },
   '/subjects/:number/withdraw-consent': { reason: 'matrix check' },
+  'POST /grants': { user: 'qq', until: '2099-01-01T00:00:00Z', reason: 'matrix check' },
 };
 
 const key = (method: string, route: string): string => `${method} ${route.replace(/:(\w+)/g, '{$1}')}`;

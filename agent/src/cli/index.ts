@@ -32,6 +32,7 @@ import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
 import { backup, restore } from './backup.js';
 import { dsarCommand } from './dsar.js';
+import { grantCommand } from './grants.js';
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -285,6 +286,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     }
     case 'dsar':
       return dsarCommand(config, sub, rest.slice(1), p, timeoutMs);
+    case 'grant':
+      return grantCommand(config, sub, rest.slice(1), p, call);
     case 'restrict': {
       const { values, positionals } = parseCommand(rest.slice(1), { reason: { type: 'string' } });
       const id = positionals[0];

@@ -14,3 +14,12 @@ export { eraseRecording } from './erase.js';
 export * from './errors.js';
 export { rectifyRecording, parseRectificationInput } from './rectify.js';
 export { dsarExport, DSAR_MANIFEST, type DsarManifest, type DsarResult } from './dsar.js';
+export {
+  addGrant,
+  grantView,
+  listGrantViews,
+  revokeGrant,
+  GRANTABLE_ROLES,
+  type GrantRequest,
+  type GrantView,
+} from './grants.js';
