@@ -4,7 +4,9 @@ import { openCheckedReader, type Storage } from '../storage/index.js';
 import type { CallvaultMetrics } from '../metrics/index.js';
 import type { Logger } from '../common/index.js';
 import type { RecordingRecord, SearchQuery } from '../index/index.js';
-import { accessReason, assertMayRead, requireRole, searchScope, userOf } from './access.js';
+import type { SessionUser } from './sessions.js';
+import { accessReason, assertMayRead, requireRole, userOf, visibility, type Visibility } from './access.js';
+import { visiblePage } from './visible-search.js';
 import { AudioSender, audioFormat, parseRange } from './audio.js';
 import { HttpError } from './http-errors.js';
 import { handle } from './handle.js';
@@ -49,12 +51,16 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
   const audio = new AudioSender();
   const policy = storage.config.policy;
   const audit = storage.index;
+  // Asked afresh on every request: a revoked or expired grant stops working at the next one.
+  const visibleTo = (user: SessionUser): Promise<Visibility> =>
+    visibility(user, policy, (username) => storage.index.listGrants({ username }));
 
   r.get(
     '/recordings',
     handle(async (req, res) => {
       const user = userOf(req);
-      const scope = searchScope(user, policy);
+      const vis = await visibleTo(user);
+      const scope = vis.agent;
       const limitRaw = text(req.query['limit']);
       const query: SearchQuery = {
         from: text(req.query['from']),
@@ -71,7 +77,7 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
         res.json({ items: [], nextCursor: null });
         return;
       }
-      const page = await storage.index.search(query);
+      const page = await visiblePage(storage.index, query, vis);
       // Case ids are personal too: a search by one is on record (the id itself is not).
       const byCase = query.caseId !== undefined;
       if (query.number !== undefined || byCase || (scope === null && query.agent !== undefined)) {
@@ -94,11 +100,8 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
   r.get(
     '/recordings/:id',
     handle(async (req, res) => {
-      const record = assertMayRead(
-        userOf(req),
-        policy,
-        await storage.index.getRecording(String(req.params['id'])),
-      );
+      const vis = await visibleTo(userOf(req));
+      const record = assertMayRead(vis, await storage.index.getRecording(String(req.params['id'])));
       res.json(view(record));
     }),
   );
@@ -107,7 +110,8 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
     '/recordings/:id/audio',
     handle(async (req, res) => {
       const user = userOf(req);
-      const record = assertMayRead(user, policy, await storage.index.getRecording(String(req.params['id'])));
+      const vis = await visibleTo(user);
+      const record = assertMayRead(vis, await storage.index.getRecording(String(req.params['id'])));
       const format = audioFormat(req);
       const reason = accessReason(req);
       if (record.restricted)
