@@ -33,6 +33,7 @@ import { usersCommand } from './users.js';
 import { backup, restore } from './backup.js';
 import { dsarCommand } from './dsar.js';
 import { grantCommand } from './grants.js';
+import { trainingCopyCommand } from './training.js';
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -288,6 +289,8 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
       return dsarCommand(config, sub, rest.slice(1), p, timeoutMs);
     case 'grant':
       return grantCommand(config, sub, rest.slice(1), p, call);
+    case 'training-copy':
+      return trainingCopyCommand(config, rest, p, call);
     case 'restrict': {
       const { values, positionals } = parseCommand(rest.slice(1), { reason: { type: 'string' } });
       const id = positionals[0];

@@ -1,10 +1,12 @@
 /**
- * `callvaultctl grant add|list|revoke` over the control socket (and locally with no daemon): the
- * same functions as the API's /grants (retention/grants.ts), audited with the OS user.
+ * `callvaultctl grant add|list|revoke` and `training-copy` over the control socket (and locally
+ * with no daemon): the same functions as the API's /grants (retention/grants.ts) and
+ * /recordings/{id}/training-copy (training/), audited with the OS user.
  */
 import { UserError, visibleLength } from '../common/index.js';
 import type { Actor, Storage } from '../storage/index.js';
 import { addGrant, listGrantViews, revokeGrant } from '../retention/index.js';
+import { makeTrainingCopy } from '../training/index.js';
 import type { ControlHandler, ControlRequest } from './server.js';
 import { ReasonRequiredError } from './errors.js';
 
@@ -41,6 +43,14 @@ export function grantHandlers(
   h.set('grant.list', async (req) => listGrantViews(storage, req.args['all'] === true));
   h.set('grant.revoke', async (req) =>
     revokeGrant(storage, actorOf(req), requiredText(req.args, 'id'), reasonOf(req.args, true)),
+  );
+  h.set('training-copy', async (req) =>
+    makeTrainingCopy(
+      storage,
+      actorOf(req),
+      requiredText(req.args, 'id'),
+      reasonOf(req.args, false) as string,
+    ),
   );
   return h;
 }
