@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../agent/src/config/index.js';
 import { silentLogger } from '../../../agent/src/common/index.js';
-import { importWav, openStorage, type Actor, type Storage } from '../../../agent/src/storage/index.js';
+import {
+  importWav,
+  openStorage,
+  rebuildIndex,
+  type Actor,
+  type Storage,
+} from '../../../agent/src/storage/index.js';
 import { eraseRecording, setRestriction } from '../../../agent/src/retention/index.js';
 import {
   channelsToWav,
@@ -91,6 +97,13 @@ describe('training/copy: a pseudonymised training copy', function () {
       [original, 'onboarding set', copy.id],
       'the link lives in the audit log only',
     );
+  });
+
+  it('is rebuilt from the vault alone as the same record (flag, day, retention)', async () => {
+    const copy = await makeTrainingCopy(s, DPO, original, 'onboarding set', new Date('2026-12-04T15:30:00Z'));
+    const before = await s.index.getRecording(copy.id);
+    await rebuildIndex(s, DPO);
+    assert.deepEqual(await s.index.getRecording(copy.id), before);
   });
 
   it('is independent: erasing the original leaves the copy, and the reverse', async () => {
