@@ -66,6 +66,12 @@ const MATRIX: readonly Case[] = [
   { method: 'DELETE', route: '/users/:name/sessions', expect: only(200, ['admin']) },
   // Admin may; the id is unknown, so 404 (not 403) shows the role passed.
   { method: 'DELETE', route: '/users/:name/sessions/:id', expect: only(404, ['admin']) },
+  // The DPO's grants: a grant for the qa account, the list, and an unknown id revoked (404).
+  { method: 'POST', route: '/grants', expect: only(201, ['dpo']) },
+  { method: 'GET', route: '/grants', expect: only(200, ['dpo']) },
+  { method: 'DELETE', route: '/grants/:id', expect: only(404, ['dpo']) },
+  // A pseudonymised training copy of the test's recording (201 {id}).
+  { method: 'POST', route: '/recordings/:id/training-copy', expect: only(201, ['dpo']) },
 ];
 
 /** Bodies the DPO's routes accept: release, unrestrict, link to a case that is then closed and reopened. */
@@ -78,6 +84,8 @@ const DPO_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
   'DELETE /recordings/:id': { reason: 'matrix check' },
   'PATCH /recordings/:id': { reason: 'matrix check', service: 'support' },
   '/subjects/:number/withdraw-consent': { reason: 'matrix check' },
+  'POST /grants': { user: 'qq', until: '2099-01-01T00:00:00Z', reason: 'matrix check' },
+  '/recordings/:id/training-copy': { reason: 'matrix check' },
 };
 
 const key = (method: string, route: string): string => `${method} ${route.replace(/:(\w+)/g, '{$1}')}`;
@@ -109,6 +117,10 @@ describe('integration: authorisation matrix (every route × role)', function () 
   let base: string;
   let recId: string;
   let eraseId: string;
+  /** The second matrix's recordings: another agent's call, a restricted own call, a training copy. */
+  let otherId: string;
+  let restrictedId: string;
+  let copyId: string;
   const PW = (name: string): string => `${name} has a long passphrase`;
   const USERS: Record<Exclude<Who, 'none'>, string> = {
     agent: 'ag',
@@ -117,6 +129,9 @@ describe('integration: authorisation matrix (every route × role)', function () 
     qa: 'qq',
     dpo: 'dp',
   };
+
+  /** qa without a grant, qa and supervisor with one (granted with `callvaultctl grant add`). */
+  const GRANTEES = { qn: 'qa', qg: 'qa', sg: 'supervisor' } as const;
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'cv-authz-'));
@@ -140,6 +155,38 @@ describe('integration: authorisation matrix (every route × role)', function () 
         stdin: PW(name),
       });
       assert.equal(r.code, 0, r.stderr);
+    }
+    // For the own/other/restricted/granted matrix: set up offline (the CLI opens the storage itself).
+    const imp3 = await ctl(sets, ['import', wav, '--meta', JSON.stringify({ agent: '1002' })]);
+    assert.equal(imp3.code, 0, imp3.stderr);
+    otherId = imp3.stdout.trim();
+    const imp4 = await ctl(sets, ['import', wav, '--meta', JSON.stringify({ agent: '1001' })]);
+    assert.equal(imp4.code, 0, imp4.stderr);
+    restrictedId = imp4.stdout.trim();
+    assert.equal(
+      (await ctl(sets, ['restrict', 'set', restrictedId, '--reason', 'accuracy disputed'])).code,
+      0,
+    );
+    const tc = await ctl(sets, ['training-copy', recId, '--reason', 'matrix training set']);
+    assert.equal(tc.code, 0, tc.stderr);
+    copyId = tc.stdout.trim();
+    for (const [name, role] of Object.entries(GRANTEES)) {
+      const r = await ctl(sets, ['users', 'add', name, '--role', role, '--password-stdin'], {
+        stdin: PW(name),
+      });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    for (const name of ['qg', 'sg']) {
+      const g = await ctl(sets, [
+        'grant',
+        'add',
+        name,
+        '--until',
+        '2099-01-01T00:00:00Z',
+        '--reason',
+        'matrix grant',
+      ]);
+      assert.equal(g.code, 0, g.stderr);
     }
     for (const name of ['target', 'victim']) {
       const r = await ctl(sets, ['users', 'add', name, '--role', 'supervisor', '--password-stdin'], {
@@ -179,7 +226,10 @@ describe('integration: authorisation matrix (every route × role)', function () 
         const path = c.route
           .replace(':caseId', 'C-MATRIX')
           .replace(':number', '070-999%2000%2000')
-          .replace(/^\/recordings\/:id\/(legal-hold|restriction|case)$/, `/recordings/${recId}/$1`)
+          .replace(
+            /^\/recordings\/:id\/(legal-hold|restriction|case|training-copy)$/,
+            `/recordings/${recId}/$1`,
+          )
           .replace(':id/audio', `${recId}/audio`)
           .replace(/^\/recordings\/:id$/, `/recordings/${c.method === 'DELETE' ? eraseId : recId}`)
           .replace(':name', c.method === 'DELETE' && c.route === '/users/:name' ? 'victim' : 'target')
@@ -212,6 +262,81 @@ describe('integration: authorisation matrix (every route × role)', function () 
       }
     }
     process.stdout.write(`      ${MATRIX.length} routes × ${WHO.length} callers checked\n`);
+    assert.deepEqual(failures, []);
+  });
+
+  /**
+   * Who reaches which recording (policy hrm, dev.yaml's): per caller, the status of GET
+   * /recordings/{id}, GET /recordings/{id}/audio and POST /recordings/{id}/training-copy on the
+   * agent's own call, another agent's, a restricted own call and a training copy; and which of
+   * the four GET /recordings lists.
+   */
+  const TARGETS = ['own', 'other', 'restricted', 'copy'] as const;
+  type Target = (typeof TARGETS)[number];
+  type Row = Readonly<Record<'get' | 'audio' | 'copy', Readonly<Record<Target, number>>> & { list: string }>;
+  const row = (get: number[], audio: number[], copy: number[], list: string): Row => {
+    const of = (v: number[]) =>
+      Object.fromEntries(TARGETS.map((t, i) => [t, v[i]!])) as Record<Target, number>;
+    return { get: of(get), audio: of(audio), copy: of(copy), list };
+  };
+  const NO_COPY = [403, 403, 403, 403];
+  const TARGET_MATRIX: Readonly<Record<string, Row>> = {
+    // agent 1001: its own calls; restricted audio 423; never another's or a copy (404).
+    ag: row([200, 404, 200, 404], [200, 404, 423, 404], NO_COPY, 'ynyn'),
+    su: row([200, 200, 200, 404], [200, 200, 423, 404], NO_COPY, 'yyyn'),
+    ad: row([200, 200, 200, 404], [200, 200, 423, 404], NO_COPY, 'yyyn'),
+    sg: row([200, 200, 200, 200], [200, 200, 423, 200], NO_COPY, 'yyyy'),
+    qn: row([403, 403, 403, 403], [403, 403, 403, 403], NO_COPY, '403'),
+    qg: row([404, 404, 404, 200], [404, 404, 404, 200], NO_COPY, 'nnny'),
+    dp: row([200, 200, 200, 200], [200, 200, 423, 200], [201, 201, 423, 201], 'yyyy'),
+  };
+
+  it('own / other / restricted / granted: every caller × recording as the matrix says', async () => {
+    const ids: Record<Target, string> = {
+      own: recId,
+      other: otherId,
+      restricted: restrictedId,
+      copy: copyId,
+    };
+    const failures: string[] = [];
+    let checked = 0;
+    for (const [name, want] of Object.entries(TARGET_MATRIX)) {
+      const r = await call(`${base}/session`, {
+        method: 'POST',
+        json: { username: name, password: PW(name) },
+      });
+      assert.equal(r.status, 200, `${name}: ${r.body.toString()}`);
+      const token = String(json(r)['token']);
+      for (const t of TARGETS) {
+        const got = {
+          get: (await call(`${base}/recordings/${ids[t]}`, { token })).status,
+          audio: (await call(`${base}/recordings/${ids[t]}/audio?reason=matrix%20check`, { token })).status,
+          copy: (
+            await call(`${base}/recordings/${ids[t]}/training-copy`, {
+              method: 'POST',
+              token,
+              json: { reason: 'matrix check' },
+            })
+          ).status,
+        };
+        for (const k of ['get', 'audio', 'copy'] as const) {
+          checked++;
+          if (got[k] !== want[k][t]) failures.push(`${k} ${t} as ${name}: ${got[k]}, want ${want[k][t]}`);
+        }
+      }
+      const list = await call(`${base}/recordings?limit=1000`, { token });
+      const listed =
+        list.status !== 200
+          ? String(list.status)
+          : TARGETS.map((t) =>
+              (json(list)['items'] as { id: string }[]).some((i) => i.id === ids[t]) ? 'y' : 'n',
+            ).join('');
+      checked++;
+      if (listed !== want.list) failures.push(`list as ${name}: ${listed}, want ${want.list}`);
+    }
+    process.stdout.write(
+      `      ${Object.keys(TARGET_MATRIX).length} callers × ${TARGETS.length} recordings × 3 routes + lists: ${checked} checks\n`,
+    );
     assert.deepEqual(failures, []);
   });
 });

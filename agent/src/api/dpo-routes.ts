@@ -18,16 +18,16 @@ import { cleanText, MAX_REASON_CHARS, MIN_REASON_LENGTH, userOf, visibleChars } 
 import { forbidden, HttpError } from './http-errors.js';
 import { handle } from './handle.js';
 
-function body(req: Request): Record<string, unknown> {
+export function body(req: Request): Record<string, unknown> {
   const b: unknown = req.body;
   return typeof b === 'object' && b !== null && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
 }
 
-function bad(message: string): HttpError {
+export function bad(message: string): HttpError {
   return new HttpError(400, 'CV_ERR_API_BAD_REQUEST', message);
 }
 
-function reasonOf(req: Request): string {
+export function reasonOf(req: Request): string {
   const r = body(req)['reason'];
   if (typeof r !== 'string' || visibleChars(r) < MIN_REASON_LENGTH)
     throw new HttpError(
@@ -44,7 +44,7 @@ function flag(req: Request, key: string): boolean {
   return v;
 }
 
-function dpo(req: Request): { name: string; role: 'dpo'; from: string } {
+export function dpo(req: Request): { name: string; role: 'dpo'; from: string } {
   const user = userOf(req);
   if (user.role !== 'dpo') throw forbidden('only the data-protection officer does this');
   return { name: user.username, role: 'dpo', from: req.ip ?? 'unknown' };

@@ -4,7 +4,9 @@ import { openCheckedReader, type Storage } from '../storage/index.js';
 import type { CallvaultMetrics } from '../metrics/index.js';
 import type { Logger } from '../common/index.js';
 import type { RecordingRecord, SearchQuery } from '../index/index.js';
-import { accessReason, assertMayRead, requireRole, searchScope, userOf } from './access.js';
+import type { SessionUser } from './sessions.js';
+import { accessReason, assertMayRead, requireRole, userOf, visibility, type Visibility } from './access.js';
+import { visiblePage } from './visible-search.js';
 import { AudioSender, audioFormat, parseRange } from './audio.js';
 import { HttpError } from './http-errors.js';
 import { handle } from './handle.js';
@@ -48,12 +50,16 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
   const r = express.Router();
   const audio = new AudioSender();
   const audit = storage.index;
+  // Asked afresh on every request: a revoked or expired grant stops working at the next one.
+  const visibleTo = (user: SessionUser): Promise<Visibility> =>
+    visibility(user, storage.config.policy, (username) => storage.index.listGrants({ username }));
 
   r.get(
     '/recordings',
     handle(async (req, res) => {
       const user = userOf(req);
-      const scope = searchScope(user, storage.config.policy);
+      const vis = await visibleTo(user);
+      const scope = vis.agent;
       const limitRaw = text(req.query['limit']);
       const query: SearchQuery = {
         from: text(req.query['from']),
@@ -70,7 +76,7 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
         res.json({ items: [], nextCursor: null });
         return;
       }
-      const page = await storage.index.search(query);
+      const page = await visiblePage(storage.index, query, vis);
       // Case ids are personal too: a search by one is on record (the id itself is not).
       const byCase = query.caseId !== undefined;
       if (query.number !== undefined || byCase || (scope === null && query.agent !== undefined)) {
@@ -93,11 +99,8 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
   r.get(
     '/recordings/:id',
     handle(async (req, res) => {
-      const record = assertMayRead(
-        userOf(req),
-        storage.config.policy,
-        await storage.index.getRecording(String(req.params['id'])),
-      );
+      const vis = await visibleTo(userOf(req));
+      const record = assertMayRead(vis, await storage.index.getRecording(String(req.params['id'])));
       res.json(view(record));
     }),
   );
@@ -106,11 +109,8 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
     '/recordings/:id/audio',
     handle(async (req, res) => {
       const user = userOf(req);
-      const record = assertMayRead(
-        user,
-        storage.config.policy,
-        await storage.index.getRecording(String(req.params['id'])),
-      );
+      const vis = await visibleTo(user);
+      const record = assertMayRead(vis, await storage.index.getRecording(String(req.params['id'])));
       const format = audioFormat(req);
       const reason = accessReason(req);
       if (record.restricted)

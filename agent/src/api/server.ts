@@ -21,6 +21,8 @@ import { securityHeaders } from './security-headers.js';
 import { unauthorized } from './http-errors.js';
 import { dpoRoutes } from './dpo-routes.js';
 import { subjectRoutes } from './subjects.js';
+import { grantRoutes } from './grant-routes.js';
+import { trainingRoutes } from './training-routes.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -137,6 +139,8 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   v1.use(userRoutes(storage, sessions));
   v1.use(dpoRoutes(storage));
   v1.use(subjectRoutes(storage));
+  v1.use(grantRoutes(storage));
+  v1.use(trainingRoutes(storage));
   app.use('/api/v1', v1);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'CV_ERR_API_NOT_FOUND', message: 'no such path' } });

@@ -32,6 +32,8 @@ import { usersCommand } from './users.js';
 import { backup, restore } from './backup.js';
 import { dsarCommand } from './dsar.js';
 import { importFiles } from './import-files.js';
+import { grantCommand } from './grants.js';
+import { trainingCopyCommand } from './training.js';
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -276,6 +278,10 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
     }
     case 'dsar':
       return dsarCommand(config, sub, rest.slice(1), p, timeoutMs);
+    case 'grant':
+      return grantCommand(config, sub, rest.slice(1), p, call);
+    case 'training-copy':
+      return trainingCopyCommand(config, rest, p, call);
     case 'restrict': {
       const { values, positionals } = parseCommand(rest.slice(1), { reason: { type: 'string' } });
       const id = positionals[0];

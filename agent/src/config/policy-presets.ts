@@ -50,6 +50,8 @@ const victoriahem: Policy = {
   agent_access: 'own',
   // Silent on training copies: pseudonymise them.
   qa_pseudonymised: true,
+  // "access: customer service + property management staff": supervisors need no grant.
+  supervisor_requires_grant: false,
   // Silent; required everywhere by the product.
   require_access_reason: true,
   // "As a rule Victoriahem does not transfer personal data outside the EU/EEA."
@@ -103,6 +105,8 @@ const hrm: Policy = {
   // Silent on pseudonymising training copies ("training of customer service staff" is a purpose):
   // pseudonymise them.
   qa_pseudonymised: true,
+  // "supervisors and system administrators may listen to all".
+  supervisor_requires_grant: false,
   // "Only the persons who need the data for their work have access to these systems."
   require_access_reason: true,
   // "Data is not transferred to countries outside the EU or the European Economic Area."
@@ -159,6 +163,8 @@ const retta: Policy = {
   agent_access: 'own',
   // Silent on training copies: pseudonymise them.
   qa_pseudonymised: true,
+  // Silent on a DPO's grant: supervisors see all calls.
+  supervisor_requires_grant: false,
   // Same sentence as agent_access: access only where the work needs it.
   require_access_reason: true,
   // "As a rule, data is not disclosed outside the EU or EEA."
@@ -211,6 +217,8 @@ const upplandsBro: Policy = {
   agent_access: 'own',
   // Silent on training copies: pseudonymise them.
   qa_pseudonymised: true,
+  // Silent on a DPO's grant: supervisors see all calls.
+  supervisor_requires_grant: false,
   // Silent; required everywhere by the product.
   require_access_reason: true,
   // "However, we will never transfer your data to a country outside the EU."
@@ -271,6 +279,9 @@ const arlo: Policy = {
   // "The recorded telephone calls used for training purposes are pseudonymised, which means that
   // all direct identifiers such as your name are removed from the recording."
   qa_pseudonymised: true,
+  // "The data protection officer grants access to call recordings to managers responsible for
+  // training and quality assurance." — no grant, no access.
+  supervisor_requires_grant: true,
   // "Reviewing recordings without valid reasons is forbidden."
   require_access_reason: true,
   // Silent on transfers; the appliance keeps everything on premises.

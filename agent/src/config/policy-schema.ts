@@ -124,7 +124,12 @@ export const POLICY_FIELDS: SectionNode = section('A recording policy.', {
   qa_pseudonymised: {
     kind: 'bool',
     default: REQUIRED,
-    doc: 'Training / QA copies have direct identifiers removed.',
+    doc: 'qa accounts see and hear pseudonymised training copies only (and only while granted); off: a granted qa account sees all calls.',
+  },
+  supervisor_requires_grant: {
+    kind: 'bool',
+    default: false,
+    doc: 'Supervisors list and hear recordings only while the DPO has granted them access (grant add); off: they see all calls.',
   },
   require_access_reason: {
     kind: 'bool',

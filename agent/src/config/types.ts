@@ -145,8 +145,10 @@ export interface Policy {
   readonly number_privacy: boolean;
   /** `own`: agents see only their own calls; `none`: agents see no recordings. */
   readonly agent_access: AgentAccess;
-  /** Copies for training / QA have direct identifiers removed. */
+  /** qa sees pseudonymised training copies only (and only while a DPO grant is in force). */
   readonly qa_pseudonymised: boolean;
+  /** Supervisors list and hear recordings only while a DPO grant is in force (seed 004). */
+  readonly supervisor_requires_grant: boolean;
   /** Always true: nobody hears a call without a stated reason (PRODUCT non-negotiable). */
   readonly require_access_reason: boolean;
   readonly no_transfer_outside_eea: boolean;

@@ -29,6 +29,7 @@ import type { ActorInfo } from './protocol.js';
 import { ReasonRequiredError, RecordingRestrictedError } from './errors.js';
 import { userHandlers } from './user-handlers.js';
 import { dpoHandlers } from './dpo-handlers.js';
+import { grantHandlers } from './grant-handlers.js';
 
 function str(args: Record<string, unknown>, key: string): string | undefined {
   const v = args[key];
@@ -205,5 +206,6 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
   );
   for (const [cmd, handler] of userHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
   for (const [cmd, handler] of dpoHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
+  for (const [cmd, handler] of grantHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
   return h;
 }

@@ -42,12 +42,12 @@ import type { Db } from './storage.js';
 import {
   canonicalGrant,
   canonicalUser,
+  grantPutOp,
+  loadGrant,
   loadGrants,
   loadUser,
   loadUsers,
-  removeGrant,
   removeUser,
-  storeGrant,
 } from './users.js';
 import type {
   AuditEntry,
@@ -440,10 +440,27 @@ export class RecordingIndex {
     return this.#write(() => removeUser(this.#db, username));
   }
 
-  /** Stores a DPO grant for an existing user (CV_ERR_INDEX_NOT_FOUND otherwise). */
-  async putGrant(input: GrantInput): Promise<Grant> {
+  /**
+   * Stores a DPO grant for an existing user (CV_ERR_INDEX_NOT_FOUND otherwise); with `audit`,
+   * the entry lands in the same batch (both or neither).
+   */
+  async putGrant(input: GrantInput, audit?: AuditInput): Promise<Grant> {
     const grant = canonicalGrant(input, randomUUID(), this.#now());
-    return this.#write(() => storeGrant(this.#db, grant));
+    return this.#write(async () => {
+      const op = await grantPutOp(this.#db, grant);
+      if (audit === undefined) await this.#db.batch([op], SYNC);
+      else
+        await this.#commitAudit(
+          this.#auditOps({ ...audit, detail: { ...(audit.detail ?? {}), grantId: grant.id } }),
+          [op],
+        );
+      return grant;
+    });
+  }
+
+  /** One grant, expired or not; null when unknown (revoked grants are deleted). */
+  async getGrant(id: string): Promise<Grant | null> {
+    return this.#read(() => loadGrant(this.#db, id));
   }
 
   /** Grants in force now (or all with includeExpired), optionally of one user. */
@@ -458,8 +475,18 @@ export class RecordingIndex {
     });
   }
 
-  async revokeGrant(id: string): Promise<boolean> {
-    return this.#write(() => removeGrant(this.#db, id));
+  /**
+   * Deletes a grant; false when there is none. With `audit`, the entry lands in the same batch
+   * as the deletion (and is not written when there was nothing to revoke).
+   */
+  async revokeGrant(id: string, audit?: AuditInput): Promise<boolean> {
+    return this.#write(async () => {
+      if ((await loadGrant(this.#db, id)) === null) return false;
+      const op: Op = { type: 'del', key: PREFIX.grant + id };
+      if (audit === undefined) await this.#db.batch([op], SYNC);
+      else await this.#commitAudit(this.#auditOps(audit), [op]);
+      return true;
+    });
   }
 
   /** Appends one entry to the chain (and an anchor every auditAnchorEvery entries). */

@@ -196,6 +196,9 @@ export const AUDIT_ACTIONS = [
   'hold_refused',
   'restrict_refused',
   'case_refused',
+  'grant_refused',
+  'training_copy',
+  'training_copy_refused',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -8,6 +8,7 @@ import type { Grant, GrantInput, GrantScope, Role, User, UserInput } from './typ
 
 export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'qa', 'dpo'];
 const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
+const GRANTED_BY_RE = /^[\x21-\x7e]{1,200}$/;
 
 export function isValidUsername(name: unknown): name is string {
   return typeof name === 'string' && USERNAME_RE.test(name);
@@ -78,7 +79,9 @@ export function canonicalGrant(g: GrantInput, id: string, now: Date): Grant {
   if (typeof g !== 'object' || g === null) throw new IndexBadUserError('username', 'grant must be an object');
   if (!isValidUsername(g.username))
     throw new IndexBadUserError('username', 'must match [A-Za-z0-9._@-]{1,64}');
-  if (!isValidUsername(g.grantedBy)) throw new IndexBadUserError('grantedBy', 'must be a username');
+  // A user name (API) or the OS identity the control socket saw (`os:root(uid=0,pid=1)`).
+  if (typeof g.grantedBy !== 'string' || !GRANTED_BY_RE.test(g.grantedBy))
+    throw new IndexBadUserError('grantedBy', 'must be a user name or an OS identity');
   const reason = g.reason ?? null;
   if (reason !== null && (typeof reason !== 'string' || reason.length > 4096))
     throw new IndexBadUserError('reason', 'must be a string');
@@ -126,14 +129,14 @@ export async function removeUser(db: Db, username: string): Promise<boolean> {
   return true;
 }
 
-export async function storeGrant(db: Db, grant: Grant): Promise<Grant> {
+/** The put of a grant for an existing user (CV_ERR_INDEX_NOT_FOUND otherwise). */
+export async function grantPutOp(db: Db, grant: Grant): Promise<{ type: 'put'; key: string; value: string }> {
   if ((await loadUser(db, grant.username)) === null) throw new IndexNotFoundError('user', grant.username);
-  await db.put(PREFIX.grant + grant.id, JSON.stringify(grant), SYNC);
-  return grant;
+  return { type: 'put', key: PREFIX.grant + grant.id, value: JSON.stringify(grant) };
 }
 
-export async function removeGrant(db: Db, id: string): Promise<boolean> {
-  if (typeof id !== 'string' || (await db.get(PREFIX.grant + id)) === undefined) return false;
-  await db.del(PREFIX.grant + id, SYNC);
-  return true;
+export async function loadGrant(db: Db, id: string): Promise<Grant | null> {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64) return null;
+  const v = await db.get(PREFIX.grant + id);
+  return v === undefined ? null : (JSON.parse(v) as Grant);
 }

@@ -10,6 +10,10 @@ export const RETENTION_ERROR_CODES = {
   RESTRICTED: 'CV_ERR_RETENTION_RESTRICTED',
   BAD_FIELD: 'CV_ERR_RETENTION_BAD_FIELD',
   FUTURE_RUN: 'CV_ERR_RETENTION_FUTURE_RUN',
+  GRANT_PAST: 'CV_ERR_RETENTION_GRANT_PAST',
+  GRANT_USER: 'CV_ERR_RETENTION_GRANT_USER',
+  GRANT_ROLE: 'CV_ERR_RETENTION_GRANT_ROLE',
+  GRANT_NOT_FOUND: 'CV_ERR_RETENTION_GRANT_NOT_FOUND',
 } as const;
 
 export class RetentionNotFoundError extends UserError {
@@ -62,5 +66,39 @@ export class FutureRunError extends UserError {
       `retention run --at ${at} is in the future: it would delete now what is due only then; add --dry-run to see what it would do, or --force to apply it`,
       { context: { key: 'at' } },
     );
+  }
+}
+
+/** A grant must end in the future: one ending now or earlier would open nothing and mislead. */
+export class GrantPastError extends UserError {
+  constructor(until: string) {
+    super(RETENTION_ERROR_CODES.GRANT_PAST, `a grant must end in the future, not ${until}`, {
+      context: { key: 'until' },
+    });
+  }
+}
+
+/** A grant for a user name that has no account (or an unreadable --until). */
+export class GrantUserError extends UserError {
+  constructor(why: string) {
+    super(RETENTION_ERROR_CODES.GRANT_USER, why, { context: { key: 'user' } });
+  }
+}
+
+/**
+ * Grants open recordings to qa and supervisor accounts only (seed 004: "managers responsible for
+ * training and quality assurance"); the other roles' access is fixed by the policy.
+ */
+export class GrantRoleError extends UserError {
+  constructor(role: string) {
+    super(RETENTION_ERROR_CODES.GRANT_ROLE, `grants are for qa and supervisor accounts, not ${role}`, {
+      context: { key: 'user' },
+    });
+  }
+}
+
+export class GrantNotFoundError extends UserError {
+  constructor() {
+    super(RETENTION_ERROR_CODES.GRANT_NOT_FOUND, 'no such grant', { context: { key: 'id' } });
   }
 }

@@ -10,7 +10,16 @@ export {
 } from './run.js';
 export { RetentionScheduler, DEFAULT_RETENTION_INTERVAL_MS } from './scheduler.js';
 export { setLegalHold, setRestriction, linkCase, setCaseState } from './dpo.js';
-export { eraseRecording } from './erase.js';
+export { eraseRecording, refuse } from './erase.js';
 export * from './errors.js';
 export { rectifyRecording, parseRectificationInput } from './rectify.js';
 export { dsarExport, DSAR_MANIFEST, type DsarManifest, type DsarResult } from './dsar.js';
+export {
+  addGrant,
+  grantView,
+  listGrantViews,
+  revokeGrant,
+  GRANTABLE_ROLES,
+  type GrantRequest,
+  type GrantView,
+} from './grants.js';

@@ -109,4 +109,34 @@ describe('index/users', function () {
       },
     );
   });
+
+  it('grants with audit: the grant and its entry land together; a refused put writes neither', async () => {
+    await index.putUser({ username: 'qa1', role: 'qa', passwordHash: hash });
+    const audit = {
+      actor: 'os:root(uid=0,pid=1)',
+      role: 'admin' as const,
+      action: 'grant' as const,
+      reason: 'x',
+    };
+    const g = await index.putGrant(grant({ grantedBy: 'os:root(uid=0,pid=1)' }), audit);
+    assert.deepEqual(await index.getGrant(g.id), g);
+    let entries = await index.listAudit();
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]?.action, 'grant');
+    assert.deepEqual(entries[0]?.detail, { grantId: g.id });
+    await assert.rejects(index.putGrant(grant({ username: 'nobody' }), audit), {
+      code: 'CV_ERR_INDEX_NOT_FOUND',
+    });
+    assert.equal((await index.listAudit()).length, 1);
+    const revoke = { ...audit, action: 'revoke_grant' as const };
+    assert.equal(await index.revokeGrant(g.id, revoke), true);
+    assert.equal(await index.revokeGrant(g.id, revoke), false);
+    entries = await index.listAudit();
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['grant', 'revoke_grant'],
+    );
+    assert.equal(await index.getGrant(g.id), null);
+    assert.equal(await index.getGrant('../x'), null);
+  });
 });

@@ -11,6 +11,10 @@ describe('retention/errors', () => {
       [new E.RestrictedError('r1', 'erasure'), 'CV_ERR_RETENTION_RESTRICTED', 1],
       [new E.BadFieldError('number', 'x'), 'CV_ERR_RETENTION_BAD_FIELD', 1],
       [new E.FutureRunError('2030-01-01T00:00:00.000Z'), 'CV_ERR_RETENTION_FUTURE_RUN', 1],
+      [new E.GrantPastError('2020-01-01T00:00:00.000Z'), 'CV_ERR_RETENTION_GRANT_PAST', 1],
+      [new E.GrantUserError('no account'), 'CV_ERR_RETENTION_GRANT_USER', 1],
+      [new E.GrantRoleError('agent'), 'CV_ERR_RETENTION_GRANT_ROLE', 1],
+      [new E.GrantNotFoundError(), 'CV_ERR_RETENTION_GRANT_NOT_FOUND', 1],
     ];
     const classes = Object.values(E).filter((v) => typeof v === 'function');
     assert.equal(table.length, classes.length, 'the table covers every exported class');

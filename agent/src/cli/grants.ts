@@ -1,0 +1,112 @@
+/**
+ * `callvaultctl grant add USER --until ISO-TIME --reason TEXT | grant list [--all] [--json] |
+ * grant revoke GRANT-ID [--reason TEXT]` (ARCHITECTURE ✦ Commands): the DPO's grants, through
+ * the daemon when it runs. The reason is required for `add`: every grant says why.
+ */
+import { EXIT_OK } from '../common/index.js';
+import type { Config } from '../config/index.js';
+import { parseCommand, UsageError } from './args.js';
+import { registerHelp } from './help.js';
+import { json as toJson, table, type Printer } from './output.js';
+import { runStorageCommand } from './run-command.js';
+
+const USAGE =
+  'grant add USER --until ISO-TIME --reason TEXT | grant list [--all] [--json] | grant revoke GRANT-ID [--reason TEXT]';
+
+registerHelp({
+  name: 'grant add',
+  args: 'USER',
+  summary: 'give a qa or supervisor account access until a time (the DPO; audited)',
+  options: [
+    { flag: '--until ISO-TIME', text: 'when the grant ends (must be in the future)' },
+    { flag: '--reason TEXT', text: 'why (at least 5 visible characters; audited)' },
+  ],
+  example: 'callvaultctl grant add qa.lena --until 2027-03-31T17:00:00Z --reason "Q1 coaching"',
+});
+registerHelp({
+  name: 'grant list',
+  summary: 'grants in force (with --all also expired ones)',
+  options: [
+    { flag: '--all', text: 'include expired grants' },
+    { flag: '--json', text: 'print JSON instead of a table' },
+  ],
+  example: 'callvaultctl grant list --all',
+});
+registerHelp({
+  name: 'grant revoke',
+  args: 'GRANT-ID',
+  summary: 'end a grant now: its holder loses access at the next request',
+  options: [{ flag: '--reason TEXT', text: 'why (optional; audited)' }],
+  example: 'callvaultctl grant revoke 3f1c… --reason "left the QA team"',
+});
+
+interface GrantRow {
+  id: string;
+  user: string;
+  until: string;
+  grantedBy: string;
+  reason: string | null;
+  pseudonymised: boolean;
+  inForce: boolean;
+}
+
+export async function grantCommand(
+  config: Config,
+  sub: string | undefined,
+  words: readonly string[],
+  p: Printer,
+  call: typeof runStorageCommand = runStorageCommand,
+): Promise<number> {
+  const { values, positionals } = parseCommand(words, {
+    until: { type: 'string' },
+    reason: { type: 'string' },
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  switch (sub) {
+    case 'add': {
+      const user = positionals[0];
+      if (user === undefined || typeof values['until'] !== 'string' || typeof values['reason'] !== 'string')
+        throw new UsageError(USAGE);
+      const { result } = await call(config, 'grant.add', {
+        user,
+        until: values['until'],
+        reason: values['reason'],
+      });
+      const g = result as GrantRow;
+      p.out(g.id);
+      p.err(`granted ${g.user} access until ${g.until}${g.pseudonymised ? ' (training copies only)' : ''}`);
+      return EXIT_OK;
+    }
+    case 'list': {
+      const { result } = await call(config, 'grant.list', { all: values['all'] === true });
+      const rows = result as GrantRow[];
+      if (values['json'] === true) p.out(toJson(rows));
+      else
+        p.out(
+          table([
+            ['ID', 'USER', 'UNTIL', 'STATE', 'SCOPE', 'BY', 'REASON'],
+            ...rows.map((g) => [
+              g.id,
+              g.user,
+              g.until,
+              g.inForce ? 'in force' : 'expired',
+              g.pseudonymised ? 'training copies' : 'recordings',
+              g.grantedBy,
+              g.reason ?? '-',
+            ]),
+          ]),
+        );
+      return EXIT_OK;
+    }
+    case 'revoke': {
+      const id = positionals[0];
+      if (id === undefined) throw new UsageError(USAGE);
+      await call(config, 'grant.revoke', { id, reason: values['reason'] });
+      p.out(`revoked ${id}`);
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError(USAGE);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * `callvaultctl training-copy ID --reason TEXT` (ARCHITECTURE ✦ Commands): a pseudonymised
+ * training copy of a recording, through the daemon when it runs; prints the copy's id.
+ */
+import { EXIT_OK } from '../common/index.js';
+import type { Config } from '../config/index.js';
+import { parseCommand, UsageError } from './args.js';
+import { registerHelp } from './help.js';
+import { seconds, type Printer } from './output.js';
+import { runStorageCommand } from './run-command.js';
+
+registerHelp({
+  name: 'training-copy',
+  args: 'ID',
+  summary:
+    'make a pseudonymised training copy (no number, names, agent or case; DTMF silenced); prints its id',
+  options: [{ flag: '--reason TEXT', text: 'why (at least 5 visible characters; audited)' }],
+  example: 'callvaultctl training-copy 3f1c2a9e-… --reason "onboarding set 2027-02"',
+});
+
+export async function trainingCopyCommand(
+  config: Config,
+  words: readonly string[],
+  p: Printer,
+  call: typeof runStorageCommand = runStorageCommand,
+): Promise<number> {
+  const { values, positionals } = parseCommand(words, { reason: { type: 'string' } });
+  const id = positionals[0];
+  if (id === undefined || typeof values['reason'] !== 'string')
+    throw new UsageError('training-copy ID --reason TEXT');
+  const { result } = await call(config, 'training-copy', { id, reason: values['reason'] });
+  const r = result as { id: string; durationMs: number; maskedSpans: number };
+  p.out(r.id);
+  p.err(`training copy ${r.id} of ${id} (${seconds(r.durationMs)}, ${r.maskedSpans} DTMF span(s) silenced)`);
+  return EXIT_OK;
+}
