@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../agent/src/common/index.js';
 import { openIndex } from '../../agent/src/index/index.js';
-import type { IndexOptions, RecordingRecord, SearchQuery } from '../../agent/src/index/index.js';
+import type { IndexOptions, SearchQuery } from '../../agent/src/index/index.js';
 import { mulberry32 as prng } from '../../test/helpers/prng.js';
+import { syntheticRecords } from './synthetic-records.js';
 
 const DAY_MS = 86_400_000;
 const BATCH = 1000;
 const SAMPLES = 300;
-const SERVICES = ['billing', 'support', 'waste-collection', 'rent', 'sales'];
 
 export interface IndexBenchResult {
   records: number;
@@ -65,41 +65,7 @@ export async function runIndexBench(opts: { records: number; dir?: string }): Pr
     log: silentLogger(),
   };
 
-  const record = (i: number): RecordingRecord => {
-    const startMs = today - Math.floor(rnd() * 365 * DAY_MS);
-    const number = pick(numbers);
-    const agent = pick(agents);
-    return {
-      id: `b${i.toString(36)}`,
-      source: 'siprec',
-      state: 'complete',
-      startedAt: new Date(startMs).toISOString(),
-      endedAt: new Date(startMs + 120_000).toISOString(),
-      durationMs: 120_000,
-      direction: rnd() < 0.7 ? 'inbound' : 'outbound',
-      service: pick(SERVICES),
-      number,
-      numberWithheld: false,
-      agent,
-      agentName: `Agent ${agent}`,
-      participants: [
-        { role: 'caller', name: null, number, withheld: false, side: 'customer' },
-        { role: 'callee', name: `Agent ${agent}`, number: agent, withheld: false, side: 'agent' },
-      ],
-      caseId: rnd() < 0.3 ? `CASE-${Math.floor(rnd() * 1e5)}` : null,
-      policy: 'hrm',
-      expiresAt: new Date(today + Math.floor(rnd() * 365 * DAY_MS)).toISOString(),
-      flags: [],
-      format: { encoding: 'pcm_s16le', channels: 2, sampleRate: 8000 },
-      codec: 'PCMA',
-      stats: null,
-      digest: null,
-      signature: null,
-      legalHold: false,
-      restricted: false,
-      consent: 'not_required',
-    };
-  };
+  const record = syntheticRecords({ rnd, numbers, agents, today });
 
   let index = await openIndex(indexOpts);
   let insertMs: number;
