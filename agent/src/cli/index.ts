@@ -32,6 +32,7 @@ import { placeTestCall } from './test-call.js';
 import { usersCommand } from './users.js';
 import { backup, restore } from './backup.js';
 import { dsarCommand } from './dsar.js';
+import { printWithdrawal, type WithdrawOutcome } from './withdraw.js';
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -275,12 +276,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         number,
         reason: values['reason'],
       });
-      const r = result as { erased: string[]; keptOnHold: string[] };
-      for (const id of r.erased) p.out(`erased ${id}`);
-      for (const id of r.keptOnHold) p.out(`kept (legal hold) ${id}`);
-      p.err(
-        `consent withdrawn: ${r.erased.length} recording(s) erased, ${r.keptOnHold.length} kept on legal hold`,
-      );
+      printWithdrawal(p, result as WithdrawOutcome);
       return EXIT_OK;
     }
     case 'dsar':

@@ -19,6 +19,7 @@ import type { RecordingRecord } from '../index/index.js';
 import { addClipped, interleaveInto } from './mixdown.js';
 import { channelStreams, codecOf, type RecordedStream } from './channels.js';
 import { callMetadataFor } from './call-metadata.js';
+import { recordingStartMs } from './record-from.js';
 import { NoStreamsError } from './errors.js';
 import { sharedTickScheduler, type TickScheduler } from './tick-scheduler.js';
 
@@ -148,7 +149,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   /** Creates the encrypted container and starts pulling audio; resolves when recording. */
   static async start(o: CallRecorderOptions): Promise<CallRecorder> {
     if (o.streams.length === 0) throw new NoStreamsError(o.session.id);
-    const startedMs = Math.min(...o.streams.map((s) => s.stream.originMs));
+    const startedMs = recordingStartMs(o.policy.record_from, o.streams);
     const info = o.session.info;
     const consent: Consent =
       o.policy.consent.mode === 'none'

@@ -89,6 +89,14 @@ export function parseImportMeta(
   if (direction !== 'inbound' && direction !== 'outbound') {
     throw new BadMetadataError('direction', 'must be "inbound" or "outbound"');
   }
+  // The same rule as a live call (calls/call-manager.ts): what the policy does not record is not
+  // imported either.
+  if (direction === 'outbound' && !policy.record_outbound) {
+    throw new BadMetadataError(
+      'direction',
+      `outbound: policy ${policy.name} does not record outbound calls (record_outbound is false)`,
+    );
+  }
   const startedRaw = optionalString(obj, 'startedAt', 40);
   const startedAt = startedRaw === null ? now : new Date(startedRaw);
   if (Number.isNaN(startedAt.getTime()) || (startedRaw !== null && !/^\d{4}-\d\d-\d\dT/.test(startedRaw))) {
