@@ -112,6 +112,11 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   #consentEvidence: CallMetadata['consentEvidence'] = null;
   /** DTMF events already handled, per stream (same order as options.streams). */
   readonly #dtmfSeen: number[];
+  /**
+   * Streams whose digits count as the caller's consent: the customer's (the streams of the
+   * customer channel). A digit the agent presses is not the customer's consent (seed 004).
+   */
+  readonly #consentStreams: ReadonlySet<RtpStream>;
   #finishing: Promise<RecordingRecord | null> | null = null;
   #failed = false;
   #lastMediaMs: number;
@@ -144,6 +149,9 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#left = channels === 1 ? all : channelStreams(o.streams, 'customer');
     this.#right = channels === 1 ? [] : channelStreams(o.streams, 'agent');
     this.#dtmfSeen = o.streams.map(() => 0);
+    this.#consentStreams = new Set(
+      channels === 1 ? o.streams.filter((s) => s.side !== 'agent').map((s) => s.stream) : this.#left,
+    );
   }
 
   /** Creates the encrypted container and starts pulling audio; resolves when recording. */
@@ -263,7 +271,12 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
           durationMs: ev.durationMs,
           streamLabel: s.label,
         });
-        if (c.mode === 'dtmf' && this.#consent === 'pending') {
+        if (c.mode === 'dtmf' && this.#consent === 'pending' && !this.#consentStreams.has(s.stream)) {
+          this.#o.log.info(
+            { sessionId: this.#o.session.id, stream: s.label },
+            "consent digit ignored: not on the customer's stream",
+          );
+        } else if (c.mode === 'dtmf' && this.#consent === 'pending') {
           const evidence = {
             via: 'dtmf' as const,
             digit: ev.digit,

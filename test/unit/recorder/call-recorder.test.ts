@@ -308,6 +308,41 @@ describe('recorder/call-recorder', function () {
     }
   });
 
+  it("under a DTMF consent policy, the accept digit on the agent's stream is no consent", async () => {
+    const arlo = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, 'policy.name=arlo'] }).policy;
+    const c = await call();
+    const rec = await CallRecorder.start({
+      session: new Session(sessionInfo()),
+      // play() sends the digit on c.left: here that is the agent's stream.
+      streams: [
+        { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.left },
+        { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.right },
+      ],
+      storage,
+      policy: arlo,
+      source: 'siprec',
+      sampleRate: 8000,
+      rtpTimeoutMs: 30_000,
+      clock,
+      tickMs: 5,
+      log: silentLogger(),
+    });
+    let discarded: string | null = null;
+    rec.on('discarded', (reason) => (discarded = reason));
+    await play(c, 3, { dtmf: { atPacket: 20, event: 1 } });
+    await until(() => c.left.dtmfEventCount > 0, 'the digit reached the agent stream');
+    // Give the recorder's ticks a chance to see the digit before the call ends.
+    now += 100;
+    await until(() => rec.consent === 'pending' && c.left.dtmfEventCount === 1, 'digit seen, still pending');
+    assert.equal(rec.consent, 'pending', 'a digit on the agent stream decides nothing');
+    const record = await rec.finish('bye');
+    assert.equal(record, null, 'no consent from the customer: nothing kept');
+    assert.equal(discarded, 'no_answer');
+    assert.equal(await storage.vault.has(rec.id), false);
+    await receiver.release(c.left);
+    await receiver.release(c.right);
+  });
+
   it('stores a stream that never sent RTP as silence, flagged no_media; a withheld number is not stored', async () => {
     const c = await call();
     const info = sessionInfo();
