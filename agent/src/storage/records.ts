@@ -33,6 +33,8 @@ export interface CallMetadata {
   readonly consentEvidence?: RecordingRecord['consentEvidence'];
   readonly codec: string | null;
   readonly flags: readonly string[];
+  /** Media quality at finalisation (recorder/media-outcome.ts); absent in imports and older containers. */
+  readonly quality?: RecordingRecord['quality'];
 }
 
 const DAY_MS = 86_400_000;
@@ -320,5 +322,6 @@ export function recordFromParts(
     consent: meta.consent,
     consentEvidence: meta.consentEvidence ?? null,
     caseClosedAt: null,
+    quality: meta.quality ?? null,
   };
 }
