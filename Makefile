@@ -60,7 +60,7 @@ typecheck: deps-npm
 	npx tsc -p tsconfig.json --noEmit
 
 test: deps build typecheck lint
-	npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'scripts/bench/load/test/*.test.ts'
+	npx mocha 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/scenarios/**/*.test.ts' 'scripts/bench/load/test/*.test.ts'
 
 test-unit: deps-npm native
 	npx mocha 'test/unit/**/*.test.ts'
