@@ -138,6 +138,7 @@ interface ShownRecord {
   restricted: boolean;
   consent: string;
   consentEvidence?: { via: string; digit: string | null; stream: string | null; at: string } | null;
+  quality?: { mos: number | null; lossPct: number | null; jitterMs: number | null } | null;
 }
 
 function yesNo(b: boolean): string {
@@ -186,6 +187,12 @@ export function renderRecord(r: ShownRecord): string {
     ['Audio', `${r.codec ?? r.format.encoding}, ${r.format.channels} ch, ${r.format.sampleRate} Hz`],
     ['Digest', r.digest === null ? '-' : `sha256 ${r.digest}`],
   ];
+  const q = r.quality;
+  if (q !== undefined && q !== null)
+    rows.push([
+      'Call quality',
+      `MOS ${q.mos ?? '-'} (worst stream), loss ${q.lossPct ?? '-'}%, jitter ${q.jitterMs ?? '-'} ms`,
+    ]);
   const streams = Object.entries(r.stats?.streams ?? {});
   streams.forEach(([label, s], i) => rows.push([i === 0 ? 'Quality' : '', quality(label, s)]));
   if (r.stats?.endReason !== undefined) rows.push(['End reason', r.stats.endReason]);
