@@ -16,7 +16,7 @@ import {
   type Logger,
   type CallvaultError,
 } from './common/index.js';
-import { assertOwnership, loadConfig, type Config } from './config/index.js';
+import { assertOwnership, loadConfig, policyInForce, sidesWarning, type Config } from './config/index.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { writeBacklogBytes } from './vault/index.js';
 import { CONTROL_SOCKET, createControlServer, storageHandlers, type ControlServer } from './control/index.js';
@@ -55,6 +55,9 @@ export interface Daemon {
 
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   log.info({ file: config.file, storage: config.storage.dir, policy: config.policy.name }, 'starting');
+  log.info(policyInForce(config), 'policy in force');
+  const sides = sidesWarning(config);
+  if (sides !== null) log.warn(sides, 'call direction must come from the SBC: no agent rules configured');
   assertOwnership(config);
   if (config.tap.interface !== null)
     // Said, not refused: SIPREC recording must not stop over a setting for a path not built yet.

@@ -74,6 +74,15 @@ const MATRIX: readonly Case[] = [
   { method: 'POST', route: '/recordings/:id/training-copy', expect: only(201, ['dpo']) },
 ];
 
+/** Query parameters of the routes above, per role (GET only; the route's own row covers it bare). */
+const QUERY_MATRIX: readonly { readonly path: string; readonly expect: Readonly<Record<Who, number>> }[] = [
+  { path: '/recordings?minMos=1&maxMos=5', expect: all(200, { qa: 403 }) },
+  { path: '/recordings?flag=no_media', expect: all(200, { qa: 403 }) },
+  { path: '/recordings?minMos=9', expect: all(400, { qa: 403 }) },
+  { path: '/stats?bucket=day', expect: only(200, ['supervisor', 'admin', 'dpo']) },
+  { path: '/stats?bucket=hour', expect: only(400, ['supervisor', 'admin', 'dpo']) },
+];
+
 /** Bodies the DPO's routes accept: release, unrestrict, link to a case that is then closed and reopened. */
 const DPO_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
   '/recordings/:id/legal-hold': { hold: false, reason: 'matrix check' },
@@ -337,6 +346,27 @@ describe('integration: authorisation matrix (every route × role)', function () 
     process.stdout.write(
       `      ${Object.keys(TARGET_MATRIX).length} callers × ${TARGETS.length} recordings × 3 routes + lists: ${checked} checks\n`,
     );
+    assert.deepEqual(failures, []);
+  });
+
+  it('query parameters answer each role as their table says', async () => {
+    const failures: string[] = [];
+    for (const who of WHO) {
+      let token: string | undefined;
+      if (who !== 'none') {
+        const r = await call(`${base}/session`, {
+          method: 'POST',
+          json: { username: USERS[who], password: PW(USERS[who]) },
+        });
+        token = String(json(r)['token']);
+      }
+      for (const c of QUERY_MATRIX) {
+        const r = await call(`${base}${c.path}`, token !== undefined ? { token } : {});
+        if (r.status !== c.expect[who])
+          failures.push(`GET ${c.path} as ${who}: ${r.status}, want ${c.expect[who]}`);
+      }
+    }
+    process.stdout.write(`      ${QUERY_MATRIX.length} queries × ${WHO.length} callers checked\n`);
     assert.deepEqual(failures, []);
   });
 });

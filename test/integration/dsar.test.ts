@@ -105,7 +105,11 @@ describe('integration: DSAR export', function () {
 
   beforeEach(async () => {
     work = mkdtempSync(join(tmpdir(), 'cv-dsar-'));
-    sets = await isolatedSets(join(work, 'storage'), ['sip.default_country=SE']);
+    // hrm records outbound calls; withdrawal erases here by override (hrm itself restricts).
+    sets = await isolatedSets(join(work, 'storage'), [
+      'sip.default_country=SE',
+      'policy.withdraw_consent_erases=true',
+    ]);
     const tone = join(work, 'a.wav');
     makeToneWav(tone, 1, [440, 880]);
     const tone2 = join(work, 'b.wav');

@@ -104,10 +104,9 @@ describe('integration: retention, legal hold, consent withdrawal', function () {
     );
     const run = await ctl([...sets, ...ub], ['retention', 'run']);
     assert.match(run.stdout, new RegExp(`anonymised ${id}`));
-    const show = JSON.parse((await ctl([...sets, ...ub], ['recordings', 'show', id, '--json'])).stdout) as Record<
-      string,
-      unknown
-    >;
+    const show = JSON.parse(
+      (await ctl([...sets, ...ub], ['recordings', 'show', id, '--json'])).stdout,
+    ) as Record<string, unknown>;
     assert.equal(show['number'], null);
     assert.equal(show['agent'], null);
     assert.equal(show['service'], 'parking');
@@ -163,12 +162,20 @@ describe('integration: retention, legal hold, consent withdrawal', function () {
     assert.deepEqual(await dry(), decided);
   });
 
-  it("consent withdrawal erases that caller's recordings, except those on legal hold", async () => {
-    const a = await imp({ number: '+46701000005' });
-    const b = await imp({ number: '+46701000005' });
-    const other = await imp({ number: '+46701000006' });
-    await ctl(sets, ['hold', 'set', b, '--reason', 'complaint under review']);
-    const r = await ctl(sets, [
+  it("consent withdrawal erases that caller's recordings (victoriahem), except those on legal hold or restricted", async () => {
+    const vh = [...sets, 'policy.name=victoriahem'];
+    const imp2 = async (number: string): Promise<string> => {
+      const r = await ctl(vh, ['import', wav, '--meta', JSON.stringify({ number })]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const a = await imp2('+46701000005');
+    const b = await imp2('+46701000005');
+    const c = await imp2('+46701000005');
+    const other = await imp2('+46701000006');
+    await ctl(vh, ['hold', 'set', b, '--reason', 'complaint under review']);
+    await ctl(vh, ['restrict', 'set', c, '--reason', 'accuracy disputed']);
+    const r = await ctl(vh, [
       'consent',
       'withdraw',
       '+46 70 100 00 05',
@@ -178,9 +185,60 @@ describe('integration: retention, legal hold, consent withdrawal', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`erased ${a}`));
     assert.match(r.stdout, new RegExp(`kept \\(legal hold\\) ${b}`));
-    const left = (JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout) as { id: string }[])
+    assert.match(r.stdout, new RegExp(`kept \\(restricted\\) ${c}`));
+    const left = (JSON.parse((await ctl(vh, ['recordings', 'list', '--json'])).stdout) as { id: string }[])
       .map((x) => x.id)
       .sort();
-    assert.deepEqual(left, [b, other].sort());
+    assert.deepEqual(left, [b, c, other].sort());
+    assert.ok(!files(storage).some((f) => f.includes(a)), 'the erased container is gone');
+  });
+
+  it('consent withdrawal under hrm (withdraw_consent_erases: false) restricts and erases nothing; the override erases', async () => {
+    const a = await imp({ number: '+46701000007' });
+    const other = await imp({ number: '+46701000008' });
+    const r = await ctl(sets, [
+      'consent',
+      'withdraw',
+      '+46701000007',
+      '--reason',
+      'caller objects, ticket 6',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`restricted ${a}`));
+    assert.match(r.stderr, /0 recording\(s\) erased, 1 restricted/);
+    const show = JSON.parse((await ctl(sets, ['recordings', 'show', a, '--json'])).stdout) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(show['restricted'], true);
+    assert.ok(
+      files(storage).some((f) => f.includes(a) && f.endsWith('.wav.enc')),
+      'audio kept',
+    );
+    const exp = await ctl(sets, [
+      'export',
+      a,
+      '-o',
+      join(work, 'a.wav'),
+      '--reason',
+      'listen after objection',
+    ]);
+    assert.equal(exp.code, 1, 'a restricted recording is not exported');
+
+    await ctl(sets, ['restrict', 'release', a, '--reason', 'DPO decided: erase']);
+    const erasing = [...sets, 'policy.withdraw_consent_erases=true'];
+    const r2 = await ctl(erasing, [
+      'consent',
+      'withdraw',
+      '+46701000007',
+      '--reason',
+      'caller objects, ticket 6',
+    ]);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.match(r2.stdout, new RegExp(`erased ${a}`));
+    const left = (
+      JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout) as { id: string }[]
+    ).map((x) => x.id);
+    assert.deepEqual(left, [other]);
   });
 });

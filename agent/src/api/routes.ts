@@ -15,6 +15,12 @@ function text(q: unknown): string | undefined {
   return typeof q === 'string' && q.length > 0 ? q : undefined;
 }
 
+/** A numeric query parameter; anything else is passed on as NaN for the index to refuse (400). */
+function num(q: unknown): number | undefined {
+  const t = text(q);
+  return t === undefined ? undefined : /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
+}
+
 /** What a listener sees of a recording: no signature internals, numbers only when stored. */
 function view(r: RecordingRecord): Record<string, unknown> {
   return {
@@ -43,6 +49,7 @@ function view(r: RecordingRecord): Record<string, unknown> {
     restricted: r.restricted,
     digest: r.digest,
     stats: r.stats,
+    quality: r.quality ?? null,
   };
 }
 
@@ -69,6 +76,9 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
         agent: scope ?? text(req.query['agent']),
         direction: text(req.query['direction']) as SearchQuery['direction'],
         caseId: text(req.query['caseId']),
+        minMos: num(req.query['minMos']),
+        maxMos: num(req.query['maxMos']),
+        flag: text(req.query['flag']),
         cursor: text(req.query['cursor']),
         limit: limitRaw === undefined ? 100 : Number(limitRaw),
       };

@@ -220,6 +220,19 @@ export class CallManager {
       });
       if (made.metadataError !== null)
         log.warn({ err: made.metadataError }, 'rs-metadata unusable: recording with SDP and headers');
+      if (made.info.direction === 'outbound' && !this.#o.storage.config.policy.record_outbound) {
+        // SIPREC lets the recorder decline a recording session (RFC 7866): the SBC
+        // connects the call itself; only its recording is declined. Nothing is stored.
+        await this.#release(planned);
+        this.stats.rejected('outbound_not_recorded');
+        log.info(
+          { policy: this.#o.storage.config.policy.name },
+          'outbound call not recorded: policy.record_outbound is false',
+        );
+        return tx.respond(603, 'Decline', [
+          ['Warning', '399 callvault "policy does not record outbound calls"'],
+        ]);
+      }
       const session = new Session(
         { ...made.info, answeredAt: made.info.answeredAt ?? new Date(originMs) },
         { log },

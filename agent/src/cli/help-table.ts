@@ -34,6 +34,8 @@ const filters: readonly OptionHelp[] = [
   { flag: '--service S', text: 'service (queue, hunt group) from the call metadata' },
   { flag: '--case CASE-ID', text: 'linked to this case' },
   { flag: '--flag FLAG', text: 'carrying this flag (no_media, one_way, tampered, …)' },
+  { flag: '--min-mos N', text: "call quality (the worst stream's MOS, 1-5) at least N" },
+  { flag: '--max-mos N', text: "call quality (the worst stream's MOS, 1-5) at most N" },
   { flag: '--limit N', text: 'at most N recordings, newest first' },
   json,
 ];

@@ -34,6 +34,7 @@ import { dsarCommand } from './dsar.js';
 import { importFiles } from './import-files.js';
 import { grantCommand } from './grants.js';
 import { trainingCopyCommand } from './training.js';
+import { printWithdrawal, type WithdrawOutcome } from './withdraw.js';
 
 async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
   const parsed = parseGlobal(argv);
@@ -268,12 +269,7 @@ async function dispatch(argv: readonly string[], p: Printer): Promise<number> {
         number,
         reason: values['reason'],
       });
-      const r = result as { erased: string[]; keptOnHold: string[] };
-      for (const id of r.erased) p.out(`erased ${id}`);
-      for (const id of r.keptOnHold) p.out(`kept (legal hold) ${id}`);
-      p.err(
-        `consent withdrawn: ${r.erased.length} recording(s) erased, ${r.keptOnHold.length} kept on legal hold`,
-      );
+      printWithdrawal(p, result as WithdrawOutcome);
       return EXIT_OK;
     }
     case 'dsar':

@@ -29,6 +29,8 @@ const LIST_OPTIONS = {
   to: { type: 'string' },
   case: { type: 'string' },
   flag: { type: 'string' },
+  'min-mos': { type: 'string' },
+  'max-mos': { type: 'string' },
   limit: { type: 'string' },
 } as const;
 
@@ -40,6 +42,14 @@ function isoOption(name: string, v: string | boolean | undefined): string | unde
 
 function text(v: string | boolean | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
+}
+
+function mosOption(name: string, v: string | boolean | undefined): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || n < 1 || n > 5)
+    throw new UsageError(`--${name} must be a MOS 1-5 such as 3.6, got ${v}`);
+  return n;
 }
 
 /** The control command's arguments for `recordings list|search` (the same filters for both). */
@@ -58,6 +68,8 @@ export function searchArgs(values: Record<string, string | boolean | undefined>)
     to: isoOption('to', values['to']),
     caseId: text(values['case']),
     flag: text(values['flag']),
+    minMos: mosOption('min-mos', values['min-mos']),
+    maxMos: mosOption('max-mos', values['max-mos']),
     limit,
   };
 }
@@ -126,6 +138,7 @@ interface ShownRecord {
   restricted: boolean;
   consent: string;
   consentEvidence?: { via: string; digit: string | null; stream: string | null; at: string } | null;
+  quality?: { mos: number | null; lossPct: number | null; jitterMs: number | null } | null;
 }
 
 function yesNo(b: boolean): string {
@@ -174,6 +187,12 @@ export function renderRecord(r: ShownRecord): string {
     ['Audio', `${r.codec ?? r.format.encoding}, ${r.format.channels} ch, ${r.format.sampleRate} Hz`],
     ['Digest', r.digest === null ? '-' : `sha256 ${r.digest}`],
   ];
+  const q = r.quality;
+  if (q !== undefined && q !== null)
+    rows.push([
+      'Call quality',
+      `MOS ${q.mos ?? '-'} (worst stream), loss ${q.lossPct ?? '-'}%, jitter ${q.jitterMs ?? '-'} ms`,
+    ]);
   const streams = Object.entries(r.stats?.streams ?? {});
   streams.forEach(([label, s], i) => rows.push([i === 0 ? 'Quality' : '', quality(label, s)]));
   if (r.stats?.endReason !== undefined) rows.push(['End reason', r.stats.endReason]);

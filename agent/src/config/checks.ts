@@ -159,6 +159,17 @@ export function crossChecks(tree: ValidatedTree, ctx: ValidationContext): void {
       report('storage.dir', 'storage.dir', `must be a directory, got ${dir} (a file)`);
     }
   }
+  const groups = api?.stats_agent_groups;
+  if (Array.isArray(groups)) {
+    for (const g of groups as unknown[]) {
+      if (typeof g !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}:[^\s:]{1,40}$/.test(g))
+        report(
+          'api.stats_agent_groups',
+          'api.stats_agent_groups',
+          `each entry must be "GROUP:PREFIX" (e.g. "billing:72"), got ${JSON.stringify(g)}`,
+        );
+    }
+  }
   const keyFile = tree.keys?.master_key_file;
   if (typeof keyFile === 'string' && kindOf(keyFile) === 'dir') {
     report('keys.master_key_file', 'keys.master_key_file', `must be a file, got ${keyFile} (a directory)`);

@@ -16,6 +16,7 @@ export {
 } from './errors.js';
 export { POLICY_PRESETS } from './policy-presets.js';
 export { resolvePolicy } from './policy.js';
+export { offBoxDestinations, policyInForce, sidesWarning } from './policy-statement.js';
 export { PRESET_NAMES, type PresetName } from './schema.js';
 export { formatListen, parseListen } from './values.js';
 export { editDistance, nearest } from './suggest.js';

@@ -83,8 +83,18 @@ function fieldsSet(entries: ReadonlyMap<string, MapEntry>, fields: SectionNode['
 
 function checkConsent(policy: Policy, path: string, ctx: ValidationContext, fallbackOrigin: Origin): void {
   const { consent } = policy;
-  if (consent.mode !== 'dtmf') return;
   const originOf = (key: string): Origin => ctx.origins.get(`${path}.consent.${key}`) ?? fallbackOrigin;
+  // The recorder destroys a declined call's container with its key; keeping a record of it
+  // without audio is not built, so a policy asking for it is refused rather than ignored.
+  if (consent.on_decline !== 'discard')
+    ctx.problems.push(
+      problemAt(
+        `${path}.consent.on_decline`,
+        originOf('on_decline'),
+        `${consent.on_decline} is not supported by this version: a declined call keeps nothing (use discard)`,
+      ),
+    );
+  if (consent.mode !== 'dtmf') return;
   for (const key of ['accept_digit', 'decline_digit'] as const) {
     if (consent[key] === null)
       ctx.problems.push(

@@ -273,7 +273,12 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       min: 1,
       max: 1000,
       default: 5,
-      doc: 'Statistics cells (per day, service, direction) with fewer calls than this are suppressed (1: no suppression).',
+      doc: 'Statistics cells (per day, service, direction, agent group) with fewer calls than this are suppressed (1: no suppression).',
+    },
+    stats_agent_groups: {
+      kind: 'string_list',
+      default: [],
+      doc: 'Agent groups for statistics, as "GROUP:PREFIX" (an agent id starting with PREFIX is in GROUP; the longest prefix wins). Statistics show groups, never agents.',
     },
   }),
   metrics: section('Prometheus metrics (plain HTTP, no login: keep it off the network unless allowed).', {

@@ -89,6 +89,8 @@ export interface ApiConfig {
   readonly login_max_failures_per_source: number;
   readonly login_audit_interval_s: number;
   readonly stats_min_group_size: number;
+  /** "GROUP:PREFIX" entries (checked in checks.ts). */
+  readonly stats_agent_groups: readonly string[];
 }
 
 export interface MetricsConfig {

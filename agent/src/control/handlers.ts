@@ -127,6 +127,8 @@ export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
       to: str(req.args, 'to'),
       caseId: str(req.args, 'caseId') ?? str(req.args, 'case'),
       flag: str(req.args, 'flag'),
+      minMos: typeof req.args['minMos'] === 'number' ? req.args['minMos'] : undefined,
+      maxMos: typeof req.args['maxMos'] === 'number' ? req.args['maxMos'] : undefined,
       limit: limitArg(req.args),
     }),
   );

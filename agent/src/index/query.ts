@@ -11,6 +11,7 @@ import { parseIsoMs, serviceToken, TIME_HEX_LEN } from './keys.js';
 import { parseSubjectNumber, type NormaliseOptions } from '../common/index.js';
 import type { StoredRecord } from './record-codec.js';
 import type { Direction, SearchQuery } from './types.js';
+import { qualityFilter, qualityMatches, type QualityFilter } from './quality.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -25,6 +26,8 @@ export interface NormalQuery {
   readonly fromMs: number | null;
   readonly toMs: number | null;
   readonly expiresBeforeMs: number | null;
+  /** minMos, maxMos, flag: residual filters (see quality.ts). */
+  readonly quality: QualityFilter;
   readonly limit: number;
   readonly order: 'asc' | 'desc';
   /** `<start hex>!<id>` of the last item already returned. */
@@ -44,6 +47,9 @@ const KNOWN = new Set([
   'limit',
   'cursor',
   'order',
+  'minMos',
+  'maxMos',
+  'flag',
 ]);
 const POS_RE = new RegExp(`^[0-9a-f]{${TIME_HEX_LEN}}![A-Za-z0-9._-]{1,128}$`);
 
@@ -128,6 +134,7 @@ export function normaliseQuery(
   if (fromMs !== null && toMs !== null && fromMs > toMs)
     throw new IndexBadQueryError('from', 'must not be after to');
   const expiresBeforeMs = optTime(q, 'expiresBefore');
+  const quality = qualityFilter(q);
   let limit = DEFAULT_LIMIT;
   if (paging && q.limit !== undefined) {
     if (typeof q.limit !== 'number' || !Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIMIT) {
@@ -148,6 +155,7 @@ export function normaliseQuery(
     fromMs,
     toMs,
     expiresBeforeMs,
+    quality,
     limit,
     order,
   } as const;
@@ -163,6 +171,9 @@ export function normaliseQuery(
         toMs,
         expiresBeforeMs,
         order,
+        quality.minMos,
+        quality.maxMos,
+        quality.flag,
       ]),
     )
     .digest()
@@ -182,5 +193,5 @@ export function matches(s: StoredRecord, q: NormalQuery): boolean {
   if (q.fromMs !== null && s.sm < q.fromMs) return false;
   if (q.toMs !== null && s.sm >= q.toMs) return false;
   if (q.expiresBeforeMs !== null && (s.em === null || s.em >= q.expiresBeforeMs)) return false;
-  return true;
+  return qualityMatches(s.ql, s.flags, q.quality);
 }

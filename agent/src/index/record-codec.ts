@@ -10,6 +10,7 @@ import type { Blinder } from './field-crypto.js';
 import { PREFIX, canonicalIsoMs, parseIsoMs, recKey, serviceToken, timeHex } from './keys.js';
 import { normaliseNumber, type NormaliseOptions } from '../common/index.js';
 import type { Participant, RecordingRecord } from './types.js';
+import { canonicalQuality } from './quality.js';
 
 export interface StoredRecord {
   readonly v: 1;
@@ -35,6 +36,8 @@ export interface StoredRecord {
   readonly consent: RecordingRecord['consent'];
   readonly ce?: RecordingRecord['consentEvidence'];
   readonly cc?: string | null;
+  /** Call quality (index/quality.ts); absent when none. */
+  readonly ql?: RecordingRecord['quality'];
   /** 'r': `p` is sealed under the recording's own key (crypto-shredded with its data key). */
   readonly k?: 'r';
   /** Start and expiry in ms: what the filters compare. */
@@ -191,6 +194,7 @@ export function canonicalRecord(rec: RecordingRecord, numbers: NormaliseOptions 
     consent: oneOf(rec, 'consent', CONSENTS),
     consentEvidence: evidenceOf(rec),
     caseClosedAt: rec.caseClosedAt == null ? null : isoTime(rec, 'caseClosedAt', false),
+    quality: canonicalQuality(rec),
   };
 }
 
@@ -261,6 +265,7 @@ export function encodeRecord(rec: RecordingRecord, keys: FieldKeys, recordKey?: 
     consent: rec.consent,
     ...(rec.consentEvidence ? { ce: rec.consentEvidence } : {}),
     ...(rec.caseClosedAt ? { cc: rec.caseClosedAt } : {}),
+    ...(rec.quality ? { ql: rec.quality } : {}),
     ...(recordKey !== undefined ? { k: 'r' as const } : {}),
     sm: Date.parse(rec.startedAt),
     em: rec.expiresAt === null ? null : Date.parse(rec.expiresAt),
@@ -398,5 +403,6 @@ export function decodeRecord(s: StoredRecord, fieldKey: Buffer, recordKey?: Buff
     consent: s.consent,
     consentEvidence: s.ce ?? null,
     caseClosedAt: s.cc ?? null,
+    quality: s.ql ?? null,
   };
 }

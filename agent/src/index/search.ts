@@ -9,6 +9,7 @@
 import type { ClassicLevel } from 'classic-level';
 import { PREFIX, prefixRange, recKey, timeHex, TIME_HEX_LEN } from './keys.js';
 import { matches } from './query.js';
+import { hasQualityFilter } from './quality.js';
 import type { NormalQuery } from './query.js';
 import { parseStored } from './record-codec.js';
 import type { StoredRecord } from './record-codec.js';
@@ -57,18 +58,20 @@ async function probe(db: Db, range: Range): Promise<number> {
 export async function planQuery(db: Db, q: NormalQuery): Promise<Plan> {
   const eq = equalityPrefixes(q);
   const hasExpiry = q.expiresBeforeMs !== null;
+  // Filters no index answers: checked on each record the driving range yields.
+  const plain = q.direction !== null || hasQualityFilter(q.quality);
   const candidates: { plan: Plan; range: Range }[] = eq.map((prefix) => ({
-    plan: { kind: 'ordered', prefix, residual: eq.length > 1 || hasExpiry || q.direction !== null },
+    plan: { kind: 'ordered', prefix, residual: eq.length > 1 || hasExpiry || plain },
     range: orderedRange(prefix, q),
   }));
   if (hasExpiry) {
-    const residual = eq.length > 0 || q.direction !== null;
+    const residual = eq.length > 0 || plain;
     candidates.push({ plan: { kind: 'expiry', residual }, range: expiryRange(q) });
   }
   // The time index only when no equality index exists: each of those is a subset of it.
   if (eq.length === 0) {
     candidates.push({
-      plan: { kind: 'ordered', prefix: PREFIX.time, residual: hasExpiry || q.direction !== null },
+      plan: { kind: 'ordered', prefix: PREFIX.time, residual: hasExpiry || plain },
       range: orderedRange(PREFIX.time, q),
     });
   }

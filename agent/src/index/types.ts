@@ -67,6 +67,21 @@ export interface RecordingRecord {
   readonly consentEvidence?: ConsentEvidence | null;
   /** When the linked case was closed (null: open or no case). */
   readonly caseClosedAt?: string | null;
+  /** Media quality of the call, set at finalisation (plain: no personal data). */
+  readonly quality?: CallQuality | null;
+}
+
+/**
+ * Per-call media quality over the streams that carried RTP (a silent stream is a no_media /
+ * one_way flag instead); null fields when no stream did. Searchable (minMos, maxMos).
+ */
+export interface CallQuality {
+  /** The lowest per-stream MOS estimate (G.107 E-model, 1–4.5): a call is as good as its worst side. */
+  readonly mos: number | null;
+  /** The highest per-stream packet loss, percent of expected packets. */
+  readonly lossPct: number | null;
+  /** The highest per-stream RFC 3550 interarrival jitter, ms. */
+  readonly jitterMs: number | null;
 }
 
 export type RecordingPatch = Partial<Omit<RecordingRecord, 'id'>>;
@@ -89,6 +104,11 @@ export interface SearchQuery {
   readonly cursor?: string;
   /** By startedAt then id; default 'desc' (newest first). */
   readonly order?: 'asc' | 'desc';
+  /** quality.mos at least / at most this (1–5); a call without a MOS matches neither. */
+  readonly minMos?: number;
+  readonly maxMos?: number;
+  /** Carrying this flag (no_media, one_way, recovered, tampered, …). */
+  readonly flag?: string;
 }
 
 export interface SearchResult {

@@ -12,13 +12,16 @@
 import { TypedEmitter, type CallvaultError, type Logger } from '../common/index.js';
 import type { Policy } from '../config/index.js';
 import type { Session, EndReason } from '../session/index.js';
-import { mediaVerdict, type MediaSide, type MediaTotals, type RtpStream } from '../media/index.js';
+import type { MediaTotals, RtpStream } from '../media/index.js';
 import type { FinishedRecording, VaultWriter } from '../vault/index.js';
 import { recordFromParts, type CallMetadata, type Consent, type Storage } from '../storage/index.js';
 import type { RecordingRecord } from '../index/index.js';
 import { addClipped, interleaveInto } from './mixdown.js';
 import { channelStreams, codecOf, type RecordedStream } from './channels.js';
 import { callMetadataFor } from './call-metadata.js';
+import { recordingStartMs } from './record-from.js';
+import { consentStreams, initialConsent } from './consent.js';
+import { mediaOutcome, mediaSide, type MediaOutcome } from './media-outcome.js';
 import { NoStreamsError } from './errors.js';
 import { sharedTickScheduler, type TickScheduler } from './tick-scheduler.js';
 
@@ -43,10 +46,6 @@ export interface CallRecorderOptions {
   readonly log: Logger;
   /** Daemon-wide media totals (metrics): the streams are counted from start to end. */
   readonly media?: MediaTotals;
-}
-
-function mediaSide(side: RecordedStream['side']): MediaSide {
-  return side === 'unknown' ? 'other' : side;
 }
 
 export type CallRecorderEvents = {
@@ -111,6 +110,9 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   #consentEvidence: CallMetadata['consentEvidence'] = null;
   /** DTMF events already handled, per stream (same order as options.streams). */
   readonly #dtmfSeen: number[];
+  /** Streams whose digits count as the caller's consent (consent.ts). */
+  readonly #consentStreams: ReadonlySet<RtpStream>;
+  #media: MediaOutcome | null = null;
   #finishing: Promise<RecordingRecord | null> | null = null;
   #failed = false;
   #lastMediaMs: number;
@@ -143,21 +145,15 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#left = channels === 1 ? all : channelStreams(o.streams, 'customer');
     this.#right = channels === 1 ? [] : channelStreams(o.streams, 'agent');
     this.#dtmfSeen = o.streams.map(() => 0);
+    this.#consentStreams = consentStreams(o.streams, this.#left);
   }
 
   /** Creates the encrypted container and starts pulling audio; resolves when recording. */
   static async start(o: CallRecorderOptions): Promise<CallRecorder> {
     if (o.streams.length === 0) throw new NoStreamsError(o.session.id);
-    const startedMs = Math.min(...o.streams.map((s) => s.stream.originMs));
+    const startedMs = recordingStartMs(o.policy.record_from, o.streams);
     const info = o.session.info;
-    const consent: Consent =
-      o.policy.consent.mode === 'none'
-        ? 'not_required'
-        : info.consent === 'given'
-          ? 'given'
-          : info.consent === 'declined'
-            ? 'declined'
-            : 'pending';
+    const consent = initialConsent(o.policy, info.consent);
     const channels: 1 | 2 = o.streams.length === 1 ? 1 : 2;
     const codec = codecOf(o.streams);
     const writer = await o.storage.vault.createRecording({
@@ -262,7 +258,12 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
           durationMs: ev.durationMs,
           streamLabel: s.label,
         });
-        if (c.mode === 'dtmf' && this.#consent === 'pending') {
+        if (c.mode === 'dtmf' && this.#consent === 'pending' && !this.#consentStreams.has(s.stream)) {
+          this.#o.log.info(
+            { sessionId: this.#o.session.id, stream: s.label },
+            "consent digit ignored: not on the customer's stream",
+          );
+        } else if (c.mode === 'dtmf' && this.#consent === 'pending') {
           const evidence = {
             via: 'dtmf' as const,
             digit: ev.digit,
@@ -297,16 +298,15 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       void this.#discard('declined');
       return;
     }
-    const meta = callMetadataFor(
-      this.#o.session.info,
-      this.#o.policy,
-      'given',
-      this.#o.source,
-      this.#codec,
-      new Date(this.#startedMs),
-      this.#consentEvidence,
-    );
-    this.#writer.updateMetadata({ ...meta });
+    this.#writer.updateMetadata({ ...this.#metadata() });
+  }
+
+  /** The call's metadata as it stands (consent and its evidence included). */
+  #metadata(): CallMetadata {
+    const info = this.#o.session.info;
+    const { policy, source } = this.#o;
+    const started = new Date(this.#startedMs);
+    return callMetadataFor(info, policy, this.#consent, source, this.#codec, started, this.#consentEvidence);
   }
 
   #checkTimeouts(now: number): void {
@@ -420,39 +420,40 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     }
   }
 
-  /** The index record of the finished container, with the call's metadata and stream stats. */
-  #recordOf(finished: FinishedRecording, reason: EndReason | 'disk_full'): RecordingRecord {
-    const stats: Record<string, unknown> = {};
-    const ended = this.#o.streams.map((s) => ({ side: mediaSide(s.side), stats: s.stream.stats() }));
-    this.#o.streams.forEach((s, i) => (stats[s.label] = ended[i]!.stats));
+  /** The media outcome, taken once as the call ends: streams retired, metrics told, logged. */
+  #endMedia(): MediaOutcome {
+    if (this.#media !== null) return this.#media;
+    const m = mediaOutcome(this.#o.streams);
+    this.#media = m;
     this.#retireStreams();
     // A call with no RTP (the classic SIPREC firewall fault) or RTP one way only is recorded
     // (the signalling and metadata are real) but flagged, counted and logged as a warning.
-    const verdict = mediaVerdict(ended);
-    this.#o.media?.callEnded(ended, verdict);
-    const flags = verdict.kind === 'ok' ? [] : [verdict.kind];
-    if (verdict.kind !== 'ok')
+    this.#o.media?.callEnded(m.ended, m.verdict);
+    if (m.verdict.kind !== 'ok')
       this.#o.log.warn(
-        { sessionId: this.#o.session.id, recordingId: finished.id, media: verdict },
-        verdict.kind === 'no_media' ? 'call recorded without media' : 'call recorded with one-way media',
+        { sessionId: this.#o.session.id, recordingId: this.#writer.id, media: m.verdict },
+        m.verdict.kind === 'no_media' ? 'call recorded without media' : 'call recorded with one-way media',
       );
-    const meta = callMetadataFor(
-      this.#o.session.info,
-      this.#o.policy,
-      this.#consent,
-      this.#o.source,
-      this.#codec,
-      new Date(this.#startedMs),
-      this.#consentEvidence,
-    );
+    return m;
+  }
+
+  /** The call's metadata as it ended: media flags and quality included (a rebuild reads them). */
+  #finalMetadata(): CallMetadata {
+    const m = this.#endMedia();
+    const meta = this.#metadata();
+    return { ...meta, flags: [...meta.flags, ...m.flags], quality: m.quality };
+  }
+
+  /** The index record of the finished container, with the call's metadata and stream stats. */
+  #recordOf(finished: FinishedRecording, reason: EndReason | 'disk_full'): RecordingRecord {
     const base = recordFromParts(
       finished.id,
-      { ...meta, flags: [...meta.flags, ...flags] },
+      this.#finalMetadata(),
       finished,
       finished.format,
       this.#o.policy,
     );
-    return { ...base, stats: { endReason: reason, streams: stats } };
+    return { ...base, stats: { endReason: reason, streams: this.#endMedia().statsByLabel } };
   }
 
   async #finish(reason: EndReason): Promise<RecordingRecord | null> {
@@ -478,6 +479,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     }
     if (this.#consent === 'declined') return null;
     this.#pull(this.#clock(), true);
+    this.#writer.updateMetadata({ ...this.#finalMetadata() });
     const finished = await this.#writer.finalize();
     this.#o.storage.untrack(this.#writer);
     const record = this.#recordOf(finished, reason);

@@ -3,11 +3,11 @@ export {
   runRetention,
   countOverdue,
   oldestByPolicy,
-  withdrawConsent,
   anonymiseRecording,
   destroyRecording,
   type RetentionReport,
 } from './run.js';
+export { withdrawConsent, type WithdrawResult } from './withdraw.js';
 export { RetentionScheduler, DEFAULT_RETENTION_INTERVAL_MS } from './scheduler.js';
 export { setLegalHold, setRestriction, linkCase, setCaseState } from './dpo.js';
 export { eraseRecording, refuse } from './erase.js';

@@ -182,6 +182,8 @@ export interface RecordingSummary {
   readonly flags: readonly string[];
   readonly policy: string;
   readonly expiresAt: string | null;
+  /** The call's MOS (worst stream); null without RTP or for imports. */
+  readonly mos: number | null;
 }
 
 function summarise(r: RecordingRecord): RecordingSummary {
@@ -197,6 +199,7 @@ function summarise(r: RecordingRecord): RecordingSummary {
     flags: r.flags,
     policy: r.policy,
     expiresAt: r.expiresAt,
+    mos: r.quality?.mos ?? null,
   };
 }
 
@@ -207,8 +210,11 @@ export interface SearchArgs {
   readonly from?: string;
   readonly to?: string;
   readonly caseId?: string;
-  /** Only recordings carrying this flag (filtered here: the index has no flag index). */
+  /** Only recordings carrying this flag (no_media, one_way, …). */
   readonly flag?: string;
+  /** The call's quality.mos at least / at most. */
+  readonly minMos?: number;
+  readonly maxMos?: number;
   readonly limit?: number;
 }
 
@@ -221,16 +227,15 @@ export async function searchRecordings(
   const items: RecordingSummary[] = [];
   let cursor: string | undefined;
   const max = args.limit ?? Number.MAX_SAFE_INTEGER;
-  const { flag, ...query } = args;
+  const { limit: _limit, ...query } = args;
   do {
     const page = await storage.index.search({
       ...query,
-      limit: flag === undefined ? Math.min(1000, max - items.length) : 1000,
+      limit: Math.min(1000, max - items.length),
       cursor,
       order: 'desc',
     });
-    const matching = flag === undefined ? page.items : page.items.filter((r) => r.flags.includes(flag));
-    items.push(...matching.slice(0, max - items.length).map(summarise));
+    items.push(...page.items.slice(0, max - items.length).map(summarise));
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined && items.length < max);
   if (args.number !== undefined || args.agent !== undefined || args.caseId !== undefined) {

@@ -33,6 +33,8 @@ export interface CallMetadata {
   readonly consentEvidence?: RecordingRecord['consentEvidence'];
   readonly codec: string | null;
   readonly flags: readonly string[];
+  /** Media quality at finalisation (recorder/media-outcome.ts); absent in imports and older containers. */
+  readonly quality?: RecordingRecord['quality'];
 }
 
 const DAY_MS = 86_400_000;
@@ -88,6 +90,14 @@ export function parseImportMeta(
   const direction = obj['direction'] ?? 'inbound';
   if (direction !== 'inbound' && direction !== 'outbound') {
     throw new BadMetadataError('direction', 'must be "inbound" or "outbound"');
+  }
+  // The same rule as a live call (calls/call-manager.ts): what the policy does not record is not
+  // imported either.
+  if (direction === 'outbound' && !policy.record_outbound) {
+    throw new BadMetadataError(
+      'direction',
+      `outbound: policy ${policy.name} does not record outbound calls (record_outbound is false)`,
+    );
   }
   const startedRaw = optionalString(obj, 'startedAt', 40);
   const startedAt = startedRaw === null ? now : new Date(startedRaw);
@@ -312,5 +322,6 @@ export function recordFromParts(
     consent: meta.consent,
     consentEvidence: meta.consentEvidence ?? null,
     caseClosedAt: null,
+    quality: meta.quality ?? null,
   };
 }

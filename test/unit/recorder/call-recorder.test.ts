@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createSocket, type Socket } from 'node:dgram';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../../agent/src/config/index.js';
-import { openStorage, type Storage } from '../../../agent/src/storage/index.js';
+import { openStorage, rebuildIndex, type Storage } from '../../../agent/src/storage/index.js';
 import {
   createMediaReceiver,
   buildRtpPacket,
@@ -220,6 +220,23 @@ describe('recorder/call-recorder', function () {
     assert.equal(streams['customer']!.lost, 25, '5% loss shows in the stats');
     assert.equal(streams['agent']!.lost, 0);
     assert.ok((await storage.vault.verify(record.id)).ok);
+
+    // Per-call quality: the worst stream decides; stored in the index and in the container.
+    const q = indexed.quality!;
+    const mosOf = (label: string): number => (streams[label] as unknown as { mos: number }).mos;
+    assert.equal(q.lossPct, 5, 'the lossy customer stream');
+    assert.equal(q.mos, Math.round(Math.min(mosOf('customer'), mosOf('agent')) * 100) / 100);
+    assert.ok(q.mos! < mosOf('agent'), `loss lowers the call's MOS: ${q.mos} < ${mosOf('agent')}`);
+    assert.ok(q.jitterMs !== null && q.jitterMs >= 0);
+    assert.deepEqual((await storage.vault.readMetadata(record.id))['quality'], q);
+    const lowMos = await storage.index.search({ maxMos: q.mos! });
+    assert.deepEqual(
+      lowMos.items.map((r) => r.id),
+      [record.id],
+    );
+    assert.equal((await storage.index.search({ minMos: q.mos! + 0.01 })).items.length, 0);
+    await rebuildIndex(storage, { name: 'cli:test', role: 'admin', from: 'local' });
+    assert.deepEqual((await storage.index.getRecording(record.id))!.quality, q, 'rebuild restores quality');
   });
 
   it('keeps a call on hold: silence in the gap, no RTP timeout', async () => {
@@ -308,6 +325,41 @@ describe('recorder/call-recorder', function () {
     }
   });
 
+  it("under a DTMF consent policy, the accept digit on the agent's stream is no consent", async () => {
+    const arlo = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, 'policy.name=arlo'] }).policy;
+    const c = await call();
+    const rec = await CallRecorder.start({
+      session: new Session(sessionInfo()),
+      // play() sends the digit on c.left: here that is the agent's stream.
+      streams: [
+        { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.left },
+        { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.right },
+      ],
+      storage,
+      policy: arlo,
+      source: 'siprec',
+      sampleRate: 8000,
+      rtpTimeoutMs: 30_000,
+      clock,
+      tickMs: 5,
+      log: silentLogger(),
+    });
+    let discarded: string | null = null;
+    rec.on('discarded', (reason) => (discarded = reason));
+    await play(c, 3, { dtmf: { atPacket: 20, event: 1 } });
+    await until(() => c.left.dtmfEventCount > 0, 'the digit reached the agent stream');
+    // Give the recorder's ticks a chance to see the digit before the call ends.
+    now += 100;
+    await until(() => rec.consent === 'pending' && c.left.dtmfEventCount === 1, 'digit seen, still pending');
+    assert.equal(rec.consent, 'pending', 'a digit on the agent stream decides nothing');
+    const record = await rec.finish('bye');
+    assert.equal(record, null, 'no consent from the customer: nothing kept');
+    assert.equal(discarded, 'no_answer');
+    assert.equal(await storage.vault.has(rec.id), false);
+    await receiver.release(c.left);
+    await receiver.release(c.right);
+  });
+
   it('stores a stream that never sent RTP as silence, flagged no_media; a withheld number is not stored', async () => {
     const c = await call();
     const info = sessionInfo();
@@ -336,6 +388,16 @@ describe('recorder/call-recorder', function () {
     const record = await rec.finish('bye');
     assert.ok(record);
     assert.ok(record.flags.includes('no_media'));
+    assert.equal(record.quality, null, 'no stream carried RTP: no quality, the flag says why');
+    assert.deepEqual(
+      (await storage.index.search({ flag: 'no_media' })).items.map((r) => r.id),
+      [record.id],
+    );
+    await rebuildIndex(storage, { name: 'cli:test', role: 'admin', from: 'local' });
+    assert.ok(
+      (await storage.index.getRecording(record.id))!.flags.includes('no_media'),
+      'rebuild keeps the flag',
+    );
     assert.equal(record.number, null);
     assert.equal(record.numberWithheld, true);
     const wav = await exportWav(record.id);

@@ -97,7 +97,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
   });
 
   it('consent withdrawal', async () => {
-    const s = await openStorage({ config: configFor(['policy.name=hrm']), log: silentLogger() });
+    const s = await openStorage({ config: configFor(['policy.name=retta']), log: silentLogger() });
     try {
       const id = await prepare(s, async (i) => {
         await setRestriction(s, ACTOR, i, true, 'x');

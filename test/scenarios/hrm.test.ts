@@ -1,0 +1,197 @@
+/**
+ * HRM (seed 001) end to end, as its people would use the appliance: SIPREC calls in and out,
+ * personal logins, agents seeing only their own calls, statistics that identify no customer,
+ * the DPO restricting and erasing through the API, 12 months' retention applied with the clock
+ * moved by `retention run --at`, and at the end a scan of storage.dir: what had to go is gone.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { call, json } from '../helpers/https.js';
+import { SiprecClient, finishedRecord, rtpRangeSet, type RecordView } from '../helpers/siprec-client.js';
+import { scanForPersonalData } from '../helpers/shred-scan.js';
+
+const SIP_PORT = (sets: readonly string[]): number =>
+  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
+const DAY_MS = 86_400_000;
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+interface Placed {
+  readonly rec: RecordView;
+  readonly customer: string;
+}
+
+describe('scenario: HRM (seed 001)', function () {
+  this.timeout(300_000);
+  let work: string;
+  let storage: string;
+  let sets: string[];
+  let daemon: RunningDaemon;
+  let base: string;
+  const tokens: Record<string, string> = {};
+  const placed: Record<string, Placed> = {};
+
+  before(async function () {
+    this.timeout(120_000);
+    work = mkdtempSync(join(tmpdir(), 'cv-hrm-'));
+    storage = join(work, 'storage');
+    // HRM's agents have four-digit extensions: the agent rules say who is the customer.
+    sets = await isolatedSets(storage, [
+      rtpRangeSet(),
+      'policy.name=hrm',
+      'sip.agent_extension_max_digits=4',
+      'api.stats_min_group_size=2',
+    ]);
+    for (const [name, role, extra] of [
+      ['aino', 'agent', ['--agent', '2001']],
+      ['bertil', 'agent', ['--agent', '2002']],
+      ['sanna', 'supervisor', []],
+      ['dora', 'dpo', []],
+    ] as const) {
+      const r = await ctl(sets, ['users', 'add', name, '--role', role, ...extra, '--password-stdin'], {
+        stdin: `${name} has a personal passphrase`,
+      });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    daemon = await startDaemon(sets);
+    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    for (const name of ['aino', 'bertil', 'sanna', 'dora']) {
+      const r = await call(`${base}/session`, {
+        method: 'POST',
+        json: { username: name, password: `${name} has a personal passphrase` },
+      });
+      assert.equal(r.status, 200, r.body.toString());
+      tokens[name] = String(json(r)['token']);
+    }
+  });
+  after(async () => {
+    await daemon?.stop('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('records inbound and outbound calls with start, service, agent name, number (unless secret) and length', async () => {
+    const client = await SiprecClient.open(SIP_PORT(sets), 'udp');
+    try {
+      const place = async (
+        key: string,
+        customer: string,
+        agent: string,
+        direction: 'inbound' | 'outbound',
+        withheld = false,
+      ): Promise<void> => {
+        const cust = { name: withheld ? null : 'Kalle Kund', aor: `sip:${customer}@sbc.hsy.example` };
+        const ag = { name: `Agent ${agent}`, aor: `sip:${agent}@pbx.hsy.example` };
+        const c = await client.call({
+          streams: [
+            { label: 'caller', codec: 'PCMU', toneHz: 440 },
+            { label: 'callee', codec: 'PCMU', toneHz: 1000 },
+          ],
+          caller: direction === 'inbound' ? cust : ag,
+          callee: direction === 'inbound' ? ag : cust,
+          direction: null,
+          service: 'waste-collection',
+          extraHeaders: withheld && direction === 'inbound' ? ['Privacy: id'] : [],
+        });
+        assert.equal(await c.invite(), 200, key);
+        await c.sendMedia({ durationMs: 1500 });
+        assert.equal(await c.bye(), 200);
+        placed[key] = { rec: await finishedRecord(sets, daemon.logs, c.callId), customer };
+      };
+      await place('in', '+358401110001', '2001', 'inbound');
+      await place('out', '+358401110002', '2001', 'outbound');
+      await place('other', '+358401110003', '2002', 'inbound');
+      await place('secret', '+358401110004', '2002', 'inbound', true);
+    } finally {
+      await client.close();
+    }
+    const show = async (key: string): Promise<Record<string, unknown>> =>
+      json(await call(`${base}/recordings/${placed[key]!.rec.id}`, { token: tokens['sanna'] }));
+    const inbound = await show('in');
+    assert.equal(inbound['number'], '+358401110001');
+    assert.equal(inbound['agent'], '2001');
+    assert.equal(inbound['agentName'], 'Agent 2001');
+    assert.equal(inbound['service'], 'waste-collection');
+    assert.ok((inbound['durationMs'] as number) >= 1000 && typeof inbound['startedAt'] === 'string');
+    // "Calls are also recorded when HRM's customer advisor calls a customer": with the customer's
+    // number in the number field, so the customer's DSAR finds it and the agent sees their call.
+    const outbound = await show('out');
+    assert.equal(outbound['direction'], 'outbound');
+    assert.equal(outbound['number'], '+358401110002');
+    assert.equal(outbound['agent'], '2001');
+    const secret = await show('secret');
+    assert.equal(secret['number'], null, 'a secret number is not stored');
+  });
+
+  it('agents see only their own calls; supervisors all; statistics identify no customer', async () => {
+    const ids = (r: Awaited<ReturnType<typeof call>>): string[] =>
+      (json(r)['items'] as { id: string }[]).map((x) => x.id).sort();
+    const aino = ids(await call(`${base}/recordings`, { token: tokens['aino'] }));
+    assert.deepEqual(aino, [placed['in']!.rec.id, placed['out']!.rec.id].sort());
+    assert.equal(
+      (await call(`${base}/recordings/${placed['other']!.rec.id}`, { token: tokens['aino'] })).status,
+      404,
+    );
+    assert.equal(ids(await call(`${base}/recordings`, { token: tokens['sanna'] })).length, 4);
+    const stats = await call(`${base}/stats`, { token: tokens['sanna'] });
+    assert.equal(stats.status, 200);
+    assert.equal(json(stats)['calls'], 4);
+    const body = stats.body.toString();
+    for (const p of Object.values(placed)) assert.ok(!body.includes(p.customer.slice(1)), 'no number');
+    assert.ok(!body.includes('"2001"') && !body.includes('Agent 2001'), 'no agent');
+    assert.equal((await call(`${base}/stats`, { token: tokens['aino'] })).status, 403);
+  });
+
+  it('the DPO restricts (objection), erases on request; 12 months later the rest is deleted', async () => {
+    const dora = tokens['dora']!;
+    // No consent to withdraw (statutory basis): the objection restricts the caller's recordings.
+    const wd = await call(`${base}/subjects/${encodeURIComponent('+358 40 111 0003')}/withdraw-consent`, {
+      method: 'POST',
+      token: dora,
+      json: { reason: 'customer objects by letter, ref 17' },
+    });
+    assert.equal(wd.status, 200, wd.body.toString());
+    assert.deepEqual(json(wd)['restricted'], [placed['other']!.rec.id]);
+    assert.deepEqual(json(wd)['erased'], []);
+    const audio = await call(`${base}/recordings/${placed['other']!.rec.id}/audio?reason=quality%20review`, {
+      token: tokens['sanna'],
+    });
+    assert.equal(audio.status, 423, 'restricted: nobody listens');
+
+    const erase = await call(`${base}/recordings/${placed['in']!.rec.id}`, {
+      method: 'DELETE',
+      token: dora,
+      json: { reason: 'erasure request, identity checked, ref 18' },
+    });
+    assert.equal(erase.status, 200, erase.body.toString());
+
+    const later = new Date(Date.now() + 366 * DAY_MS).toISOString();
+    const run = await ctl(sets, ['retention', 'run', '--at', later, '--force']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`deleted ${placed['out']!.rec.id}`));
+    assert.match(run.stdout, new RegExp(`deleted ${placed['secret']!.rec.id}`));
+    assert.match(run.stdout, new RegExp(`kept \\(legal hold or restriction\\) ${placed['other']!.rec.id}`));
+
+    // What had to go is gone from storage.dir: no file named after it, nothing decryptable.
+    await daemon.stop('SIGTERM');
+    const keyFile = join(storage, 'keys', 'master.key');
+    const all = files(storage);
+    for (const key of ['in', 'out', 'secret']) {
+      const { rec, customer } = placed[key]!;
+      assert.ok(!all.some((f) => f.includes(rec.id)), `${key}: a file of ${rec.id} is left`);
+      const scan = scanForPersonalData(storage, keyFile, rec.id, [customer, customer.slice(1), 'Kalle Kund']);
+      assert.deepEqual(scan.hits, [], `${key}: personal data left`);
+    }
+    assert.ok(
+      all.some((f) => f.includes(placed['other']!.rec.id)),
+      'the restricted recording is kept',
+    );
+    daemon = await startDaemon(sets);
+  });
+});
