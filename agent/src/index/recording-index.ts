@@ -498,6 +498,35 @@ export class RecordingIndex {
     });
   }
 
+  /**
+   * Appends several entries in order, in one synced batch (one anchor update): a retention run
+   * audits each recording it removes without one fsync per recording.
+   */
+  async appendAudits(inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
+    if (inputs.length === 0) return [];
+    return this.#write(async () => {
+      const head = this.#head;
+      const appends: AuditAppend[] = [];
+      try {
+        for (const input of inputs) {
+          const a = this.#auditOps(input);
+          appends.push(a);
+          // The next entry chains on this one; put back below if the batch is not written.
+          this.#head = a.head;
+        }
+      } finally {
+        this.#head = head;
+      }
+      const last = appends[appends.length - 1]!;
+      const anchoredAt = appends.filter((a) => a.anchored).at(-1);
+      // The signed anchor records (if any fell in this run) are among the ops; which seq was
+      // anchored last is set here, not by #commitAudit (it would take the last entry's).
+      await this.#commitAudit({ ...last, anchored: false, ops: appends.flatMap((a) => a.ops) }, []);
+      if (anchoredAt !== undefined) this.#lastAnchor = anchoredAt.head.seq;
+      return appends.map((a) => a.entry);
+    });
+  }
+
   /** Runs inside a write job: the head cannot move between building and committing. */
   #auditOps(input: AuditInput): AuditAppend {
     const ts = this.#now().toISOString();

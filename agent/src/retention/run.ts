@@ -14,6 +14,9 @@ import {
 } from '../storage/index.js';
 import { anonymised, decide, type RetentionDecision } from './plan.js';
 import { FutureRunError } from './errors.js';
+import { destroyRecording, purgeDue } from './purge.js';
+
+export { destroyRecording };
 
 export interface RetentionReport {
   readonly at: string;
@@ -41,14 +44,6 @@ async function* dueRecords(storage: Storage, at: Date): AsyncGenerator<Recording
     yield* page.items;
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
-}
-
-/** Erasure: key, container and state sidecar in the vault first, then the index entry. */
-export async function destroyRecording(storage: Storage, id: string): Promise<void> {
-  const inVault =
-    (await storage.vault.has(id)) || (await storage.vault.readState(id).catch(() => 'tampered')) !== null;
-  if (inVault) await storage.vault.erase(id);
-  await storage.index.deleteRecording(id);
 }
 
 /**
@@ -84,42 +79,40 @@ export async function runRetention(
     const policy = policyFor(storage.config, rec.policy);
     decisions.push(decide(rec, policy, at));
   }
-  const deleted: string[] = [];
   const anon: string[] = [];
   const failed: { id: string; code: string }[] = [];
+  if (dryRun) {
+    return {
+      at: at.toISOString(),
+      dryRun,
+      deleted: decisions.filter((d) => d.action === 'delete').map((d) => d.id),
+      anonymised: decisions.filter((d) => d.action === 'anonymise').map((d) => d.id),
+      keptOnHold: keptOnHold(decisions),
+      failed,
+    };
+  }
+  const purged = await purgeDue(
+    storage,
+    actor,
+    decisions.filter((d) => d.action === 'delete'),
+  );
+  const deleted = purged.deleted;
+  failed.push(...purged.failed);
   for (const d of decisions) {
-    if (d.action === 'keep' || dryRun) {
-      if (dryRun && d.action === 'delete') deleted.push(d.id);
-      if (dryRun && d.action === 'anonymise') anon.push(d.id);
-      continue;
-    }
+    if (d.action !== 'anonymise') continue;
     try {
-      if (d.action === 'delete') {
-        // Audited first: if the deletion is interrupted, the log still says it was started.
-        await storage.index.appendAudit({
-          actor: actor.name,
-          role: actor.role,
-          action: 'retention_delete',
-          recordingId: d.id,
-          from: actor.from,
-          detail: { policy: d.policy, expiresAt: d.expiresAt },
-        });
-        await destroyRecording(storage, d.id);
-        deleted.push(d.id);
-      } else {
-        const rec = await storage.index.getRecording(d.id);
-        if (rec === null) continue;
-        await storage.index.appendAudit({
-          actor: actor.name,
-          role: actor.role,
-          action: 'anonymise',
-          recordingId: d.id,
-          from: actor.from,
-          detail: { policy: d.policy },
-        });
-        await anonymiseRecording(storage, rec);
-        anon.push(d.id);
-      }
+      const rec = await storage.index.getRecording(d.id);
+      if (rec === null) continue;
+      await storage.index.appendAudit({
+        actor: actor.name,
+        role: actor.role,
+        action: 'anonymise',
+        recordingId: d.id,
+        from: actor.from,
+        detail: { policy: d.policy },
+      });
+      await anonymiseRecording(storage, rec);
+      anon.push(d.id);
     } catch (err) {
       failed.push({ id: d.id, code: (err as { code?: string }).code ?? 'CV_ERR_INTERNAL' });
     }
@@ -129,9 +122,13 @@ export async function runRetention(
     dryRun,
     deleted,
     anonymised: anon,
-    keptOnHold: decisions.filter((d) => d.why === 'legal_hold' || d.why === 'restricted').map((d) => d.id),
+    keptOnHold: keptOnHold(decisions),
     failed,
   };
+}
+
+function keptOnHold(decisions: readonly RetentionDecision[]): string[] {
+  return decisions.filter((d) => d.why === 'legal_hold' || d.why === 'restricted').map((d) => d.id);
 }
 
 /** Recordings past expiry that retention has not removed (held ones excluded): the alert metric. */

@@ -97,12 +97,21 @@ export class StateStore {
 
   /** Erasure: the sidecar goes with the recording (file first, then the version on record). */
   async remove(id: string, createdMsHint?: number): Promise<void> {
-    const createdMs = (await this.#keys.stateVersion(id))?.createdAt ?? createdMsHint;
-    if (createdMs !== undefined)
-      await unlink(statePath(this.#dir, id, createdMs)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-    await this.#keys.deleteStateVersion(id);
+    await this.removeMany([{ id, createdMsHint }]);
+  }
+
+  /** Each sidecar file, then their replay counters in one keystore batch. */
+  async removeMany(items: readonly { id: string; createdMsHint?: number | undefined }[]): Promise<void> {
+    await Promise.all(
+      items.map(async ({ id, createdMsHint }) => {
+        const createdMs = (await this.#keys.stateVersion(id))?.createdAt ?? createdMsHint;
+        if (createdMs !== undefined)
+          await unlink(statePath(this.#dir, id, createdMs)).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ENOENT') throw err;
+          });
+      }),
+    );
+    await this.#keys.deleteStateVersions(items.map((i) => i.id));
   }
 
   async ids(): Promise<string[]> {
