@@ -40,6 +40,7 @@ const only = (ok: number, roles: readonly Who[]): Record<Who, number> => {
 const MATRIX: readonly Case[] = [
   { method: 'GET', route: '/health', expect: { ...all(200), none: 200 } },
   { method: 'POST', route: '/session', expect: { ...all(200), none: 200 } },
+  { method: 'GET', route: '/session', expect: all(200) },
   { method: 'DELETE', route: '/session', expect: all(204) },
   { method: 'GET', route: '/recordings', expect: all(200, { qa: 403 }) },
   { method: 'GET', route: '/recordings/:id', expect: all(200, { qa: 403 }) },
