@@ -4,25 +4,32 @@
  * Screenshots of each page go to var/artifacts/console/ (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, json, type Reply } from '../helpers/https.js';
 
-export const PW = (name: string): string => `${name} has a long passphrase`;
-export const USERS = [
+const PW = (name: string): string => `${name} has a long passphrase`;
+const USERS = [
   ['sam', 'supervisor', null],
   ['ada', 'agent', '1001'],
   ['bob', 'agent', '1002'],
   ['dora', 'dpo', null],
+  ['alma', 'admin', null],
 ] as const;
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'var', 'artifacts', 'console');
+/** Seconds of the imported calls: long enough that a seek lands well inside. */
+const CALL_S = 30;
 
-export interface ConsoleFixture {
+interface ConsoleFixture {
   /** https://host:port */
   origin: string;
-  /** The call of agent 1001 with +46701000001 (8 s of 440/880 Hz). */
+  /** The call of agent 1001 with +46701000001. */
   adaCall: string;
   /** The call of agent 1002 with +46701000002. */
   bobCall: string;
@@ -34,7 +41,10 @@ function setCookie(r: Reply): string {
   return Array.isArray(h) ? h.join('\n') : String(h ?? '');
 }
 
-async function cookieLogin(origin: string, name: string): Promise<{ cookie: string; csrf: string; r: Reply }> {
+async function cookieLogin(
+  origin: string,
+  name: string,
+): Promise<{ cookie: string; csrf: string; r: Reply }> {
   const r = await call(`${origin}/api/v1/session`, {
     method: 'POST',
     json: { username: name, password: PW(name), cookie: true },
@@ -57,7 +67,7 @@ describe('integration: web console', function () {
       'api.login_max_failures_per_source=1000',
     ]);
     const wav = join(fx.work, 'tone.wav');
-    makeToneWav(wav, 8, [440, 880]);
+    makeToneWav(wav, CALL_S, [440, 880]);
     const imp = async (meta: Record<string, string>): Promise<string> => {
       const r = await ctl(sets, ['import', wav, '--meta', JSON.stringify(meta)]);
       assert.equal(r.code, 0, r.stderr);
@@ -85,7 +95,10 @@ describe('integration: web console', function () {
       const { r } = await cookieLogin(fx.origin, 'sam');
       const c = setCookie(r);
       for (const flag of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/'])
-        assert.ok(c.split(';').some((p) => p.trim() === flag), `${flag} missing: ${c}`);
+        assert.ok(
+          c.split(';').some((p) => p.trim() === flag),
+          `${flag} missing: ${c}`,
+        );
       assert.equal(json(r)['token'], undefined);
       assert.match(String(json(r)['csrf']), /^[A-Za-z0-9_-]{20,}$/);
       // The bearer login is unchanged: a token and no cookie.
@@ -120,7 +133,9 @@ describe('integration: web console', function () {
       assert.equal(wrong.status, 403);
       const ok = await call(hold, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf }, json: body });
       assert.equal(ok.status, 200, ok.body.toString());
-      process.stdout.write(`      no token → ${none.status}, wrong → ${wrong.status}, right → ${ok.status}\n`);
+      process.stdout.write(
+        `      no token → ${none.status}, wrong → ${wrong.status}, right → ${ok.status}\n`,
+      );
     });
 
     it('logout needs the token, clears the cookie and ends the session', async () => {
@@ -138,4 +153,201 @@ describe('integration: web console', function () {
     });
   });
 
+  describe('pages in headless Chromium', function () {
+    let browser: Browser | undefined;
+    let context: BrowserContext | undefined;
+    const cspViolations: string[] = [];
+
+    before(function () {
+      if (!existsSync(CHROMIUM)) {
+        process.stdout.write(`      skipped: ${CHROMIUM} is absent (apt-get install chromium)\n`);
+        this.skip();
+      }
+      mkdirSync(ARTIFACTS, { recursive: true });
+    });
+    beforeEach(async () => {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+      });
+      context = await browser.newContext({
+        ignoreHTTPSErrors: true,
+        viewport: { width: 1366, height: 768 },
+        acceptDownloads: true,
+      });
+    });
+    afterEach(async () => {
+      await context?.close();
+      await browser?.close();
+      assert.deepEqual(cspViolations.splice(0), [], 'the page broke its own CSP');
+    });
+
+    async function login(name: string): Promise<Page> {
+      const page = await context!.newPage();
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+      });
+      await page.goto(`${fx.origin}/`);
+      await page.locator('#username').fill(name);
+      await page.locator('#password').fill(PW(name));
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.locator('#search-title').waitFor({ timeout: 15_000 });
+      return page;
+    }
+
+    const shot = (page: Page, name: string): Promise<Buffer> =>
+      page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+    // The page's document, typed just enough: the tests compile without the DOM library, and
+    // run as functions (the console's CSP forbids evaluating strings in the page).
+    type Doc = {
+      getElementById(id: string): { currentTime: number; value: string; dispatchEvent(e: unknown): void };
+    };
+    const currentTime = (p: Page): Promise<number> =>
+      p.evaluate(
+        () => (globalThis as unknown as { document: Doc }).document.getElementById('audio').currentTime,
+      );
+    const playedPast = (p: Page, s: number, timeoutMs: number): Promise<unknown> =>
+      p.waitForFunction(
+        (min: number) =>
+          (globalThis as unknown as { document: Doc }).document.getElementById('audio').currentTime >= min,
+        s,
+        { timeout: timeoutMs },
+      );
+
+    it('a supervisor finds a call by a national number, is refused without a reason, plays and seeks', async () => {
+      const first = await context!.newPage();
+      await first.goto(`${fx.origin}/`);
+      await first.locator('#username').waitFor();
+      await shot(first, 'login');
+      await first.close();
+      const p = await login('sam');
+      assert.match(String(await p.locator('#zone').textContent()), /^Times in \S+/);
+      await p.getByLabel('Number (any spelling)').fill('070-100 00 01');
+      await p.getByRole('button', { name: 'Search' }).click();
+      const rows = p.locator('#results tbody tr');
+      await rows.first().waitFor({ timeout: 15_000 });
+      assert.equal(await rows.count(), 1);
+      assert.match(String(await rows.first().textContent()), /\+46701000001.*billing/);
+      await shot(p, 'search');
+      await rows.first().getByRole('link', { name: 'Open' }).click();
+      await p.locator('#play').waitFor();
+      await p.locator('#play').click();
+      assert.match(String(await p.locator('#player-note').textContent()), /why you are listening/);
+      assert.equal(await p.locator('#audio').getAttribute('src'), null, 'no audio request without a reason');
+      await p
+        .getByLabel('Reason for listening (recorded in the audit log)')
+        .fill('quality review of a billing call');
+      await p.locator('#play').click();
+      await playedPast(p, 1.1, 30_000);
+      const src = String(await p.locator('#audio').getAttribute('src'));
+      assert.ok(!/token|bearer/i.test(src), `audio URL carries no token: ${src}`);
+      const played = await currentTime(p);
+      await shot(p, 'player');
+      await p.evaluate(() => {
+        const el = (globalThis as unknown as { document: Doc }).document.getElementById('position');
+        el.value = '20';
+        el.dispatchEvent(new Event('input'));
+      });
+      await playedPast(p, 20, 15_000);
+      process.stdout.write(
+        `      currentTime ${played.toFixed(2)} s, after the seek ${(await currentTime(p)).toFixed(2)} s of ${CALL_S} s\n`,
+      );
+    });
+
+    it("an agent sees only its own calls; another agent's call is not found", async () => {
+      const p = await login('ada');
+      await p.getByRole('button', { name: 'Search' }).click();
+      const rows = p.locator('#results tbody tr');
+      await rows.first().waitFor({ timeout: 15_000 });
+      assert.equal(await rows.count(), 1);
+      assert.match(String(await rows.first().textContent()), /\+46701000001/);
+      await shot(p, 'search-agent');
+      await p.goto(`${fx.origin}/#/recording/${fx.bobCall}`);
+      await p.locator('#message:not([hidden])').waitFor({ timeout: 15_000 });
+      assert.match(String(await p.locator('#message').textContent()), /Not found/);
+      assert.equal(await p.locator('#play').count(), 0);
+    });
+
+    it('a DPO puts a hold (reason, confirmation) and exports a DSAR archive', async () => {
+      const p = await login('dora');
+      await p.goto(`${fx.origin}/#/recording/${fx.adaCall}`);
+      await p.locator('#act-hold').click();
+      await p.locator('#confirm').waitFor();
+      await p.locator('#confirm-ok').click();
+      assert.match(String(await p.locator('#confirm-error').textContent()), /reason/);
+      await p.locator('#confirm-reason').fill('litigation 2026-17');
+      await p.locator('#confirm-ok').click();
+      await p.getByRole('button', { name: 'Release legal hold' }).waitFor({ timeout: 15_000 });
+      const me = await call(`${fx.origin}/api/v1/session`, {
+        method: 'POST',
+        json: { username: 'dora', password: PW('dora') },
+      });
+      const rec = await call(`${fx.origin}/api/v1/recordings/${fx.adaCall}`, {
+        token: String(json(me)['token']),
+      });
+      assert.equal(json(rec)['legalHold'], true);
+      await p.locator('#audit').waitFor({ timeout: 15_000 });
+      assert.match(String(await p.locator('#audit').textContent()), /litigation 2026-17/);
+      await shot(p, 'recording-dpo');
+      await p.getByRole('link', { name: 'Data-subject export' }).click();
+      await p.getByLabel('Number (any spelling)').fill('070-100 00 01');
+      await p.getByRole('button', { name: 'Export…' }).click();
+      await p.locator('#confirm-reason').fill('identity checked by passport');
+      const [download] = await Promise.all([p.waitForEvent('download'), p.locator('#confirm-ok').click()]);
+      const saved = join(fx.work, 'dsar.tar');
+      await download.saveAs(saved);
+      const listing = execFileSync('tar', ['-tf', saved], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      assert.ok(listing.includes('manifest.json'), listing.join(' '));
+      assert.equal(listing.filter((f) => f.endsWith('.wav')).length, 1, listing.join(' '));
+      await shot(p, 'dsar');
+      process.stdout.write(`      DSAR archive: ${listing.join(', ')}\n`);
+    });
+
+    it('the cookie is HttpOnly, Secure, SameSite=Strict; a change without the CSRF token is 403', async () => {
+      const p = await login('dora');
+      const cookies = await context!.cookies();
+      const c = cookies.find((k) => k.name === '__Host-cv_session');
+      assert.ok(c, cookies.map((k) => k.name).join());
+      assert.equal(c.httpOnly, true);
+      assert.equal(c.secure, true);
+      assert.equal(c.sameSite, 'Strict');
+      assert.equal(
+        await p.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie),
+        '',
+        'scripts cannot read the session',
+      );
+      const refused = await p.evaluate(async (id) => {
+        const r = await fetch(`/api/v1/recordings/${id}/legal-hold`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ hold: true, reason: 'forged from the page' }),
+        });
+        return { status: r.status, body: (await r.json()) as { error: { code: string } } };
+      }, fx.bobCall);
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error.code, 'CV_ERR_API_CSRF');
+    });
+
+    it('a session ended elsewhere stops the audio and says so', async () => {
+      const p = await login('sam');
+      await p.goto(`${fx.origin}/#/recording/${fx.adaCall}`);
+      await p.locator('#reason').fill('checking the expiry message');
+      await p.locator('#play').click();
+      await playedPast(p, 0.5, 30_000);
+      const admin = await call(`${fx.origin}/api/v1/session`, {
+        method: 'POST',
+        json: { username: 'alma', password: PW('alma') },
+      });
+      const end = await call(`${fx.origin}/api/v1/users/sam/sessions`, {
+        method: 'DELETE',
+        token: String(json(admin)['token']),
+      });
+      assert.equal(end.status, 200);
+      await p.locator('#login-title').waitFor({ timeout: 15_000 });
+      assert.match(String(await p.locator('#message').textContent()), /session has expired/);
+      assert.equal(await p.locator('audio').count(), 0, 'the player is gone');
+      await shot(p, 'expired');
+    });
+  });
 });

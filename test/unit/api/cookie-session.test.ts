@@ -15,6 +15,7 @@ describe('api/cookie-session', () => {
 
   it('only a literal true asks for the cookie', () => {
     assert.equal(wantsCookie({ cookie: true }), true);
-    for (const b of [{ cookie: 'true' }, { cookie: 1 }, {}, null, 'cookie', []]) assert.equal(wantsCookie(b), false);
+    for (const b of [{ cookie: 'true' }, { cookie: 1 }, {}, null, 'cookie', []])
+      assert.equal(wantsCookie(b), false);
   });
 });
