@@ -18,50 +18,61 @@ function yesNo(b) {
   return b ? 'yes' : 'no';
 }
 
-/** Quality per stream: whatever the recorder measured, one row per stream. */
+/** The quality figures a listener reads per stream (media/timeline.ts StreamStats). */
+const QUALITY = [
+  ['packets', 'Packets'],
+  ['lost', 'Lost'],
+  ['late', 'Late'],
+  ['jitterMs', 'Jitter (ms)'],
+  ['mos', 'MOS'],
+  ['codec', 'Codec'],
+];
+
+function figure(v) {
+  return typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : (v ?? '—');
+}
+
+/** Quality per stream (loss, jitter, MOS), from what the recorder measured; imports have none. */
 function qualityPanel(stats) {
   const panel = h(
     'section',
     { class: 'panel', 'aria-labelledby': 'q-title' },
     h('h2', { id: 'q-title' }, 'Quality'),
   );
-  if (!stats || typeof stats !== 'object') {
-    panel.append(h('p', {}, 'No media statistics.'));
+  const per = stats && typeof stats === 'object' ? stats.streams : null;
+  const streams = per && typeof per === 'object' ? Object.entries(per) : [];
+  if (streams.length === 0) {
+    panel.append(h('p', {}, 'No media statistics (an imported recording, or none measured).'));
     return panel;
   }
-  const streams = Array.isArray(stats.streams)
-    ? stats.streams
-    : Object.entries(stats).map(([label, v]) =>
-        v && typeof v === 'object' ? { label, ...v } : { label, value: v },
-      );
-  const keys = [...new Set(streams.flatMap((s) => Object.keys(s)))].filter(
-    (k) => typeof streams[0]?.[k] !== 'object',
-  );
   panel.append(
     h(
       'table',
-      {},
+      { id: 'quality' },
       h(
         'thead',
         {},
         h(
           'tr',
           {},
-          keys.map((k) => h('th', { scope: 'col' }, k)),
+          h('th', { scope: 'col' }, 'Stream'),
+          QUALITY.map(([, t]) => h('th', { scope: 'col' }, t)),
         ),
       ),
       h(
         'tbody',
         {},
-        streams.map((s) =>
+        streams.map(([label, s]) =>
           h(
             'tr',
             {},
-            keys.map((k) => h('td', {}, s[k] ?? '—')),
+            h('td', {}, label),
+            QUALITY.map(([k]) => h('td', {}, figure(s?.[k]))),
           ),
         ),
       ),
     ),
+    stats.endReason ? h('p', {}, `Call ended: ${stats.endReason}`) : null,
   );
   return panel;
 }
