@@ -55,6 +55,7 @@ export default tseslint.config(
           'WebSocket',
           'ReadableStream',
           'TextDecoder',
+          'AbortController',
         ].map((g) => [g, 'readonly']),
       ),
     },

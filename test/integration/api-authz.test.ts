@@ -58,6 +58,9 @@ const MATRIX: readonly Case[] = [
   { method: 'GET', route: '/subjects/:number/export', expect: only(200, ['dpo']) },
   { method: 'POST', route: '/subjects/:number/withdraw-consent', expect: only(200, ['dpo']) },
   { method: 'GET', route: '/audit', expect: only(200, ['admin', 'dpo']) },
+  // Calls in progress: none during the matrix, so the listen of an unknown id is 404 (qa 403 first).
+  { method: 'GET', route: '/calls', expect: all(200, { qa: 403 }) },
+  { method: 'GET', route: '/calls/:id/listen', expect: all(404, { qa: 403 }) },
   { method: 'GET', route: '/stats', expect: only(200, ['supervisor', 'admin', 'dpo']) },
   { method: 'GET', route: '/users', expect: only(200, ['admin']) },
   { method: 'POST', route: '/users', expect: only(201, ['admin']) },

@@ -4,6 +4,7 @@ import { h, message, show } from './dom.js';
 import { searchPage } from './search.js';
 import { recordingPage } from './recording.js';
 import { dsarPage } from './dsar.js';
+import { livePage } from './live.js';
 
 const view = document.getElementById('view');
 /** The logged-in user ({username, role, agentId, timeZone, …}) or null. */
@@ -35,6 +36,7 @@ export function fail(err) {
 function renderChrome() {
   document.getElementById('nav').hidden = me === null;
   document.getElementById('nav-dsar').hidden = me?.role !== 'dpo';
+  document.getElementById('nav-live').hidden = me === null || me.role === 'qa';
   document.getElementById('logout').hidden = me === null;
   document.getElementById('whoami').textContent = me ? `${me.username} (${me.role})` : '';
   document.getElementById('zone').textContent = me ? `Times in ${me.timeZone}` : '';
@@ -84,6 +86,7 @@ async function route() {
   const ctx = { view, me, fail };
   if (page === 'recording' && id) leave = (await recordingPage(ctx, decodeURIComponent(id))) ?? leave;
   else if (page === 'dsar') dsarPage(ctx);
+  else if (page === 'live') leave = livePage(ctx);
   else searchPage(ctx);
   view.focus();
 }

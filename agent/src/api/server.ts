@@ -29,6 +29,7 @@ import {
   wantsCookie,
 } from './cookie-session.js';
 import { consoleFiles } from './console-static.js';
+import { liveRoutes, type LiveCallSource } from './live-routes.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -50,6 +51,8 @@ export interface ApiOptions {
   readonly metrics: CallvaultMetrics;
   readonly log: Logger;
   readonly startedAt: Date;
+  /** Calls in progress, for GET /calls and live listening; null when no SIP ingest runs. */
+  readonly live?: LiveCallSource | null;
 }
 
 function routeLabel(req: Request): string {
@@ -167,6 +170,7 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   v1.use(userRoutes(storage, sessions));
   v1.use(dpoRoutes(storage));
   v1.use(subjectRoutes(storage));
+  v1.use(liveRoutes(storage, opts.live ?? null, metrics, log));
   app.use('/api/v1', v1);
   // The web console: static files of the appliance, outside /api/v1 (README "Web console").
   app.use(consoleFiles());

@@ -21,6 +21,7 @@ import { channelStreams, codecOf, type RecordedStream } from './channels.js';
 import { callMetadataFor } from './call-metadata.js';
 import { NoStreamsError } from './errors.js';
 import { sharedTickScheduler, type TickScheduler } from './tick-scheduler.js';
+import { LiveTaps, type LiveCall, type LiveEnd } from './live-tap.js';
 
 export type { RecordedStream };
 
@@ -114,6 +115,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   #finishing: Promise<RecordingRecord | null> | null = null;
   #failed = false;
   #lastMediaMs: number;
+  /** Live listeners (live-tap.ts): fed from #write, ended with the recording. */
+  readonly #taps: LiveTaps;
 
   private constructor(
     o: CallRecorderOptions,
@@ -143,6 +146,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#left = channels === 1 ? all : channelStreams(o.streams, 'customer');
     this.#right = channels === 1 ? [] : channelStreams(o.streams, 'agent');
     this.#dtmfSeen = o.streams.map(() => 0);
+    this.#taps = new LiveTaps(o.log);
   }
 
   /** Creates the encrypted container and starts pulling audio; resolves when recording. */
@@ -188,6 +192,33 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     return this.#consent;
   }
 
+  /** The call as a live-listening API sees it; listening waits for consent where it is asked. */
+  live(): LiveCall {
+    const meta = callMetadataFor(
+      this.#o.session.info,
+      this.#o.policy,
+      this.#consent,
+      this.#o.source,
+      this.#codec,
+      new Date(this.#startedMs),
+    );
+    return {
+      id: this.#writer.id,
+      startedAt: meta.startedAt,
+      direction: meta.direction,
+      service: meta.service,
+      number: meta.number,
+      numberWithheld: meta.numberWithheld,
+      agent: meta.agent,
+      agentName: meta.agentName,
+      consent: this.#consent,
+      channels: this.#channels,
+      sampleRate: this.#o.sampleRate,
+      listen: (sink) =>
+        this.#consent === 'given' || this.#consent === 'not_required' ? this.#taps.add(sink) : null,
+    };
+  }
+
   /** Destroys the recording (the call was cancelled before it was answered). */
   async abort(): Promise<void> {
     await this.#discard('cancelled');
@@ -231,6 +262,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       else if (ch === 2) interleaveInto(pcm, at, scratchLeft, leftLen, scratchRight, rightLen, done, k);
       else pcm.set(scratchLeft.subarray(done, done + k), at);
       w.commitPcm(k * ch);
+      this.#taps.push(pcm.subarray(at, at + k * ch));
       done += k;
     }
   }
@@ -336,9 +368,10 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     }
   }
 
-  #stopTimer(): void {
+  #stopTimer(end: LiveEnd = 'ended'): void {
     if (this.#ticking) this.#scheduler.delete(this);
     this.#ticking = false;
+    this.#taps.end(end);
   }
 
   /** The streams' packets stop counting as live; their final counts stay in the totals. */
@@ -349,7 +382,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   async #discard(reason: 'declined' | 'no_answer' | 'cancelled'): Promise<void> {
     if (this.#finishing !== null) return;
     this.#finishing = (async () => {
-      this.#stopTimer();
+      this.#stopTimer('discarded');
       this.#o.storage.untrack(this.#writer);
       await this.#writer.abort();
       this.#retireStreams();
@@ -368,7 +401,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   #fail(err: CallvaultError): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#stopTimer();
+    this.#stopTimer('failed');
     this.#o.storage.untrack(this.#writer);
     this.#o.storage.counts.failed(
       err.code === 'CV_ERR_VAULT_DISK_FULL'
