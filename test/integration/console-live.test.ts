@@ -15,44 +15,74 @@ import { ROOT, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../hel
 import { call, json } from '../helpers/https.js';
 import { AGENT, rtpRangeSet, SiprecClient, type SiprecCall } from '../helpers/siprec-client.js';
 import { channelFrequency, readWav } from '../helpers/audio.js';
+import { until } from '../helpers/until.js';
 
 const PW = (name: string): string => `${name} has a long passphrase`;
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'var', 'artifacts', 'console');
 const TONES = [440, 1000] as const;
 
-/** The first `seconds` of a live WAV stream (bearer token), and when its first byte came. */
-function readLive(
-  url: string,
-  token: string,
-  seconds: number,
-): Promise<{ wav: Buffer; firstByteMs: number }> {
+/** A live WAV stream read over HTTPS with a bearer token, as it arrives. */
+interface LiveReader {
+  readonly header: Buffer[];
+  readonly pcm: Buffer[];
+  pcmBytes: number;
+  firstByteMs: number;
+  /** When set, the arrival time of the first chunk after it that ends in 20 ms of silence. */
+  watchSilenceAfterMs: number | null;
+  silentAtMs: number | null;
+  /** Chunks that ended in silence (while the tone plays: none). */
+  silentTails: number;
+  ended: boolean;
+  close(): void;
+}
+
+function openLive(url: string, token: string): Promise<LiveReader> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    let firstByteMs = -1;
-    const want = 44 + seconds * 8000 * 2 * 2;
     const req = request(
       url,
-      { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, timeout: 20_000 },
+      { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, timeout: 30_000 },
       (res) => {
         if (res.statusCode !== 200) return reject(new Error(`listen answered ${res.statusCode}`));
-        const chunks: Buffer[] = [];
-        let n = 0;
+        const live: LiveReader = {
+          header: [],
+          pcm: [],
+          pcmBytes: 0,
+          firstByteMs: -1,
+          watchSilenceAfterMs: null,
+          silentAtMs: null,
+          silentTails: 0,
+          ended: false,
+          close: () => req.destroy(),
+        };
+        let headerBytes = 0;
         res.on('data', (d: Buffer) => {
-          if (firstByteMs < 0) firstByteMs = Date.now() - t0;
-          chunks.push(d);
-          n += d.length;
-          if (n >= want) {
-            req.destroy();
-            resolve({ wav: Buffer.concat(chunks).subarray(0, want), firstByteMs });
+          if (live.firstByteMs < 0) live.firstByteMs = Date.now() - t0;
+          if (headerBytes < 44) {
+            const take = Math.min(44 - headerBytes, d.length);
+            live.header.push(d.subarray(0, take));
+            headerBytes += take;
+            d = d.subarray(take);
           }
+          if (d.length === 0) return;
+          live.pcm.push(d);
+          live.pcmBytes += d.length;
+          // 20 ms of stereo 8 kHz at the end of the chunk, all near zero: the tone has stopped.
+          const tail = d.subarray(Math.max(0, d.length - 640));
+          let silent = tail.length === 640;
+          for (let i = 0; silent && i + 1 < tail.length; i += 2) silent = Math.abs(tail.readInt16LE(i)) < 50;
+          if (silent) live.silentTails++;
+          if (silent && live.watchSilenceAfterMs !== null && live.silentAtMs === null)
+            live.silentAtMs = Date.now();
         });
-        res.on('end', () => reject(new Error(`stream ended after ${n} bytes`)));
+        res.on('end', () => (live.ended = true));
+        res.on('close', () => (live.ended = true));
+        res.on('error', () => (live.ended = true));
+        resolve(live);
       },
     );
-    req.on('error', (err) => {
-      if (!req.destroyed || firstByteMs < 0) reject(err);
-    });
+    req.on('error', reject);
     req.end();
   });
 }
@@ -212,9 +242,10 @@ describe('integration: live calls in the web console', function () {
     }
   });
 
-  it('over HTTPS: a reason is required, another agent gets 404, the stream carries the tones', async () => {
+  it('over HTTPS: a reason is required, another agent gets 404; the stream carries the tones ≤ 2 s behind', async () => {
     const { call: sbc, id } = await placeCall();
     let stop = false;
+    let hungUp = false;
     const media = sbc.sendMedia({ durationMs: 40_000, stop: () => stop });
     try {
       const sam = await token('sam');
@@ -226,19 +257,34 @@ describe('integration: live calls in the web console', function () {
       const other = await call(`${url}?reason=not%20my%20call`, { token: bob });
       assert.equal(other.status, 404);
       assert.deepEqual(json(await call(`${origin}/api/v1/calls`, { token: bob }))['items'], []);
-      const { wav, firstByteMs } = await readLive(`${url}?reason=checking%20the%20stream`, sam, 3);
-      const info = readWav(wav);
+      const live = await openLive(`${url}?reason=checking%20the%20stream`, sam);
+      const threeS = 3 * 8000 * 2 * 2;
+      await until(() => live.pcmBytes >= threeS, 'three seconds of live audio', 15_000);
+      const info = readWav(Buffer.concat([...live.header, ...live.pcm]));
       const l = channelFrequency(info, 0, 1, 3);
       const r = channelFrequency(info, 1, 1, 3);
       assert.ok(Math.abs(l - TONES[0]) <= 3, `left ${l} Hz`);
       assert.ok(Math.abs(r - TONES[1]) <= 3, `right ${r} Hz`);
+      assert.equal(live.silentTails, 0, 'no silence while the tone plays');
+      // The delay: from the moment the SBC stops sending the tone to silence in the stream.
+      const stoppedAt = Date.now();
+      live.watchSilenceAfterMs = stoppedAt;
+      stop = true;
+      await until(() => live.silentAtMs !== null, 'silence in the stream after the tone stopped', 10_000);
+      const delayMs = live.silentAtMs! - stoppedAt;
+      assert.ok(delayMs <= 2000, `live delay ${delayMs} ms`);
+      await media;
+      assert.equal(await sbc.bye(), 200);
+      hungUp = true;
+      await until(() => live.ended, 'the stream ends with the call', 15_000);
       process.stdout.write(
-        `      first audio after ${firstByteMs} ms; left ${l.toFixed(0)} Hz, right ${r.toFixed(0)} Hz\n`,
+        `      first byte after ${live.firstByteMs} ms; left ${l.toFixed(0)} Hz, right ${r.toFixed(0)} Hz; ` +
+          `tone stop heard after ${delayMs} ms; stream ended with the call\n`,
       );
     } finally {
       stop = true;
       await media.catch(() => undefined);
-      await sbc.bye().catch(() => undefined);
+      if (!hungUp) await sbc.bye().catch(() => undefined);
     }
   });
 });
