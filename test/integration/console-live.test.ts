@@ -287,4 +287,30 @@ describe('integration: live calls in the web console', function () {
       if (!hungUp) await sbc.bye().catch(() => undefined);
     }
   });
+
+  it('a logout ends a live listen within seconds, while the call goes on', async () => {
+    const { call: sbc, id } = await placeCall();
+    let stop = false;
+    const media = sbc.sendMedia({ durationMs: 40_000, stop: () => stop });
+    try {
+      const sam = await token('sam');
+      const live = await openLive(`${origin}/api/v1/calls/${id}/listen?reason=until%20logout`, sam);
+      await until(() => live.pcmBytes > 8000, 'live audio', 15_000);
+      const out = await call(`${origin}/api/v1/session`, { method: 'DELETE', token: sam });
+      assert.equal(out.status, 204);
+      const t0 = Date.now();
+      await until(() => live.ended, 'the stream ends after the logout', 5000);
+      const other = await token('dora');
+      const calls = json(await call(`${origin}/api/v1/calls`, { token: other }))['items'] as { id: string }[];
+      assert.ok(
+        calls.some((c) => c.id === id),
+        'the call itself goes on',
+      );
+      process.stdout.write(`      stream ended ${Date.now() - t0} ms after the logout\n`);
+    } finally {
+      stop = true;
+      await media.catch(() => undefined);
+      await sbc.bye().catch(() => undefined);
+    }
+  });
 });

@@ -62,18 +62,38 @@ export function streamingWavHeader(channels: number, sampleRate: number): Buffer
 
 const notLive = (): HttpError => new HttpError(404, 'CV_ERR_API_NOT_FOUND', 'no such call in progress');
 
-/** Subscribes the response; passes before `ready()` (audit written, header sent) are skipped. */
+/** How often a live stream re-checks that its session is still live (logout, revocation, expiry). */
+export const LIVE_SESSION_CHECK_MS = 1000;
+
+/**
+ * Subscribes the response; passes before `ready()` (audit written, header sent) are skipped.
+ * A stream outlives its request's authentication check, so the session is checked again every
+ * LIVE_SESSION_CHECK_MS: a logout or revocation ends the listen, as it ends the token.
+ */
 function stream(
   res: Response,
   call: LiveCall,
   ready: () => boolean,
+  sessionAlive: () => boolean,
   onEnd: (reason: string) => void,
 ): (() => void) | null {
   const maxBacklogBytes = (call.sampleRate * call.channels * 2 * MAX_LIVE_BACKLOG_MS) / 1000;
   let dropped = 0;
-  return call.listen({
+  let checkedAt = Date.now();
+  let unsubscribe: (() => void) | null = null;
+  unsubscribe = call.listen({
     data(pcm) {
       if (!ready()) return;
+      const now = Date.now();
+      if (now - checkedAt >= LIVE_SESSION_CHECK_MS) {
+        checkedAt = now;
+        if (!sessionAlive()) {
+          unsubscribe?.();
+          onEnd('session_ended');
+          res.destroy();
+          return;
+        }
+      }
       if (res.writableLength > maxBacklogBytes) {
         dropped++;
         return;
@@ -86,11 +106,13 @@ function stream(
       if (ready()) res.end();
     },
   });
+  return unsubscribe;
 }
 
 export function liveRoutes(
   storage: Storage,
   source: LiveCallSource | null,
+  sessionAlive: (token: string) => boolean,
   metrics: CallvaultMetrics,
   log: Logger,
 ): Router {
@@ -117,10 +139,12 @@ export function liveRoutes(
       const reason = accessReason(req);
       let started = false;
       let ended = false;
+      const token = (req as typeof req & { token: string }).token;
       const stop = stream(
         res,
         call,
         () => started,
+        () => sessionAlive(token),
         (why) => {
           ended = true;
           log.info({ recordingId: id, why }, 'live listen ended');

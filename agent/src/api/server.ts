@@ -170,7 +170,7 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   v1.use(userRoutes(storage, sessions));
   v1.use(dpoRoutes(storage));
   v1.use(subjectRoutes(storage));
-  v1.use(liveRoutes(storage, opts.live ?? null, metrics, log));
+  v1.use(liveRoutes(storage, opts.live ?? null, (t) => sessions.lookup(t) !== null, metrics, log));
   app.use('/api/v1', v1);
   // The web console: static files of the appliance, outside /api/v1 (README "Web console").
   app.use(consoleFiles());
