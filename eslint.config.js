@@ -56,6 +56,7 @@ export default tseslint.config(
           'ReadableStream',
           'TextDecoder',
           'AbortController',
+          'performance',
         ].map((g) => [g, 'readonly']),
       ),
     },
