@@ -6,20 +6,24 @@
  * HTTPS: reason required, agents see only their own calls.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { ROOT, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
 import { AGENT, rtpRangeSet, SiprecClient, type SiprecCall } from '../helpers/siprec-client.js';
 import { channelFrequency, readWav } from '../helpers/audio.js';
 import { until } from '../helpers/until.js';
+import {
+  chromiumMissing,
+  logIn,
+  openBrowser,
+  screenshot,
+  type ConsoleBrowser,
+} from '../helpers/console-browser.js';
 
 const PW = (name: string): string => `${name} has a long passphrase`;
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'var', 'artifacts', 'console');
 const TONES = [440, 1000] as const;
 
 /** A live WAV stream read over HTTPS with a bearer token, as it arrives. */
@@ -94,7 +98,7 @@ describe('integration: live calls in the web console', function () {
   let sipPort: number;
   let origin: string;
   let client: SiprecClient | undefined;
-  let browser: Browser | undefined;
+  let browser: ConsoleBrowser | undefined;
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'cv-live-'));
@@ -115,10 +119,12 @@ describe('integration: live calls in the web console', function () {
     origin = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}`;
   });
   afterEach(async () => {
+    const csp = browser?.cspViolations.splice(0) ?? [];
     await browser?.close();
     browser = undefined;
     await client?.close();
     client = undefined;
+    assert.deepEqual(csp, [], 'the page broke its own CSP');
   });
   after(async () => {
     await daemon?.stop('SIGTERM');
@@ -164,29 +170,18 @@ describe('integration: live calls in the web console', function () {
   }
 
   it('a supervisor listens in the page and hears both tones; the listen is audited and ends with the call', async function () {
-    if (!existsSync(CHROMIUM)) {
-      process.stdout.write(`      skipped: ${CHROMIUM} is absent (apt-get install chromium)\n`);
+    const missing = chromiumMissing();
+    if (missing !== null) {
+      process.stdout.write(`      skipped: ${missing}\n`);
       this.skip();
     }
-    mkdirSync(ARTIFACTS, { recursive: true });
     const { call: sbc, id } = await placeCall();
     let stop = false;
     let hungUp = false;
     const media = sbc.sendMedia({ durationMs: 40_000, stop: () => stop });
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
-      });
-      const ctx = await browser.newContext({
-        ignoreHTTPSErrors: true,
-        viewport: { width: 1366, height: 768 },
-      });
-      const p = await ctx.newPage();
-      await p.goto(`${origin}/`);
-      await p.locator('#username').fill('sam');
-      await p.locator('#password').fill(PW('sam'));
-      await p.getByRole('button', { name: 'Log in' }).click();
+      browser = await openBrowser();
+      const p = await logIn(browser, origin, 'sam', PW('sam'));
       await p.getByRole('link', { name: 'Live calls' }).click();
       const listen = p.locator('#live-calls').getByRole('button', { name: 'Listen' });
       await listen.waitFor({ timeout: 15_000 });
@@ -211,7 +206,7 @@ describe('integration: live calls in the web console', function () {
       const hz = String(await status.getAttribute('data-tone-hz'))
         .split(',')
         .map(Number);
-      await p.screenshot({ path: join(ARTIFACTS, 'live.png'), fullPage: true });
+      await screenshot(p, 'live');
       assert.equal(hz.length, 2, `two channels: ${hz.join()}`);
       assert.ok(Math.abs(hz[0]! - TONES[0]) <= TONES[0] * 0.03, `customer lane ${hz[0]} Hz`);
       assert.ok(Math.abs(hz[1]! - TONES[1]) <= TONES[1] * 0.03, `agent lane ${hz[1]} Hz`);

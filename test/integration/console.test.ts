@@ -5,11 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import {
+  chromiumMissing,
+  logIn,
+  openBrowser,
+  screenshot,
+  type ConsoleBrowser,
+} from '../helpers/console-browser.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, json, type Reply } from '../helpers/https.js';
 
@@ -21,8 +28,6 @@ const USERS = [
   ['dora', 'dpo', null],
   ['alma', 'admin', null],
 ] as const;
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'var', 'artifacts', 'console');
 /** Seconds of the imported calls: long enough that a seek lands well inside. */
 const CALL_S = 30;
 
@@ -154,49 +159,29 @@ describe('integration: web console', function () {
   });
 
   describe('pages in headless Chromium', function () {
-    let browser: Browser | undefined;
+    let b: ConsoleBrowser | undefined;
     let context: BrowserContext | undefined;
-    const cspViolations: string[] = [];
 
     before(function () {
-      if (!existsSync(CHROMIUM)) {
-        process.stdout.write(`      skipped: ${CHROMIUM} is absent (apt-get install chromium)\n`);
+      const missing = chromiumMissing();
+      if (missing !== null) {
+        process.stdout.write(`      skipped: ${missing}\n`);
         this.skip();
       }
-      mkdirSync(ARTIFACTS, { recursive: true });
     });
     beforeEach(async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
-      });
-      context = await browser.newContext({
-        ignoreHTTPSErrors: true,
-        viewport: { width: 1366, height: 768 },
-        acceptDownloads: true,
-      });
+      b = await openBrowser();
+      context = b.context;
     });
     afterEach(async () => {
-      await context?.close();
-      await browser?.close();
-      assert.deepEqual(cspViolations.splice(0), [], 'the page broke its own CSP');
+      const csp = b?.cspViolations.splice(0) ?? [];
+      await b?.close();
+      b = undefined;
+      assert.deepEqual(csp, [], 'the page broke its own CSP');
     });
 
-    async function login(name: string): Promise<Page> {
-      const page = await context!.newPage();
-      page.on('console', (m) => {
-        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-      });
-      await page.goto(`${fx.origin}/`);
-      await page.locator('#username').fill(name);
-      await page.locator('#password').fill(PW(name));
-      await page.getByRole('button', { name: 'Log in' }).click();
-      await page.locator('#search-title').waitFor({ timeout: 15_000 });
-      return page;
-    }
-
-    const shot = (page: Page, name: string): Promise<Buffer> =>
-      page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    const login = (name: string): Promise<Page> => logIn(b!, fx.origin, name, PW(name));
+    const shot = screenshot;
 
     // The page's document, typed just enough: the tests compile without the DOM library, and
     // run as functions (the console's CSP forbids evaluating strings in the page).

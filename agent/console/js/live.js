@@ -10,20 +10,32 @@ const REFRESH_MS = 2000;
 /** Audio scheduled ahead of the playback clock, to ride out network jitter. */
 const LEAD_S = 0.15;
 
-/**
- * The tone of one channel over its last second, roughly: crossings of a ±2 % band around zero
- * (a hysteresis, so codec noise near zero does not count), half of them per second.
- */
-function toneHz(samples, rate) {
+/** Crossings of a ±2 % band around zero (hysteresis: codec noise near zero does not count). */
+function crossings(samples, from, to) {
   const band = 0.02;
   let side = 0;
-  let crossings = 0;
-  for (const x of samples) {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const x = samples[i];
     const now = x > band ? 1 : x < -band ? -1 : side;
-    if (side !== 0 && now !== side) crossings++;
+    if (side !== 0 && now !== side) n++;
     side = now;
   }
-  return samples.length === 0 ? 0 : Math.round(crossings / 2 / (samples.length / rate));
+  return n;
+}
+
+/**
+ * The tone of one channel over its last second, roughly: the median over 100 ms blocks of half
+ * the crossings per second, so a glitch (a concealed packet, a dropped pass) moves one block only.
+ */
+function toneHz(samples, rate) {
+  const block = Math.round(rate / 10);
+  const perBlock = [];
+  for (let at = 0; at + block <= samples.length; at += block)
+    perBlock.push(crossings(samples, at, at + block) / 2 / (block / rate));
+  if (perBlock.length === 0) return 0;
+  perBlock.sort((a, b) => a - b);
+  return Math.round(perBlock[Math.floor(perBlock.length / 2)]);
 }
 
 function listener(call, reason, status, onStop) {
