@@ -262,7 +262,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       else if (ch === 2) interleaveInto(pcm, at, scratchLeft, leftLen, scratchRight, rightLen, done, k);
       else pcm.set(scratchLeft.subarray(done, done + k), at);
       w.commitPcm(k * ch);
-      this.#taps.push(pcm.subarray(at, at + k * ch));
+      // No allocation per tick when nobody listens (the load design of issue 6).
+      if (this.#taps.size > 0) this.#taps.push(pcm.subarray(at, at + k * ch));
       done += k;
     }
   }
