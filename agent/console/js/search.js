@@ -96,7 +96,19 @@ export function searchPage({ view, me, fail }) {
         h('td', {}, r.service ?? '—'),
         h('td', {}, r.direction),
         h('td', {}, flags(r)),
-        h('td', {}, h('a', { href: `#/recording/${encodeURIComponent(r.id)}` }, 'Open')),
+        h(
+          'td',
+          {},
+          h(
+            'a',
+            {
+              href: `#/recording/${encodeURIComponent(r.id)}`,
+              // "Open" alone is ambiguous in a screen reader's list of links.
+              'aria-label': `Open the call of ${formatTime(r.startedAt, zone)}`,
+            },
+            'Open',
+          ),
+        ),
       ),
     );
     const prev = h('button', { type: 'button', disabled: state.back.length === 0 }, 'Previous page');
