@@ -228,6 +228,16 @@ describe('integration: web console', function () {
       const src = String(await p.locator('#audio').getAttribute('src'));
       assert.ok(!/token|bearer/i.test(src), `audio URL carries no token: ${src}`);
       const played = await currentTime(p);
+      // Two lanes, customer and agent, each with its level while the stereo call plays.
+      type Meters = { getElementById(id: string): { value: number } };
+      await p.waitForFunction(
+        () =>
+          ['lane-customer', 'lane-agent'].every(
+            (id) => (globalThis as unknown as { document: Meters }).document.getElementById(id).value > 0.05,
+          ),
+        undefined,
+        { timeout: 10_000 },
+      );
       await shot(p, 'player');
       await p.evaluate(() => {
         const el = (globalThis as unknown as { document: Doc }).document.getElementById('position');

@@ -5,6 +5,7 @@ import { api, ApiError, describe, url } from './api.js';
 import { clock, h, message, reasonOk } from './dom.js';
 
 const SESSION_CHECK_MS = 3000;
+const METER_MS = 100;
 
 export function playerPanel(r, fail) {
   const durationS = (r.durationMs ?? 0) / 1000;
@@ -79,6 +80,7 @@ export function playerPanel(r, fail) {
       audio.src = url(`/recordings/${encodeURIComponent(r.id)}/audio`, { reason: why });
       playingReason = why;
     }
+    startMeters();
     try {
       await audio.play();
       play.textContent = 'Pause';
@@ -139,10 +141,61 @@ export function playerPanel(r, fail) {
     message('Download saved.', 'info');
   });
 
-  const lanes =
-    r.format?.channels === 2
-      ? h('p', { class: 'lanes' }, 'Stereo: left channel customer, right channel agent.')
-      : null;
+  // Stereo: two lanes, customer (left) and agent (right), each with its level while playing.
+  const stereo = r.format?.channels === 2;
+  const meters = stereo
+    ? [
+        h('meter', { id: 'lane-customer', min: 0, max: 1, value: 0 }),
+        h('meter', { id: 'lane-agent', min: 0, max: 1, value: 0 }),
+      ]
+    : [];
+  const lanes = stereo
+    ? h(
+        'div',
+        { class: 'lanes' },
+        h('label', { for: 'lane-customer' }, 'Customer (left)'),
+        meters[0],
+        h('label', { for: 'lane-agent' }, 'Agent (right)'),
+        meters[1],
+      )
+    : null;
+  /** The element's audio through Web Audio, split per channel for the meters; made once. */
+  let graph = null;
+  function startMeters() {
+    if (!stereo || graph !== null) return;
+    try {
+      const ctx = new AudioContext();
+      const src = ctx.createMediaElementSource(audio);
+      const split = ctx.createChannelSplitter(2);
+      const analysers = [ctx.createAnalyser(), ctx.createAnalyser()];
+      src.connect(ctx.destination);
+      src.connect(split);
+      analysers.forEach((a, i) => split.connect(a, i));
+      const buf = new Float32Array(analysers[0].fftSize);
+      const timer = setInterval(() => {
+        analysers.forEach((a, i) => {
+          a.getFloatTimeDomainData(buf);
+          let peak = 0;
+          for (const x of buf) peak = Math.max(peak, Math.abs(x));
+          meters[i].value = peak;
+        });
+      }, METER_MS);
+      graph = { ctx, timer };
+    } catch {
+      // The meters are a display only: without Web Audio the element plays as it is.
+    }
+  }
+
+  /** Leaving the page: stop, and release the audio graph (the element goes with the page). */
+  function dispose() {
+    stop();
+    if (graph !== null) {
+      clearInterval(graph.timer);
+      void graph.ctx.close();
+      graph = null;
+    }
+  }
+
   const node = h(
     'section',
     { class: 'panel', 'aria-labelledby': 'p-title' },
@@ -154,5 +207,5 @@ export function playerPanel(r, fail) {
     note,
     audio,
   );
-  return { node, stop };
+  return { node, stop, dispose };
 }

@@ -185,5 +185,5 @@ export async function recordingPage({ view, me, fail }, id) {
   if (me.role === 'dpo') parts.push(dpoPanel(r, fail, player.stop));
   show(view, ...parts);
   if (me.role === 'admin' || me.role === 'dpo') view.append(await auditPanel(r.id, zone, fail));
-  return player.stop;
+  return player.dispose;
 }
