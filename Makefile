@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 # Debian packages the tests, benchmarks and `make run` use; installed only when absent.
-DEB_PACKAGES := sox ffmpeg sip-tester baresip prometheus iproute2 util-linux systemd
+DEB_PACKAGES := sox ffmpeg sip-tester baresip prometheus iproute2 util-linux systemd chromium
 # Only `make bench` needs these (the rtpengine peer of the load benchmark).
 BENCH_DEB_PACKAGES := rtpengine-daemon
 NPM_STAMP := node_modules/.package-lock.json

@@ -33,6 +33,35 @@ export default tseslint.config(
     },
   },
   {
+    // The web console runs in the browser: plain ES modules with the page's globals.
+    files: ['agent/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'HashChangeEvent',
+          'Node',
+          'AudioContext',
+          'WebSocket',
+          'ReadableStream',
+          'TextDecoder',
+          'AbortController',
+          'performance',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['test/**/*.ts', 'scripts/**/*.ts', 'agent/src/cli/**/*.ts', 'agent/src/main.ts'],
     rules: { 'no-console': 'off' },
   },

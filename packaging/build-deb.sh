@@ -37,6 +37,10 @@ find "$app/dist" -type f ! -name '*.js' -delete
 install -m 0755 bin/callvault.js bin/callvaultctl.js "$app/bin/"
 install -m 0644 native/build/*.node "$app/native/build/"
 install -m 0644 README.md "$app/"
+# The web console (static HTML, JS modules, CSS): api/console-static.ts finds it at
+# dist/../agent/console, as in the checkout.
+install -d -m 0755 "$app/agent"
+cp -r agent/console "$app/agent/console"
 # --version answers the package's version (the same unless CALLVAULT_PKG_VERSION is set).
 node -e 'const p = require("./package.json"); p.version = process.argv[1]; process.stdout.write(JSON.stringify(p, null, 2) + "\n")' \
   "$version" > "$app/package.json"

@@ -185,12 +185,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       registerMediaMetrics(metrics.registry, c.media);
     }
     if (config.api.listen !== null) {
+      const callsNow = calls;
       api = await startApiServer({
         listen: config.api.listen,
         storage,
         metrics,
         log: log.child({ component: 'api' }),
         startedAt: new Date(),
+        live: callsNow === null ? null : { list: () => callsNow.liveCalls() },
       });
       opened.push(api);
     }

@@ -23,6 +23,15 @@ import { dpoRoutes } from './dpo-routes.js';
 import { subjectRoutes } from './subjects.js';
 import { grantRoutes } from './grant-routes.js';
 import { trainingRoutes } from './training-routes.js';
+import {
+  checkCsrf,
+  clearSessionCookie,
+  credentialsOf,
+  setSessionCookie,
+  wantsCookie,
+} from './cookie-session.js';
+import { consoleFiles } from './console-static.js';
+import { liveRoutes, type LiveCallSource } from './live-routes.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -44,6 +53,8 @@ export interface ApiOptions {
   readonly metrics: CallvaultMetrics;
   readonly log: Logger;
   readonly startedAt: Date;
+  /** Calls in progress, for GET /calls and live listening; null when no SIP ingest runs. */
+  readonly live?: LiveCallSource | null;
 }
 
 function routeLabel(req: Request): string {
@@ -102,29 +113,51 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
     handle(async (req, res) => {
       const from = req.socket.remoteAddress ?? 'unknown';
       const user = await attemptLogin(loginDeps, req.body, from);
-      res.json(sessions.create(user, from));
+      const created = sessions.create(user, from);
+      if (!wantsCookie(req.body)) {
+        res.json(created);
+        return;
+      }
+      // The console's login: the token goes only into the HttpOnly cookie, never to the page.
+      setSessionCookie(res, created.token, api.session_lifetime_s);
+      res.json({ expiresAt: created.expiresAt, csrf: sessions.csrfFor(created.token) });
     }),
   );
   // Everything below needs a live session of an account that is still as it was at login.
   v1.use(
     guard(async (req) => {
-      const m = /^Bearer\s+(\S{1,256})$/i.exec(req.get('authorization') ?? '');
-      const session = m === null ? null : sessions.lookup(m[1]!);
-      if (session === null) throw unauthorized();
+      const creds = credentialsOf(req);
+      const session = creds === null ? null : sessions.lookup(creds.token);
+      if (creds === null || session === null) throw unauthorized();
       const account = await storage.index.getUser(session.user.username);
       if (account === null || account.disabled || accountFingerprint(account) !== session.account) {
         sessions.revokeUser(session.user.username);
         throw unauthorized();
       }
+      checkCsrf(req, creds, sessions.csrfFor(creds.token));
       (req as Request & { user: SessionUser; token: string }).user = session.user;
-      (req as Request & { user: SessionUser; token: string }).token = m![1]!;
+      (req as Request & { user: SessionUser; token: string }).token = creds.token;
     }),
   );
+  // Who is logged in, for the console: its CSRF token and the appliance's time zone.
+  v1.get('/session', (req, res) => {
+    const r = req as Request & { user: SessionUser; token: string };
+    res.json({
+      username: r.user.username,
+      role: r.user.role,
+      agentId: r.user.agentId,
+      expiresAt: new Date(sessions.lookup(r.token)?.expiresAtMs ?? Date.now()).toISOString(),
+      csrf: sessions.csrfFor(r.token),
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      defaultCountry: storage.config.sip.default_country,
+    });
+  });
   v1.delete(
     '/session',
     handle(async (req, res) => {
       const r = req as Request & { user: SessionUser; token: string };
       sessions.revoke(r.token);
+      clearSessionCookie(res);
       await storage.index.appendAudit({
         actor: r.user.username,
         role: r.user.role,
@@ -141,7 +174,10 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
   v1.use(subjectRoutes(storage));
   v1.use(grantRoutes(storage));
   v1.use(trainingRoutes(storage));
+  v1.use(liveRoutes(storage, opts.live ?? null, (t) => sessions.lookup(t) !== null, metrics, log));
   app.use('/api/v1', v1);
+  // The web console: static files of the appliance, outside /api/v1 (README "Web console").
+  app.use(consoleFiles());
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'CV_ERR_API_NOT_FOUND', message: 'no such path' } });
   });

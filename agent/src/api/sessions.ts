@@ -9,7 +9,7 @@
  *
  * Bounded: at most MAX_PER_USER sessions per user and MAX_SESSIONS in all (the oldest go first).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Role, User } from '../index/index.js';
 
 export const MAX_PER_USER = 20;
@@ -55,6 +55,8 @@ export class SessionStore {
   /** Keyed by token digest, in creation order (Map order), so the oldest are found first. */
   readonly #sessions = new Map<string, Entry>();
   readonly #now: () => number;
+  /** Keys the console's CSRF tokens (cookie-session.ts); a restart changes it with the sessions. */
+  readonly #csrfKey = randomBytes(32);
 
   constructor(lifetimeS: number, now: () => number = Date.now) {
     this.#lifetimeMs = lifetimeS * 1000;
@@ -85,7 +87,7 @@ export class SessionStore {
   }
 
   /** The session's user and account fingerprint, or null when unknown or expired. */
-  lookup(token: string): { user: SessionUser; account: string } | null {
+  lookup(token: string): { user: SessionUser; account: string; expiresAtMs: number } | null {
     const key = digest(token);
     const entry = this.#sessions.get(key);
     if (entry === undefined) return null;
@@ -93,7 +95,15 @@ export class SessionStore {
       this.#sessions.delete(key);
       return null;
     }
-    return { user: entry.user, account: entry.account };
+    return { user: entry.user, account: entry.account, expiresAtMs: entry.expiresAtMs };
+  }
+
+  /**
+   * The CSRF token of a session: a MAC of its token digest, so it needs no storage, differs per
+   * session and cannot be derived without the token and this store's key.
+   */
+  csrfFor(token: string): string {
+    return createHmac('sha256', this.#csrfKey).update(digest(token)).digest('base64url');
   }
 
   /** Ends the session of this token (logout); false when it was not live. */

@@ -19,7 +19,7 @@ import {
 } from '../siprec/index.js';
 import { Session, type EndReason, type SideRules } from '../session/index.js';
 import { MediaTotals, type MediaReceiver } from '../media/index.js';
-import { CallRecorder, type RecordedStream } from '../recorder/index.js';
+import { CallRecorder, type LiveCall, type RecordedStream } from '../recorder/index.js';
 import type { Storage } from '../storage/index.js';
 import { planStreams, type PlannedStreams } from './offer-plan.js';
 import { CallStats } from './call-stats.js';
@@ -119,6 +119,11 @@ export class CallManager {
 
   get activeCalls(): number {
     return this.#calls.size;
+  }
+
+  /** The calls being recorded, for live listening (GET /calls). */
+  liveCalls(): LiveCall[] {
+    return [...this.#calls.values()].filter((c) => c.ending === null).map((c) => c.recorder.live());
   }
 
   get diskLow(): boolean {

@@ -24,6 +24,7 @@ import { consentStreams, initialConsent } from './consent.js';
 import { mediaOutcome, mediaSide, type MediaOutcome } from './media-outcome.js';
 import { NoStreamsError } from './errors.js';
 import { sharedTickScheduler, type TickScheduler } from './tick-scheduler.js';
+import { LiveTaps, type LiveCall, type LiveEnd } from './live-tap.js';
 
 export type { RecordedStream };
 
@@ -116,6 +117,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   #finishing: Promise<RecordingRecord | null> | null = null;
   #failed = false;
   #lastMediaMs: number;
+  /** Live listeners (live-tap.ts): fed from #write, ended with the recording. */
+  readonly #taps: LiveTaps;
 
   private constructor(
     o: CallRecorderOptions,
@@ -146,6 +149,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#right = channels === 1 ? [] : channelStreams(o.streams, 'agent');
     this.#dtmfSeen = o.streams.map(() => 0);
     this.#consentStreams = consentStreams(o.streams, this.#left);
+    this.#taps = new LiveTaps(o.log);
   }
 
   /** Creates the encrypted container and starts pulling audio; resolves when recording. */
@@ -182,6 +186,33 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
 
   get consent(): Consent {
     return this.#consent;
+  }
+
+  /** The call as a live-listening API sees it; listening waits for consent where it is asked. */
+  live(): LiveCall {
+    const meta = callMetadataFor(
+      this.#o.session.info,
+      this.#o.policy,
+      this.#consent,
+      this.#o.source,
+      this.#codec,
+      new Date(this.#startedMs),
+    );
+    return {
+      id: this.#writer.id,
+      startedAt: meta.startedAt,
+      direction: meta.direction,
+      service: meta.service,
+      number: meta.number,
+      numberWithheld: meta.numberWithheld,
+      agent: meta.agent,
+      agentName: meta.agentName,
+      consent: this.#consent,
+      channels: this.#channels,
+      sampleRate: this.#o.sampleRate,
+      listen: (sink) =>
+        this.#consent === 'given' || this.#consent === 'not_required' ? this.#taps.add(sink) : null,
+    };
   }
 
   /** Destroys the recording (the call was cancelled before it was answered). */
@@ -227,6 +258,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       else if (ch === 2) interleaveInto(pcm, at, scratchLeft, leftLen, scratchRight, rightLen, done, k);
       else pcm.set(scratchLeft.subarray(done, done + k), at);
       w.commitPcm(k * ch);
+      // No allocation per tick when nobody listens (the load design of issue 6).
+      if (this.#taps.size > 0) this.#taps.push(pcm.subarray(at, at + k * ch));
       done += k;
     }
   }
@@ -336,9 +369,10 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     }
   }
 
-  #stopTimer(): void {
+  #stopTimer(end: LiveEnd = 'ended'): void {
     if (this.#ticking) this.#scheduler.delete(this);
     this.#ticking = false;
+    this.#taps.end(end);
   }
 
   /** The streams' packets stop counting as live; their final counts stay in the totals. */
@@ -349,7 +383,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   async #discard(reason: 'declined' | 'no_answer' | 'cancelled'): Promise<void> {
     if (this.#finishing !== null) return;
     this.#finishing = (async () => {
-      this.#stopTimer();
+      this.#stopTimer('discarded');
       this.#o.storage.untrack(this.#writer);
       await this.#writer.abort();
       this.#retireStreams();
@@ -368,7 +402,7 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   #fail(err: CallvaultError): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#stopTimer();
+    this.#stopTimer('failed');
     this.#o.storage.untrack(this.#writer);
     this.#o.storage.counts.failed(
       err.code === 'CV_ERR_VAULT_DISK_FULL'

@@ -27,6 +27,16 @@ describe('api/sessions', () => {
     assert.equal(store.lookup(a.token), null);
   });
 
+  it('gives each session its own CSRF token, stable for the session and unknown to another store', () => {
+    const store = new SessionStore(60);
+    const a = store.create(user('anna'));
+    const b = store.create(user('anna'));
+    assert.equal(store.csrfFor(a.token), store.csrfFor(a.token));
+    assert.notEqual(store.csrfFor(a.token), store.csrfFor(b.token));
+    assert.notEqual(store.csrfFor(a.token), new SessionStore(60).csrfFor(a.token));
+    assert.match(store.csrfFor(a.token), /^[A-Za-z0-9_-]{43}$/);
+  });
+
   it('does not accept an unknown token', () => {
     const store = new SessionStore(60);
     assert.equal(store.lookup('not-a-token'), null);
