@@ -147,6 +147,7 @@ describe('integration: Debian package', function () {
       ['/usr/share/callvault/examples/dev.yaml', '-rw-r--r--'],
       ['/usr/share/callvault/examples/arlo.yaml', '-rw-r--r--'],
       ['/usr/share/doc/callvault/README.md', '-rw-r--r--'],
+      ['/opt/callvault/agent/console/index.html', '-rw-r--r--'],
     ];
     for (const [path, mode] of expected) assert.equal(files.get(path)?.mode, mode, path);
     let checked = 0;
@@ -159,7 +160,12 @@ describe('integration: Debian package', function () {
         ['drwxr-xr-x', '-rw-r--r--', '-rwxr-xr-x', 'lrwxrwxrwx'].includes(f.mode),
         `${path} ${f.mode}`,
       );
-      assert.doesNotMatch(path, /^\/opt\/callvault\/(dist\/.*\.map|agent\/|test\/|scripts\/)/, path);
+      // agent/ is source, except the web console's static files (served as they are).
+      assert.doesNotMatch(
+        path,
+        /^\/opt\/callvault\/(dist\/.*\.map|agent\/(?!$|console\/)|test\/|scripts\/)/,
+        path,
+      );
       assert.doesNotMatch(
         path,
         /\/node_modules\/(mocha|typescript|tsx|eslint|@types)\//,
