@@ -713,6 +713,11 @@ export interface MediaPlan {
 export interface MediaReport {
   /** ms of media time covered (frames × 20), gaps included. */
   readonly sentMs: number;
+  /**
+   * Most media (ms) sent in one burst because this process was starved (0 on a steady run): a
+   * test of placement can tell the sender's slip from the recorder's.
+   */
+  readonly worstBurstMs: number;
   readonly packets: Readonly<Record<string, number>>;
   readonly lost: Readonly<Record<string, number>>;
 }
@@ -724,7 +729,6 @@ interface Lane {
   readonly codec: AudioCodec;
   readonly toneHz: number;
 }
-
 
 const DTMF_EVENTS = '0123456789*#ABCD';
 
@@ -793,8 +797,10 @@ async function sendRtp(host: string, lanes: readonly Lane[], plan: MediaPlan): P
   const t0 = performance.now();
   let frame = 0;
   let nextRtcp = 0;
+  let worstBurst = 0;
   while (frame < total && !(plan.stop?.() ?? false)) {
     const due = Math.min(total, Math.floor((performance.now() - t0) / 20) + 1);
+    worstBurst = Math.max(worstBurst, due - frame);
     for (; frame < due; frame++) {
       const ms = frame * 20;
       if (plan.ssrcChangeAtMs !== undefined && frame === frameAt(plan.ssrcChangeAtMs)) {
@@ -860,6 +866,8 @@ async function sendRtp(host: string, lanes: readonly Lane[], plan: MediaPlan): P
   for (const st of state) if (st.held !== null) st.lane.socket.send(st.held, st.lane.port, host);
   return {
     sentMs: frame * 20,
+    // One or two frames per 10 ms tick are the steady state.
+    worstBurstMs: worstBurst > 2 ? worstBurst * 20 : 0,
     packets: Object.fromEntries(state.map((s) => [s.lane.key, s.packets])),
     lost: Object.fromEntries(state.map((s) => [s.lane.key, s.lost])),
   };

@@ -204,9 +204,21 @@ describe('integration: SIPREC calls end to end', function () {
   // An SBC that stops forking RTP for a held party keeps sending RTCP: that is not a dead call.
   it('tolerates a 5 s unsignalled hold while RTCP keeps arriving (rtp_timeout 3 s): not cut', async () => {
     const c = await client();
-    const call = await twoStreamCall(c, 'PCMU', callerNumber());
-    assert.equal(await call.invite(), 200);
-    await call.sendMedia({ durationMs: 10_000, gaps: [{ fromMs: 3000, toMs: 8000 }], rtcpEveryMs: 1000 });
+    // A sender starved for longer than the jitter buffer bursts its media late, which a recorder
+    // rightly places late: that run says nothing about the hold, so it is placed once more.
+    let call = await twoStreamCall(c, 'PCMU', callerNumber());
+    for (let attempt = 1; ; attempt++) {
+      assert.equal(await call.invite(), 200);
+      const sent = await call.sendMedia({
+        durationMs: 10_000,
+        gaps: [{ fromMs: 3000, toMs: 8000 }],
+        rtcpEveryMs: 1000,
+      });
+      if (sent.worstBurstMs <= 200 || attempt === 2) break;
+      process.stdout.write(`      sender starved (${sent.worstBurstMs} ms burst): placing the call again\n`);
+      if (call.byeFromDaemon() === undefined) await call.bye();
+      call = await twoStreamCall(c, 'PCMU', callerNumber());
+    }
     const hungUp = call.byeFromDaemon();
     if (hungUp === undefined) assert.equal(await call.bye(), 200);
     const rec = await finishedRecord(sets, daemon.logs, call.callId);
