@@ -46,3 +46,4 @@ export {
 export { isValidUsername } from './users.js';
 export { agentGrouper, applyTo, emptyCounter, mergeInto } from './stats-counters.js';
 export type { Counter, CounterCell } from './stats-counters.js';
+export type { DuePage, RetentionView } from './retention-scan.js';

@@ -48,6 +48,8 @@ import {
 } from './stats-counters.js';
 import type { CounterCell } from './stats-counters.js';
 import { recountIfStale, statsGroupsOp } from './stats-recount.js';
+import { duePage } from './retention-scan.js';
+import type { DuePage } from './retention-scan.js';
 import type { Db } from './storage.js';
 import {
   canonicalGrant,
@@ -405,6 +407,14 @@ export class RecordingIndex {
    */
   async statsCounters(fromDay: string, toDay: string): Promise<CounterCell[]> {
     return this.#read(() => readCounters(this.#db, fromDay, toDay));
+  }
+
+  /**
+   * Recordings whose expiry is before `expiresBefore`, with only the plain fields retention
+   * decides on (retention-scan.ts); page on with `after` = the previous page's `next`.
+   */
+  async duePage(expiresBefore: Date, after: string | null = null, limit = 1000): Promise<DuePage> {
+    return this.#read(() => duePage(this.#db, expiresBefore.getTime(), after, limit));
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {

@@ -52,9 +52,9 @@ export async function purgeDue(
     }
     const ids = batch.map((d) => d.id);
     try {
-      const present: string[] = [];
-      for (const id of ids) if (await inVault(storage, id)) present.push(id);
-      const vault = await storage.vault.eraseMany(present);
+      // eraseMany looks all of them up in one keystore read; ids with nothing left in the
+      // vault come back as missing and only their index entries go.
+      const vault = await storage.vault.eraseMany(ids);
       // One whose file could not be removed keeps its index entry: the next run retries it.
       const stuck = new Set(vault.failed.map((f) => f.id));
       for (const f of vault.failed) failed.push({ id: f.id, code: codeOf(f.error) });
