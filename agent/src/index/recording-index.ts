@@ -417,6 +417,20 @@ export class RecordingIndex {
     return this.#read(() => duePage(this.#db, expiresBefore.getTime(), after, limit));
   }
 
+  /**
+   * Compacts every recording key range: what deleteRecordings(…, {compact: true}) does for its
+   * own keys, once for a whole run of deletions (a retention purge) instead of per batch, whose
+   * spans cover nearly the whole index when ids and times are spread.
+   */
+  async compactRecordings(): Promise<void> {
+    return this.#write(() =>
+      compactKeys(
+        this.#db,
+        RECORDING_PREFIXES.flatMap((p) => [p, p + KEY_END]),
+      ),
+    );
+  }
+
   async search(query: SearchQuery): Promise<SearchResult> {
     const q = normaliseQuery(query, this.#opts.blindIndexKey, true, this.#numbers);
     return this.#read(async () => {

@@ -366,9 +366,10 @@ export class Vault {
     }
     for (const f of found) this.#recordKeys.forget(f.id);
     await this.#keys.destroyDataKeys(found.filter((f) => f.hasKey).map((f) => f.id));
-    await Promise.all(found.filter((f) => isRecordingId(f.id)).map((f) => this.#seals.remove(f.id)));
+    // Per recording its seal, then its container; the recordings overlap one another.
     await Promise.all(
       found.map(async ({ id, path }) => {
+        if (isRecordingId(id)) await this.#seals.remove(id);
         if (path === undefined) return;
         await unlink(path).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOENT')
