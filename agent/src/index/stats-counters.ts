@@ -135,8 +135,9 @@ export function mergeInto(a: Counter, b: Counter): void {
   a.ow += b.ow;
   a.wm += b.wm;
   a.sum += b.sum;
-  for (const [k, n] of Object.entries(b.h)) {
-    const v = (a.h[k] ?? 0) + n;
+  // for-in, not Object.entries: /stats merges a few thousand histograms per query.
+  for (const k in b.h) {
+    const v = (a.h[k] ?? 0) + (b.h[k] as number);
     if (v === 0) delete a.h[k];
     else a.h[k] = v;
   }
@@ -209,9 +210,7 @@ export class CounterDelta {
 
 /** The counters of the UTC days [fromDay, toDay) (YYYY-MM-DD), in key order. */
 export async function readCounters(db: Db, fromDay: string, toDay: string): Promise<CounterCell[]> {
-  const out: CounterCell[] = [];
-  for await (const [key, value] of db.iterator({ gte: STATS_PREFIX + fromDay, lt: STATS_PREFIX + toDay })) {
-    out.push({ ...parseCounterKey(key), counter: decodeCounter(value) });
-  }
-  return out;
+  // One read of the whole range (a year is a few thousand cells), not one hop per entry.
+  const rows = await db.iterator({ gte: STATS_PREFIX + fromDay, lt: STATS_PREFIX + toDay }).all();
+  return rows.map(([key, value]) => ({ ...parseCounterKey(key), counter: decodeCounter(value) }));
 }
