@@ -4,7 +4,8 @@
  * keystore, LevelDB index, audit chain, every write synced as in production).
  *   npx tsx scripts/bench/dpo-bench.ts [N] [M]      (defaults 1 000 000 and 100 000)
  * Baselines in the same run: reading the subject's container files plainly (what the archive
- * cannot beat), and unlinking M plain files (the floor of any purge).
+ * cannot beat), unlinking M plain files (the floor of any purge), and for statistics over the
+ * N indexed recordings, the full scan of the index's records that /stats did before counters.
  */
 import {
   mkdtempSync,
@@ -22,6 +23,8 @@ import { silentLogger } from '../../agent/src/common/index.js';
 import { loadConfig } from '../../agent/src/config/index.js';
 import { openStorage, importWav, type Actor } from '../../agent/src/storage/index.js';
 import { dsarExport, runRetention } from '../../agent/src/retention/index.js';
+import { agentGrouper, StatsAccumulator } from '../../agent/src/api/stats-aggregate.js';
+import type { RecordingRecord } from '../../agent/src/index/index.js';
 import { makeToneWav } from '../../test/helpers/audio.js';
 import { mulberry32 as prng } from '../../test/helpers/prng.js';
 import { syntheticRecords } from './synthetic-records.js';
@@ -38,6 +41,8 @@ export interface DpoBenchResult {
   readonly subjectRecordings: number;
   readonly dsar: { ms: number; bytes: number; baselineMs: number };
   readonly purge: { recordings: number; seconds: number; perSecond: number; baselineSeconds: number };
+  /** One /stats aggregation over a 400-day window holding all N: from counters vs a full scan. */
+  readonly stats: { calls: number; cells: number; ms: number; baselineMs: number };
   readonly setupSeconds: number;
 }
 
@@ -52,6 +57,54 @@ async function withStorage<T>(
   } finally {
     await storage.close();
   }
+}
+
+type Opened = Awaited<ReturnType<typeof openStorage>>;
+
+/** A quality and flags on the synthetic records, so the counters carry MOS histograms. */
+function withQuality(rec: RecordingRecord, i: number): RecordingRecord {
+  const noMedia = i % 50 === 0;
+  return {
+    ...rec,
+    flags: noMedia ? ['no_media'] : i % 40 === 0 ? ['one_way'] : [],
+    quality: noMedia ? null : { mos: 1 + ((i * 7919) % 350) / 100, lossPct: 0, jitterMs: 5 },
+  };
+}
+
+/**
+ * The /stats aggregation in-process (as api/stats.ts runs it: counters of the window, then the
+ * suppression rules), and the baseline: every record of the window paged through the index and
+ * decrypted, as /stats did before counters (without its 100 000 cap).
+ */
+async function statsLeg(storage: Opened, now: number): Promise<DpoBenchResult['stats']> {
+  const toMs = Math.ceil((now + 1) / DAY_MS) * DAY_MS;
+  const window = { from: new Date(toMs - 400 * DAY_MS).toISOString(), to: new Date(toMs).toISOString() };
+  const min = storage.config.api.stats_min_group_size;
+  const groupOf = agentGrouper(storage.config.api.stats_agent_groups);
+  const s0 = performance.now();
+  const acc = new StatsAccumulator(groupOf);
+  const cells = await storage.index.statsCounters(window.from.slice(0, 10), window.to.slice(0, 10));
+  for (const c of cells) acc.addCell(c);
+  const fast = acc.result(min);
+  const ms = performance.now() - s0;
+  const b0 = performance.now();
+  const scan = new StatsAccumulator(groupOf);
+  let cursor: string | undefined;
+  do {
+    const page = await storage.index.search({ ...window, limit: 1000, cursor });
+    for (const rec of page.items) scan.add(rec);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  const slow = scan.result(min);
+  const baselineMs = performance.now() - b0;
+  if (JSON.stringify(fast) !== JSON.stringify(slow))
+    throw new Error('statistics from counters differ from the full scan');
+  return {
+    calls: fast.calls ?? 0,
+    cells: cells.length,
+    ms: Math.round(ms * 10) / 10,
+    baselineMs: Math.round(baselineMs),
+  };
 }
 
 /** Files under dir whose name ends with `suffix` (the containers). */
@@ -89,7 +142,9 @@ export async function runDpoBench(
       const record = syntheticRecords({ rnd, numbers, agents, today: now, prefix: 'f' });
       for (let i = 0; i < indexed - subjectN; i += BATCH)
         await storage.index.putRecordings(
-          Array.from({ length: Math.min(BATCH, indexed - subjectN - i) }, (_, j) => record(i + j)),
+          Array.from({ length: Math.min(BATCH, indexed - subjectN - i) }, (_, j) =>
+            withQuality(record(i + j), i + j),
+          ),
         );
       const s = performance.now();
       let bytes = 0;
@@ -99,7 +154,7 @@ export async function runDpoBench(
       const ms = performance.now() - s;
       if (r.audioFiles !== subjectN)
         throw new Error(`archive has ${r.audioFiles} audio files, not ${subjectN}`);
-      return { ms, bytes };
+      return { ms, bytes, stats: await statsLeg(storage, now) };
     });
     // Baseline: the same containers read as plain files.
     const containers = filesEnding(dsarDir, '.wav.enc');
@@ -146,6 +201,7 @@ export async function runDpoBench(
         perSecond: Math.round(purgeN / purge.seconds),
         baselineSeconds: Math.round(baselineSeconds * 100) / 100,
       },
+      stats: dsar.stats,
       setupSeconds: Math.round(setupSeconds),
     };
   } finally {

@@ -320,6 +320,51 @@ const BENCHES: BenchModule[] = [
       return rows;
     },
   },
+  {
+    title: 'dpo',
+    file: 'dpo-bench.ts',
+    run: async (mod) => {
+      const indexed = Number(process.env['CV_BENCH_DPO_INDEXED'] ?? 1_000_000);
+      const purge = Number(process.env['CV_BENCH_DPO_PURGE'] ?? 100_000);
+      const r = (await (mod['runDpoBench'] as (o: { indexed: number; purge: number }) => Promise<unknown>)({
+        indexed,
+        purge,
+      })) as {
+        indexed: number;
+        subjectRecordings: number;
+        dsar: { ms: number; baselineMs: number };
+        purge: { recordings: number; seconds: number; baselineSeconds: number };
+        stats: { ms: number; baselineMs: number };
+      };
+      const of = `over ${r.indexed.toLocaleString('en')} indexed`;
+      return [
+        {
+          bench: 'dpo',
+          metric: `DSAR lookup + archive of ${r.subjectRecordings} ms ${of}`,
+          value: fmt(r.dsar.ms, 0),
+          baseline: `${fmt(r.dsar.baselineMs, 1)} (read the containers)`,
+          ratio: fmt(r.dsar.ms / r.dsar.baselineMs, 1),
+          target: '≤ 2000',
+        },
+        {
+          bench: 'dpo',
+          metric: `purge of ${r.purge.recordings.toLocaleString('en')} due recordings s`,
+          value: fmt(r.purge.seconds, 1),
+          baseline: `${fmt(r.purge.baselineSeconds, 1)} (unlink as many plain files)`,
+          ratio: fmt(r.purge.seconds / r.purge.baselineSeconds, 1),
+          target: r.purge.recordings >= 100_000 ? '≤ 60' : `≤ 60 for 100 000`,
+        },
+        {
+          bench: 'dpo',
+          metric: `stats ms ${of}`,
+          value: fmt(r.stats.ms, 1),
+          baseline: `${fmt(r.stats.baselineMs, 0)} (full scan of the records)`,
+          ratio: fmt(r.stats.ms / r.stats.baselineMs, 3),
+          target: '≤ 1000',
+        },
+      ];
+    },
+  },
 ];
 
 function table(rows: readonly BenchRow[]): string {

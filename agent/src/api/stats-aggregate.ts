@@ -1,9 +1,12 @@
 /**
  * The aggregation behind GET /stats, pure: counts and durations per day, service, direction
- * and agent group, and the daily quality summary, with small cells suppressed. Nothing that
- * names a person leaves here: numbers are never read, agent ids only to find their group.
+ * and agent group, and the daily quality summary, with small cells suppressed. /stats feeds it
+ * the index's maintained counters (index/stats-counters.ts), which hold no agent id or number.
  */
-import type { RecordingRecord } from '../index/index.js';
+import type { Counter, CounterCell, RecordingRecord } from '../index/index.js';
+import { applyTo, emptyCounter, mergeInto } from '../index/index.js';
+
+export { agentGrouper } from '../index/index.js';
 
 export interface Cell {
   readonly calls: number;
@@ -58,50 +61,36 @@ export function suppress(
   return { cells, suppressed: hidden.size };
 }
 
-/**
- * `api.stats_agent_groups` entries `GROUP:PREFIX`: an agent whose id starts with PREFIX is in
- * GROUP (the longest matching prefix wins); others are `(other)`, calls without an agent `(none)`.
- */
-export function agentGrouper(entries: readonly string[]): (agent: string | null) => string {
-  const rules = entries
-    .map((e) => {
-      const at = e.indexOf(':');
-      return { group: e.slice(0, at), prefix: e.slice(at + 1) };
-    })
-    .sort((a, b) => b.prefix.length - a.prefix.length);
-  return (agent) => {
-    if (agent === null) return '(none)';
-    return rules.find((r) => agent.startsWith(r.prefix))?.group ?? '(other)';
-  };
-}
-
-function add(m: Counts, key: string, ms: number): void {
+function add(m: Counts, key: string, calls: number, ms: number): void {
   const c = m.get(key) ?? { calls: 0, ms: 0 };
-  m.set(key, { calls: c.calls + 1, ms: c.ms + ms });
+  m.set(key, { calls: c.calls + calls, ms: c.ms + ms });
 }
 
-function p5(sorted: readonly number[]): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.max(0, Math.ceil(0.05 * sorted.length) - 1)]!;
+/** 5th percentile (nearest rank) from the MOS histogram of hundredths. */
+function p5(c: Counter): number | null {
+  if (c.wm <= 0) return null;
+  const rank = Math.max(1, Math.ceil(0.05 * c.wm));
+  const buckets = Object.keys(c.h)
+    .map(Number)
+    .sort((x, y) => x - y);
+  let seen = 0;
+  for (const b of buckets) {
+    seen += c.h[String(b)]!;
+    if (seen >= rank) return b / 100;
+  }
+  return null;
 }
 
-interface QualityAcc {
-  calls: number;
-  noMedia: number;
-  oneWay: number;
-  mos: number[];
-}
-
-function qualityCell(a: QualityAcc): QualityCell {
-  const sorted = [...a.mos].sort((x, y) => x - y);
-  const mean = sorted.length === 0 ? null : sorted.reduce((n, v) => n + v, 0) / sorted.length;
+function qualityCell(c: Counter): QualityCell {
+  // `sum` is in hundredths of a MOS point.
+  const mean = c.wm <= 0 ? null : Math.round(c.sum / c.wm) / 100;
   return {
-    calls: a.calls,
-    noMedia: a.noMedia,
-    oneWay: a.oneWay,
-    withMos: sorted.length,
-    meanMos: mean === null ? null : Math.round(mean * 100) / 100,
-    p5Mos: p5(sorted),
+    calls: c.c,
+    noMedia: c.nm,
+    oneWay: c.ow,
+    withMos: c.wm,
+    meanMos: mean,
+    p5Mos: p5(c),
   };
 }
 
@@ -118,49 +107,66 @@ export interface StatsResult {
   readonly quality: QualityCell | null;
 }
 
-/** Accumulates records page by page; result() applies the suppression rules. */
+/**
+ * Accumulates the index's counter cells (or single records, for tests and the benchmark's
+ * baseline); result() applies the suppression rules.
+ */
 export class StatsAccumulator {
   readonly #groupOf: (agent: string | null) => string;
   readonly #byDay: Counts = new Map();
   readonly #byService: Counts = new Map();
   readonly #byDirection: Counts = new Map();
   readonly #byGroup: Counts = new Map();
-  readonly #quality = new Map<string, QualityAcc>();
-  readonly #all: QualityAcc = { calls: 0, noMedia: 0, oneWay: 0, mos: [] };
-  #totalMs = 0;
+  readonly #quality = new Map<string, Counter>();
+  readonly #all: Counter = emptyCounter();
 
   constructor(groupOf: (agent: string | null) => string) {
     this.#groupOf = groupOf;
   }
 
+  /** One record, counted as the index counts it (training copies are not calls). */
   add(rec: RecordingRecord): void {
     // A training copy is a second recording of a call already counted: not a call of its own.
     if (rec.flags.includes('training')) return;
-    const day = rec.startedAt.slice(0, 10);
-    this.#totalMs += rec.durationMs;
-    add(this.#byDay, day, rec.durationMs);
-    add(this.#byService, rec.service ?? '(none)', rec.durationMs);
-    add(this.#byDirection, rec.direction, rec.durationMs);
-    add(this.#byGroup, this.#groupOf(rec.agent), rec.durationMs);
-    const q = this.#quality.get(day) ?? { calls: 0, noMedia: 0, oneWay: 0, mos: [] };
-    this.#quality.set(day, q);
-    for (const acc of [q, this.#all]) {
-      acc.calls++;
-      if (rec.flags.includes('no_media')) acc.noMedia++;
-      if (rec.flags.includes('one_way')) acc.oneWay++;
-      const mos = rec.quality?.mos ?? null;
-      if (mos !== null) acc.mos.push(mos);
+    const c = emptyCounter();
+    const mos = rec.quality?.mos ?? null;
+    const [noMedia, oneWay] = [rec.flags.includes('no_media'), rec.flags.includes('one_way')];
+    applyTo(c, { key: '', ms: rec.durationMs, noMedia, oneWay, mos }, 1);
+    const group = this.#groupOf(rec.agent);
+    this.addCell({
+      day: rec.startedAt.slice(0, 10),
+      service: rec.service,
+      direction: rec.direction,
+      group,
+      counter: c,
+    });
+  }
+
+  /** One counter cell of the index (day × service × direction × agent group). */
+  addCell(cell: CounterCell): void {
+    const c = cell.counter;
+    if (c.c <= 0) return;
+    add(this.#byDay, cell.day, c.c, c.ms);
+    add(this.#byService, cell.service ?? '(none)', c.c, c.ms);
+    add(this.#byDirection, cell.direction, c.c, c.ms);
+    add(this.#byGroup, cell.group, c.c, c.ms);
+    let q = this.#quality.get(cell.day);
+    if (q === undefined) {
+      q = emptyCounter();
+      this.#quality.set(cell.day, q);
     }
+    mergeInto(q, c);
+    mergeInto(this.#all, c);
   }
 
   result(min: number): StatsResult {
-    const shown = this.#all.calls >= min;
+    const shown = this.#all.c >= min;
     const byDay = suppress(this.#byDay, min);
     const qualityByDay: Record<string, QualityCell> = {};
     for (const day of Object.keys(byDay.cells)) qualityByDay[day] = qualityCell(this.#quality.get(day)!);
     return {
-      calls: shown ? this.#all.calls : null,
-      totalDurationMs: shown ? this.#totalMs : null,
+      calls: shown ? this.#all.c : null,
+      totalDurationMs: shown ? this.#all.ms : null,
       byDay,
       byService: suppress(this.#byService, min),
       byDirection: suppress(this.#byDirection, min),

@@ -44,3 +44,6 @@ export {
   MAX_PASSWORD_CHARS,
 } from './password-rule.js';
 export { isValidUsername } from './users.js';
+export { agentGrouper, applyTo, emptyCounter, mergeInto } from './stats-counters.js';
+export type { Counter, CounterCell } from './stats-counters.js';
+export type { DuePage, RetentionView } from './retention-scan.js';

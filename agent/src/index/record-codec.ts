@@ -11,6 +11,8 @@ import { PREFIX, canonicalIsoMs, parseIsoMs, recKey, serviceToken, timeHex } fro
 import { normaliseNumber, type NormaliseOptions } from '../common/index.js';
 import type { Participant, RecordingRecord } from './types.js';
 import { canonicalQuality } from './quality.js';
+import { contributionOf } from './stats-counters.js';
+import type { Contribution } from './stats-counters.js';
 
 export interface StoredRecord {
   readonly v: 1;
@@ -40,6 +42,8 @@ export interface StoredRecord {
   readonly ql?: RecordingRecord['quality'];
   /** 'r': `p` is sealed under the recording's own key (crypto-shredded with its data key). */
   readonly k?: 'r';
+  /** The agent's statistics group (stats-counters.ts): a configured name, not personal. */
+  readonly sg?: string;
   /** Start and expiry in ms: what the filters compare. */
   readonly sm: number;
   readonly em: number | null;
@@ -62,6 +66,8 @@ interface PersonalFields {
 export interface FieldKeys {
   readonly blind: Blinder;
   readonly fieldKey: Buffer;
+  /** The statistics group of an agent (api.stats_agent_groups), stored as `sg`. */
+  readonly group?: (agent: string | null) => string;
 }
 
 const ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
@@ -267,6 +273,7 @@ export function encodeRecord(rec: RecordingRecord, keys: FieldKeys, recordKey?: 
     ...(rec.caseClosedAt ? { cc: rec.caseClosedAt } : {}),
     ...(rec.quality ? { ql: rec.quality } : {}),
     ...(recordKey !== undefined ? { k: 'r' as const } : {}),
+    ...(keys.group !== undefined ? { sg: keys.group(rec.agent) } : {}),
     sm: Date.parse(rec.startedAt),
     em: rec.expiresAt === null ? null : Date.parse(rec.expiresAt),
     nb: numbersOf(rec).map((n) => keys.blind('number', n)),
@@ -297,10 +304,17 @@ export interface PreparedRecord {
   readonly id: string;
   readonly value: string;
   readonly keys: readonly string[];
+  /** Its share of the statistics counters. */
+  readonly stat: Contribution | null;
 }
 
 export function prepareStored(stored: StoredRecord): PreparedRecord {
-  return { id: stored.id, value: JSON.stringify(stored), keys: entryKeys(stored) };
+  return {
+    id: stored.id,
+    value: JSON.stringify(stored),
+    keys: entryKeys(stored),
+    stat: contributionOf(stored),
+  };
 }
 
 export function prepareRecord(

@@ -38,6 +38,18 @@ import { positionOfRecord, runCount, runSearch } from './search.js';
 import { checkConsistency, compactKeys, migrate } from './maintenance.js';
 import { SYNC, openDb, toIndexError, writeOps } from './storage.js';
 import { DbHandle } from './db-handle.js';
+import {
+  CounterDelta,
+  STATS_END,
+  STATS_PREFIX,
+  agentGrouper,
+  contributionOf,
+  readCounters,
+} from './stats-counters.js';
+import type { CounterCell } from './stats-counters.js';
+import { recountIfStale, statsGroupsOp } from './stats-recount.js';
+import { duePage } from './retention-scan.js';
+import type { DuePage } from './retention-scan.js';
 import type { Db } from './storage.js';
 import {
   canonicalGrant,
@@ -91,7 +103,11 @@ export class RecordingIndex {
     this.#log = opts.log.child({ component: 'index' });
     this.#anchorEvery = opts.auditAnchorEvery ?? DEFAULT_ANCHOR_EVERY;
     this.#now = opts.now ?? (() => new Date());
-    this.#keys = { blind: cachedBlinder(opts.blindIndexKey), fieldKey: opts.fieldKey };
+    this.#keys = {
+      blind: cachedBlinder(opts.blindIndexKey),
+      fieldKey: opts.fieldKey,
+      group: agentGrouper(opts.statsAgentGroups ?? []),
+    };
     this.#head = head;
     this.#lastAnchor = lastAnchor;
     this.#h = new DbHandle(db, opts.dir, this.#log, async (reopened) => {
@@ -113,6 +129,7 @@ export class RecordingIndex {
       await migrate(db, fresh || allowMissingSchema, opts.migrations ?? [], opts.log);
       const index = new RecordingIndex(db, opts, await readHead(db), await lastAnchorSeq(db));
       await index.#checkAnchor();
+      await index.#recountStats();
       opts.log.info({ dir: opts.dir, fresh, auditSeq: index.#head.seq }, 'index open');
       return index;
     } catch (err) {
@@ -157,6 +174,18 @@ export class RecordingIndex {
         detail: { auditEntriesLost: true, ...lost },
       }),
       [],
+    );
+  }
+
+  /**
+   * Counters and `sg` fields computed under another agent-group configuration (or none: an
+   * index from before counters) are computed again from the records, once.
+   */
+  async #recountStats(): Promise<void> {
+    await this.#write(() =>
+      recountIfStale(this.#db, this.#opts.statsAgentGroups ?? [], this.#keys, this.#log, (ids) =>
+        this.#recordKeys(ids),
+      ),
     );
   }
 
@@ -215,7 +244,7 @@ export class RecordingIndex {
     return this.#write(async () => {
       const rks = await this.#recordKeys(recs.map((r) => r.id));
       const items = recs.map((r, i) => prepareStored(encodeRecord(r, this.#keys, rks[i])));
-      await this.#fillBatch(items, keys, await this.#db.getMany(keys)).write();
+      await (await this.#fillBatch(items, keys, await this.#db.getMany(keys))).write();
     });
   }
 
@@ -229,22 +258,31 @@ export class RecordingIndex {
     // Promise chain rather than an async function, so that `items` can be collected while
     // LevelDB writes: the batch holds its own copy of every key and value.
     return this.#write(() =>
-      this.#db.getMany(keys).then((prev) => this.#fillBatch(items, keys, prev).write(SYNC)),
+      this.#db
+        .getMany(keys)
+        .then((prev) => this.#fillBatch(items, keys, prev))
+        .then((batch) => batch.write(SYNC)),
     );
   }
 
-  #fillBatch(
+  async #fillBatch(
     items: readonly PreparedRecord[],
     keys: readonly string[],
     prev: readonly (string | undefined)[],
-  ): ReturnType<Db['batch']> {
+  ): Promise<ReturnType<Db['batch']>> {
     // Entry keys currently stored per id, for the records being replaced (and in-batch repeats).
     const current = new Map<string, readonly string[]>();
+    const counted = new Map<string, PreparedRecord['stat']>();
+    const delta = new CounterDelta();
     const batch = this.#db.batch();
     try {
       prev.forEach((v, i) => {
         const id = (items[i] as PreparedRecord).id;
-        if (v !== undefined && !current.has(id)) current.set(id, entryKeys(parseStored(id, v)));
+        if (v !== undefined && !current.has(id)) {
+          const s = parseStored(id, v);
+          current.set(id, entryKeys(s));
+          counted.set(id, contributionOf(s));
+        }
       });
       for (let i = 0; i < items.length; i++) {
         const p = items[i] as PreparedRecord;
@@ -253,7 +291,14 @@ export class RecordingIndex {
         batch.put(keys[i] as string, p.value);
         for (const k of p.keys) batch.put(k, '');
         current.set(p.id, p.keys);
+        // The replaced record's share leaves its cell, the new one's joins: same batch.
+        if (counted.has(p.id)) delta.add(counted.get(p.id)!, -1);
+        delta.add(p.stat, 1);
+        counted.set(p.id, p.stat);
       }
+      for (const op of await delta.ops(this.#db))
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
     } catch (err) {
       void batch.close();
       throw err;
@@ -290,7 +335,13 @@ export class RecordingIndex {
         { ...decodeRecord(prev, this.#opts.fieldKey, rk), ...patch, id },
         this.#numbers,
       );
-      const ops = putOps(prev, encodeRecord(next, this.#keys, rk));
+      const encoded = encodeRecord(next, this.#keys, rk);
+      const ops = putOps(prev, encoded);
+      // Rectification and anonymisation can move a record between cells: the counters follow.
+      const delta = new CounterDelta();
+      delta.add(contributionOf(prev), -1);
+      delta.add(contributionOf(encoded), 1);
+      ops.push(...(await delta.ops(this.#db)));
       const touched = [recKey(id), ...entryKeys(prev)];
       // Compacting first puts the old value into a table below the memtable, so the compaction
       // after the write merges the two and drops it (a manual compaction does not merge a value
@@ -329,19 +380,55 @@ export class RecordingIndex {
     return this.#write(async () => {
       const ops: Op[] = [];
       const touched: string[] = [];
-      for (const id of new Set(ids)) {
-        const s = await this.#stored(id);
-        if (s === null) continue;
+      const delta = new CounterDelta();
+      const unique = [...new Set(ids)].filter(isValidId);
+      const values = unique.length === 0 ? [] : await this.#db.getMany(unique.map(recKey));
+      unique.forEach((id, i) => {
+        const v = values[i];
+        if (v === undefined) return;
+        const s = parseStored(id, v);
         const keys = [recKey(id), ...entryKeys(s)];
         for (const key of keys) ops.push({ type: 'del', key });
         touched.push(...keys);
-      }
+        delta.add(contributionOf(s), -1);
+      });
+      ops.push(...(await delta.ops(this.#db)));
       if (opts.audit !== undefined) await this.#commitAudit(this.#auditOps(opts.audit), ops);
       else if (ops.length > 0) await this.#db.batch(ops, SYNC);
       if (ops.length === 0) return 0;
       if (opts.compact ?? true) await compactKeys(this.#db, touched);
       return touched.filter((k) => k.startsWith(PREFIX.rec)).length;
     });
+  }
+
+  /**
+   * The statistics counters of the UTC days [fromDay, toDay) (YYYY-MM-DD): what GET /stats
+   * aggregates, one entry per day × service × direction × agent group.
+   */
+  async statsCounters(fromDay: string, toDay: string): Promise<CounterCell[]> {
+    return this.#read(() => readCounters(this.#db, fromDay, toDay));
+  }
+
+  /**
+   * Recordings whose expiry is before `expiresBefore`, with only the plain fields retention
+   * decides on (retention-scan.ts); page on with `after` = the previous page's `next`.
+   */
+  async duePage(expiresBefore: Date, after: string | null = null, limit = 1000): Promise<DuePage> {
+    return this.#read(() => duePage(this.#db, expiresBefore.getTime(), after, limit));
+  }
+
+  /**
+   * Compacts every recording key range: what deleteRecordings(…, {compact: true}) does for its
+   * own keys, once for a whole run of deletions (a retention purge) instead of per batch, whose
+   * spans cover nearly the whole index when ids and times are spread.
+   */
+  async compactRecordings(): Promise<void> {
+    return this.#write(() =>
+      compactKeys(
+        this.#db,
+        RECORDING_PREFIXES.flatMap((p) => [p, p + KEY_END]),
+      ),
+    );
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {
@@ -385,18 +472,24 @@ export class RecordingIndex {
   async rebuild(records: AsyncIterable<RecordingRecord>): Promise<number> {
     return this.#write(async () => {
       for (const prefix of RECORDING_PREFIXES) await this.#db.clear({ gte: prefix, lt: prefix + KEY_END });
+      await this.#db.clear({ gte: STATS_PREFIX, lt: STATS_END });
       let n = 0;
       let batch: Op[] = [];
+      const counters = new CounterDelta();
       for await (const rec of records) {
         const [rk] = await this.#recordKeys([rec.id]);
-        pushPutOps(batch, null, encodeRecord(canonicalRecord(rec, this.#numbers), this.#keys, rk));
+        const stored = encodeRecord(canonicalRecord(rec, this.#numbers), this.#keys, rk);
+        pushPutOps(batch, null, stored);
+        counters.add(contributionOf(stored), 1);
         n++;
         if (n % REBUILD_BATCH === 0) {
           await writeOps(this.#db, batch);
           batch = [];
         }
       }
-      if (batch.length > 0) await writeOps(this.#db, batch);
+      for (const [key, c] of counters.entries()) batch.push({ type: 'put', key, value: JSON.stringify(c) });
+      batch.push(statsGroupsOp(this.#opts.statsAgentGroups ?? []));
+      await writeOps(this.#db, batch);
       // Purges what the wipe left as tombstones: erased recordings must not survive a rebuild.
       await compactKeys(
         this.#db,

@@ -318,6 +318,11 @@ export interface IndexOptions {
    * searched as E.164 in this country. Null or absent: they stay national.
    */
   readonly defaultCountry?: string | null;
+  /**
+   * api.stats_agent_groups: the groups statistics counters count agents in (computed when a
+   * record is written; a changed list is recounted at the next open). Absent: none configured.
+   */
+  readonly statsAgentGroups?: readonly string[];
 }
 
 /** The last audit entry's seq and hash, kept where a truncated index cannot reach it. */

@@ -16,7 +16,13 @@ export interface RetentionDecision {
   readonly expiresAt: string | null;
 }
 
-export function decide(record: RecordingRecord, policy: Policy, at: Date): RetentionDecision {
+/** What a decision reads of a recording: plain fields only (see index duePage). */
+export type RetentionFields = Pick<
+  RecordingRecord,
+  'id' | 'expiresAt' | 'legalHold' | 'restricted' | 'flags'
+>;
+
+export function decide(record: RetentionFields, policy: Policy, at: Date): RetentionDecision {
   const base = { id: record.id, policy: policy.name, expiresAt: record.expiresAt };
   if (record.expiresAt === null || Date.parse(record.expiresAt) > at.getTime())
     return { ...base, action: 'keep', why: 'not_due' };

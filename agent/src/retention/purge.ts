@@ -9,8 +9,11 @@
 import type { Actor, Storage } from '../storage/index.js';
 import type { RetentionDecision } from './plan.js';
 
-/** Recordings per batch: large enough to share the fsyncs, small enough to bound memory. */
-export const PURGE_BATCH = 256;
+/**
+ * Recordings per batch: large enough to share the fsyncs and the keystore's compactions (each
+ * spans nearly all keys, ids being random), small enough to bound memory.
+ */
+export const PURGE_BATCH = 1024;
 
 async function inVault(storage: Storage, id: string): Promise<boolean> {
   return (
@@ -28,12 +31,13 @@ export async function purgeDue(
   storage: Storage,
   actor: Actor,
   due: readonly RetentionDecision[],
+  batchSize = PURGE_BATCH,
 ): Promise<{ deleted: string[]; failed: { id: string; code: string }[] }> {
   const deleted: string[] = [];
   const failed: { id: string; code: string }[] = [];
   const codeOf = (err: unknown): string => (err as { code?: string }).code ?? 'CV_ERR_INTERNAL';
-  for (let i = 0; i < due.length; i += PURGE_BATCH) {
-    const batch = due.slice(i, i + PURGE_BATCH);
+  for (let i = 0; i < due.length; i += batchSize) {
+    const batch = due.slice(i, i + batchSize);
     try {
       await storage.index.appendAudits(
         batch.map((d) => ({
@@ -52,14 +56,16 @@ export async function purgeDue(
     }
     const ids = batch.map((d) => d.id);
     try {
-      const present: string[] = [];
-      for (const id of ids) if (await inVault(storage, id)) present.push(id);
-      const vault = await storage.vault.eraseMany(present);
+      // eraseMany looks all of them up in one keystore read; ids with nothing left in the
+      // vault come back as missing and only their index entries go.
+      const vault = await storage.vault.eraseMany(ids);
       // One whose file could not be removed keeps its index entry: the next run retries it.
       const stuck = new Set(vault.failed.map((f) => f.id));
       for (const f of vault.failed) failed.push({ id: f.id, code: codeOf(f.error) });
       const gone = ids.filter((id) => !stuck.has(id));
-      await storage.index.deleteRecordings(gone);
+      // Compacted once at the end of the run: the records' personal fields are sealed under the
+      // keys just destroyed, so what the tombstones leave in the files until then is unreadable.
+      await storage.index.deleteRecordings(gone, { compact: false });
       deleted.push(...gone);
     } catch {
       // A keystore or index write failed the batch: one by one (each idempotent), to name which.
@@ -74,5 +80,7 @@ export async function purgeDue(
       }
     }
   }
+  // The deleted values (and blind tokens in their keys) leave the LevelDB files now.
+  if (deleted.length > 0) await storage.index.compactRecordings();
   return { deleted, failed };
 }

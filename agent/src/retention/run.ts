@@ -3,7 +3,7 @@
  * compacted out, the file unlinked, the index entry removed) or anonymises it, auditing each.
  * Also legal hold and consent withdrawal, which decide what retention may touch.
  */
-import type { RecordingRecord } from '../index/index.js';
+import type { RecordingRecord, RetentionView } from '../index/index.js';
 import {
   dpoStateOf,
   effectivePolicies,
@@ -31,19 +31,17 @@ const PAGE = 1000;
 /** `--at` up to this far ahead counts as now (clocks of CLI and daemon, the time typing took). */
 const FUTURE_SLACK_MS = 1000;
 
-/** Every recording whose expiry has passed at `at`, oldest expiry first. */
-async function* dueRecords(storage: Storage, at: Date): AsyncGenerator<RecordingRecord> {
-  let cursor: string | undefined;
+/**
+ * Every recording whose expiry has passed at `at`, oldest expiry first: only the plain fields a
+ * decision needs, read from the expiry index without decrypting a record.
+ */
+async function* dueRecords(storage: Storage, at: Date): AsyncGenerator<RetentionView> {
+  let after: string | null = null;
   do {
-    const page = await storage.index.search({
-      expiresBefore: at.toISOString(),
-      limit: PAGE,
-      cursor,
-      order: 'asc',
-    });
+    const page = await storage.index.duePage(at, after, PAGE);
     yield* page.items;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined);
+    after = page.next;
+  } while (after !== null);
 }
 
 /**

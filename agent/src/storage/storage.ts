@@ -321,6 +321,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         // `index rebuild` accepts (and audits) audit entries lost with a damaged index.
         acceptAuditLoss: opts.resetIndex === true,
         defaultCountry: config.sip.default_country,
+        statsAgentGroups: config.api.stats_agent_groups,
       };
       try {
         index = await openIndex(indexOptions);

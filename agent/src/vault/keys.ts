@@ -411,6 +411,31 @@ export class KeyStore {
   }
 
   /**
+   * What erasure needs to know of many recordings, in one LevelDB read and without unwrapping
+   * any key: whether a data key entry exists, when it was made (which places the container), and
+   * whether a state sidecar is on record. A purge of thousands paid three reads per recording.
+   */
+  async eraseFacts(
+    ids: readonly string[],
+  ): Promise<{ hasKey: boolean; createdMs: number | undefined; hasState: boolean }[]> {
+    const db = await this.#readable();
+    const raws = await db.getMany(ids.flatMap((id) => [`rk!${id}`, `sv!${id}`]));
+    return ids.map((id, i) => {
+      const rk = raws[2 * i];
+      let createdMs: number | undefined;
+      if (rk !== undefined) {
+        try {
+          const at = parseEntry<WrappedEntry & { createdAt: number }>(rk, `rk!${id}`).createdAt;
+          createdMs = Number.isFinite(at) ? at : undefined;
+        } catch {
+          createdMs = undefined;
+        }
+      }
+      return { hasKey: rk !== undefined, createdMs, hasState: raws[2 * i + 1] !== undefined };
+    });
+  }
+
+  /**
    * The version and hash of a recording's newest state sidecar (vault/state.ts): what makes an
    * older, validly signed copy put back over a newer one detectable. createdAt (ms) finds the
    * sidecar's date directory once the data key is gone (anonymised recordings).

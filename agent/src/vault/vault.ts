@@ -339,27 +339,37 @@ export class Vault {
     const failed = new Map<string, Error>();
     const found: { id: string; createdMs: number | undefined; path: string | undefined; hasKey: boolean }[] =
       [];
+    const idle: string[] = [];
     for (const id of ids) {
       const active = this.#active.get(id);
-      if (active !== undefined) {
+      if (active === undefined) idle.push(id);
+      else {
         await active.abort();
         erased.push(id);
-        continue;
       }
-      const dk = isRecordingId(id) ? await this.#keys.dataKey(id).catch(() => undefined) : undefined;
-      const path = dk !== undefined ? containerPath(this.dir, id, dk.createdMs) : await this.#findFile(id);
-      const hasKey = dk !== undefined || (isRecordingId(id) && (await this.#keys.hasDataKey(id)));
-      const hasState =
-        isRecordingId(id) && (await this.#keys.stateVersion(id).catch(() => undefined)) !== undefined;
-      if (!hasKey && path === undefined && !hasState) missing.push(id);
-      else found.push({ id, createdMs: dk?.createdMs, path, hasKey });
+    }
+    // One keystore read for all; the container directory is listed at most once, and only
+    // when some id has no key entry that places its file.
+    const named = idle.filter(isRecordingId);
+    const facts = new Map(
+      (await this.#keys.eraseFacts(named)).map((f, i) => [named[i] as string, f] as const),
+    );
+    let files: Map<string, string> | undefined;
+    for (const id of idle) {
+      const f = facts.get(id);
+      let path: string | undefined;
+      if (f?.createdMs !== undefined) path = containerPath(this.dir, id, f.createdMs);
+      else path = (files ??= await listContainers(this.dir)).get(id);
+      const hasKey = f?.hasKey === true;
+      if (!hasKey && path === undefined && f?.hasState !== true) missing.push(id);
+      else found.push({ id, createdMs: f?.createdMs, path, hasKey });
     }
     for (const f of found) this.#recordKeys.forget(f.id);
     await this.#keys.destroyDataKeys(found.filter((f) => f.hasKey).map((f) => f.id));
-    const named = found.filter((f) => isRecordingId(f.id));
-    await Promise.all(named.map((f) => this.#seals.remove(f.id)));
+    // Per recording its seal, then its container; the recordings overlap one another.
     await Promise.all(
       found.map(async ({ id, path }) => {
+        if (isRecordingId(id)) await this.#seals.remove(id);
         if (path === undefined) return;
         await unlink(path).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOENT')
@@ -378,7 +388,9 @@ export class Vault {
       await this.#states.removeMany(
         done.filter((f) => isRecordingId(f.id)).map((f) => ({ id: f.id, createdMsHint: f.createdMs })),
       );
-    for (const f of done) this.#log.info({ recordingId: f.id }, 'recording erased');
+    // One line per call, not per recording: a retention batch erases hundreds.
+    if (done.length === 1) this.#log.info({ recordingId: done[0]!.id }, 'recording erased');
+    else if (done.length > 1) this.#log.info({ count: done.length }, 'recordings erased');
     return {
       erased: [...erased, ...done.map((f) => f.id)],
       missing,

@@ -53,7 +53,8 @@ describe('retention/purge: due recordings deleted in batches', function () {
   it(`over more than one batch (${PURGE_BATCH}): every due one gone with its key, audited one entry each, the chain intact`, async () => {
     const due = await imp(PURGE_BATCH + 20);
     const [kept] = await imp(1, new Date().toISOString());
-    const auditBefore = (await s.index.listAudit()).length;
+    // Every entry: a batch and its imports outnumber listAudit's default page.
+    const auditBefore = (await s.index.listAudit({ limit: 10_000 })).length;
     const report = await runRetention(s, SYSTEM);
     assert.deepEqual([...report.deleted].sort(), [...due].sort());
     assert.deepEqual(report.failed, []);
@@ -63,7 +64,7 @@ describe('retention/purge: due recordings deleted in batches', function () {
     }
     assert.equal(containers(dir).length, 1, 'only the recording not yet due keeps its container');
     assert.notEqual(await s.index.getRecording(kept!), null);
-    const entries = (await s.index.listAudit()).slice(auditBefore);
+    const entries = (await s.index.listAudit({ limit: 10_000 })).slice(auditBefore);
     const deletes = entries.filter((e) => e.action === 'retention_delete');
     assert.deepEqual(deletes.map((e) => e.recordingId).sort(), [...due].sort());
     assert.equal((await s.index.verifyAudit()).ok, true);
