@@ -10,7 +10,8 @@
  * - live listeners: L HTTPS listeners on one live call fed by a SIPREC call (the recorder accepts
  *   MAX_LIVE_LISTENERS per call: the others are refused, and counted), then the same L spread
  *   over as many calls as that takes; the daemon pinned to one core, its CPU % from /proc, and
- *   whether every listener received audio at real time or faster.
+ *   whether every listener received audio at real time or faster. Baseline: the daemon's CPU with
+ *   the same calls and nobody listening. A daemon of its own (empty store) serves this part.
  *   npx tsx scripts/bench/console-bench.ts     (after `make build`; N from CV_BENCH_CONSOLE_RECORDS,
  *   default 1 000 000; L from CV_BENCH_CONSOLE_LISTENERS, default 50)
  */
@@ -38,6 +39,7 @@ const PW = 'sam has a long passphrase';
 /** Live audio: stereo PCM16 at 8 kHz (G.711 calls). */
 const BYTES_PER_S = 8000 * 2 * 2;
 const LIVE_SECONDS = 15;
+const BASELINE_SECONDS = 5;
 /** A listener counts as real time when it got at least this share of the wall time as audio. */
 const REAL_TIME_SHARE = 0.95;
 
@@ -65,6 +67,8 @@ export interface LiveRun {
   readonly atRealTime: number;
   readonly minShare: number;
   readonly daemonCpuPct: number;
+  /** The daemon's CPU % with the same calls and no listener (same run, just before). */
+  readonly callsOnlyCpuPct: number;
 }
 
 const pct = (xs: readonly number[], p: number): number => {
@@ -292,7 +296,7 @@ async function liveRun(
     }
     let stop = false;
     const media = placed.map((c) =>
-      c.sendMedia({ durationMs: (LIVE_SECONDS + 10) * 1000, stop: () => stop }),
+      c.sendMedia({ durationMs: (BASELINE_SECONDS + LIVE_SECONDS + 10) * 1000, stop: () => stop }),
     );
     // The calls as GET /calls lists them (bounded poll: they are listed from the answer on).
     let ids: string[] = [];
@@ -304,6 +308,12 @@ async function liveRun(
       if (ids.length < calls) await new Promise((res) => setTimeout(res, 200));
     }
     if (ids.length < calls) throw new Error(`${ids.length} of ${calls} calls listed`);
+    // Baseline: the same calls recorded with nobody listening.
+    const base0 = cpuSeconds(daemon.child.pid!);
+    const b0 = performance.now();
+    await new Promise((res) => setTimeout(res, BASELINE_SECONDS * 1000));
+    const callsOnlyCpuPct =
+      Math.round(((cpuSeconds(daemon.child.pid!) - base0) / ((performance.now() - b0) / 1000)) * 1000) / 10;
     for (let i = 0; i < listeners; i++)
       open.push(
         await listen(
@@ -333,6 +343,7 @@ async function liveRun(
       atRealTime: shares.filter((s) => s >= REAL_TIME_SHARE).length,
       minShare: r2(Math.min(...shares)),
       daemonCpuPct: Math.round((cpu / wallS) * 1000) / 10,
+      callsOnlyCpuPct,
     };
   } finally {
     for (const l of open) l.close();
@@ -359,8 +370,6 @@ export async function runConsoleBench(
     await addSupervisor(sets);
     const filled = await fillIndex(sets, records, numbers, queries);
     daemon = await startDaemon(sets, 600_000);
-    // One core for the daemon, as the live-listening target says (all its threads).
-    execFileSync('taskset', ['-a', '-p', '-c', '0', String(daemon.child.pid)], { stdio: 'ignore' });
     const base = origin(sets);
     const load = await firstLoad(base);
     const token = await login(base);
@@ -381,10 +390,19 @@ export async function runConsoleBench(
     } finally {
       agent.destroy();
     }
-    const perCall = MAX_LIVE_LISTENERS;
+    await daemon.stop('SIGTERM', 60_000);
+    daemon = undefined;
+
+    // Live listening on a daemon of its own: the large index's compactions (LevelDB threads of
+    // the same process) would otherwise show in its CPU time. Pinned to one core, all threads.
+    const liveSets = await isolatedSets(join(work, 'live'), [rtpRangeSet()]);
+    await addSupervisor(liveSets);
+    daemon = await startDaemon(liveSets, 60_000);
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(daemon.child.pid)], { stdio: 'ignore' });
+    const liveToken = await login(origin(liveSets));
     const live = [
-      await liveRun(sets, daemon, token, 1, listeners),
-      await liveRun(sets, daemon, token, Math.ceil(listeners / perCall), listeners),
+      await liveRun(liveSets, daemon, liveToken, 1, listeners),
+      await liveRun(liveSets, daemon, liveToken, Math.ceil(listeners / MAX_LIVE_LISTENERS), listeners),
     ];
     return {
       firstLoad: load,

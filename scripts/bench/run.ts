@@ -332,6 +332,7 @@ const BENCHES: BenchModule[] = [
         atRealTime: number;
         minShare: number;
         daemonCpuPct: number;
+        callsOnlyCpuPct: number;
       };
       const r = (await (
         mod['runConsoleBench'] as (o: { records: number; listeners: number }) => Promise<unknown>
@@ -394,7 +395,7 @@ const BENCHES: BenchModule[] = [
           bench: 'console',
           metric: `${l.listeners} live listeners on ${l.calls} call(s), daemon on one core: CPU % / accepted / at real time`,
           value: `${fmt(l.daemonCpuPct)} / ${l.accepted} / ${l.atRealTime}`,
-          baseline: '',
+          baseline: `${fmt(l.callsOnlyCpuPct)} (CPU %, the calls with nobody listening)`,
           ratio: '',
           target: `all ${l.listeners} at real time`,
         });
