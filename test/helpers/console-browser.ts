@@ -31,6 +31,25 @@ export async function openBrowser(): Promise<ConsoleBrowser> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
   });
+  const first = await withContext(browser);
+  return {
+    ...first,
+    close: async () => {
+      await first.close();
+      await browser.close();
+    },
+  };
+}
+
+/**
+ * A second user in the same browser: its own context (own cookie jar), so two people can use
+ * the console side by side. Closing it closes the context only.
+ */
+export function openContext(b: ConsoleBrowser): Promise<ConsoleBrowser> {
+  return withContext(b.browser);
+}
+
+async function withContext(browser: Browser): Promise<ConsoleBrowser> {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
     viewport: { width: 1366, height: 768 },
@@ -46,7 +65,6 @@ export async function openBrowser(): Promise<ConsoleBrowser> {
     cspViolations,
     close: async () => {
       await context.close();
-      await browser.close();
     },
   };
 }

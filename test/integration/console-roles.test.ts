@@ -127,10 +127,10 @@ describe('integration: web console by role', function () {
       await p.getByRole('button', { name: 'Log out' }).click();
       await p.locator('#login-title').waitFor();
     }
-    // QA has no access to recordings: the search says so, and no live calls.
+    // QA without a grant sees no recordings: the search says a grant is missing, and no live calls.
     const q = await logIn(b!, origin, 'quinn', PW('quinn'));
     await q.getByRole('button', { name: 'Search' }).click();
-    await q.locator('#message', { hasText: 'Your role does not allow this.' }).waitFor({ timeout: 15_000 });
+    await q.locator('#message', { hasText: 'no grant in force' }).waitFor({ timeout: 15_000 });
     assert.equal(await q.getByRole('link', { name: 'Live calls' }).isVisible(), false);
     await screenshot(q, 'search-qa');
     process.stdout.write(`      ${Object.keys(want).length + 1} roles checked\n`);

@@ -1,10 +1,11 @@
 // The console's entry: who is logged in, and which page the location hash names.
-import { api, ApiError, describe, setCsrf } from './api.js';
+import { api, ApiError, describe, setCsrf, setRole } from './api.js';
 import { h, message, show } from './dom.js';
 import { searchPage } from './search.js';
 import { recordingPage } from './recording.js';
 import { dsarPage } from './dsar.js';
 import { livePage } from './live.js';
+import { grantsPage } from './grants.js';
 
 const view = document.getElementById('view');
 /** The logged-in user ({username, role, agentId, timeZone, …}) or null. */
@@ -22,6 +23,7 @@ export function expired() {
   leave = () => {};
   me = null;
   setCsrf('');
+  setRole('');
   renderChrome();
   message('Your session has expired. Log in again.');
   loginPage();
@@ -36,6 +38,7 @@ export function fail(err) {
 function renderChrome() {
   document.getElementById('nav').hidden = me === null;
   document.getElementById('nav-dsar').hidden = me?.role !== 'dpo';
+  document.getElementById('nav-grants').hidden = me?.role !== 'dpo';
   document.getElementById('nav-live').hidden = me === null || me.role === 'qa';
   document.getElementById('logout').hidden = me === null;
   document.getElementById('whoami').textContent = me ? `${me.username} (${me.role})` : '';
@@ -86,6 +89,7 @@ async function route() {
   const ctx = { view, me, fail };
   if (page === 'recording' && id) leave = (await recordingPage(ctx, decodeURIComponent(id))) ?? leave;
   else if (page === 'dsar') dsarPage(ctx);
+  else if (page === 'grants' && me.role === 'dpo') grantsPage(ctx);
   else if (page === 'live') leave = livePage(ctx);
   else searchPage(ctx);
   view.focus();
@@ -95,6 +99,7 @@ async function start() {
   try {
     me = await api('GET', '/session');
     setCsrf(me.csrf);
+    setRole(me.role);
   } catch (err) {
     me = null;
     if (!(err instanceof ApiError && err.status === 401)) message(describe(err));
@@ -114,6 +119,7 @@ document.getElementById('logout').addEventListener('click', async () => {
   }
   me = null;
   setCsrf('');
+  setRole('');
   renderChrome();
   message('Logged out.', 'info');
   loginPage();

@@ -91,11 +91,33 @@ export function dpoPanel(r, fail, stopAudio) {
     location.hash = '#/search';
     return false;
   });
+  // Where the new copy's link appears (it is a recording of its own, with its own page).
+  const copied = h('p', { id: 'training-result', role: 'status' });
+  const isCopy = (r.flags ?? []).includes('training');
+  const training = isCopy
+    ? null
+    : act('Make a training copy…', 'act-training', async () => {
+        const reason = await confirmAction({
+          title: 'Make a pseudonymised training copy',
+          text:
+            'A new recording without number, names or identifiers, keypad tones silenced. ' +
+            'qa and supervisors see it only while you grant them access.',
+        });
+        if (reason === null) return false;
+        const copy = await api('POST', `${path}/training-copy`, { reason });
+        message('Training copy made.', 'info');
+        copied.replaceChildren(
+          'Training copy: ',
+          h('a', { href: `#/recording/${encodeURIComponent(copy.id)}`, id: 'training-link' }, copy.id),
+        );
+        return false;
+      });
   return h(
     'section',
     { class: 'panel', 'aria-labelledby': 'd-title' },
     h('h2', { id: 'd-title' }, 'Data protection'),
-    h('div', { class: 'buttons' }, hold, restrict, erase),
+    h('div', { class: 'buttons' }, hold, restrict, erase, training),
+    copied,
     h('div', { class: 'buttons' }, h('label', { for: 'case-id' }, 'Case'), caseInput, link, close),
   );
 }

@@ -85,9 +85,12 @@ export function playerPanel(r, fail) {
       await audio.play();
       play.textContent = 'Pause';
       clearInterval(watch);
+      // The recording itself, not only the session: a logout or expiry (401), a revoked or
+      // expired grant (403) and an erasure (404) all stop what is buffered.
       watch = setInterval(() => {
-        api('GET', '/session').catch((err) => {
+        api('GET', `/recordings/${encodeURIComponent(r.id)}`).catch((err) => {
           stop();
+          note.textContent = describe(err);
           fail(err);
         });
       }, SESSION_CHECK_MS);
@@ -127,7 +130,12 @@ export function playerPanel(r, fail) {
     }
     if (!res.ok) {
       const e = (await res.json().catch(() => null))?.error ?? {};
-      const err = new ApiError(res.status, e.code ?? 'CV_ERR_UNKNOWN', e.message ?? '');
+      const err = new ApiError(
+        res.status,
+        e.code ?? 'CV_ERR_UNKNOWN',
+        e.message ?? '',
+        `/recordings/${r.id}/audio`,
+      );
       note.textContent = describe(err);
       if (res.status === 401) fail(err);
       return;

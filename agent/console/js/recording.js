@@ -176,7 +176,7 @@ export async function recordingPage({ view, me, fail }, id) {
   );
   const player = playerPanel(r, fail);
   const parts = [
-    h('h1', {}, `Recording ${r.id}`),
+    h('h1', {}, `${(r.flags ?? []).includes('training') ? 'Training copy' : 'Recording'} ${r.id}`),
     h('p', {}, h('a', { href: '#/search' }, '← Back to the search')),
     player.node,
     h('div', { class: 'cols' }, meta, state),

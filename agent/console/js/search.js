@@ -1,5 +1,6 @@
 // Search: any spelling of a number, agent, service, case, a date range in the appliance's
-// zone, direction and flags; pages of 20 newest first.
+// zone, direction, quality (MOS at or below, no media, one-way) and flags; pages of 20 newest
+// first, each row with its quality badge.
 import { api, url } from './api.js';
 import { h, message, show } from './dom.js';
 import { formatDuration, formatTime, zonedToIso } from './time.js';
@@ -18,6 +19,21 @@ function flags(r) {
     r.restricted ? h('span', { class: 'badge restricted' }, 'restricted') : null,
     r.caseId ? h('span', { class: 'badge' }, 'case') : null,
   ];
+}
+
+/**
+ * The call's quality in one badge: a stream without RTP is a flag (no media, one-way), not a
+ * MOS of 0; otherwise the MOS of the worst stream (imports have none).
+ */
+function qualityBadge(r) {
+  const f = r.flags ?? [];
+  if (f.includes('no_media')) return h('span', { class: 'badge q-bad' }, 'no media');
+  if (f.includes('one_way')) return h('span', { class: 'badge q-bad' }, 'one-way');
+  const mos = r.quality?.mos;
+  if (typeof mos !== 'number') return '—';
+  // ITU-T G.107 bands: 4.0 and above satisfied, under 3.6 many users dissatisfied.
+  const band = mos >= 4 ? 'q-good' : mos >= 3.6 ? 'q-fair' : 'q-bad';
+  return h('span', { class: `badge ${band}`, title: 'MOS of the worst stream' }, `MOS ${mos.toFixed(2)}`);
 }
 
 function parties(r) {
@@ -53,6 +69,25 @@ export function searchPage({ view, me, fail }) {
           h('option', { value: '' }, 'any'),
           h('option', { value: 'inbound' }, 'inbound'),
           h('option', { value: 'outbound' }, 'outbound'),
+        ),
+      ),
+      input('maxMos', 'MOS at or below (1–5)', {
+        type: 'number',
+        min: 1,
+        max: 5,
+        step: '0.01',
+        inputmode: 'decimal',
+      }),
+      h(
+        'div',
+        {},
+        h('label', { for: 'flag' }, 'Media'),
+        h(
+          'select',
+          { id: 'flag', name: 'flag' },
+          h('option', { value: '' }, 'any'),
+          h('option', { value: 'no_media' }, 'no media'),
+          h('option', { value: 'one_way' }, 'one-way'),
         ),
       ),
       h(
@@ -95,6 +130,7 @@ export function searchPage({ view, me, fail }) {
         h('td', {}, parties(r)),
         h('td', {}, r.service ?? '—'),
         h('td', {}, r.direction),
+        h('td', { class: 'quality' }, qualityBadge(r)),
         h('td', {}, flags(r)),
         h(
           'td',
@@ -132,7 +168,7 @@ export function searchPage({ view, me, fail }) {
               h(
                 'tr',
                 {},
-                ...['Start', 'Length', 'Parties', 'Service', 'Direction', 'Flags', ''].map((t) =>
+                ...['Start', 'Length', 'Parties', 'Service', 'Direction', 'Quality', 'Flags', ''].map((t) =>
                   h('th', { scope: 'col' }, t),
                 ),
               ),
@@ -147,7 +183,7 @@ export function searchPage({ view, me, fail }) {
     ev.preventDefault();
     message('');
     const query = {};
-    for (const k of ['number', 'agent', 'service', 'caseId', 'direction']) {
+    for (const k of ['number', 'agent', 'service', 'caseId', 'direction', 'maxMos', 'flag']) {
       const v = form.elements[k].value.trim();
       if (v) query[k] = v;
     }
