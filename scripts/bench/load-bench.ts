@@ -103,6 +103,7 @@ export interface LoadBenchResult {
   readonly setupCpuMsPerCall: number;
   readonly idleCallsCpuShare: number;
   readonly scrapeMaxMs: number;
+  readonly scrapeP50Ms: number;
   /** Steady state, per /metrics scrape: most audio waiting for the disk, most ArrayBuffer memory. */
   readonly writeBacklogMaxMiB: number;
   readonly externalMaxMiB: number;
@@ -346,6 +347,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       setupCpuMsPerCall: ours.setupCpuMsPerCall,
       idleCallsCpuShare: ours.idleCpuShare,
       scrapeMaxMs: ours.scrapeMaxMs,
+      scrapeP50Ms: ours.scrapeP50Ms,
       writeBacklogMaxMiB: ours.writeBacklogMaxMiB,
       externalMaxMiB: ours.externalMaxMiB,
       eventLoopLagP99Ms: ours.eventLoopLagP99Ms,

@@ -65,6 +65,7 @@ export interface OurRun {
   readonly eventLoopLagMaxMs: number | null;
   /** Slowest /metrics answer during the steady state (ms): the loop's responsiveness seen from outside. */
   readonly scrapeMaxMs: number;
+  readonly scrapeP50Ms: number;
   /** Most encrypted audio seen waiting for the disk, and most ArrayBuffer memory (MiB, per scrape). */
   readonly writeBacklogMaxMiB: number;
   readonly externalMaxMiB: number;
@@ -90,6 +91,8 @@ interface WatchedFigures {
   eventLoopLagP99Ms: number | null;
   eventLoopLagMaxMs: number | null;
   scrapeMaxMs: number;
+  /** Median of the once-a-second scrapes (the max may be one unlucky scrape). */
+  scrapeP50Ms: number;
   writeBacklogMaxMiB: number;
   externalMaxMiB: number;
 }
@@ -104,6 +107,7 @@ async function watchDaemon(port: number, until: Promise<unknown>): Promise<Watch
   let p99: number | null = null;
   let max: number | null = null;
   let scrapeMaxMs = 0;
+  const scrapeMs: number[] = [];
   let backlogMax = 0;
   let externalMax = 0;
   const worst = (a: number | null, b: number | null): number | null =>
@@ -114,8 +118,9 @@ async function watchDaemon(port: number, until: Promise<unknown>): Promise<Watch
     const t0 = Date.now();
     const text = await scrape(port);
     scrapeMaxMs = Math.max(scrapeMaxMs, Date.now() - t0);
+    scrapeMs.push(Date.now() - t0);
     const ms = (q: string): number | null => {
-      const v = promValue(text, `callvault_process_nodejs_eventloop_lag_${q}_seconds`);
+      const v = promValue(text, `nodejs_eventloop_lag_${q}_seconds`);
       return v === null ? null : v * 1000;
     };
     p99 = worst(p99, ms('p99'));
@@ -123,10 +128,12 @@ async function watchDaemon(port: number, until: Promise<unknown>): Promise<Watch
     backlogMax = Math.max(backlogMax, promValue(text, 'callvault_vault_write_backlog_bytes') ?? 0);
     externalMax = Math.max(
       externalMax,
-      promValue(text, 'callvault_process_nodejs_external_memory_bytes') ?? 0,
+      promValue(text, 'nodejs_external_memory_bytes') ?? 0,
     );
   }
+  const sorted = [...scrapeMs].sort((a, b) => a - b);
   return {
+    scrapeP50Ms: sorted[Math.floor(sorted.length / 2)] ?? 0,
     eventLoopLagP99Ms: p99,
     eventLoopLagMaxMs: max,
     scrapeMaxMs,
@@ -315,7 +322,7 @@ export async function runOurs(
         memoryAfterSteadyStateMiB: {
           heapUsed: (promValue(metrics, 'callvault_process_nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20,
           heapTotal: (promValue(metrics, 'callvault_process_nodejs_heap_size_total_bytes') ?? 0) / 2 ** 20,
-          external: (promValue(metrics, 'callvault_process_nodejs_external_memory_bytes') ?? 0) / 2 ** 20,
+          external: (promValue(metrics, 'nodejs_external_memory_bytes') ?? 0) / 2 ** 20,
         },
         byeFailed: bye.failed,
         daemonExit,
