@@ -1,7 +1,7 @@
 /**
- * `callvaultctl grant add USER --until ISO-TIME --reason TEXT | grant list [--all] [--json] |
+ * `callvaultctl grant add USER --until ISO-TIME [--reason TEXT] | grant list [--all] [--json] |
  * grant revoke GRANT-ID [--reason TEXT]` (ARCHITECTURE ✦ Commands): the DPO's grants, through
- * the daemon when it runs. The reason is required for `add`: every grant says why.
+ * the daemon when it runs. A reason is optional (the contract's form) but, when given, audited.
  */
 import { EXIT_OK } from '../common/index.js';
 import type { Config } from '../config/index.js';
@@ -11,7 +11,7 @@ import { json as toJson, table, type Printer } from './output.js';
 import { runStorageCommand } from './run-command.js';
 
 const USAGE =
-  'grant add USER --until ISO-TIME --reason TEXT | grant list [--all] [--json] | grant revoke GRANT-ID [--reason TEXT]';
+  'grant add USER --until ISO-TIME [--reason TEXT] | grant list [--all] [--json] | grant revoke GRANT-ID [--reason TEXT]';
 
 registerHelp({
   name: 'grant add',
@@ -19,7 +19,7 @@ registerHelp({
   summary: 'give a qa or supervisor account access until a time (the DPO; audited)',
   options: [
     { flag: '--until ISO-TIME', text: 'when the grant ends (must be in the future)' },
-    { flag: '--reason TEXT', text: 'why (at least 5 visible characters; audited)' },
+    { flag: '--reason TEXT', text: 'why (optional; at least 5 visible characters; audited)' },
   ],
   example: 'callvaultctl grant add qa.lena --until 2027-03-31T17:00:00Z --reason "Q1 coaching"',
 });
@@ -66,8 +66,7 @@ export async function grantCommand(
   switch (sub) {
     case 'add': {
       const user = positionals[0];
-      if (user === undefined || typeof values['until'] !== 'string' || typeof values['reason'] !== 'string')
-        throw new UsageError(USAGE);
+      if (user === undefined || typeof values['until'] !== 'string') throw new UsageError(USAGE);
       const { result } = await call(config, 'grant.add', {
         user,
         until: values['until'],

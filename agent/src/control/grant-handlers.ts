@@ -37,7 +37,8 @@ export function grantHandlers(
     addGrant(storage, actorOf(req), {
       user: requiredText(req.args, 'user'),
       until: requiredText(req.args, 'until'),
-      reason: reasonOf(req.args, false) as string,
+      // Optional, as ARCHITECTURE ✦ Commands writes it; one given must still say something.
+      reason: reasonOf(req.args, true),
     }),
   );
   h.set('grant.list', async (req) => listGrantViews(storage, req.args['all'] === true));

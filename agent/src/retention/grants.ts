@@ -24,7 +24,8 @@ export interface GrantRequest {
   readonly user: string;
   /** ISO time the grant ends (exclusive). */
   readonly until: string;
-  readonly reason: string;
+  /** Why (the API asks for one; the CLI's --reason is optional, as the contract writes it). */
+  readonly reason: string | null;
 }
 
 /** What the API and CLI show of a grant. */
