@@ -27,6 +27,11 @@ export function bad(message: string): HttpError {
   return new HttpError(400, 'CV_ERR_API_BAD_REQUEST', message);
 }
 
+/** The body's reason when one is sent (checked as reasonOf), else null: for actions the contract lists without one. */
+export function optionalReasonOf(req: Request): string | null {
+  return body(req)['reason'] === undefined ? null : reasonOf(req);
+}
+
 export function reasonOf(req: Request): string {
   const r = body(req)['reason'];
   if (typeof r !== 'string' || visibleChars(r) < MIN_REASON_LENGTH)

@@ -1,5 +1,5 @@
 /**
- * `callvaultctl training-copy ID --reason TEXT` (ARCHITECTURE ✦ Commands): a pseudonymised
+ * `callvaultctl training-copy ID [--reason TEXT]` (ARCHITECTURE ✦ Commands): a pseudonymised
  * training copy of a recording, through the daemon when it runs; prints the copy's id.
  */
 import { EXIT_OK } from '../common/index.js';
@@ -14,7 +14,7 @@ registerHelp({
   args: 'ID',
   summary:
     'make a pseudonymised training copy (no number, names, agent or case; DTMF silenced); prints its id',
-  options: [{ flag: '--reason TEXT', text: 'why (at least 5 visible characters; audited)' }],
+  options: [{ flag: '--reason TEXT', text: 'why (optional; at least 5 visible characters; audited)' }],
   example: 'callvaultctl training-copy 3f1c2a9e-… --reason "onboarding set 2027-02"',
 });
 
@@ -26,8 +26,7 @@ export async function trainingCopyCommand(
 ): Promise<number> {
   const { values, positionals } = parseCommand(words, { reason: { type: 'string' } });
   const id = positionals[0];
-  if (id === undefined || typeof values['reason'] !== 'string')
-    throw new UsageError('training-copy ID --reason TEXT');
+  if (id === undefined) throw new UsageError('training-copy ID [--reason TEXT]');
   const { result } = await call(config, 'training-copy', { id, reason: values['reason'] });
   const r = result as { id: string; durationMs: number; maskedSpans: number };
   p.out(r.id);

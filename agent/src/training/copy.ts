@@ -71,7 +71,7 @@ export async function makeTrainingCopy(
   storage: Storage,
   actor: Actor,
   id: string,
-  reason: string,
+  reason: string | null,
   now: Date = new Date(),
 ): Promise<TrainingCopyResult> {
   const no = (err: Error & { code: string }): Promise<never> =>
