@@ -13,6 +13,7 @@ import type { Participant, RecordingRecord } from './types.js';
 import { canonicalQuality } from './quality.js';
 import { contributionOf } from './stats-counters.js';
 import type { Contribution } from './stats-counters.js';
+import type { BatchOp } from './storage.js';
 
 export interface StoredRecord {
   readonly v: 1;
@@ -327,7 +328,7 @@ export function prepareRecord(
 }
 
 /** Batch operations writing `next` over `prev` (null when new): stale entries are deleted. */
-export type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+export type { BatchOp };
 
 export function putOps(prev: StoredRecord | null, next: StoredRecord): BatchOp[] {
   const ops: BatchOp[] = [];

@@ -13,7 +13,7 @@
  * MOS is kept as a histogram of hundredths (media/stats.ts rounds it to two decimals), so the
  * mean and the nearest-rank 5th percentile come out exactly as from the raw values.
  */
-import type { StoredRecord } from './record-codec.js';
+import type { RecordingRecord } from './types.js';
 import type { Db } from './storage.js';
 
 export const STATS_PREFIX = 'S!';
@@ -92,7 +92,20 @@ export function parseCounterKey(key: string): Omit<CounterCell, 'counter'> {
  * The stored record's share of the counters. A record from before counters (no `sg`) is
  * placed by whether it has an agent; the recount at open gives it its group.
  */
-export function contributionOf(s: StoredRecord): Contribution | null {
+/** What a stored record gives the counters (record-codec's StoredRecord has these fields). */
+export interface CountedRecord {
+  readonly flags: readonly string[];
+  readonly sg?: string | undefined;
+  /** The sealed agent field: null when the record has no agent. */
+  readonly ab: unknown;
+  readonly startedAt: string;
+  readonly service: string | null;
+  readonly direction: RecordingRecord['direction'];
+  readonly durationMs: number;
+  readonly ql?: RecordingRecord['quality'];
+}
+
+export function contributionOf(s: CountedRecord): Contribution | null {
   // A training copy is a second recording of a call already counted: not a call of its own.
   if (s.flags.includes('training')) return null;
   const group = s.sg ?? (s.ab === null ? '(none)' : '(other)');

@@ -15,7 +15,6 @@ import { ClassicLevel } from 'classic-level';
 import { CallvaultError } from '../common/index.js';
 import { IndexCorruptError, IndexIoError, IndexLockedError } from './errors.js';
 import { inspectLevelDir, type LevelDirState } from '../common/leveldb-files.js';
-import type { BatchOp } from './record-codec.js';
 
 export type Db = ClassicLevel<string, string>;
 
@@ -115,6 +114,9 @@ export async function openDb(dir: string): Promise<{ db: Db; fresh: boolean }> {
  * every op back through Node-API property lookups on the JS thread, about twice the cost of
  * handing it the key and value directly; on the insert path that thread is the bottleneck.
  */
+/** One LevelDB batch operation on string keys and values. */
+export type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
 export async function writeOps(db: Db, ops: readonly BatchOp[]): Promise<void> {
   const batch = db.batch();
   try {
