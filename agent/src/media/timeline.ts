@@ -31,16 +31,14 @@ import {
   type MediaCounts,
   updateJitter,
   type DropCounters,
+  type JitterState,
   type SeqResult,
   type SeqState,
 } from './stats.js';
 import {
-  createFastState,
-  FAST_STATE as F,
+  FastState,
   SLOT,
   SLOT_FIELDS,
-  SharedJitterState,
-  SharedSeqState,
   fastCodecId,
   type FastPathArrays,
   type FastPathBinder,
@@ -186,7 +184,7 @@ export class StreamTimeline {
    * jitter. One shared array (fast-state.ts) so the native reader can take the common packet
    * itself; the private accessors below keep this class's code in terms of named fields.
    */
-  readonly #st = createFastState();
+  readonly #st = new FastState();
   /** Set while the native reader takes this stream's packets (attachFastPath). */
   #binder: FastPathBinder | null = null;
   #emitter: FastPathEmitter | null = null;
@@ -207,9 +205,9 @@ export class StreamTimeline {
    */
   #carry = new Int16Array(INITIAL_SLOT_BYTES * 4);
 
-  readonly #seq: SeqState = new SharedSeqState(this.#st);
+  readonly #seq: SeqState = this.#st;
   readonly #seqRes: SeqResult = { verdict: 'first', ext: 0 };
-  readonly #jitter = new SharedJitterState(this.#st);
+  readonly #jitter: JitterState = this.#st;
   readonly #dtmf = createDtmfTracker();
   readonly #event = createTelephoneEventPayload();
   #prevSsrc = -1;
@@ -224,132 +222,6 @@ export class StreamTimeline {
   #lostBefore = 0;
   #expectedBefore = 0;
   #firstPacketMs: number | null = null;
-
-  get #mask(): number {
-    return this.#st[F.MASK]!;
-  }
-  set #mask(v: number) {
-    this.#st[F.MASK] = v;
-  }
-
-  get #slotBytes(): number {
-    return this.#st[F.SLOT_BYTES]!;
-  }
-  set #slotBytes(v: number) {
-    this.#st[F.SLOT_BYTES] = v;
-  }
-
-  get #pendingCount(): number {
-    return this.#st[F.PENDING]!;
-  }
-  set #pendingCount(v: number) {
-    this.#st[F.PENDING] = v;
-  }
-
-  get #ssrc(): number {
-    return this.#st[F.SSRC]!;
-  }
-  set #ssrc(v: number) {
-    this.#st[F.SSRC] = v;
-  }
-
-  get #extOffset(): number {
-    return this.#st[F.EXT_OFFSET]!;
-  }
-  set #extOffset(v: number) {
-    this.#st[F.EXT_OFFSET] = v;
-  }
-
-  get #refTs(): number {
-    return this.#st[F.REF_TS]!;
-  }
-  set #refTs(v: number) {
-    this.#st[F.REF_TS] = v;
-  }
-
-  get #refPos(): number {
-    return this.#st[F.REF_POS]!;
-  }
-  set #refPos(v: number) {
-    this.#st[F.REF_POS] = v;
-  }
-
-  get #refEnd(): number {
-    return this.#st[F.REF_END]!;
-  }
-  set #refEnd(v: number) {
-    this.#st[F.REF_END] = v;
-  }
-
-  get #emitted(): number {
-    return this.#st[F.EMITTED]!;
-  }
-  set #emitted(v: number) {
-    this.#st[F.EMITTED] = v;
-  }
-
-  get #readIdx(): number {
-    return this.#st[F.READ_IDX]!;
-  }
-  set #readIdx(v: number) {
-    this.#st[F.READ_IDX] = v;
-  }
-
-  get #maxIdx(): number {
-    return this.#st[F.MAX_IDX]!;
-  }
-  set #maxIdx(v: number) {
-    this.#st[F.MAX_IDX] = v;
-  }
-
-  get #packets(): number {
-    return this.#st[F.PACKETS]!;
-  }
-  set #packets(v: number) {
-    this.#st[F.PACKETS] = v;
-  }
-
-  get #bytes(): number {
-    return this.#st[F.BYTES]!;
-  }
-  set #bytes(v: number) {
-    this.#st[F.BYTES] = v;
-  }
-
-  get #hasSource(): boolean {
-    return this.#st[F.HAS_SOURCE] === 1;
-  }
-  set #hasSource(v: boolean) {
-    this.#st[F.HAS_SOURCE] = v ? 1 : 0;
-  }
-
-  get #needAnchor(): boolean {
-    return this.#st[F.NEED_ANCHOR] === 1;
-  }
-  set #needAnchor(v: boolean) {
-    this.#st[F.NEED_ANCHOR] = v ? 1 : 0;
-  }
-
-  get #carryLen(): number {
-    return this.#st[F.CARRY_LEN]!;
-  }
-  set #carryLen(v: number) {
-    this.#st[F.CARRY_LEN] = v;
-  }
-  /** Whether the last read placed any decoded audio (false: its output is all zeros). */
-  get #lastReadAudible(): boolean {
-    return this.#st[F.AUDIBLE] === 1;
-  }
-  set #lastReadAudible(v: boolean) {
-    this.#st[F.AUDIBLE] = v ? 1 : 0;
-  }
-  get #lastPacketMs(): number | null {
-    const ms = this.#st[F.LAST_PACKET_MS]!;
-    return Number.isNaN(ms) ? null : ms;
-  }
-  set #lastPacketMs(v: number | null) {
-    this.#st[F.LAST_PACKET_MS] = v ?? Number.NaN;
-  }
 
   constructor(opts: TimelineOptions, drops: DropCounters = createDropCounters()) {
     this.#codecs = codecTable(opts.payloadTypes);
@@ -368,20 +240,20 @@ export class StreamTimeline {
     const slots = opts.slots ?? 32;
     if (!Number.isInteger(Math.log2(slots)) || slots < 8 || slots > MAX_RING_SLOTS)
       throw new MediaConfigError(`slots must be a power of two, 8-${MAX_RING_SLOTS}`, { context: { slots } });
-    this.#mask = slots - 1;
-    this.#slotBytes = INITIAL_SLOT_BYTES;
+    this.#st.mask = slots - 1;
+    this.#st.slotBytes = INITIAL_SLOT_BYTES;
     this.#slots = new Float64Array(slots * SLOT_FIELDS);
     for (let i = 0; i < slots; i++) {
       this.#slots[i * SLOT_FIELDS + S_IDX] = -1;
       this.#slots[i * SLOT_FIELDS + S_PT] = -1;
     }
-    this.#payload = new Uint8Array(slots * this.#slotBytes);
+    this.#payload = new Uint8Array(slots * this.#st.slotBytes);
     this.#payloadWords = new Int32Array(this.#payload.buffer);
     this.#originMs = opts.originMs;
     const st = this.#st;
-    st[F.ORIGIN_MS] = opts.originMs;
-    st[F.SAMPLE_RATE] = this.sampleRate;
-    st[F.MAX_AHEAD_SAMPLES] = this.#maxAheadSamples;
+    st.originMs = opts.originMs;
+    st.sampleRate = this.sampleRate;
+    st.maxAheadSamples = this.#maxAheadSamples;
     this.drops = drops;
   }
 
@@ -391,16 +263,16 @@ export class StreamTimeline {
 
   /** Output samples emitted so far (= the next read's first sample position). */
   get emittedSamples(): number {
-    return this.#emitted;
+    return this.#st.emitted;
   }
 
   get lastPacketMs(): number | null {
-    return this.#lastPacketMs;
+    return this.#st.lastPacketMs;
   }
 
   /** False when the last read/readInto returned only silence (nothing was decoded into it). */
   get lastReadAudible(): boolean {
-    return this.#lastReadAudible;
+    return this.#st.audible;
   }
 
   /** Completed DTMF events so far; compare with a previous count before asking for the list. */
@@ -416,27 +288,27 @@ export class StreamTimeline {
   /** The earliest position a fresh anchor may take without overwriting audio already placed. */
   #anchorPos(arrivalMs: number): number {
     let pos = this.#wallPos(arrivalMs);
-    if (pos < this.#refEnd) pos = this.#refEnd;
-    if (pos < this.#emitted + this.#carryLen) pos = this.#emitted + this.#carryLen;
+    if (pos < this.#st.refEnd) pos = this.#st.refEnd;
+    if (pos < this.#st.emitted + this.#st.carryLen) pos = this.#st.emitted + this.#st.carryLen;
     return pos;
   }
 
   #reanchor(ts: number, pos: number): void {
-    this.#refTs = ts;
-    this.#refPos = pos;
-    this.#refEnd = pos;
+    this.#st.refTs = ts;
+    this.#st.refPos = pos;
+    this.#st.refEnd = pos;
     for (const d of this.#decoders) d?.reset();
   }
 
   #newSource(ssrc: number): void {
-    if (this.#hasSource) {
+    if (this.#st.hasSource) {
       this.#ssrcChanges++;
-      this.#prevSsrc = this.#ssrc;
+      this.#prevSsrc = this.#st.ssrc;
     }
-    this.#hasSource = true;
-    this.#ssrc = ssrc;
+    this.#st.hasSource = true;
+    this.#st.ssrc = ssrc;
     this.#restartSeq();
-    this.#jitter.reset();
+    this.#st.resetJitter();
   }
 
   /** Folds the current sequence run into the totals and starts a new one. */
@@ -445,7 +317,7 @@ export class StreamTimeline {
     this.#expectedBefore += expectedPackets(this.#seq);
     this.#seq.started = false;
     this.#seq.received = 0;
-    this.#needAnchor = true;
+    this.#st.needAnchor = true;
   }
 
   /** Accepts one parsed RTP packet. Never throws on packet content; counts instead. */
@@ -455,7 +327,7 @@ export class StreamTimeline {
       this.drops.unknownPayloadType++;
       return;
     }
-    if (h.ssrc !== this.#ssrc || !this.#hasSource) {
+    if (h.ssrc !== this.#st.ssrc || !this.#st.hasSource) {
       if (h.ssrc === this.#prevSsrc) {
         // A straggler of the source we already switched away from.
         this.#late++;
@@ -475,29 +347,29 @@ export class StreamTimeline {
     const ratio = this.sampleRate / codec.clockRate;
     let idx: number;
     let pos: number;
-    if (this.#needAnchor) {
+    if (this.#st.needAnchor) {
       if (this.#hasAnchoredBefore()) this.#reanchors++;
-      this.#needAnchor = false;
-      this.#extOffset = this.#maxIdx + 1 - res.ext;
-      idx = this.#maxIdx + 1;
+      this.#st.needAnchor = false;
+      this.#st.extOffset = this.#st.maxIdx + 1 - res.ext;
+      idx = this.#st.maxIdx + 1;
       pos = this.#anchorPos(arrivalMs);
       this.#reanchor(h.timestamp, pos);
     } else {
-      idx = res.ext + this.#extOffset;
-      if (idx + this.#mask < this.#maxIdx) {
+      idx = res.ext + this.#st.extOffset;
+      if (idx + this.#st.mask < this.#st.maxIdx) {
         // Older than the whole ring: its slot is long gone.
         this.#late++;
         return;
       }
-      if (this.#slots[(idx & this.#mask) * SLOT_FIELDS + S_IDX] === idx) {
+      if (this.#slots[(idx & this.#st.mask) * SLOT_FIELDS + S_IDX] === idx) {
         this.#duplicates++;
         return;
       }
-      pos = this.#refPos + ((h.timestamp - this.#refTs) | 0) * ratio;
+      pos = this.#st.refPos + ((h.timestamp - this.#st.refTs) | 0) * ratio;
       if (res.verdict === 'newest' && codec.kind !== 'event') {
         if (
-          pos < this.#refPos ||
-          pos < this.#emitted ||
+          pos < this.#st.refPos ||
+          pos < this.#st.emitted ||
           pos - this.#wallPos(arrivalMs) > this.#maxAheadSamples
         ) {
           // Timestamps went backwards, stood still across a hold, or leapt ahead: start a new
@@ -506,19 +378,19 @@ export class StreamTimeline {
           pos = this.#anchorPos(arrivalMs);
           this.#reanchor(h.timestamp, pos);
         }
-        this.#refTs = h.timestamp;
-        this.#refPos = pos;
+        this.#st.refTs = h.timestamp;
+        this.#st.refPos = pos;
       } else if (res.verdict === 'older') {
         this.#outOfOrder++;
       }
     }
     this.#seq.received++;
-    this.#packets++;
-    this.#bytes += h.payloadLength;
+    this.#st.packets++;
+    this.#st.bytes += h.payloadLength;
     if (this.#firstPacketMs === null) this.#firstPacketMs = arrivalMs;
-    this.#lastPacketMs = arrivalMs;
+    this.#st.lastPacketMs = arrivalMs;
     updateJitter(this.#jitter, arrivalMs, h.timestamp, codec.clockRate);
-    if (idx > this.#maxIdx) this.#maxIdx = idx;
+    if (idx > this.#st.maxIdx) this.#st.maxIdx = idx;
 
     if (codec.kind === 'event') {
       if (parseTelephoneEvent(buf, h.payloadOffset, h.payloadLength, this.#event)) {
@@ -538,7 +410,7 @@ export class StreamTimeline {
       this.#markSeen(idx);
       return;
     }
-    if (idx < this.#readIdx || pos < this.#emitted) {
+    if (idx < this.#st.readIdx || pos < this.#st.emitted) {
       this.#late++;
       this.#markSeen(idx);
       return;
@@ -561,18 +433,18 @@ export class StreamTimeline {
   #arm(pt: number, codec: CodecInfo): void {
     const st = this.#st;
     if (this.#dtmf.active || (pt >= 64 && pt <= 95)) {
-      st[F.ARMED] = 0;
+      st.armed = false;
       return;
     }
-    if (st[F.FAST_PT] !== pt) {
-      st[F.FAST_PT] = pt;
-      st[F.RATIO] = this.sampleRate / codec.clockRate;
-      st[F.CLOCK_RATE] = codec.clockRate;
-      st[F.SAMPLES_PER_BYTE] = codec.samplesPerByte;
-      st[F.CODEC_SAMPLE_RATE] = codec.sampleRate;
-      st[F.FAST_CODEC] = fastCodecId(codec.name);
+    if (st.fastPt !== pt) {
+      st.fastPt = pt;
+      st.ratio = this.sampleRate / codec.clockRate;
+      st.clockRate = codec.clockRate;
+      st.samplesPerByte = codec.samplesPerByte;
+      st.codecSampleRate = codec.sampleRate;
+      st.fastCodec = fastCodecId(codec.name);
     }
-    st[F.ARMED] = 1;
+    st.armed = true;
   }
 
   /**
@@ -581,8 +453,8 @@ export class StreamTimeline {
    * Packets keep coming through push() until one arms the fast path.
    */
   attachFastPath(binder: FastPathBinder, latch: boolean, emitter: FastPathEmitter | null = null): void {
-    this.#st[F.LATCH] = latch ? 1 : 0;
-    this.#st[F.ARMED] = 0;
+    this.#st.latch = latch;
+    this.#st.armed = false;
     this.#binder = binder;
     this.#emitter = emitter;
     binder(this.#arrays());
@@ -590,37 +462,37 @@ export class StreamTimeline {
 
   /** The reader lets go (socket closed): packets go through push() and reads stay in JS. */
   detachFastPath(): void {
-    this.#st[F.ARMED] = 0;
+    this.#st.armed = false;
     this.#binder = null;
     this.#emitter = null;
   }
 
   /** The next packet goes through push(): ingest calls this before anything that may drop. */
   disarm(): void {
-    this.#st[F.ARMED] = 0;
+    this.#st.armed = false;
   }
 
   /** Packets the native reader stored for this stream (they are in the other counters too). */
   get fastPathPackets(): number {
-    return this.#st[F.FAST_PACKETS]!;
+    return this.#st.fastPackets;
   }
 
   /** Reads the native reader decoded itself. */
   get fastPathReads(): number {
-    return this.#st[F.FAST_READS]!;
+    return this.#st.fastReads;
   }
 
   #arrays(): FastPathArrays {
-    return { state: this.#st, slots: this.#slots, payload: this.#payload, carry: this.#carry };
+    return { state: this.#st.array, slots: this.#slots, payload: this.#payload, carry: this.#carry };
   }
 
   #hasAnchoredBefore(): boolean {
-    return this.#maxIdx >= 0;
+    return this.#st.maxIdx >= 0;
   }
 
   #markSeen(idx: number): void {
     this.#makeRoom(idx);
-    const s = idx & this.#mask;
+    const s = idx & this.#st.mask;
     this.#slots[s * SLOT_FIELDS + S_IDX] = idx;
     this.#clearPending(s);
   }
@@ -629,7 +501,7 @@ export class StreamTimeline {
     const at = s * SLOT_FIELDS + S_PT;
     if (this.#slots[at]! >= 0) {
       this.#slots[at] = -1;
-      this.#pendingCount--;
+      this.#st.pending--;
     }
   }
 
@@ -638,43 +510,43 @@ export class StreamTimeline {
    * give way. Slots already read (or never filled) are simply passed.
    */
   #makeRoom(idx: number): void {
-    while (idx - this.#readIdx > this.#mask) {
-      const s = this.#readIdx & this.#mask;
+    while (idx - this.#st.readIdx > this.#st.mask) {
+      const s = this.#st.readIdx & this.#st.mask;
       const b = s * SLOT_FIELDS;
-      if (this.#slots[b + S_PT]! >= 0 && this.#slots[b + S_IDX] === this.#readIdx) {
-        if (this.#mask + 1 < MAX_RING_SLOTS) {
+      if (this.#slots[b + S_PT]! >= 0 && this.#slots[b + S_IDX] === this.#st.readIdx) {
+        if (this.#st.mask + 1 < MAX_RING_SLOTS) {
           this.#growRing();
           continue;
         }
         this.#clearPending(s);
         this.drops.overflow++;
       }
-      this.#readIdx++;
+      this.#st.readIdx++;
     }
   }
 
   /** Doubles the ring; every slot keeps its packet, now at idx & the new mask. */
   #growRing(): void {
-    const slots = (this.#mask + 1) * 2;
+    const slots = (this.#st.mask + 1) * 2;
     const mask = slots - 1;
     const meta = new Float64Array(slots * SLOT_FIELDS);
     for (let i = 0; i < slots; i++) {
       meta[i * SLOT_FIELDS + S_IDX] = -1;
       meta[i * SLOT_FIELDS + S_PT] = -1;
     }
-    const payload = new Uint8Array(slots * this.#slotBytes);
-    for (let s = 0; s <= this.#mask; s++) {
+    const payload = new Uint8Array(slots * this.#st.slotBytes);
+    for (let s = 0; s <= this.#st.mask; s++) {
       const from = s * SLOT_FIELDS;
       const idx = this.#slots[from + S_IDX]!;
       if (idx < 0) continue;
       const t = idx & mask;
       meta.set(this.#slots.subarray(from, from + SLOT_FIELDS), t * SLOT_FIELDS);
       payload.set(
-        this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes),
-        t * this.#slotBytes,
+        this.#payload.subarray(s * this.#st.slotBytes, (s + 1) * this.#st.slotBytes),
+        t * this.#st.slotBytes,
       );
     }
-    this.#mask = mask;
+    this.#st.mask = mask;
     this.#slots = meta;
     this.#payload = payload;
     this.#payloadWords = new Int32Array(payload.buffer);
@@ -684,8 +556,8 @@ export class StreamTimeline {
   #store(idx: number, pos: number, h: RtpHeader, buf: Uint8Array, codec: CodecInfo): void {
     this.#makeRoom(idx);
     const len = h.payloadLength;
-    if (len > this.#slotBytes) this.#growSlots(len);
-    const s = idx & this.#mask;
+    if (len > this.#st.slotBytes) this.#growSlots(len);
+    const s = idx & this.#st.mask;
     this.#clearPending(s);
     const slots = this.#slots;
     const b = s * SLOT_FIELDS;
@@ -693,26 +565,26 @@ export class StreamTimeline {
     slots[b + S_POS] = pos;
     slots[b + S_LEN] = len;
     slots[b + S_PT] = h.payloadType;
-    this.#pendingCount++;
-    copyPayload(this.#payload, this.#payloadWords, s * this.#slotBytes, buf, h.payloadOffset, len);
+    this.#st.pending++;
+    copyPayload(this.#payload, this.#payloadWords, s * this.#st.slotBytes, buf, h.payloadOffset, len);
     const end = pos + (len * codec.samplesPerByte * this.sampleRate) / codec.sampleRate;
-    if (end > this.#refEnd) this.#refEnd = end;
+    if (end > this.#st.refEnd) this.#st.refEnd = end;
     this.#lastAudio = codec.name;
   }
 
   /** Rare: a payload larger than any before. Slots grow to the next power of two. */
   #growSlots(len: number): void {
-    let bytes = this.#slotBytes;
+    let bytes = this.#st.slotBytes;
     while (bytes < len) bytes *= 2;
-    const next = new Uint8Array((this.#mask + 1) * bytes);
-    for (let s = 0; s <= this.#mask; s++)
-      next.set(this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes), s * bytes);
+    const next = new Uint8Array((this.#st.mask + 1) * bytes);
+    for (let s = 0; s <= this.#st.mask; s++)
+      next.set(this.#payload.subarray(s * this.#st.slotBytes, (s + 1) * this.#st.slotBytes), s * bytes);
     this.#payload = next;
     this.#payloadWords = new Int32Array(next.buffer);
-    this.#slotBytes = bytes;
+    this.#st.slotBytes = bytes;
     ensureDecodeScratch(bytes);
     const carry = new Int16Array(bytes * 4);
-    carry.set(this.#carry.subarray(0, this.#carryLen));
+    carry.set(this.#carry.subarray(0, this.#st.carryLen));
     this.#carry = carry;
     this.#binder?.(this.#arrays());
   }
@@ -731,7 +603,7 @@ export class StreamTimeline {
 
   /** Samples a read(untilWallMs) would return now (drain: `final`). */
   due(untilWallMs: number, final = false): number {
-    const n = this.#wallPos(final ? untilWallMs : untilWallMs - this.jitterBufferMs) - this.#emitted;
+    const n = this.#wallPos(final ? untilWallMs : untilWallMs - this.jitterBufferMs) - this.#st.emitted;
     return n > 0 ? n : 0;
   }
 
@@ -742,15 +614,15 @@ export class StreamTimeline {
    */
   readInto(untilWallMs: number, dst: Int16Array, final = false): number {
     const target = this.#wallPos(final ? untilWallMs : untilWallMs - this.jitterBufferMs);
-    const n = this.#emitInto(Math.min(target, this.#emitted + dst.length), dst);
-    if (final && this.#emitted >= target) flushDtmf(this.#dtmf, CODECS['telephone-event'].clockRate);
+    const n = this.#emitInto(Math.min(target, this.#st.emitted + dst.length), dst);
+    if (final && this.#st.emitted >= target) flushDtmf(this.#dtmf, CODECS['telephone-event'].clockRate);
     return n;
   }
 
   #emitCopy(target: number): Int16Array {
-    const n = target - this.#emitted;
+    const n = target - this.#st.emitted;
     if (n <= 0) {
-      this.#lastReadAudible = false;
+      this.#st.audible = false;
       return EMPTY;
     }
     const out = new Int16Array(n);
@@ -760,32 +632,32 @@ export class StreamTimeline {
 
   /** Writes [emitted, target) into out[0, target − emitted); out must be long enough. */
   #emitInto(target: number, out: Int16Array): number {
-    const n = target - this.#emitted;
-    this.#lastReadAudible = false;
+    const n = target - this.#st.emitted;
+    this.#st.audible = false;
     if (n <= 0) return 0;
-    if (this.#carryLen === 0 && this.#pendingCount === 0) {
+    if (this.#st.carryLen === 0 && this.#st.pending === 0) {
       // Silence fast path: nothing buffered (idle, held or lost audio) costs one fill.
       out.fill(0, 0, n);
-      this.#emitted = target;
+      this.#st.emitted = target;
       return n;
     }
     // G.711 is read by the native reader when it holds the ring (the same figures, see emit()
     // in native/rtp-reader.c); other codecs, and streams without it, below.
     if (this.#emitter !== null && this.#emitter(out, target) >= 0) return n;
     out.fill(0, 0, n);
-    if (this.#carryLen > 0) {
-      this.#lastReadAudible = true;
-      const c = Math.min(this.#carryLen, n);
+    if (this.#st.carryLen > 0) {
+      this.#st.audible = true;
+      const c = Math.min(this.#st.carryLen, n);
       const carry = this.#carry;
       for (let i = 0; i < c; i++) out[i] = carry[i]!;
-      carry.copyWithin(0, c, this.#carryLen);
-      this.#carryLen -= c;
+      carry.copyWithin(0, c, this.#st.carryLen);
+      this.#st.carryLen -= c;
     }
-    let idx = this.#readIdx;
+    let idx = this.#st.readIdx;
     let next = idx;
     const slots = this.#slots;
-    for (; idx <= this.#maxIdx; idx++) {
-      const s = idx & this.#mask;
+    for (; idx <= this.#st.maxIdx; idx++) {
+      const s = idx & this.#st.mask;
       const b = s * SLOT_FIELDS;
       const pt = slots[b + S_PT]!;
       if (slots[b + S_IDX] !== idx || pt < 0) continue;
@@ -794,10 +666,10 @@ export class StreamTimeline {
       this.#clearPending(s);
       next = idx + 1;
       this.#decodeSlot(s, pt, pos, out, n);
-      this.#lastReadAudible = true;
+      this.#st.audible = true;
     }
-    this.#readIdx = next;
-    this.#emitted = target;
+    this.#st.readIdx = next;
+    this.#st.emitted = target;
     return n;
   }
 
@@ -811,7 +683,7 @@ export class StreamTimeline {
       this.#decoders[pt] = dec;
     }
     const len = this.#slots[s * SLOT_FIELDS + S_LEN]!;
-    const start = Math.round(pos - this.#emitted);
+    const start = Math.round(pos - this.#st.emitted);
     if (
       dec.codec.sampleRate === this.sampleRate &&
       start >= 0 &&
@@ -819,17 +691,17 @@ export class StreamTimeline {
     ) {
       // The common case: the packet lies wholly inside this read at the output rate, so it is
       // decoded in place (no scratch copy, no carry). Gaps stay the zeros the read began with.
-      dec.decode(this.#payload, s * this.#slotBytes, len, out, start);
+      dec.decode(this.#payload, s * this.#st.slotBytes, len, out, start);
       return;
     }
-    const count = dec.decode(this.#payload, s * this.#slotBytes, len, decodeScratch, 0);
+    const count = dec.decode(this.#payload, s * this.#st.slotBytes, len, decodeScratch, 0);
     let src = decodeScratch;
     let samples = count;
     if (dec.codec.sampleRate !== this.sampleRate) {
       samples = resampleInto(decodeScratch, count, dec.codec.sampleRate, this.sampleRate, resampleScratch);
       src = resampleScratch;
     }
-    this.#carryLen = placeSamples(src, samples, start, out, this.#carry, this.#carryLen, n);
+    this.#st.carryLen = placeSamples(src, samples, start, out, this.#carry, this.#st.carryLen, n);
   }
 
   /** Completed (and, after drain, unended) DTMF events so far, oldest first. */
@@ -842,7 +714,7 @@ export class StreamTimeline {
    * sums every live stream (thousands) with this, so it must cost a few field reads.
    */
   addCountsTo(acc: MediaCounts): void {
-    acc.packets += this.#packets;
+    acc.packets += this.#st.packets;
     acc.lost += this.#lostBefore + lostPackets(this.#seq);
     acc.late += this.#late;
     acc.duplicates += this.#duplicates;
@@ -863,8 +735,8 @@ export class StreamTimeline {
       oneWayDelayMs: this.jitterBufferMs + 20 + 2 * jitterMs,
     });
     return Object.freeze({
-      packets: this.#packets,
-      bytes: this.#bytes,
+      packets: this.#st.packets,
+      bytes: this.#st.bytes,
       expected,
       lost,
       late: this.#late,
@@ -875,12 +747,12 @@ export class StreamTimeline {
       mos,
       reanchors: this.#reanchors,
       ssrcChanges: this.#ssrcChanges,
-      ssrc: this.#hasSource ? this.#ssrc : null,
+      ssrc: this.#st.hasSource ? this.#st.ssrc : null,
       codec: this.#lastAudio,
       comfortNoisePackets: this.#comfortNoise,
       dtmfEvents: this.#dtmf.events.length,
       firstPacketMs: this.#firstPacketMs,
-      lastPacketMs: this.#lastPacketMs,
+      lastPacketMs: this.#st.lastPacketMs,
       drops: Object.freeze({ ...this.drops }),
     });
   }
