@@ -14,6 +14,7 @@
  * its own table (stateLayout) and the reader refuses to bind when the two differ
  * (native-reader.ts); test/unit/media/fast-state.test.ts compares both with LAYOUT.
  */
+import type { CodecInfo } from './codecs.js';
 import type { JitterState, SeqState } from './stats.js';
 
 /** How a field's double reads in JavaScript: a number, 1/0 as a boolean, or NaN as null. */
@@ -128,6 +129,29 @@ class FastStateView {
     st[FAST_STATE.JITTER_HAS_TRANSIT] = 0;
     st[FAST_STATE.JITTER_TRANSIT] = 0;
     st[FAST_STATE.JITTER] = 0;
+  }
+
+  /**
+   * After push() stored a packet: lets the native reader take the stream's next packets when
+   * they continue it (same source, next sequence number, this payload type: checked there). Not
+   * while a DTMF event is open (its staleness check lives in push()), nor for payload types
+   * 64-95 (with the marker bit they read as RTCP, which only ingest tells apart).
+   */
+  arm(pt: number, codec: CodecInfo, sampleRate: number, dtmfActive: boolean): void {
+    const st = this.array;
+    if (dtmfActive || (pt >= 64 && pt <= 95)) {
+      st[FAST_STATE.ARMED] = 0;
+      return;
+    }
+    if (st[FAST_STATE.FAST_PT] !== pt) {
+      st[FAST_STATE.FAST_PT] = pt;
+      st[FAST_STATE.RATIO] = sampleRate / codec.clockRate;
+      st[FAST_STATE.CLOCK_RATE] = codec.clockRate;
+      st[FAST_STATE.SAMPLES_PER_BYTE] = codec.samplesPerByte;
+      st[FAST_STATE.CODEC_SAMPLE_RATE] = codec.sampleRate;
+      st[FAST_STATE.FAST_CODEC] = fastCodecId(codec.name);
+    }
+    st[FAST_STATE.ARMED] = 1;
   }
 }
 
