@@ -10,22 +10,10 @@ import { createAudioDecoder, type AudioDecoder, type CodecInfo } from './codecs.
 import { SLOT, SLOT_FIELDS, type FastPathEmitter, type FastState } from './fast-state.js';
 import { placeSamples, resampleInto } from './pcm.js';
 import { INITIAL_SLOT_BYTES, type Ring } from './ring.js';
+import type { MediaRuntime } from './runtime.js';
 
 const EMPTY = new Int16Array(0);
 const { IDX: S_IDX, POS: S_POS, LEN: S_LEN, PT: S_PT } = SLOT;
-
-/**
- * Decode scratch shared by every timeline: decoding is synchronous and JS runs one call at a
- * time, so a per-stream copy would only cost memory (thousands of streams on a busy box).
- */
-let decodeScratch = new Int16Array(INITIAL_SLOT_BYTES * 4);
-let resampleScratch = new Int16Array(INITIAL_SLOT_BYTES * 8);
-function ensureDecodeScratch(slotBytes: number): void {
-  // G.722 yields 2 samples per byte; an 8 → 16 kHz resample doubles that.
-  const samples = slotBytes * 2 * 2;
-  if (decodeScratch.length < samples) decodeScratch = new Int16Array(samples);
-  if (resampleScratch.length < samples * 2) resampleScratch = new Int16Array(samples * 2);
-}
 
 export class Playout {
   /** EMITTED, READ_IDX, CARRY_LEN, AUDIBLE live in the shared state. */
@@ -34,6 +22,8 @@ export class Playout {
   /** Payload type → codec (the timeline's table). */
   readonly #codecs: readonly (CodecInfo | undefined)[];
   readonly #sampleRate: number;
+  /** Decode and resample scratch, shared by every timeline (decoding is synchronous). */
+  readonly #runtime: MediaRuntime;
   /** Payload type → decoder, made on first use (G.722 keeps state per stream). */
   readonly #decoders: (AudioDecoder | undefined)[] = [];
   /** The native reader's G.711 read while it holds the ring (null: decode here). */
@@ -45,8 +35,15 @@ export class Playout {
    */
   #carry = new Int16Array(INITIAL_SLOT_BYTES * 4);
 
-  constructor(st: FastState, ring: Ring, codecs: readonly (CodecInfo | undefined)[], sampleRate: number) {
+  constructor(
+    st: FastState,
+    ring: Ring,
+    codecs: readonly (CodecInfo | undefined)[],
+    sampleRate: number,
+    runtime: MediaRuntime,
+  ) {
     this.#st = st;
+    this.#runtime = runtime;
     this.#ring = ring;
     this.#codecs = codecs;
     this.#sampleRate = sampleRate;
@@ -66,9 +63,8 @@ export class Playout {
     for (const d of this.#decoders) d?.reset();
   }
 
-  /** Follows the ring's SLOT_BYTES: the carry and the decode scratch hold a slot's samples. */
+  /** Follows the ring's SLOT_BYTES: the carry holds a slot's samples. */
   fitSlots(slotBytes: number): void {
-    ensureDecodeScratch(slotBytes);
     if (this.#carry.length >= slotBytes * 4) return;
     const carry = new Int16Array(slotBytes * 4);
     carry.set(this.#carry.subarray(0, this.#st.carryLen));
@@ -155,12 +151,15 @@ export class Playout {
       dec.decode(ring.payload, at, len, out, start);
       return;
     }
-    const count = dec.decode(ring.payload, at, len, decodeScratch, 0);
-    let src = decodeScratch;
+    // G.722 yields 2 samples per byte and an 8 → 16 kHz resample doubles that; sized by the
+    // slot, not the packet, so the scratch grows once rather than packet by packet.
+    const decoded = this.#runtime.decodeScratch(st.slotBytes * 4);
+    const count = dec.decode(ring.payload, at, len, decoded, 0);
+    let src = decoded;
     let samples = count;
     if (dec.codec.sampleRate !== this.#sampleRate) {
-      samples = resampleInto(decodeScratch, count, dec.codec.sampleRate, this.#sampleRate, resampleScratch);
-      src = resampleScratch;
+      src = this.#runtime.resampleScratch(st.slotBytes * 8);
+      samples = resampleInto(decoded, count, dec.codec.sampleRate, this.#sampleRate, src);
     }
     st.carryLen = placeSamples(src, samples, start, out, this.#carry, st.carryLen, n);
   }

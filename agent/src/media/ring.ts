@@ -9,6 +9,7 @@
  */
 import type { DropCounters } from './stats.js';
 import { SLOT, SLOT_FIELDS, type FastState } from './fast-state.js';
+import type { MediaRuntime } from './runtime.js';
 
 /** Ring capacity limit: 10 s of 20 ms packets, 5 s of 10 ms ones. */
 export const MAX_RING_SLOTS = 512;
@@ -19,27 +20,20 @@ const { IDX: S_IDX, POS: S_POS, LEN: S_LEN, PT: S_PT } = SLOT;
 /**
  * Payload copies go 4 bytes at a time when source and slot are word-aligned: ~2.7× faster than
  * a byte loop over 160 bytes, and the copy was most of push(). The source is nearly always the
- * native reader's one batch buffer, so its word view is made once and kept; small buffers
- * (node:dgram gives one per datagram) take the byte loop rather than a view per packet.
+ * native reader's one batch buffer, whose word view the runtime keeps (srcWords: null for
+ * small buffers, which take the byte loop).
  */
-let srcBuffer: ArrayBufferLike | null = null;
-let srcWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
-const WORD_VIEW_MIN_BYTES = 65536;
-
 function copyPayload(
   dst: Uint8Array,
   dstWords: Int32Array,
   to: number,
   src: Uint8Array,
+  srcWords: Int32Array<ArrayBufferLike> | null,
   from: number,
   len: number,
 ): void {
   const at = src.byteOffset + from;
-  if (src.buffer !== srcBuffer && src.buffer.byteLength >= WORD_VIEW_MIN_BYTES) {
-    srcBuffer = src.buffer;
-    srcWords = new Int32Array(src.buffer, 0, src.buffer.byteLength >> 2);
-  }
-  if (src.buffer === srcBuffer && ((at | to | len) & 3) === 0) {
+  if (srcWords !== null && ((at | to | len) & 3) === 0) {
     const n = len >> 2;
     const t = to >> 2;
     const f = at >> 2;
@@ -62,6 +56,7 @@ export class Ring {
   /** MASK, SLOT_BYTES, READ_IDX and PENDING live in the shared state. */
   readonly #st: FastState;
   readonly #drops: DropCounters;
+  readonly #runtime: MediaRuntime;
   /**
    * Called after the arrays were reallocated or SLOT_BYTES grew: the native reader must rebind
    * them, and per-slot buffers elsewhere (the carry) follow SLOT_BYTES.
@@ -79,8 +74,15 @@ export class Ring {
   #payloadWords: Int32Array;
 
   /** slots: the initial capacity, a power of two (the caller checks the range). */
-  constructor(st: FastState, slots: number, drops: DropCounters, onRealloc: () => void) {
+  constructor(
+    st: FastState,
+    slots: number,
+    drops: DropCounters,
+    runtime: MediaRuntime,
+    onRealloc: () => void,
+  ) {
     this.#st = st;
+    this.#runtime = runtime;
     this.#drops = drops;
     this.#onRealloc = onRealloc;
     st.mask = slots - 1;
@@ -136,7 +138,15 @@ export class Ring {
     slots[b + S_LEN] = len;
     slots[b + S_PT] = pt;
     st.pending++;
-    copyPayload(this.#payload, this.#payloadWords, s * st.slotBytes, src, from, len);
+    copyPayload(
+      this.#payload,
+      this.#payloadWords,
+      s * st.slotBytes,
+      src,
+      this.#runtime.wordsOf(src),
+      from,
+      len,
+    );
   }
 
   /**

@@ -5,6 +5,7 @@
 import { CODECS, type CodecInfo, type CodecName } from './codecs.js';
 import { MediaConfigError } from './errors.js';
 import { MAX_RING_SLOTS } from './ring.js';
+import { createMediaRuntime, type MediaRuntime } from './runtime.js';
 
 export interface TimelineOptions {
   /** Wall-clock time (ms) of output sample 0. */
@@ -23,28 +24,11 @@ export interface TimelineOptions {
    * stalled event loop); only beyond that do the oldest give way (drops.overflow).
    */
   readonly slots?: number;
-}
-
-/**
- * Payload-type tables by their contents: calls negotiate a handful of distinct maps, and a
- * 128-entry table per stream cost 2.5 MB at 2 500 streams. Bounded; cleared when full.
- */
-const codecTables = new Map<string, readonly (CodecInfo | undefined)[]>();
-
-function codecTable(payloadTypes: ReadonlyMap<number, CodecName>): readonly (CodecInfo | undefined)[] {
-  const key = [...payloadTypes].map(([pt, name]) => `${pt}=${name}`).join(',');
-  let table = codecTables.get(key);
-  if (table === undefined) {
-    const t = new Array<CodecInfo | undefined>(128).fill(undefined);
-    for (const [pt, name] of payloadTypes) {
-      if (!Number.isInteger(pt) || pt < 0 || pt > 127)
-        throw new MediaConfigError('payload type must be 0-127', { context: { payloadType: pt } });
-      t[pt] = CODECS[name];
-    }
-    if (codecTables.size >= 256) codecTables.clear();
-    codecTables.set(key, (table = Object.freeze(t)));
-  }
-  return table;
+  /**
+   * The process-wide scratch and tables (main.ts makes one; the receiver passes it down).
+   * Default: a timeline of its own, as in tests and benchmarks.
+   */
+  readonly runtime?: MediaRuntime;
 }
 
 /** TimelineOptions checked, with their defaults applied. */
@@ -55,11 +39,13 @@ export interface ResolvedTimelineOptions {
   readonly jitterBufferMs: number;
   readonly maxAheadSamples: number;
   readonly slots: number;
+  readonly runtime: MediaRuntime;
 }
 
 /** Throws MediaConfigError (CV_ERR_MEDIA_CONFIG) for a value out of range. */
 export function resolveTimelineOptions(opts: TimelineOptions): ResolvedTimelineOptions {
-  const codecs = codecTable(opts.payloadTypes);
+  const runtime = opts.runtime ?? createMediaRuntime();
+  const codecs = runtime.codecTable(opts.payloadTypes);
   const firstAudio = [...opts.payloadTypes.values()].map((n) => CODECS[n]).find((c) => c.kind === 'audio');
   const sampleRate = opts.sampleRate ?? firstAudio?.sampleRate ?? 8000;
   if (sampleRate !== 8000 && sampleRate !== 16000)
@@ -71,5 +57,5 @@ export function resolveTimelineOptions(opts: TimelineOptions): ResolvedTimelineO
   const slots = opts.slots ?? 32;
   if (!Number.isInteger(Math.log2(slots)) || slots < 8 || slots > MAX_RING_SLOTS)
     throw new MediaConfigError(`slots must be a power of two, 8-${MAX_RING_SLOTS}`, { context: { slots } });
-  return { codecs, sampleRate, jitterBufferMs, maxAheadSamples, slots };
+  return { codecs, sampleRate, jitterBufferMs, maxAheadSamples, slots, runtime };
 }

@@ -80,8 +80,8 @@ export class StreamTimeline {
     this.#maxAheadSamples = o.maxAheadSamples;
     const slots = o.slots;
     this.drops = drops;
-    this.#ring = new Ring(this.#st, slots, drops, () => this.#onRealloc());
-    this.#playout = new Playout(this.#st, this.#ring, this.#codecs, this.sampleRate);
+    this.#ring = new Ring(this.#st, slots, drops, o.runtime, () => this.#onRealloc());
+    this.#playout = new Playout(this.#st, this.#ring, this.#codecs, this.sampleRate, o.runtime);
     this.#originMs = opts.originMs;
     const st = this.#st;
     st.originMs = opts.originMs;

@@ -4,6 +4,7 @@ import { FastState } from '../../../agent/src/media/fast-state.js';
 import { decodeUlaw, encodeUlaw } from '../../../agent/src/media/g711.js';
 import { Playout } from '../../../agent/src/media/playout.js';
 import { Ring } from '../../../agent/src/media/ring.js';
+import { createMediaRuntime } from '../../../agent/src/media/runtime.js';
 import { createDropCounters } from '../../../agent/src/media/stats.js';
 import { tone } from './tone.js';
 
@@ -15,8 +16,9 @@ function playout(sampleRate = 8000) {
   const st = new FastState();
   // The timeline's wiring: the ring's reallocation makes the play-out follow SLOT_BYTES.
   const late: { p?: Playout } = {};
-  const r = new Ring(st, 8, createDropCounters(), () => late.p!.fitSlots(st.slotBytes));
-  const p = new Playout(st, r, codecs, sampleRate);
+  const runtime = createMediaRuntime();
+  const r = new Ring(st, 8, createDropCounters(), runtime, () => late.p!.fitSlots(st.slotBytes));
+  const p = new Playout(st, r, codecs, sampleRate, runtime);
   late.p = p;
   return { st, r, p };
 }

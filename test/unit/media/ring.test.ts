@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { FastState, SLOT, SLOT_FIELDS } from '../../../agent/src/media/fast-state.js';
 import { INITIAL_SLOT_BYTES, MAX_RING_SLOTS, Ring } from '../../../agent/src/media/ring.js';
+import { createMediaRuntime } from '../../../agent/src/media/runtime.js';
 import { createDropCounters } from '../../../agent/src/media/stats.js';
 
 /** A payload whose bytes say which packet they belong to. */
@@ -10,7 +11,7 @@ function ring(slots = 8) {
   const st = new FastState();
   const drops = createDropCounters();
   const reallocs: number[] = [];
-  const r = new Ring(st, slots, drops, () => reallocs.push(st.mask + 1));
+  const r = new Ring(st, slots, drops, createMediaRuntime(), () => reallocs.push(st.mask + 1));
   return { st, drops, reallocs, r };
 }
 

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_PAYLOAD_TYPES, MediaConfigError, type CodecName } from '../../../agent/src/media/index.js';
+import {
+  DEFAULT_PAYLOAD_TYPES,
+  MediaConfigError,
+  createMediaRuntime,
+  type CodecName,
+} from '../../../agent/src/media/index.js';
 import { resolveTimelineOptions } from '../../../agent/src/media/timeline-options.js';
 
 const ORIGIN = 1_700_000_000_000;
@@ -24,17 +29,12 @@ describe('media/timeline-options', () => {
     assert.equal(g722.sampleRate, 16000);
   });
 
-  it('shares one payload-type table between timelines with the same payload types', () => {
-    const a = resolveTimelineOptions({
-      originMs: ORIGIN,
-      payloadTypes: new Map<number, CodecName>([[8, 'PCMA']]),
-    });
-    const b = resolveTimelineOptions({
-      originMs: 0,
-      payloadTypes: new Map<number, CodecName>([[8, 'PCMA']]),
-    });
-    assert.equal(a.codecs, b.codecs);
-    assert.ok(Object.isFrozen(a.codecs));
+  it('takes its payload-type table from the runtime it is given', () => {
+    const runtime = createMediaRuntime();
+    const pts = new Map<number, CodecName>([[8, 'PCMA']]);
+    const a = resolveTimelineOptions({ originMs: ORIGIN, payloadTypes: pts, runtime });
+    assert.equal(a.runtime, runtime);
+    assert.equal(a.codecs, runtime.codecTable(pts));
   });
 
   it('refuses values out of range with CV_ERR_MEDIA_CONFIG', () => {
