@@ -33,7 +33,7 @@ import {
   cachedSource,
 } from './metrics/index.js';
 import { createSipStack, type SipStack } from './sip/index.js';
-import { createMediaReceiver, type MediaReceiver } from './media/index.js';
+import { createMediaReceiver, createMediaRuntime, type MediaReceiver } from './media/index.js';
 import { CallManager } from './calls/index.js';
 import { RetentionScheduler } from './retention/index.js';
 import { formatListen } from './config/index.js';
@@ -157,6 +157,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       // RTP is received on the address SIP listens on (all addresses when SIP listens on all).
       const sipHost = (config.sip.udp ?? config.sip.tcp ?? config.sip.tls)!.host;
       receiver = await createMediaReceiver({
+        runtime: createMediaRuntime(),
         portRange: config.media.rtp_ports,
         bindAddress: sipHost,
         jitterBufferMs: config.media.jitter_buffer_ms,

@@ -10,158 +10,189 @@
  * packet of the stream to JavaScript, and only push() sets it again (see StreamTimeline), so a
  * packet never overtakes one that JavaScript has not seen yet.
  *
- * The layout is a contract with the C side: it exports its own table (stateLayout) and the
- * reader refuses to bind when the two differ (native-reader.ts).
+ * The layout is a contract with the C side (STATE_FIELDS in native/rtp-reader.c): it exports
+ * its own table (stateLayout) and the reader refuses to bind when the two differ
+ * (native-reader.ts); test/unit/media/fast-state.test.ts compares both with LAYOUT.
  */
+import type { CodecInfo } from './codecs.js';
 import type { JitterState, SeqState } from './stats.js';
 
-/** Field indexes. Numbers only: C reads and writes them as doubles. */
-export const FAST_STATE = Object.freeze({
-  /** 1: the reader may take this stream's packets itself (only push() sets it). */
-  ARMED: 0,
-  /** 1: compare each packet's source with the last one handed to JavaScript. */
-  LATCH: 1,
-  /** The payload type the fast path accepts, and its codec's figures (see StreamTimeline). */
-  FAST_PT: 2,
-  RATIO: 3,
-  CLOCK_RATE: 4,
-  SAMPLES_PER_BYTE: 5,
-  CODEC_SAMPLE_RATE: 6,
-  SAMPLE_RATE: 7,
-  ORIGIN_MS: 8,
-  MAX_AHEAD_SAMPLES: 9,
-  MASK: 10,
-  SLOT_BYTES: 11,
-  HAS_SOURCE: 12,
-  SSRC: 13,
-  NEED_ANCHOR: 14,
-  EXT_OFFSET: 15,
-  REF_TS: 16,
-  REF_POS: 17,
-  REF_END: 18,
-  EMITTED: 19,
-  READ_IDX: 20,
-  MAX_IDX: 21,
-  PENDING: 22,
-  PACKETS: 23,
-  BYTES: 24,
-  /** NaN until the first packet. */
-  LAST_PACKET_MS: 25,
-  SEQ_STARTED: 26,
-  SEQ_MAX: 27,
-  SEQ_CYCLES: 28,
-  SEQ_BASE_EXT: 29,
-  SEQ_RECEIVED: 30,
-  SEQ_BAD: 31,
-  JITTER_HAS_TRANSIT: 32,
-  JITTER_TRANSIT: 33,
-  JITTER: 34,
-  /** Packets the native reader took for this stream (stats and tests). */
-  FAST_PACKETS: 35,
-  /** FAST_PT's codec when the native reader may decode it itself: 1 PCMU, 2 PCMA, 0 other. */
-  FAST_CODEC: 36,
-  /** 1 when the last read decoded any audio. */
-  AUDIBLE: 37,
-  /** Reads the native reader decoded itself (tests). */
-  FAST_READS: 38,
-  /** Valid samples in the carry (decoded audio past the last read). */
-  CARRY_LEN: 39,
-});
-export type FastStateField = keyof typeof FAST_STATE;
-/** Array length; 40 doubles = 320 bytes, off the V8 heap (typed arrays over 64 bytes are). */
-export const FAST_STATE_FIELDS = 40;
+/** How a field's double reads in JavaScript: a number, 1/0 as a boolean, or NaN as null. */
+type Kind = 'number' | 'flag' | 'nullable';
 
-const F = FAST_STATE;
+/**
+ * The layout in one table: row i is the double at index i. [C name, accessor name, kind].
+ * Numbers only on the C side: it reads and writes every field as a double. The sequence and
+ * jitter rows carry the names of stats.ts's SeqState and JitterState, so a FastState is both.
+ */
+const LAYOUT = [
+  /** 1: the reader may take this stream's packets itself (only push() sets it). */
+  ['ARMED', 'armed', 'flag'],
+  /** 1: compare each packet's source with the last one handed to JavaScript. */
+  ['LATCH', 'latch', 'flag'],
+  /** The payload type the fast path accepts (−1: none yet), and its codec's figures. */
+  ['FAST_PT', 'fastPt', 'number'],
+  /** Output samples per RTP timestamp unit. */
+  ['RATIO', 'ratio', 'number'],
+  ['CLOCK_RATE', 'clockRate', 'number'],
+  ['SAMPLES_PER_BYTE', 'samplesPerByte', 'number'],
+  ['CODEC_SAMPLE_RATE', 'codecSampleRate', 'number'],
+  /** The timeline's output rate (Hz) and the wall time (ms) of its sample 0. */
+  ['SAMPLE_RATE', 'sampleRate', 'number'],
+  ['ORIGIN_MS', 'originMs', 'number'],
+  ['MAX_AHEAD_SAMPLES', 'maxAheadSamples', 'number'],
+  /** Ring slots − 1 (a power of two minus one), and payload bytes per slot. */
+  ['MASK', 'mask', 'number'],
+  ['SLOT_BYTES', 'slotBytes', 'number'],
+  ['HAS_SOURCE', 'hasSource', 'flag'],
+  ['SSRC', 'ssrc', 'number'],
+  /** 1: the next packet starts a new timestamp → position mapping at its arrival time. */
+  ['NEED_ANCHOR', 'needAnchor', 'flag'],
+  /** Packet index = extended sequence number + EXT_OFFSET. */
+  ['EXT_OFFSET', 'extOffset', 'number'],
+  /** The newest packet's RTP timestamp and output position; the end of audio placed so far. */
+  ['REF_TS', 'refTs', 'number'],
+  ['REF_POS', 'refPos', 'number'],
+  ['REF_END', 'refEnd', 'number'],
+  /** Output samples emitted so far (the next read's first position). */
+  ['EMITTED', 'emitted', 'number'],
+  /** The oldest packet index not yet read, and the newest index seen (−1: none). */
+  ['READ_IDX', 'readIdx', 'number'],
+  ['MAX_IDX', 'maxIdx', 'number'],
+  /** Slots whose audio awaits decoding. */
+  ['PENDING', 'pending', 'number'],
+  ['PACKETS', 'packets', 'number'],
+  ['BYTES', 'bytes', 'number'],
+  /** Wall ms of the last accepted packet; NaN (null) until the first. */
+  ['LAST_PACKET_MS', 'lastPacketMs', 'nullable'],
+  /** RFC 3550 A.1 sequence state of the current run (SeqState). */
+  ['SEQ_STARTED', 'started', 'flag'],
+  ['SEQ_MAX', 'maxSeq', 'number'],
+  ['SEQ_CYCLES', 'cycles', 'number'],
+  ['SEQ_BASE_EXT', 'baseExt', 'number'],
+  ['SEQ_RECEIVED', 'received', 'number'],
+  ['SEQ_BAD', 'badSeq', 'number'],
+  /** RFC 3550 A.8 jitter state of the current source (JitterState). */
+  ['JITTER_HAS_TRANSIT', 'hasTransit', 'flag'],
+  ['JITTER_TRANSIT', 'transit', 'number'],
+  ['JITTER', 'jitter', 'number'],
+  /** Packets the native reader took for this stream (stats and tests). */
+  ['FAST_PACKETS', 'fastPackets', 'number'],
+  /** FAST_PT's codec when the native reader may decode it itself: 1 PCMU, 2 PCMA, 0 other. */
+  ['FAST_CODEC', 'fastCodec', 'number'],
+  /** 1 when the last read decoded any audio. */
+  ['AUDIBLE', 'audible', 'flag'],
+  /** Reads the native reader decoded itself (tests). */
+  ['FAST_READS', 'fastReads', 'number'],
+  /** Valid samples in the carry (decoded audio past the last read). */
+  ['CARRY_LEN', 'carryLen', 'number'],
+] as const satisfies readonly (readonly [string, string, Kind])[];
+
+type Row = (typeof LAYOUT)[number];
+type ValueOf<K extends Kind> = K extends 'flag' ? boolean : K extends 'nullable' ? number | null : number;
+export type FastStateField = Row[0];
+/** The fields by accessor name, as FastState exposes them. */
+export type FastStateFields = { -readonly [R in Row as R[1]]: ValueOf<R[2]> };
+
+/** Field indexes by C name (native-reader.ts compares them with the addon's stateLayout). */
+export const FAST_STATE: Readonly<Record<FastStateField, number>> = Object.freeze(
+  Object.fromEntries(LAYOUT.map(([name], i) => [name, i])) as Record<FastStateField, number>,
+);
+/** Array length; 40 doubles = 320 bytes, off the V8 heap (typed arrays over 64 bytes are). */
+export const FAST_STATE_FIELDS = LAYOUT.length;
 
 /** The fields of one ring slot in a timeline's slot array (SLOT_FIELDS doubles per slot). */
 export const SLOT = Object.freeze({ IDX: 0, POS: 1, LEN: 2, PT: 3 });
 export const SLOT_FIELDS = 4;
 
-export function createFastState(): Float64Array {
-  const st = new Float64Array(FAST_STATE_FIELDS);
-  st[F.MAX_IDX] = -1;
-  st[F.FAST_PT] = -1;
-  st[F.SEQ_BAD] = -1;
-  st[F.NEED_ANCHOR] = 1;
-  st[F.LAST_PACKET_MS] = Number.NaN;
-  return st;
-}
+/**
+ * The typed view: one getter/setter per LAYOUT row, defined on the prototype from the table
+ * below (so the names and indexes cannot drift apart), over `array`, which the native reader
+ * shares.
+ */
+class FastStateView {
+  /** The shared doubles (FAST_STATE_FIELDS of them). */
+  readonly array = new Float64Array(FAST_STATE_FIELDS);
 
-/** The RFC 3550 A.1 sequence state of stats.ts, stored in the shared array. */
-export class SharedSeqState implements SeqState {
-  readonly #st: Float64Array;
-  constructor(st: Float64Array) {
-    this.#st = st;
+  constructor() {
+    const st = this.array;
+    st[FAST_STATE.MAX_IDX] = -1;
+    st[FAST_STATE.FAST_PT] = -1;
+    st[FAST_STATE.SEQ_BAD] = -1;
+    st[FAST_STATE.NEED_ANCHOR] = 1;
+    st[FAST_STATE.LAST_PACKET_MS] = Number.NaN;
   }
-  get started(): boolean {
-    return this.#st[F.SEQ_STARTED] === 1;
+
+  /** Back to "no arrival yet" for the jitter fields, as createJitterState() would start. */
+  resetJitter(): void {
+    const st = this.array;
+    st[FAST_STATE.JITTER_HAS_TRANSIT] = 0;
+    st[FAST_STATE.JITTER_TRANSIT] = 0;
+    st[FAST_STATE.JITTER] = 0;
   }
-  set started(v: boolean) {
-    this.#st[F.SEQ_STARTED] = v ? 1 : 0;
-  }
-  get maxSeq(): number {
-    return this.#st[F.SEQ_MAX]!;
-  }
-  set maxSeq(v: number) {
-    this.#st[F.SEQ_MAX] = v;
-  }
-  get cycles(): number {
-    return this.#st[F.SEQ_CYCLES]!;
-  }
-  set cycles(v: number) {
-    this.#st[F.SEQ_CYCLES] = v;
-  }
-  get baseExt(): number {
-    return this.#st[F.SEQ_BASE_EXT]!;
-  }
-  set baseExt(v: number) {
-    this.#st[F.SEQ_BASE_EXT] = v;
-  }
-  get received(): number {
-    return this.#st[F.SEQ_RECEIVED]!;
-  }
-  set received(v: number) {
-    this.#st[F.SEQ_RECEIVED] = v;
-  }
-  get badSeq(): number {
-    return this.#st[F.SEQ_BAD]!;
-  }
-  set badSeq(v: number) {
-    this.#st[F.SEQ_BAD] = v;
+
+  /**
+   * After push() stored a packet: lets the native reader take the stream's next packets when
+   * they continue it (same source, next sequence number, this payload type: checked there). Not
+   * while a DTMF event is open (its staleness check lives in push()), nor for payload types
+   * 64-95 (with the marker bit they read as RTCP, which only ingest tells apart).
+   */
+  arm(pt: number, codec: CodecInfo, sampleRate: number, dtmfActive: boolean): void {
+    const st = this.array;
+    if (dtmfActive || (pt >= 64 && pt <= 95)) {
+      st[FAST_STATE.ARMED] = 0;
+      return;
+    }
+    if (st[FAST_STATE.FAST_PT] !== pt) {
+      st[FAST_STATE.FAST_PT] = pt;
+      st[FAST_STATE.RATIO] = sampleRate / codec.clockRate;
+      st[FAST_STATE.CLOCK_RATE] = codec.clockRate;
+      st[FAST_STATE.SAMPLES_PER_BYTE] = codec.samplesPerByte;
+      st[FAST_STATE.CODEC_SAMPLE_RATE] = codec.sampleRate;
+      st[FAST_STATE.FAST_CODEC] = fastCodecId(codec.name);
+    }
+    st[FAST_STATE.ARMED] = 1;
   }
 }
 
-/** The RFC 3550 A.8 jitter state of stats.ts, stored in the shared array. */
-export class SharedJitterState implements JitterState {
-  readonly #st: Float64Array;
-  constructor(st: Float64Array) {
-    this.#st = st;
-  }
-  /** Back to "no arrival yet", as createJitterState() would start. */
-  reset(): void {
-    this.#st[F.JITTER_HAS_TRANSIT] = 0;
-    this.#st[F.JITTER_TRANSIT] = 0;
-    this.#st[F.JITTER] = 0;
-  }
-  get hasTransit(): boolean {
-    return this.#st[F.JITTER_HAS_TRANSIT] === 1;
-  }
-  set hasTransit(v: boolean) {
-    this.#st[F.JITTER_HAS_TRANSIT] = v ? 1 : 0;
-  }
-  get transit(): number {
-    return this.#st[F.JITTER_TRANSIT]!;
-  }
-  set transit(v: number) {
-    this.#st[F.JITTER_TRANSIT] = v;
-  }
-  get jitter(): number {
-    return this.#st[F.JITTER]!;
-  }
-  set jitter(v: number) {
-    this.#st[F.JITTER] = v;
-  }
+for (const [i, [, name, kind]] of LAYOUT.entries()) {
+  const k: Kind = kind;
+  Object.defineProperty(
+    FastStateView.prototype,
+    name,
+    k === 'flag'
+      ? {
+          get(this: FastStateView): boolean {
+            return this.array[i] === 1;
+          },
+          set(this: FastStateView, v: boolean): void {
+            this.array[i] = v ? 1 : 0;
+          },
+        }
+      : k === 'nullable'
+        ? {
+            get(this: FastStateView): number | null {
+              const v = this.array[i]!;
+              return Number.isNaN(v) ? null : v;
+            },
+            set(this: FastStateView, v: number | null): void {
+              this.array[i] = v ?? Number.NaN;
+            },
+          }
+        : {
+            get(this: FastStateView): number {
+              return this.array[i]!;
+            },
+            set(this: FastStateView, v: number): void {
+              this.array[i] = v;
+            },
+          },
+  );
 }
+
+/** A stream's shared state with its fields by name; also its SeqState and JitterState. */
+export type FastState = FastStateView & FastStateFields & SeqState & JitterState;
+export const FastState = FastStateView as new () => FastState;
 
 /** What the native reader needs to take a stream's packets: the state and the ring it fills. */
 export interface FastPathArrays {

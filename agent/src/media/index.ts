@@ -7,6 +7,7 @@ export {
   type AllocatedStream,
 } from './receiver.js';
 export { RtpStream, type RtpStreamStats, type RtcpStats } from './stream.js';
+export { createMediaRuntime, type MediaRuntime } from './runtime.js';
 export { MAX_RING_SLOTS, StreamTimeline, type TimelineOptions, type StreamStats } from './timeline.js';
 export {
   CODECS,

@@ -16,7 +16,8 @@ import {
   MediaPortsExhaustedError,
   MediaUnknownStreamError,
 } from './errors.js';
-import { createParseScratch, RtpStream, type ParseScratch } from './stream.js';
+import { createMediaRuntime, type MediaRuntime } from './runtime.js';
+import { RtpStream } from './stream.js';
 import {
   fastPathUnavailable,
   NativeReader,
@@ -47,6 +48,11 @@ export interface MediaReceiverOptions {
    * one) or an addon whose state layout differs.
    */
   readonly fastPath?: boolean;
+  /**
+   * The media stage's shared scratch and tables, handed to every stream (main.ts makes one for
+   * the process). Default: one for this receiver.
+   */
+  readonly runtime?: MediaRuntime;
 }
 
 export interface AllocateOptions {
@@ -164,7 +170,7 @@ class RtpReceiver implements MediaReceiver {
   readonly #clock: () => number;
   readonly #jitterBufferMs: number;
   readonly #latch: boolean;
-  readonly #scratch: ParseScratch = createParseScratch();
+  readonly #runtime: MediaRuntime;
   readonly #streams = new Map<RtpStream, Binding>();
   /** Each stream's logger (with its call id), for the receiver's own lines about it. */
   readonly #streamLogs = new WeakMap<RtpStream, Logger>();
@@ -206,6 +212,7 @@ class RtpReceiver implements MediaReceiver {
         context: { bindAddress: this.#address },
       });
     this.#type = family === 6 ? 'udp6' : 'udp4';
+    this.#runtime = opts.runtime ?? createMediaRuntime();
     this.#log = opts.log;
     this.#clock = opts.clock ?? Date.now;
     this.#realClock = opts.clock === undefined;
@@ -270,8 +277,9 @@ class RtpReceiver implements MediaReceiver {
           latch: opts.latch ?? this.#latch,
           clock: this.#clock,
           log,
+          runtime: this.#runtime,
         },
-        this.#scratch,
+        this.#runtime.parse,
       );
       this.#streamLogs.set(stream, log);
       stream.setBeforeRead(this.#catchUpHook);

@@ -6,18 +6,10 @@
  */
 import type { Logger } from '../common/index.js';
 import type { DtmfEvent } from './dtmf.js';
-import {
-  createRtcpInfo,
-  createRtpHeader,
-  isRtcp,
-  parseRtcp,
-  parseRtp,
-  type PacketDropReason,
-  type RtcpInfo,
-  type RtpHeader,
-} from './rtp.js';
+import { isRtcp, parseRtcp, parseRtp, type PacketDropReason } from './rtp.js';
 import { createDropCounters, type DropCounters, type MediaCounts } from './stats.js';
 import type { FastPathBinder, FastPathEmitter } from './fast-state.js';
+import type { ParseScratch } from './runtime.js';
 import { StreamTimeline, type StreamStats, type TimelineOptions } from './timeline.js';
 
 export interface RtcpStats {
@@ -48,15 +40,7 @@ export interface RtpStreamOptions extends TimelineOptions {
   readonly log: Logger;
 }
 
-/** Parse scratch shared by every stream of a receiver: JS runs one handler at a time. */
-export interface ParseScratch {
-  readonly rtp: RtpHeader;
-  readonly rtcp: RtcpInfo;
-}
-
-export function createParseScratch(): ParseScratch {
-  return { rtp: createRtpHeader(), rtcp: createRtcpInfo() };
-}
+export { createParseScratch, type ParseScratch } from './runtime.js';
 
 export class RtpStream {
   readonly label: string;

@@ -11,7 +11,7 @@
  * G.722 is stateful. read(until) emits up to `until − jitterBufferMs`: a packet arriving up to
  * jitterBufferMs behind the first one is on time; anything whose slot was emitted is late.
  */
-import { CODECS, createAudioDecoder, type AudioDecoder, type CodecInfo, type CodecName } from './codecs.js';
+import { CODECS, type CodecInfo, type CodecName } from './codecs.js';
 import {
   createDtmfTracker,
   createTelephoneEventPayload,
@@ -20,153 +20,26 @@ import {
   trackTelephoneEvent,
   type DtmfEvent,
 } from './dtmf.js';
-import { MediaConfigError } from './errors.js';
 import type { RtpHeader } from './rtp.js';
 import {
   classifySeq,
   createDropCounters,
-  estimateMos,
   expectedPackets,
   lostPackets,
   type MediaCounts,
   updateJitter,
   type DropCounters,
+  type JitterState,
   type SeqResult,
   type SeqState,
 } from './stats.js';
-import {
-  createFastState,
-  FAST_STATE as F,
-  SLOT,
-  SLOT_FIELDS,
-  SharedJitterState,
-  SharedSeqState,
-  fastCodecId,
-  type FastPathArrays,
-  type FastPathBinder,
-  type FastPathEmitter,
-} from './fast-state.js';
-import { placeSamples, resampleInto } from './pcm.js';
+import { FastState, type FastPathArrays, type FastPathBinder, type FastPathEmitter } from './fast-state.js';
+import { Playout } from './playout.js';
+import { MAX_RING_SLOTS, Ring } from './ring.js';
+import { resolveTimelineOptions, type TimelineOptions } from './timeline-options.js';
+import { createTimelineCounts, streamStats, type StreamStats } from './timeline-stats.js';
 
-export interface TimelineOptions {
-  /** Wall-clock time (ms) of output sample 0. */
-  readonly originMs: number;
-  /** Payload type → codec, as negotiated. Default: DEFAULT_PAYLOAD_TYPES. */
-  readonly payloadTypes: ReadonlyMap<number, CodecName>;
-  /** Output rate, 8000 or 16000 Hz. Default: the first audio codec's rate in payloadTypes. */
-  readonly sampleRate?: number;
-  /** Play-out delay that absorbs reordering and jitter (ms). Default 60. */
-  readonly jitterBufferMs?: number;
-  /** A newest packet this far ahead of its arrival time re-anchors the stream (ms). Default 1000. */
-  readonly maxAheadMs?: number;
-  /**
-   * Initial ring capacity in packets, a power of two. Default 32 (640 ms of 20 ms packets).
-   * The ring doubles, up to MAX_RING_SLOTS, rather than drop unread audio (10 ms packets, a
-   * stalled event loop); only beyond that do the oldest give way (drops.overflow).
-   */
-  readonly slots?: number;
-}
-
-export interface StreamStats {
-  readonly packets: number;
-  readonly bytes: number;
-  readonly expected: number;
-  /** RFC 3550 A.3 (expected − received), summed over every source the stream had. */
-  readonly lost: number;
-  readonly late: number;
-  readonly duplicates: number;
-  readonly outOfOrder: number;
-  /** RFC 3550 A.8 interarrival jitter of the current source (ms). */
-  readonly jitterMs: number;
-  readonly rFactor: number;
-  readonly mos: number;
-  readonly reanchors: number;
-  readonly ssrcChanges: number;
-  readonly ssrc: number | null;
-  /** Codec of the last audio packet, null before any. */
-  readonly codec: CodecName | null;
-  readonly comfortNoisePackets: number;
-  readonly dtmfEvents: number;
-  /** Wall-clock ms of the first and the last accepted RTP packet (null: never). */
-  readonly firstPacketMs: number | null;
-  readonly lastPacketMs: number | null;
-  readonly drops: Readonly<DropCounters>;
-}
-
-const EMPTY = new Int16Array(0);
-/** Payload bytes per ring slot to start with: one 20 ms G.711/G.722 packet. Grows on demand. */
-const INITIAL_SLOT_BYTES = 160;
-
-/**
- * Decode scratch shared by every timeline: decoding is synchronous and JS runs one call at a
- * time, so a per-stream copy would only cost memory (thousands of streams on a busy box).
- */
-let decodeScratch = new Int16Array(INITIAL_SLOT_BYTES * 4);
-let resampleScratch = new Int16Array(INITIAL_SLOT_BYTES * 8);
-function ensureDecodeScratch(slotBytes: number): void {
-  // G.722 yields 2 samples per byte; an 8 → 16 kHz resample doubles that.
-  const samples = slotBytes * 2 * 2;
-  if (decodeScratch.length < samples) decodeScratch = new Int16Array(samples);
-  if (resampleScratch.length < samples * 2) resampleScratch = new Int16Array(samples * 2);
-}
-/**
- * Payload copies go 4 bytes at a time when source and slot are word-aligned: ~2.7× faster than
- * a byte loop over 160 bytes, and the copy was most of push(). The source is nearly always the
- * native reader's one batch buffer, so its word view is made once and kept; small buffers
- * (node:dgram gives one per datagram) take the byte loop rather than a view per packet.
- */
-let srcBuffer: ArrayBufferLike | null = null;
-let srcWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
-const WORD_VIEW_MIN_BYTES = 65536;
-
-function copyPayload(
-  dst: Uint8Array,
-  dstWords: Int32Array,
-  to: number,
-  src: Uint8Array,
-  from: number,
-  len: number,
-): void {
-  const at = src.byteOffset + from;
-  if (src.buffer !== srcBuffer && src.buffer.byteLength >= WORD_VIEW_MIN_BYTES) {
-    srcBuffer = src.buffer;
-    srcWords = new Int32Array(src.buffer, 0, src.buffer.byteLength >> 2);
-  }
-  if (src.buffer === srcBuffer && ((at | to | len) & 3) === 0) {
-    const n = len >> 2;
-    const t = to >> 2;
-    const f = at >> 2;
-    for (let i = 0; i < n; i++) dstWords[t + i] = srcWords[f + i]!;
-    return;
-  }
-  for (let i = 0; i < len; i++) dst[to + i] = src[from + i]!;
-}
-
-/**
- * Payload-type tables by their contents: calls negotiate a handful of distinct maps, and a
- * 128-entry table per stream cost 2.5 MB at 2 500 streams. Bounded; cleared when full.
- */
-const codecTables = new Map<string, readonly (CodecInfo | undefined)[]>();
-
-function codecTable(payloadTypes: ReadonlyMap<number, CodecName>): readonly (CodecInfo | undefined)[] {
-  const key = [...payloadTypes].map(([pt, name]) => `${pt}=${name}`).join(',');
-  let table = codecTables.get(key);
-  if (table === undefined) {
-    const t = new Array<CodecInfo | undefined>(128).fill(undefined);
-    for (const [pt, name] of payloadTypes) {
-      if (!Number.isInteger(pt) || pt < 0 || pt > 127)
-        throw new MediaConfigError('payload type must be 0-127', { context: { payloadType: pt } });
-      t[pt] = CODECS[name];
-    }
-    if (codecTables.size >= 256) codecTables.clear();
-    codecTables.set(key, (table = Object.freeze(t)));
-  }
-  return table;
-}
-
-/** Ring capacity limit: 10 s of 20 ms packets, 5 s of 10 ms ones. */
-export const MAX_RING_SLOTS = 512;
-const { IDX: S_IDX, POS: S_POS, LEN: S_LEN, PT: S_PT } = SLOT;
+export { MAX_RING_SLOTS, type StreamStats, type TimelineOptions };
 
 /** How long an unended DTMF event may stay open once audio is past it (RTP units at 8 kHz). */
 const DTMF_STALE_UNITS = 8000;
@@ -179,210 +52,41 @@ export class StreamTimeline {
   readonly #maxAheadSamples: number;
   /** Payload type → codec; shared by every timeline with the same payload types. */
   readonly #codecs: readonly (CodecInfo | undefined)[];
-  /** Payload type → decoder, made on first use (G.722 keeps state per stream). */
-  readonly #decoders: (AudioDecoder | undefined)[] = [];
   /**
    * The per-packet state: ring geometry, source, sequence, anchor, read position, counters,
    * jitter. One shared array (fast-state.ts) so the native reader can take the common packet
-   * itself; the private accessors below keep this class's code in terms of named fields.
+   * itself; FastState names its fields.
    */
-  readonly #st = createFastState();
+  readonly #st = new FastState();
+  readonly #ring: Ring;
+  readonly #playout: Playout;
   /** Set while the native reader takes this stream's packets (attachFastPath). */
   #binder: FastPathBinder | null = null;
-  #emitter: FastPathEmitter | null = null;
-  /**
-   * Per slot, SLOT_FIELDS numbers side by side: the packet index it holds, its output position,
-   * its payload length, and its payload type while its audio awaits decoding (−1 otherwise).
-   * One array rather than one per field: a push touches one cache line of it, not five, which
-   * counts with thousands of streams whose state is never in cache when their packet arrives.
-   */
-  #slots: Float64Array;
-  #payload: Uint8Array;
-  /** #payload as words, for copyPayload (slots are a multiple of 4 bytes). */
-  #payloadWords: Int32Array;
-  /**
-   * Decoded samples that belong past the last emitted position (a packet straddling a read). A
-   * payload byte is at most 2 output samples (G.722 at 16 kHz, G.711 upsampled): 4 per slot
-   * byte leaves room for packets overlapping after a re-anchor.
-   */
-  #carry = new Int16Array(INITIAL_SLOT_BYTES * 4);
-
-  readonly #seq: SeqState = new SharedSeqState(this.#st);
+  readonly #seq: SeqState = this.#st;
   readonly #seqRes: SeqResult = { verdict: 'first', ext: 0 };
-  readonly #jitter = new SharedJitterState(this.#st);
+  readonly #jitter: JitterState = this.#st;
   readonly #dtmf = createDtmfTracker();
   readonly #event = createTelephoneEventPayload();
   #prevSsrc = -1;
   #lastAudio: CodecName | null = null;
 
-  #late = 0;
-  #duplicates = 0;
-  #outOfOrder = 0;
-  #reanchors = 0;
-  #ssrcChanges = 0;
-  #comfortNoise = 0;
-  #lostBefore = 0;
-  #expectedBefore = 0;
-  #firstPacketMs: number | null = null;
-
-  get #mask(): number {
-    return this.#st[F.MASK]!;
-  }
-  set #mask(v: number) {
-    this.#st[F.MASK] = v;
-  }
-
-  get #slotBytes(): number {
-    return this.#st[F.SLOT_BYTES]!;
-  }
-  set #slotBytes(v: number) {
-    this.#st[F.SLOT_BYTES] = v;
-  }
-
-  get #pendingCount(): number {
-    return this.#st[F.PENDING]!;
-  }
-  set #pendingCount(v: number) {
-    this.#st[F.PENDING] = v;
-  }
-
-  get #ssrc(): number {
-    return this.#st[F.SSRC]!;
-  }
-  set #ssrc(v: number) {
-    this.#st[F.SSRC] = v;
-  }
-
-  get #extOffset(): number {
-    return this.#st[F.EXT_OFFSET]!;
-  }
-  set #extOffset(v: number) {
-    this.#st[F.EXT_OFFSET] = v;
-  }
-
-  get #refTs(): number {
-    return this.#st[F.REF_TS]!;
-  }
-  set #refTs(v: number) {
-    this.#st[F.REF_TS] = v;
-  }
-
-  get #refPos(): number {
-    return this.#st[F.REF_POS]!;
-  }
-  set #refPos(v: number) {
-    this.#st[F.REF_POS] = v;
-  }
-
-  get #refEnd(): number {
-    return this.#st[F.REF_END]!;
-  }
-  set #refEnd(v: number) {
-    this.#st[F.REF_END] = v;
-  }
-
-  get #emitted(): number {
-    return this.#st[F.EMITTED]!;
-  }
-  set #emitted(v: number) {
-    this.#st[F.EMITTED] = v;
-  }
-
-  get #readIdx(): number {
-    return this.#st[F.READ_IDX]!;
-  }
-  set #readIdx(v: number) {
-    this.#st[F.READ_IDX] = v;
-  }
-
-  get #maxIdx(): number {
-    return this.#st[F.MAX_IDX]!;
-  }
-  set #maxIdx(v: number) {
-    this.#st[F.MAX_IDX] = v;
-  }
-
-  get #packets(): number {
-    return this.#st[F.PACKETS]!;
-  }
-  set #packets(v: number) {
-    this.#st[F.PACKETS] = v;
-  }
-
-  get #bytes(): number {
-    return this.#st[F.BYTES]!;
-  }
-  set #bytes(v: number) {
-    this.#st[F.BYTES] = v;
-  }
-
-  get #hasSource(): boolean {
-    return this.#st[F.HAS_SOURCE] === 1;
-  }
-  set #hasSource(v: boolean) {
-    this.#st[F.HAS_SOURCE] = v ? 1 : 0;
-  }
-
-  get #needAnchor(): boolean {
-    return this.#st[F.NEED_ANCHOR] === 1;
-  }
-  set #needAnchor(v: boolean) {
-    this.#st[F.NEED_ANCHOR] = v ? 1 : 0;
-  }
-
-  get #carryLen(): number {
-    return this.#st[F.CARRY_LEN]!;
-  }
-  set #carryLen(v: number) {
-    this.#st[F.CARRY_LEN] = v;
-  }
-  /** Whether the last read placed any decoded audio (false: its output is all zeros). */
-  get #lastReadAudible(): boolean {
-    return this.#st[F.AUDIBLE] === 1;
-  }
-  set #lastReadAudible(v: boolean) {
-    this.#st[F.AUDIBLE] = v ? 1 : 0;
-  }
-  get #lastPacketMs(): number | null {
-    const ms = this.#st[F.LAST_PACKET_MS]!;
-    return Number.isNaN(ms) ? null : ms;
-  }
-  set #lastPacketMs(v: number | null) {
-    this.#st[F.LAST_PACKET_MS] = v ?? Number.NaN;
-  }
+  readonly #counts = createTimelineCounts();
 
   constructor(opts: TimelineOptions, drops: DropCounters = createDropCounters()) {
-    this.#codecs = codecTable(opts.payloadTypes);
-    const firstAudio = [...opts.payloadTypes.values()].map((n) => CODECS[n]).find((c) => c.kind === 'audio');
-    this.sampleRate = opts.sampleRate ?? firstAudio?.sampleRate ?? 8000;
-    if (this.sampleRate !== 8000 && this.sampleRate !== 16000)
-      throw new MediaConfigError('sampleRate must be 8000 or 16000', {
-        context: { sampleRate: this.sampleRate },
-      });
-    this.jitterBufferMs = opts.jitterBufferMs ?? 60;
-    if (!(this.jitterBufferMs >= 0 && this.jitterBufferMs <= 1000))
-      throw new MediaConfigError('jitter_buffer_ms must be 0-1000', {
-        context: { jitterBufferMs: this.jitterBufferMs },
-      });
-    this.#maxAheadSamples = ((opts.maxAheadMs ?? 1000) * this.sampleRate) / 1000;
-    const slots = opts.slots ?? 32;
-    if (!Number.isInteger(Math.log2(slots)) || slots < 8 || slots > MAX_RING_SLOTS)
-      throw new MediaConfigError(`slots must be a power of two, 8-${MAX_RING_SLOTS}`, { context: { slots } });
-    this.#mask = slots - 1;
-    this.#slotBytes = INITIAL_SLOT_BYTES;
-    this.#slots = new Float64Array(slots * SLOT_FIELDS);
-    for (let i = 0; i < slots; i++) {
-      this.#slots[i * SLOT_FIELDS + S_IDX] = -1;
-      this.#slots[i * SLOT_FIELDS + S_PT] = -1;
-    }
-    this.#payload = new Uint8Array(slots * this.#slotBytes);
-    this.#payloadWords = new Int32Array(this.#payload.buffer);
+    const o = resolveTimelineOptions(opts);
+    this.#codecs = o.codecs;
+    this.sampleRate = o.sampleRate;
+    this.jitterBufferMs = o.jitterBufferMs;
+    this.#maxAheadSamples = o.maxAheadSamples;
+    const slots = o.slots;
+    this.drops = drops;
+    this.#ring = new Ring(this.#st, slots, drops, o.runtime, () => this.#onRealloc());
+    this.#playout = new Playout(this.#st, this.#ring, this.#codecs, this.sampleRate, o.runtime);
     this.#originMs = opts.originMs;
     const st = this.#st;
-    st[F.ORIGIN_MS] = opts.originMs;
-    st[F.SAMPLE_RATE] = this.sampleRate;
-    st[F.MAX_AHEAD_SAMPLES] = this.#maxAheadSamples;
-    this.drops = drops;
+    st.originMs = opts.originMs;
+    st.sampleRate = this.sampleRate;
+    st.maxAheadSamples = this.#maxAheadSamples;
   }
 
   get originMs(): number {
@@ -391,16 +95,16 @@ export class StreamTimeline {
 
   /** Output samples emitted so far (= the next read's first sample position). */
   get emittedSamples(): number {
-    return this.#emitted;
+    return this.#st.emitted;
   }
 
   get lastPacketMs(): number | null {
-    return this.#lastPacketMs;
+    return this.#st.lastPacketMs;
   }
 
   /** False when the last read/readInto returned only silence (nothing was decoded into it). */
   get lastReadAudible(): boolean {
-    return this.#lastReadAudible;
+    return this.#st.audible;
   }
 
   /** Completed DTMF events so far; compare with a previous count before asking for the list. */
@@ -416,36 +120,36 @@ export class StreamTimeline {
   /** The earliest position a fresh anchor may take without overwriting audio already placed. */
   #anchorPos(arrivalMs: number): number {
     let pos = this.#wallPos(arrivalMs);
-    if (pos < this.#refEnd) pos = this.#refEnd;
-    if (pos < this.#emitted + this.#carryLen) pos = this.#emitted + this.#carryLen;
+    if (pos < this.#st.refEnd) pos = this.#st.refEnd;
+    if (pos < this.#st.emitted + this.#st.carryLen) pos = this.#st.emitted + this.#st.carryLen;
     return pos;
   }
 
   #reanchor(ts: number, pos: number): void {
-    this.#refTs = ts;
-    this.#refPos = pos;
-    this.#refEnd = pos;
-    for (const d of this.#decoders) d?.reset();
+    this.#st.refTs = ts;
+    this.#st.refPos = pos;
+    this.#st.refEnd = pos;
+    this.#playout.resetDecoders();
   }
 
   #newSource(ssrc: number): void {
-    if (this.#hasSource) {
-      this.#ssrcChanges++;
-      this.#prevSsrc = this.#ssrc;
+    if (this.#st.hasSource) {
+      this.#counts.ssrcChanges++;
+      this.#prevSsrc = this.#st.ssrc;
     }
-    this.#hasSource = true;
-    this.#ssrc = ssrc;
+    this.#st.hasSource = true;
+    this.#st.ssrc = ssrc;
     this.#restartSeq();
-    this.#jitter.reset();
+    this.#st.resetJitter();
   }
 
   /** Folds the current sequence run into the totals and starts a new one. */
   #restartSeq(): void {
-    this.#lostBefore += lostPackets(this.#seq);
-    this.#expectedBefore += expectedPackets(this.#seq);
+    this.#counts.lostBefore += lostPackets(this.#seq);
+    this.#counts.expectedBefore += expectedPackets(this.#seq);
     this.#seq.started = false;
     this.#seq.received = 0;
-    this.#needAnchor = true;
+    this.#st.needAnchor = true;
   }
 
   /** Accepts one parsed RTP packet. Never throws on packet content; counts instead. */
@@ -455,10 +159,10 @@ export class StreamTimeline {
       this.drops.unknownPayloadType++;
       return;
     }
-    if (h.ssrc !== this.#ssrc || !this.#hasSource) {
+    if (h.ssrc !== this.#st.ssrc || !this.#st.hasSource) {
       if (h.ssrc === this.#prevSsrc) {
         // A straggler of the source we already switched away from.
-        this.#late++;
+        this.#counts.late++;
         return;
       }
       this.#newSource(h.ssrc);
@@ -475,50 +179,50 @@ export class StreamTimeline {
     const ratio = this.sampleRate / codec.clockRate;
     let idx: number;
     let pos: number;
-    if (this.#needAnchor) {
-      if (this.#hasAnchoredBefore()) this.#reanchors++;
-      this.#needAnchor = false;
-      this.#extOffset = this.#maxIdx + 1 - res.ext;
-      idx = this.#maxIdx + 1;
+    if (this.#st.needAnchor) {
+      if (this.#hasAnchoredBefore()) this.#counts.reanchors++;
+      this.#st.needAnchor = false;
+      this.#st.extOffset = this.#st.maxIdx + 1 - res.ext;
+      idx = this.#st.maxIdx + 1;
       pos = this.#anchorPos(arrivalMs);
       this.#reanchor(h.timestamp, pos);
     } else {
-      idx = res.ext + this.#extOffset;
-      if (idx + this.#mask < this.#maxIdx) {
+      idx = res.ext + this.#st.extOffset;
+      if (idx + this.#st.mask < this.#st.maxIdx) {
         // Older than the whole ring: its slot is long gone.
-        this.#late++;
+        this.#counts.late++;
         return;
       }
-      if (this.#slots[(idx & this.#mask) * SLOT_FIELDS + S_IDX] === idx) {
-        this.#duplicates++;
+      if (this.#ring.holds(idx)) {
+        this.#counts.duplicates++;
         return;
       }
-      pos = this.#refPos + ((h.timestamp - this.#refTs) | 0) * ratio;
+      pos = this.#st.refPos + ((h.timestamp - this.#st.refTs) | 0) * ratio;
       if (res.verdict === 'newest' && codec.kind !== 'event') {
         if (
-          pos < this.#refPos ||
-          pos < this.#emitted ||
+          pos < this.#st.refPos ||
+          pos < this.#st.emitted ||
           pos - this.#wallPos(arrivalMs) > this.#maxAheadSamples
         ) {
           // Timestamps went backwards, stood still across a hold, or leapt ahead: start a new
           // mapping at the arrival time instead of garbling or dropping what follows.
-          this.#reanchors++;
+          this.#counts.reanchors++;
           pos = this.#anchorPos(arrivalMs);
           this.#reanchor(h.timestamp, pos);
         }
-        this.#refTs = h.timestamp;
-        this.#refPos = pos;
+        this.#st.refTs = h.timestamp;
+        this.#st.refPos = pos;
       } else if (res.verdict === 'older') {
-        this.#outOfOrder++;
+        this.#counts.outOfOrder++;
       }
     }
     this.#seq.received++;
-    this.#packets++;
-    this.#bytes += h.payloadLength;
-    if (this.#firstPacketMs === null) this.#firstPacketMs = arrivalMs;
-    this.#lastPacketMs = arrivalMs;
+    this.#st.packets++;
+    this.#st.bytes += h.payloadLength;
+    if (this.#counts.firstPacketMs === null) this.#counts.firstPacketMs = arrivalMs;
+    this.#st.lastPacketMs = arrivalMs;
     updateJitter(this.#jitter, arrivalMs, h.timestamp, codec.clockRate);
-    if (idx > this.#maxIdx) this.#maxIdx = idx;
+    if (idx > this.#st.maxIdx) this.#st.maxIdx = idx;
 
     if (codec.kind === 'event') {
       if (parseTelephoneEvent(buf, h.payloadOffset, h.payloadLength, this.#event)) {
@@ -530,17 +234,17 @@ export class StreamTimeline {
           codec.clockRate,
         );
       }
-      this.#markSeen(idx);
+      this.#ring.markSeen(idx);
       return;
     }
     if (codec.kind === 'comfort-noise') {
-      this.#comfortNoise++;
-      this.#markSeen(idx);
+      this.#counts.comfortNoise++;
+      this.#ring.markSeen(idx);
       return;
     }
-    if (idx < this.#readIdx || pos < this.#emitted) {
-      this.#late++;
-      this.#markSeen(idx);
+    if (idx < this.#st.readIdx || pos < this.#st.emitted) {
+      this.#counts.late++;
+      this.#ring.markSeen(idx);
       return;
     }
     if (
@@ -548,31 +252,11 @@ export class StreamTimeline {
       (h.timestamp - this.#dtmf.startTs) >>> 0 > this.#dtmf.duration + DTMF_STALE_UNITS
     )
       flushDtmf(this.#dtmf, codec.clockRate);
-    this.#store(idx, pos, h, buf, codec);
-    if (this.#binder !== null) this.#arm(h.payloadType, codec);
-  }
-
-  /**
-   * Lets the native reader take this stream's next packets when they continue what was just
-   * stored: same source, next sequence number, this payload type (checked there). Not while a
-   * DTMF event is open (its staleness check lives here), nor for payload types 64-95 (with the
-   * marker bit they read as RTCP, which only ingest tells apart).
-   */
-  #arm(pt: number, codec: CodecInfo): void {
-    const st = this.#st;
-    if (this.#dtmf.active || (pt >= 64 && pt <= 95)) {
-      st[F.ARMED] = 0;
-      return;
-    }
-    if (st[F.FAST_PT] !== pt) {
-      st[F.FAST_PT] = pt;
-      st[F.RATIO] = this.sampleRate / codec.clockRate;
-      st[F.CLOCK_RATE] = codec.clockRate;
-      st[F.SAMPLES_PER_BYTE] = codec.samplesPerByte;
-      st[F.CODEC_SAMPLE_RATE] = codec.sampleRate;
-      st[F.FAST_CODEC] = fastCodecId(codec.name);
-    }
-    st[F.ARMED] = 1;
+    this.#ring.store(idx, pos, h.payloadType, buf, h.payloadOffset, h.payloadLength);
+    const end = pos + (h.payloadLength * codec.samplesPerByte * this.sampleRate) / codec.sampleRate;
+    if (end > this.#st.refEnd) this.#st.refEnd = end;
+    this.#lastAudio = codec.name;
+    if (this.#binder !== null) this.#st.arm(h.payloadType, codec, this.sampleRate, this.#dtmf.active);
   }
 
   /**
@@ -581,157 +265,69 @@ export class StreamTimeline {
    * Packets keep coming through push() until one arms the fast path.
    */
   attachFastPath(binder: FastPathBinder, latch: boolean, emitter: FastPathEmitter | null = null): void {
-    this.#st[F.LATCH] = latch ? 1 : 0;
-    this.#st[F.ARMED] = 0;
+    this.#st.latch = latch;
+    this.#st.armed = false;
     this.#binder = binder;
-    this.#emitter = emitter;
+    this.#playout.emitter = emitter;
     binder(this.#arrays());
   }
 
   /** The reader lets go (socket closed): packets go through push() and reads stay in JS. */
   detachFastPath(): void {
-    this.#st[F.ARMED] = 0;
+    this.#st.armed = false;
     this.#binder = null;
-    this.#emitter = null;
+    this.#playout.emitter = null;
   }
 
   /** The next packet goes through push(): ingest calls this before anything that may drop. */
   disarm(): void {
-    this.#st[F.ARMED] = 0;
+    this.#st.armed = false;
   }
 
   /** Packets the native reader stored for this stream (they are in the other counters too). */
   get fastPathPackets(): number {
-    return this.#st[F.FAST_PACKETS]!;
+    return this.#st.fastPackets;
   }
 
   /** Reads the native reader decoded itself. */
   get fastPathReads(): number {
-    return this.#st[F.FAST_READS]!;
+    return this.#st.fastReads;
   }
 
   #arrays(): FastPathArrays {
-    return { state: this.#st, slots: this.#slots, payload: this.#payload, carry: this.#carry };
+    return {
+      state: this.#st.array,
+      slots: this.#ring.slots,
+      payload: this.#ring.payload,
+      carry: this.#playout.carry,
+    };
+  }
+
+  /** The ring reallocated or its slots grew: the carry follows, the native reader rebinds. */
+  #onRealloc(): void {
+    this.#playout.fitSlots(this.#st.slotBytes);
+    this.#binder?.(this.#arrays());
   }
 
   #hasAnchoredBefore(): boolean {
-    return this.#maxIdx >= 0;
-  }
-
-  #markSeen(idx: number): void {
-    this.#makeRoom(idx);
-    const s = idx & this.#mask;
-    this.#slots[s * SLOT_FIELDS + S_IDX] = idx;
-    this.#clearPending(s);
-  }
-
-  #clearPending(s: number): void {
-    const at = s * SLOT_FIELDS + S_PT;
-    if (this.#slots[at]! >= 0) {
-      this.#slots[at] = -1;
-      this.#pendingCount--;
-    }
-  }
-
-  /**
-   * Keeps the ring from wrapping onto unread packets: it grows while it may, then the oldest
-   * give way. Slots already read (or never filled) are simply passed.
-   */
-  #makeRoom(idx: number): void {
-    while (idx - this.#readIdx > this.#mask) {
-      const s = this.#readIdx & this.#mask;
-      const b = s * SLOT_FIELDS;
-      if (this.#slots[b + S_PT]! >= 0 && this.#slots[b + S_IDX] === this.#readIdx) {
-        if (this.#mask + 1 < MAX_RING_SLOTS) {
-          this.#growRing();
-          continue;
-        }
-        this.#clearPending(s);
-        this.drops.overflow++;
-      }
-      this.#readIdx++;
-    }
-  }
-
-  /** Doubles the ring; every slot keeps its packet, now at idx & the new mask. */
-  #growRing(): void {
-    const slots = (this.#mask + 1) * 2;
-    const mask = slots - 1;
-    const meta = new Float64Array(slots * SLOT_FIELDS);
-    for (let i = 0; i < slots; i++) {
-      meta[i * SLOT_FIELDS + S_IDX] = -1;
-      meta[i * SLOT_FIELDS + S_PT] = -1;
-    }
-    const payload = new Uint8Array(slots * this.#slotBytes);
-    for (let s = 0; s <= this.#mask; s++) {
-      const from = s * SLOT_FIELDS;
-      const idx = this.#slots[from + S_IDX]!;
-      if (idx < 0) continue;
-      const t = idx & mask;
-      meta.set(this.#slots.subarray(from, from + SLOT_FIELDS), t * SLOT_FIELDS);
-      payload.set(
-        this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes),
-        t * this.#slotBytes,
-      );
-    }
-    this.#mask = mask;
-    this.#slots = meta;
-    this.#payload = payload;
-    this.#payloadWords = new Int32Array(payload.buffer);
-    this.#binder?.(this.#arrays());
-  }
-
-  #store(idx: number, pos: number, h: RtpHeader, buf: Uint8Array, codec: CodecInfo): void {
-    this.#makeRoom(idx);
-    const len = h.payloadLength;
-    if (len > this.#slotBytes) this.#growSlots(len);
-    const s = idx & this.#mask;
-    this.#clearPending(s);
-    const slots = this.#slots;
-    const b = s * SLOT_FIELDS;
-    slots[b + S_IDX] = idx;
-    slots[b + S_POS] = pos;
-    slots[b + S_LEN] = len;
-    slots[b + S_PT] = h.payloadType;
-    this.#pendingCount++;
-    copyPayload(this.#payload, this.#payloadWords, s * this.#slotBytes, buf, h.payloadOffset, len);
-    const end = pos + (len * codec.samplesPerByte * this.sampleRate) / codec.sampleRate;
-    if (end > this.#refEnd) this.#refEnd = end;
-    this.#lastAudio = codec.name;
-  }
-
-  /** Rare: a payload larger than any before. Slots grow to the next power of two. */
-  #growSlots(len: number): void {
-    let bytes = this.#slotBytes;
-    while (bytes < len) bytes *= 2;
-    const next = new Uint8Array((this.#mask + 1) * bytes);
-    for (let s = 0; s <= this.#mask; s++)
-      next.set(this.#payload.subarray(s * this.#slotBytes, (s + 1) * this.#slotBytes), s * bytes);
-    this.#payload = next;
-    this.#payloadWords = new Int32Array(next.buffer);
-    this.#slotBytes = bytes;
-    ensureDecodeScratch(bytes);
-    const carry = new Int16Array(bytes * 4);
-    carry.set(this.#carry.subarray(0, this.#carryLen));
-    this.#carry = carry;
-    this.#binder?.(this.#arrays());
+    return this.#st.maxIdx >= 0;
   }
 
   /** PCM16 for [emitted, untilWallMs − jitterBufferMs); an empty array when nothing is due. */
   read(untilWallMs: number): Int16Array {
-    return this.#emitCopy(this.#wallPos(untilWallMs - this.jitterBufferMs));
+    return this.#playout.emitCopy(this.#wallPos(untilWallMs - this.jitterBufferMs));
   }
 
   /** Final read: everything up to untilWallMs itself, and unended DTMF events are closed. */
   drain(untilWallMs: number): Int16Array {
-    const out = this.#emitCopy(this.#wallPos(untilWallMs));
+    const out = this.#playout.emitCopy(this.#wallPos(untilWallMs));
     flushDtmf(this.#dtmf, CODECS['telephone-event'].clockRate);
     return out;
   }
 
   /** Samples a read(untilWallMs) would return now (drain: `final`). */
   due(untilWallMs: number, final = false): number {
-    const n = this.#wallPos(final ? untilWallMs : untilWallMs - this.jitterBufferMs) - this.#emitted;
+    const n = this.#wallPos(final ? untilWallMs : untilWallMs - this.jitterBufferMs) - this.#st.emitted;
     return n > 0 ? n : 0;
   }
 
@@ -742,94 +338,9 @@ export class StreamTimeline {
    */
   readInto(untilWallMs: number, dst: Int16Array, final = false): number {
     const target = this.#wallPos(final ? untilWallMs : untilWallMs - this.jitterBufferMs);
-    const n = this.#emitInto(Math.min(target, this.#emitted + dst.length), dst);
-    if (final && this.#emitted >= target) flushDtmf(this.#dtmf, CODECS['telephone-event'].clockRate);
+    const n = this.#playout.emitInto(Math.min(target, this.#st.emitted + dst.length), dst);
+    if (final && this.#st.emitted >= target) flushDtmf(this.#dtmf, CODECS['telephone-event'].clockRate);
     return n;
-  }
-
-  #emitCopy(target: number): Int16Array {
-    const n = target - this.#emitted;
-    if (n <= 0) {
-      this.#lastReadAudible = false;
-      return EMPTY;
-    }
-    const out = new Int16Array(n);
-    this.#emitInto(target, out);
-    return out;
-  }
-
-  /** Writes [emitted, target) into out[0, target − emitted); out must be long enough. */
-  #emitInto(target: number, out: Int16Array): number {
-    const n = target - this.#emitted;
-    this.#lastReadAudible = false;
-    if (n <= 0) return 0;
-    if (this.#carryLen === 0 && this.#pendingCount === 0) {
-      // Silence fast path: nothing buffered (idle, held or lost audio) costs one fill.
-      out.fill(0, 0, n);
-      this.#emitted = target;
-      return n;
-    }
-    // G.711 is read by the native reader when it holds the ring (the same figures, see emit()
-    // in native/rtp-reader.c); other codecs, and streams without it, below.
-    if (this.#emitter !== null && this.#emitter(out, target) >= 0) return n;
-    out.fill(0, 0, n);
-    if (this.#carryLen > 0) {
-      this.#lastReadAudible = true;
-      const c = Math.min(this.#carryLen, n);
-      const carry = this.#carry;
-      for (let i = 0; i < c; i++) out[i] = carry[i]!;
-      carry.copyWithin(0, c, this.#carryLen);
-      this.#carryLen -= c;
-    }
-    let idx = this.#readIdx;
-    let next = idx;
-    const slots = this.#slots;
-    for (; idx <= this.#maxIdx; idx++) {
-      const s = idx & this.#mask;
-      const b = s * SLOT_FIELDS;
-      const pt = slots[b + S_PT]!;
-      if (slots[b + S_IDX] !== idx || pt < 0) continue;
-      const pos = slots[b + S_POS]!;
-      if (pos >= target) break;
-      this.#clearPending(s);
-      next = idx + 1;
-      this.#decodeSlot(s, pt, pos, out, n);
-      this.#lastReadAudible = true;
-    }
-    this.#readIdx = next;
-    this.#emitted = target;
-    return n;
-  }
-
-  #decodeSlot(s: number, pt: number, pos: number, out: Int16Array, n: number): void {
-    let dec = this.#decoders[pt];
-    if (dec === undefined) {
-      const codec = this.#codecs[pt];
-      if (codec === undefined) return;
-      dec = createAudioDecoder(codec.name);
-      if (dec === undefined) return;
-      this.#decoders[pt] = dec;
-    }
-    const len = this.#slots[s * SLOT_FIELDS + S_LEN]!;
-    const start = Math.round(pos - this.#emitted);
-    if (
-      dec.codec.sampleRate === this.sampleRate &&
-      start >= 0 &&
-      start + len * dec.codec.samplesPerByte <= n
-    ) {
-      // The common case: the packet lies wholly inside this read at the output rate, so it is
-      // decoded in place (no scratch copy, no carry). Gaps stay the zeros the read began with.
-      dec.decode(this.#payload, s * this.#slotBytes, len, out, start);
-      return;
-    }
-    const count = dec.decode(this.#payload, s * this.#slotBytes, len, decodeScratch, 0);
-    let src = decodeScratch;
-    let samples = count;
-    if (dec.codec.sampleRate !== this.sampleRate) {
-      samples = resampleInto(decodeScratch, count, dec.codec.sampleRate, this.sampleRate, resampleScratch);
-      src = resampleScratch;
-    }
-    this.#carryLen = placeSamples(src, samples, start, out, this.#carry, this.#carryLen, n);
   }
 
   /** Completed (and, after drain, unended) DTMF events so far, oldest first. */
@@ -842,46 +353,18 @@ export class StreamTimeline {
    * sums every live stream (thousands) with this, so it must cost a few field reads.
    */
   addCountsTo(acc: MediaCounts): void {
-    acc.packets += this.#packets;
-    acc.lost += this.#lostBefore + lostPackets(this.#seq);
-    acc.late += this.#late;
-    acc.duplicates += this.#duplicates;
+    acc.packets += this.#st.packets;
+    acc.lost += this.#counts.lostBefore + lostPackets(this.#seq);
+    acc.late += this.#counts.late;
+    acc.duplicates += this.#counts.duplicates;
   }
 
   stats(): StreamStats {
-    const expected = this.#expectedBefore + expectedPackets(this.#seq);
-    const lost = this.#lostBefore + lostPackets(this.#seq);
-    const codec = CODECS[this.#lastAudio ?? 'PCMU'];
-    const jitterMs = (this.#jitter.jitter * 1000) / codec.clockRate;
-    const lossRatio = expected > 0 ? Math.min(1, (lost + this.#late) / expected) : 0;
-    // Mouth-to-ear delay is not observable here; approximate it by what we add (play-out
-    // delay, one 20 ms packet) plus twice the measured jitter as network variation.
-    const { rFactor, mos } = estimateMos({
-      ie: codec.ie,
-      bpl: codec.bpl,
-      lossRatio,
-      oneWayDelayMs: this.jitterBufferMs + 20 + 2 * jitterMs,
-    });
-    return Object.freeze({
-      packets: this.#packets,
-      bytes: this.#bytes,
-      expected,
-      lost,
-      late: this.#late,
-      duplicates: this.#duplicates,
-      outOfOrder: this.#outOfOrder,
-      jitterMs: Math.round(jitterMs * 1000) / 1000,
-      rFactor,
-      mos,
-      reanchors: this.#reanchors,
-      ssrcChanges: this.#ssrcChanges,
-      ssrc: this.#hasSource ? this.#ssrc : null,
-      codec: this.#lastAudio,
-      comfortNoisePackets: this.#comfortNoise,
+    return streamStats(this.#counts, this.#st, {
+      lastAudio: this.#lastAudio,
+      jitterBufferMs: this.jitterBufferMs,
       dtmfEvents: this.#dtmf.events.length,
-      firstPacketMs: this.#firstPacketMs,
-      lastPacketMs: this.#lastPacketMs,
-      drops: Object.freeze({ ...this.drops }),
+      drops: this.drops,
     });
   }
 }

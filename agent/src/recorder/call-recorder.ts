@@ -72,19 +72,14 @@ const scratchMix = new Int16Array(CHUNK);
 /** Writer failures after which the flushed part of the container is finalised at once. */
 const WRITE_FAILURES: ReadonlySet<string> = new Set(['CV_ERR_VAULT_DISK_FULL', 'CV_ERR_VAULT_WRITE_FAILED']);
 
-/** Set by readChannel: whether the pass it read holds any decoded audio. */
-let audible = false;
-
-/** Reads one channel's next pass into dst: its length and whether any of it is audio. */
+/** Reads one channel's next pass into dst and returns its length (see channelAudible). */
 function readChannel(group: readonly RtpStream[], untilMs: number, final: boolean, dst: Int16Array): number {
   if (group.length === 0) return 0;
   let len = group[0]!.readInto(untilMs, dst, final);
-  audible = group[0]!.lastReadAudible;
   for (let g = 1; g < group.length; g++) {
     const stream = group[g]!;
     const n = stream.readInto(untilMs, scratchMix, final);
     if (!stream.lastReadAudible) continue;
-    audible = true;
     if (n > len) {
       dst.fill(0, len, n);
       len = n;
@@ -92,6 +87,12 @@ function readChannel(group: readonly RtpStream[], untilMs: number, final: boolea
     addClipped(dst, scratchMix, n);
   }
   return len;
+}
+
+/** Whether the pass readChannel just read from group holds any decoded audio. */
+function channelAudible(group: readonly RtpStream[]): boolean {
+  for (let g = 0; g < group.length; g++) if (group[g]!.lastReadAudible) return true;
+  return false;
 }
 
 export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
@@ -235,9 +236,8 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     const paused = this.#o.session.paused;
     for (;;) {
       const leftLen = readChannel(this.#left, untilMs, final, scratchLeft);
-      const leftAudible = audible;
       const rightLen = readChannel(this.#right, untilMs, final, scratchRight);
-      const silent = paused || !(leftAudible || audible);
+      const silent = paused || !(channelAudible(this.#left) || channelAudible(this.#right));
       const frames = leftLen > rightLen ? leftLen : rightLen;
       if (frames === 0) return;
       this.#write(frames, leftLen, rightLen, silent);

@@ -11,11 +11,14 @@ import {
   type MediaReceiver,
   type RtpStream,
 } from '../../../agent/src/media/index.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import {
-  createFastState,
   FAST_STATE,
-  SharedJitterState,
-  SharedSeqState,
+  FAST_STATE_FIELDS,
+  FastState,
+  SLOT,
+  SLOT_FIELDS,
 } from '../../../agent/src/media/fast-state.js';
 import { fastPathUnavailable, nativeReaderAvailable } from '../../../agent/src/media/native-reader.js';
 import { classifySeq, updateJitter } from '../../../agent/src/media/stats.js';
@@ -49,9 +52,10 @@ function fromFirstSound(pcm: Int16Array): Int16Array {
 
 describe('media/fast-state', () => {
   it('keeps the RFC 3550 sequence and jitter state in the shared array, as stats.ts computes it', () => {
-    const st = createFastState();
-    const seq = new SharedSeqState(st);
-    const jitter = new SharedJitterState(st);
+    const state = new FastState();
+    const st = state.array;
+    const seq = state;
+    const jitter = state;
     const res = { verdict: 'first' as const, ext: 0 } as { verdict: 'first' | 'newest'; ext: number };
     classifySeq(seq, 65535, res);
     classifySeq(seq, 0, res);
@@ -62,9 +66,60 @@ describe('media/fast-state', () => {
     updateJitter(jitter, 1030, 8160, 8000);
     assert.equal(st[FAST_STATE.JITTER_HAS_TRANSIT], 1);
     assert.equal(st[FAST_STATE.JITTER], 80 / 16);
-    jitter.reset();
+    state.resetJitter();
     assert.equal(jitter.hasTransit, false);
     assert.equal(st[FAST_STATE.JITTER], 0);
+  });
+
+  it('has the layout of native/rtp-reader.c: the same fields at the same indexes', () => {
+    const c = readFileSync(new URL('../../../native/rtp-reader.c', import.meta.url), 'utf8');
+    const block = /#define STATE_FIELDS\(X\)([^]*?)\n#define/.exec(c);
+    assert.ok(block !== null, 'STATE_FIELDS in native/rtp-reader.c');
+    const names = [...block[1]!.matchAll(/X\((\w+)\)/g)].map((m) => m[1]!);
+    assert.deepEqual(
+      names.map((n, i) => [n, i]),
+      Object.entries(FAST_STATE),
+    );
+    assert.equal(names.length, FAST_STATE_FIELDS);
+    const slot = /enum \{ (S_IDX, S_POS, S_LEN, S_PT), SLOT_FIELDS \}/.exec(c);
+    assert.ok(slot !== null, 'the slot enum in native/rtp-reader.c');
+    assert.deepEqual(
+      slot[1]!.split(', ').map((n, i) => [n.slice(2), i]),
+      Object.entries(SLOT),
+    );
+    assert.equal(SLOT_FIELDS, 4);
+  });
+
+  it('names every field of the shared array: each accessor reads and writes its own index', () => {
+    const state = new FastState() as unknown as Record<string, unknown> & { array: Float64Array };
+    assert.equal(state.array.length, FAST_STATE_FIELDS);
+    assert.equal(state.maxIdx, -1);
+    assert.equal(state.needAnchor, true);
+    assert.equal(state.lastPacketMs, null);
+    const seen = new Set<number>();
+    for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(state))) {
+      if (
+        key === 'constructor' ||
+        typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(state), key)?.get !== 'function'
+      )
+        continue;
+      const before = Float64Array.from(state.array);
+      state[key] = typeof state[key] === 'boolean' ? !state[key] : 7;
+      const changed = state.array.findIndex((v, i) => !Object.is(v, before[i]));
+      assert.ok(changed >= 0, key);
+      seen.add(changed);
+    }
+    assert.equal(seen.size, FAST_STATE_FIELDS);
+  });
+
+  it('the built addon exports the same layout', function () {
+    let addon: { stateLayout?: Record<string, number> } | undefined;
+    try {
+      addon = createRequire(import.meta.url)('../../../native/build/rtp-reader.node') as typeof addon;
+    } catch {
+      this.skip();
+    }
+    assert.deepEqual(addon?.stateLayout, { ...FAST_STATE, FIELDS: FAST_STATE_FIELDS, SLOT_FIELDS });
   });
 
   describe('the native reader stores what push() would', function () {
