@@ -259,6 +259,13 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
   }
   // Under systemd each line carries its priority for journald (common/journald.ts).
   const log = createLogger(config.log.level, logDestination());
+  // A SIGHUP with no handler kills the process: one sent while the daemon starts (or in the
+  // instant after 'ready' is written) must wait for the start, not end the recorder.
+  let reloadPending = false;
+  const hupWhileStarting = (): void => {
+    reloadPending = true;
+  };
+  process.on('SIGHUP', hupWhileStarting);
   let daemon: Daemon;
   try {
     daemon = await startDaemon(config, log);
@@ -268,25 +275,9 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`callvault: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
     return exitCodeFor(err);
   }
-  // One line a technician (or journalctl -g ready) reads to know what this box listens on.
-  log.info(
-    {
-      version: productVersion(),
-      policy: config.policy.name,
-      sip: (daemon.sip?.addresses ?? []).map((a) => `${a.transport}:${formatListen(a)}`),
-      rtp: daemon.sip === null ? 'off' : `${config.media.rtp_ports.low}-${config.media.rtp_ports.high}`,
-      api: daemon.api?.url ?? 'off',
-      metrics: daemon.metrics?.url ?? 'off',
-      control: daemon.control.path,
-      pid: process.pid,
-    },
-    'ready',
-  );
-  // After 'ready': SIP, vault and index are up. The watchdog pings from here on come from the
-  // event loop, so a stalled loop gets the daemon restarted by systemd.
-  const notifier = createSystemdNotifier(log);
-  notifier.ready(`recording; api ${daemon.api?.url ?? 'off'}`);
   return new Promise<number>((resolve) => {
+    // Created before the signal handlers that use it; it says READY only when told below.
+    const notifier = createSystemdNotifier(log);
     const shutdown = (signal: string): void => {
       notifier.stopping();
       const timer = setTimeout(() => {
@@ -311,6 +302,25 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGHUP', () => reload(config, argv, daemon, log));
+    process.off('SIGHUP', hupWhileStarting);
+    // One line a technician (or journalctl -g ready) reads to know what this box listens on.
+    log.info(
+      {
+        version: productVersion(),
+        policy: config.policy.name,
+        sip: (daemon.sip?.addresses ?? []).map((a) => `${a.transport}:${formatListen(a)}`),
+        rtp: daemon.sip === null ? 'off' : `${config.media.rtp_ports.low}-${config.media.rtp_ports.high}`,
+        api: daemon.api?.url ?? 'off',
+        metrics: daemon.metrics?.url ?? 'off',
+        control: daemon.control.path,
+        pid: process.pid,
+      },
+      'ready',
+    );
+    // After 'ready': SIP, vault and index are up. The watchdog pings from here on come from the
+    // event loop, so a stalled loop gets the daemon restarted by systemd.
+    notifier.ready(`recording; api ${daemon.api?.url ?? 'off'}`);
+    if (reloadPending) reload(config, argv, daemon, log);
   });
 }
 

@@ -346,7 +346,13 @@ describe('integration: daemon signals and storage permissions', function () {
         return exited;
       },
     };
+    // A SIGHUP during start-up (systemctl reload racing the start) must not kill the daemon:
+    // it is held and applied once the daemon is ready.
+    await waitFor(/"msg":"starting"/);
+    child.kill('SIGHUP');
     await waitFor(/"msg":"ready"/);
+    await waitFor(/"msg":"config reloaded"/);
+    assert.equal(child.exitCode, null, 'a SIGHUP during start-up did not end the daemon');
     assert.equal(statSync(storageDir).mode & 0o777, 0o700, 'storage.dir tightened to 0700');
 
     writeFileSync(configFile, original.replace(/^(\s+)level: \w+/m, '$1level: debug'));
