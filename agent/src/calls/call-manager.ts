@@ -1,29 +1,33 @@
 /**
  * Wires calls across the stages: a SIP dialog (sip/) carrying a SIPREC offer (siprec/) becomes a
  * Session (session/), media streams (media/) and a CallRecorder (recorder/). It also owns what
- * belongs to no single stage: refusing calls when the disk is short (503, so the SBC fails
- * over), ending calls whose media died (BYE), and BYE + finalise for every call on shutdown.
+ * belongs to no single stage: admitting or refusing calls (admission.ts decides, refusals.ts
+ * says how to answer), ending calls whose media died (BYE), and BYE + finalise for every call on
+ * shutdown.
  */
 import { statfs } from 'node:fs/promises';
-import { networkInterfaces } from 'node:os';
 import type { CallvaultError, Logger } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import { getHeader, type SipDialog, type SipRequest, type SipStack, type ServerTx } from '../sip/index.js';
-import {
-  extractOfferBodies,
-  parseSdp,
-  sessionInfoFromOffer,
-  MultipartError,
-  NoUsableStreamError,
-  SdpError,
-} from '../siprec/index.js';
+import { extractOfferBodies, parseSdp, sessionInfoFromOffer } from '../siprec/index.js';
 import { Session, type EndReason, type SideRules } from '../session/index.js';
 import { MediaTotals, type MediaReceiver } from '../media/index.js';
-import { CallRecorder, type LiveCall, type RecordedStream } from '../recorder/index.js';
+import { CallRecorder, type LiveCall } from '../recorder/index.js';
 import type { Storage } from '../storage/index.js';
 import { planStreams, type PlannedStreams } from './offer-plan.js';
 import { CallStats } from './call-stats.js';
 import { LoopLagMonitor } from './loop-lag.js';
+import { admit, type Admission, type AdmissionState } from './admission.js';
+import { CallRefusedError, type RefusalCode } from './errors.js';
+import { REFUSALS, refusalFor, sipRefusal } from './refusals.js';
+import {
+  advertisedAddress,
+  contactFor,
+  inviteHeaders,
+  isSiprec,
+  recordedStreams,
+  reofferMode,
+} from './call-sip.js';
 
 interface ActiveCall {
   readonly callId: string;
@@ -52,25 +56,8 @@ export interface CallManagerOptions {
 const SDP_TYPE = 'application/sdp';
 /** How long ending a call waits for the SBC's 200 to our BYE before finalising anyway. */
 const BYE_WAIT_MS = 2000;
-
-function isSiprec(req: SipRequest): boolean {
-  const tags = [getHeader(req, 'require'), getHeader(req, 'supported')].join(',').toLowerCase();
-  return /\bsiprec\b/.test(tags) || /\+sip\.src\b/i.test(getHeader(req, 'contact') ?? '');
-}
-
-/**
- * The address put in the answer's c= line: the SIP listen address, or — when SIP listens on
- * every address — the host's first non-internal IPv4, since the SBC must reach it.
- */
-function advertisedAddress(config: Config): string {
-  const sip = config.sip;
-  const host = sip.udp?.host ?? sip.tcp?.host ?? sip.tls?.host ?? '127.0.0.1';
-  if (host !== '0.0.0.0' && host !== '::') return host;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
+/** Refusals admission decides before looking at load: they leave a shedding episode as it is. */
+const BEFORE_LAG: ReadonlySet<RefusalCode> = new Set(['shutting_down', 'disk_full', 'max_calls']);
 
 export class CallManager {
   readonly stats = new CallStats();
@@ -130,15 +117,11 @@ export class CallManager {
     return this.#diskLow;
   }
 
-  async #freeBytes(): Promise<number> {
-    const s = await statfs(this.#o.config.storage.dir);
-    return Number(s.bavail) * Number(s.bsize);
-  }
-
   /** Below storage.min_free_bytes: refuse new calls and finalise the running ones. */
   async #checkDisk(): Promise<void> {
     try {
-      const low = (await this.#freeBytes()) < this.#o.config.storage.min_free_bytes;
+      const fs = await statfs(this.#o.config.storage.dir);
+      const low = Number(fs.bavail) * Number(fs.bsize) < this.#o.config.storage.min_free_bytes;
       if (low && !this.#diskLow)
         this.#log.error(
           { minFreeBytes: this.#o.config.storage.min_free_bytes },
@@ -157,86 +140,45 @@ export class CallManager {
     const log = this.#log.child({ callId });
     const plain = !isSiprec(req);
     let owned = false;
+    /** Ports bound for this INVITE and not yet handed to a live call: freed if set-up fails. */
+    let planned: PlannedStreams | null = null;
     try {
-      if (this.#closed) return tx.respond(503, 'Service Unavailable', [['Retry-After', '30']]);
-      await this.#checkDisk();
-      if (this.#diskLow) {
-        this.stats.rejected('disk_full');
-        return tx.respond(503, 'Service Unavailable', [
-          ['Retry-After', '60'],
-          ['Warning', '399 callvault "storage full"'],
-        ]);
-      }
-      const refusal = this.#overloaded();
-      if (refusal !== null) {
-        this.stats.rejected(refusal);
-        return tx.respond(503, 'Service Unavailable', [
-          ['Retry-After', '5'],
-          ['Warning', `399 callvault "${refusal === 'overload' ? 'overloaded' : 'at sip.max_calls'}"`],
-        ]);
-      }
-      if (this.#calls.has(callId) || this.#settingUp.has(callId)) {
-        // A second dialog with a live call's Call-ID is a loop or a broken SBC, not a new call.
-        this.stats.rejected('duplicate_call_id');
-        return tx.respond(482, 'Loop Detected');
-      }
-      if (plain && !this.#o.config.sip.accept_plain_invite) {
-        this.stats.rejected('not_siprec');
-        return tx.respond(403, 'Forbidden', [
-          ['Warning', '399 callvault "only SIPREC recording sessions are accepted"'],
-        ]);
-      }
+      if (!this.#closed) await this.#checkDisk();
+      const facts = this.#facts(callId, plain);
+      const first = admit(facts);
+      this.#noteShedding(first, facts.loopLagMs);
+      if ('refuse' in first) throw new CallRefusedError(first.refuse);
       this.#settingUp.add(callId);
       owned = true;
       const bodies = extractOfferBodies(req.contentType ?? getHeader(req, 'content-type'), req.body);
-      if (bodies.sdp === null) {
-        this.stats.rejected('no_sdp');
-        return tx.respond(488, 'Not Acceptable Here', [
-          ['Warning', '399 callvault "an SDP offer is required"'],
-        ]);
-      }
+      if (bodies.sdp === null) throw new CallRefusedError('no_sdp');
       const offer = parseSdp(bodies.sdp);
       const originMs = Date.now();
-      const planned = await planStreams(offer, this.#o.receiver, {
+      planned = await planStreams(offer, this.#o.receiver, {
         localAddress: this.#localAddress,
         jitterBufferMs: this.#o.config.media.jitter_buffer_ms,
         originMs,
         callId,
       });
-      if (this.#cancelled.delete(callId)) {
-        await this.#release(planned);
-        return;
-      }
+      if (this.#cancelled.delete(callId)) return; // the stack answered 487; `finally` frees the ports
       const made = sessionInfoFromOffer({
         sdp: offer,
         metadata: bodies.metadata,
         answer: planned.answer,
         receivedAt: new Date(originMs),
         sideRules: this.#sideRules,
-        headers: {
-          callId,
-          from: getHeader(req, 'from') ?? null,
-          to: getHeader(req, 'to') ?? null,
-          pAssertedIdentity: getHeader(req, 'p-asserted-identity') ?? null,
-          privacy: getHeader(req, 'privacy') ?? null,
-          callDirection: getHeader(req, 'x-call-direction') ?? null,
-          consent: getHeader(req, 'x-recording-consent') ?? null,
-        },
+        headers: inviteHeaders(req),
       });
       if (made.metadataError !== null)
         log.warn({ err: made.metadataError }, 'rs-metadata unusable: recording with SDP and headers');
-      if (made.info.direction === 'outbound' && !this.#o.storage.config.policy.record_outbound) {
-        // SIPREC lets the recorder decline a recording session (RFC 7866): the SBC
-        // connects the call itself; only its recording is declined. Nothing is stored.
-        await this.#release(planned);
-        this.stats.rejected('outbound_not_recorded');
-        log.info(
-          { policy: this.#o.storage.config.policy.name },
-          'outbound call not recorded: policy.record_outbound is false',
-        );
-        return tx.respond(603, 'Decline', [
-          ['Warning', '399 callvault "policy does not record outbound calls"'],
-        ]);
+      const last = admit({ ...facts, hasSdp: true, direction: made.info.direction });
+      if ('refuse' in last) {
+        if (last.refuse === 'outbound_not_recorded')
+          log.info(
+            { policy: this.#o.storage.config.policy.name },
+            'outbound call not recorded: policy.record_outbound is false',
+          );
+        throw new CallRefusedError(last.refuse);
       }
       const session = new Session(
         { ...made.info, answeredAt: made.info.answeredAt ?? new Date(originMs) },
@@ -244,7 +186,7 @@ export class CallManager {
       );
       const recorder = await CallRecorder.start({
         session,
-        streams: this.#recordedStreams(session, planned),
+        streams: recordedStreams(session, planned),
         storage: this.#o.storage,
         // The storage's, not this.#o.config's: SIGHUP may have replaced the policy since start.
         policy: this.#o.storage.config.policy,
@@ -258,7 +200,6 @@ export class CallManager {
         // CANCEL arrived while the container was being created: the stack already answered
         // 487, so this call never existed. Destroy what was started.
         await recorder.abort();
-        await this.#release(planned);
         return;
       }
       const call: ActiveCall = {
@@ -272,11 +213,12 @@ export class CallManager {
         ending: null,
       };
       this.#calls.set(callId, call);
+      planned = null; // the call owns its ports now: #end frees them
       recorder.on('rtp_timeout', () => void this.#end(callId, 'rtp_timeout', true));
       recorder.on(
         'failed',
         (err: CallvaultError) =>
-          void this.#end(callId, err.code === 'CV_ERR_VAULT_DISK_FULL' ? 'disk_full' : 'error', true),
+          void this.#end(callId, refusalFor(err) === 'disk_full' ? 'disk_full' : 'error', true),
       );
       recorder.on('discarded', () => this.stats.discarded());
       tx.respond(
@@ -284,63 +226,63 @@ export class CallManager {
         'OK',
         [
           ['Content-Type', SDP_TYPE],
-          ['Contact', this.#contact(req)],
+          ['Contact', contactFor(req, this.#o.stack.addresses, this.#localAddress)],
         ],
-        Buffer.from(planned.answer.sdp),
+        Buffer.from(call.planned.answer.sdp),
       );
       call.dialog = tx.dialog;
       this.stats.started();
       log.info(
-        { sessionId: session.id, recordingId: recorder.id, streams: planned.allocated.length, plain },
+        { sessionId: session.id, recordingId: recorder.id, streams: call.planned.allocated.length, plain },
         'call answered',
       );
     } catch (err) {
+      // Ports first, as the refusal may be retried at once and should find them free.
+      if (planned !== null) await this.#release(planned);
+      planned = null;
       this.#refuse(tx, err, log);
     } finally {
+      if (planned !== null) await this.#release(planned);
       if (owned) this.#settingUp.delete(callId);
     }
   }
 
-  #refuse(tx: ServerTx, err: unknown, log: Logger): void {
-    if (err instanceof NoUsableStreamError) {
-      this.stats.rejected('no_usable_stream');
-      return tx.respond(488, 'Not Acceptable Here', [['Warning', '304 callvault "no common media format"']]);
-    }
-    if (err instanceof SdpError) {
-      this.stats.rejected('bad_sdp');
-      return tx.respond(400, 'Bad Request', [['Warning', `399 callvault "bad SDP (${err.code})"`]]);
-    }
-    if (err instanceof MultipartError) {
-      // The SBC's body, not our fault: a 400 naming it, a warning, never a 500.
-      this.stats.rejected('bad_body');
-      log.warn({ err }, 'INVITE body is not valid multipart');
-      return tx.respond(400, 'Bad Request', [
-        ['Warning', `399 callvault "bad multipart body (${err.code})"`],
-      ]);
-    }
-    const code = (err as { code?: string }).code ?? 'internal';
-    this.stats.rejected(code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED' ? 'ports_exhausted' : 'internal');
-    log.error({ err }, 'call setup failed');
-    tx.respond(
-      code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED' ? 503 : 500,
-      code === 'CV_ERR_MEDIA_PORTS_EXHAUSTED' ? 'Service Unavailable' : 'Server Internal Error',
-    );
+  /** What admission needs to know about the recorder and this INVITE before reading its body. */
+  #facts(callId: string, plain: boolean): AdmissionState {
+    const sip = this.#o.config.sip;
+    return {
+      closed: this.#closed,
+      diskLow: this.#diskLow,
+      calls: this.#calls.size + this.#settingUp.size,
+      maxCalls: sip.max_calls,
+      loopLagMs: sip.overload_lag_ms > 0 ? this.#loopLagMs() : 0,
+      overloadLagMs: sip.overload_lag_ms,
+      // A second dialog with a live call's Call-ID is a loop or a broken SBC, not a new call.
+      duplicateCallId: this.#calls.has(callId) || this.#settingUp.has(callId),
+      siprec: !plain,
+      acceptPlainInvite: sip.accept_plain_invite,
+      recordOutbound: this.#o.storage.config.policy.record_outbound,
+    };
   }
 
-  #recordedStreams(session: Session, planned: PlannedStreams): RecordedStream[] {
-    const info = session.info;
-    return planned.allocated.map((a) => {
-      const si = info.streams.find((s) => s.label === a.label);
-      const participant = si?.participantId
-        ? info.participants.find((p) => p.id === si.participantId)
-        : undefined;
-      return {
-        label: a.label,
-        side: participant?.side ?? 'unknown',
-        codec: a.answered.codecs?.codec.encoding.toUpperCase() ?? 'unknown',
-        stream: a.media.stream,
-      };
-    });
+  /** Shedding for lag is logged once per episode; a refusal decided before lag leaves it as is. */
+  #noteShedding(a: Admission, lagMs: number): void {
+    if ('refuse' in a && BEFORE_LAG.has(a.refuse)) return;
+    const shedding = 'refuse' in a && a.refuse === 'overload';
+    if (shedding && !this.#shedding) this.#log.warn({ lagMs }, 'overloaded: refusing new calls');
+    if (!shedding && this.#shedding) this.#log.info({}, 'load back to normal: accepting calls');
+    this.#shedding = shedding;
+  }
+
+  /** Answers and counts a refusal, decided by admission or standing for an error thrown below. */
+  #refuse(tx: ServerTx, err: unknown, log: Logger): void {
+    const refusal = refusalFor(err);
+    const r = REFUSALS[refusal];
+    if (r.statsLabel !== null) this.stats.rejected(r.statsLabel);
+    if (r.log !== undefined && !(err instanceof CallRefusedError)) log[r.log.level]({ err }, r.log.msg);
+    const code = (err as { code?: unknown } | null)?.code;
+    const answer = sipRefusal(refusal, typeof code === 'string' ? code : undefined);
+    tx.respond(answer.status, answer.reason, answer.headers);
   }
 
   async #onReoffer(req: SipRequest, tx: ServerTx, dialog: SipDialog): Promise<void> {
@@ -382,15 +324,10 @@ export class CallManager {
           });
         }
       }
-      const dirs = offer.media.filter((m) => m.port !== 0).map((m) => m.direction);
-      // SIPREC: a=inactive on every stream pauses recording (RFC 7866 §8.1.1). For a plain call,
-      // the phone putting the other party on hold sends sendonly/inactive: that is hold.
-      if (dirs.length > 0 && dirs.every((d) => d === 'inactive')) {
-        if (call.plain) call.session.hold();
-        else call.session.pause();
-      } else if (call.plain && dirs.every((d) => d === 'sendonly' || d === 'inactive')) {
-        call.session.hold();
-      } else {
+      const mode = reofferMode(offer, call.plain);
+      if (mode === 'hold') call.session.hold();
+      else if (mode === 'pause') call.session.pause();
+      else {
         call.session.resume();
         call.session.unhold();
       }
@@ -399,7 +336,7 @@ export class CallManager {
         'OK',
         [
           ['Content-Type', SDP_TYPE],
-          ['Contact', this.#contact(req)],
+          ['Contact', contactFor(req, this.#o.stack.addresses, this.#localAddress)],
         ],
         Buffer.from(call.planned.answer.sdp),
       );
@@ -449,31 +386,6 @@ export class CallManager {
 
   async #release(planned: PlannedStreams): Promise<void> {
     for (const a of planned.allocated) await this.#o.receiver.release(a.media.stream);
-  }
-
-  #contact(req: SipRequest): string {
-    const transport = req.via[0]?.transport?.toLowerCase() ?? 'udp';
-    const a = this.#o.stack.addresses.find((b) => b.transport === transport) ?? this.#o.stack.addresses[0];
-    const raw = a === undefined || a.host === '0.0.0.0' || a.host === '::' ? this.#localAddress : a.host;
-    const host = raw.includes(':') ? `[${raw}]` : raw;
-    return `<sip:callvault@${host}:${a?.port ?? 5060};transport=${transport}>`;
-  }
-
-  /**
-   * Load shedding: a new call is refused (503) at sip.max_calls, or while the event loop runs
-   * later than sip.overload_lag_ms — before the calls already up lose packets.
-   */
-  #overloaded(): 'max_calls' | 'overload' | null {
-    const sip = this.#o.config.sip;
-    if (sip.max_calls > 0 && this.#calls.size + this.#settingUp.size >= sip.max_calls) return 'max_calls';
-    if (sip.overload_lag_ms > 0 && this.#loopLagMs() > sip.overload_lag_ms) {
-      if (!this.#shedding) this.#log.warn({ lagMs: this.#loopLagMs() }, 'overloaded: refusing new calls');
-      this.#shedding = true;
-      return 'overload';
-    }
-    if (this.#shedding) this.#log.info({}, 'load back to normal: accepting calls');
-    this.#shedding = false;
-    return null;
   }
 
   /** Shutdown: stop taking calls, BYE every call, finalise every recording. */
