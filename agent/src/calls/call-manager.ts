@@ -59,6 +59,11 @@ const BYE_WAIT_MS = 2000;
 /** Refusals admission decides before looking at load: they leave a shedding episode as it is. */
 const BEFORE_LAG: ReadonlySet<RefusalCode> = new Set(['shutting_down', 'disk_full', 'max_calls']);
 
+/** Admission's refusal as a throw, so set-up answers it where it answers errors from below. */
+function refuseUnless(a: Admission): void {
+  if ('refuse' in a) throw new CallRefusedError(a.refuse);
+}
+
 export class CallManager {
   readonly stats = new CallStats();
   /** RTP counters of every call by side, no/one-way media verdicts (read by metrics). */
@@ -147,12 +152,12 @@ export class CallManager {
       const facts = this.#facts(callId, plain);
       const first = admit(facts);
       this.#noteShedding(first, facts.loopLagMs);
-      if ('refuse' in first) throw new CallRefusedError(first.refuse);
+      refuseUnless(first);
       this.#settingUp.add(callId);
       owned = true;
       const bodies = extractOfferBodies(req.contentType ?? getHeader(req, 'content-type'), req.body);
-      if (bodies.sdp === null) throw new CallRefusedError('no_sdp');
-      const offer = parseSdp(bodies.sdp);
+      refuseUnless(admit({ ...facts, hasSdp: bodies.sdp !== null }));
+      const offer = parseSdp(bodies.sdp!); // not null: admit refused no_sdp
       const originMs = Date.now();
       planned = await planStreams(offer, this.#o.receiver, {
         localAddress: this.#localAddress,
@@ -172,14 +177,12 @@ export class CallManager {
       if (made.metadataError !== null)
         log.warn({ err: made.metadataError }, 'rs-metadata unusable: recording with SDP and headers');
       const last = admit({ ...facts, hasSdp: true, direction: made.info.direction });
-      if ('refuse' in last) {
-        if (last.refuse === 'outbound_not_recorded')
-          log.info(
-            { policy: this.#o.storage.config.policy.name },
-            'outbound call not recorded: policy.record_outbound is false',
-          );
-        throw new CallRefusedError(last.refuse);
-      }
+      if ('refuse' in last && last.refuse === 'outbound_not_recorded')
+        log.info(
+          { policy: this.#o.storage.config.policy.name },
+          'outbound call not recorded: policy.record_outbound is false',
+        );
+      refuseUnless(last);
       const session = new Session(
         { ...made.info, answeredAt: made.info.answeredAt ?? new Date(originMs) },
         { log },
@@ -221,15 +224,7 @@ export class CallManager {
           void this.#end(callId, refusalFor(err) === 'disk_full' ? 'disk_full' : 'error', true),
       );
       recorder.on('discarded', () => this.stats.discarded());
-      tx.respond(
-        200,
-        'OK',
-        [
-          ['Content-Type', SDP_TYPE],
-          ['Contact', contactFor(req, this.#o.stack.addresses, this.#localAddress)],
-        ],
-        Buffer.from(call.planned.answer.sdp),
-      );
+      this.#answer(req, tx, call.planned);
       call.dialog = tx.dialog;
       this.stats.started();
       log.info(
@@ -245,6 +240,16 @@ export class CallManager {
       if (planned !== null) await this.#release(planned);
       if (owned) this.#settingUp.delete(callId);
     }
+  }
+
+  /** 200 with our SDP answer and Contact, to an INVITE or a re-offer. */
+  #answer(req: SipRequest, tx: ServerTx, planned: PlannedStreams): void {
+    const contact = contactFor(req, this.#o.stack.addresses, this.#localAddress);
+    const headers: [string, string][] = [
+      ['Content-Type', SDP_TYPE],
+      ['Contact', contact],
+    ];
+    tx.respond(200, 'OK', headers, Buffer.from(planned.answer.sdp));
   }
 
   /** What admission needs to know about the recorder and this INVITE before reading its body. */
@@ -331,15 +336,7 @@ export class CallManager {
         call.session.resume();
         call.session.unhold();
       }
-      tx.respond(
-        200,
-        'OK',
-        [
-          ['Content-Type', SDP_TYPE],
-          ['Contact', contactFor(req, this.#o.stack.addresses, this.#localAddress)],
-        ],
-        Buffer.from(call.planned.answer.sdp),
-      );
+      this.#answer(req, tx, call.planned);
     } catch (err) {
       this.#refuse(tx, err, this.#log.child({ callId: dialog.callId }));
     }
