@@ -1,9 +1,12 @@
+import type { RefusalCode } from './errors.js';
+
 /** Call counters for metrics: plain numbers read at scrape time, never per-packet work. */
 export class CallStats {
   #started = 0;
   #discarded = 0;
   #failed = 0;
-  readonly #rejected = new Map<string, number>();
+  /** By refusal: a bounded set of labels (REFUSAL_CODES). */
+  readonly #rejected = new Map<RefusalCode, number>();
   readonly #ended = new Map<string, number>();
 
   started(): void {
@@ -18,7 +21,7 @@ export class CallStats {
     this.#failed++;
   }
 
-  rejected(reason: string): void {
+  rejected(reason: RefusalCode): void {
     this.#rejected.set(reason, (this.#rejected.get(reason) ?? 0) + 1);
   }
 
