@@ -42,8 +42,25 @@ static inline bool cv_fault_due(void) {
   return cv_fault_countdown-- == 0;
 }
 #define CV_FAULT() cv_fault_due()
+/* failAfter(n), exported by a fault-injection build (CV_FAULT_PROPERTY in its property list): the
+   next n checked calls succeed, the one after fails; −1 disarms. Not through cv_args: that is a
+   checked call itself, and this one must never fail by injection. */
+static inline napi_value cv_fail_after(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  int32_t n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, "CV_ERR_NATIVE_FAULTS", "failAfter(n) needs an integer");
+    return NULL;
+  }
+  cv_fault_set(n);
+  return NULL;
+}
+#define CV_FAULT_PROPERTY {"failAfter", NULL, cv_fail_after, NULL, NULL, NULL, napi_enumerable, NULL},
 #else
 #define CV_FAULT() 0
+#define CV_FAULT_PROPERTY
 #endif
 
 /* Every errno an addon may report by name; anything else is reported as EIO. */

@@ -173,6 +173,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
       {"open", NULL, open_in_place, NULL, NULL, NULL, napi_default, NULL},
+      CV_FAULT_PROPERTY
   };
   CV_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -148,20 +148,6 @@ fail:
   return NULL;
 }
 
-#ifdef CV_FAULT_INJECTION
-/* failAfter(n): the next n checked calls succeed, the one after fails (−1: none). Tests only. */
-static napi_value fail_after(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  size_t argc = 1;
-  int32_t n;
-  /* Not cv_args: that counts as a checked call, and this one must never fail by injection. */
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !cv_int32(env, argv[0], &n))
-    return cv_throw_type(env, CV_NATIVE_CODE, "failAfter(n) needs an integer");
-  cv_fault_set(n);
-  return NULL;
-}
-#endif
-
 /* The field names of STATE_FIELDS, for stateLayout. */
 #define AS_NAME(n) #n,
 static const char *const state_names[] = {STATE_FIELDS(AS_NAME)};
@@ -185,9 +171,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"emit", NULL, rr_emit, NULL, NULL, NULL, napi_enumerable, NULL},
       {"catchUp", NULL, rr_catch_up, NULL, NULL, NULL, napi_enumerable, NULL},
       {"g711", NULL, rr_g711, NULL, NULL, NULL, napi_enumerable, NULL},
-#ifdef CV_FAULT_INJECTION
-      {"failAfter", NULL, fail_after, NULL, NULL, NULL, napi_enumerable, NULL},
-#endif
+      CV_FAULT_PROPERTY
   };
   napi_value layout;
   CV_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
