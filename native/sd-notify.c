@@ -67,15 +67,19 @@ static napi_value bind_receiver(napi_env env, napi_callback_info info) {
   if (addr_len == (socklen_t)-1) return cv_throw_errno(env, ENAMETOOLONG, "bind");
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return cv_throw_errno(env, errno, "socket");
+  int bound = 0;
   if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
     cv_throw_errno(env, errno, "bind");
     goto fail;
   }
+  bound = 1;
   CV_CHECK(env, napi_create_int32(env, fd, &result));
   return result;
 fail:
   close(fd);
-  /* A bound path stays in the filesystem after close: the caller's, as after a successful bind. */
+  /* A path socket outlives its fd: the caller got no fd, so the file is ours to remove (else the
+     next bind to the same path fails with EADDRINUSE). */
+  if (bound && path[0] != '@') unlink(path);
   return NULL;
 }
 

@@ -50,14 +50,14 @@ describe('native/sd-notify', function () {
     assert.throws(() => shipped.receive(-1), { name: 'TypeError', code: 'CV_ERR_NOTIFY_ARGS' });
   });
 
-  it('bind() unwinds at every failure point: a coded error and the socket closed', () => {
+  it('bind() unwinds at every failure point: a coded error, the socket closed and its path removed', () => {
     const before = openFds();
     const codes: string[] = [];
     let fd = -1;
     for (let n = 0; n < 20 && fd < 0; n++) {
       faulty.failAfter(n);
       try {
-        fd = faulty.bind(join(dir, `r${n}`)); // a bound path stays: a fresh one each time
+        fd = faulty.bind(join(dir, 'receiver')); // the same path: a failed bind() removes it
       } catch (err) {
         codes.push((err as { code?: string }).code ?? '(none)');
         assert.equal(openFds(), before, 'a failed bind() leaves no socket');
