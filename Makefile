@@ -12,6 +12,14 @@ SOURCES := $(shell find agent/src -name '*.ts' 2>/dev/null)
 # runs it (next to its binary: /usr/bin/node → /usr/include/node), no node-gyp, no download.
 NODE_INCLUDE := $(shell node -p "require('path').resolve(process.execPath, '..', '..', 'include', 'node')")
 ADDONS := native/build/rtp-reader.node native/build/fs-sync.node native/build/sd-notify.node
+# The media reader is one addon from several units (native/rtp-reader/*.c over reader.h), linked
+# with -flto so that the packet path inlines across them. native/build/faults/ holds the same
+# addons built with fault injection (napi-util.h) for the unit tests of their failure paths;
+# never shipped (packaging installs native/build/*.node only).
+RTP_READER_SOURCES := $(sort $(wildcard native/rtp-reader/*.c))
+RTP_READER_DEPS := $(RTP_READER_SOURCES) native/rtp-reader/reader.h native/napi-util.h
+ADDONS += native/build/faults/rtp-reader.node native/build/faults/fs-sync.node native/build/faults/sd-notify.node
+NATIVE_CFLAGS := -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -I$(NODE_INCLUDE)
 # The daemon's node flags, as the shipped unit runs it (the load benchmark reads them there too).
 DAEMON_NODE_FLAGS := $(shell sed -n 's|^ExecStart=/usr/bin/node \(.*\) /opt/callvault/bin/callvault.js.*|\1|p' systemd/callvault.service)
 # In-place AES-GCM for the vault uses node's own OpenSSL, whose headers node ships beside
@@ -43,10 +51,23 @@ $(NPM_STAMP): package-lock.json package.json
 build: deps-npm dist/.stamp native
 
 native: $(ADDONS)
-native/build/%.node: native/%.c
+NODE_HEADERS_CHECK = @test -f $(NODE_INCLUDE)/node_api.h || { echo "Node headers missing in $(NODE_INCLUDE)" >&2; exit 1; }
+native/build/rtp-reader.node: $(RTP_READER_DEPS)
+	@mkdir -p $(@D)
+	$(NODE_HEADERS_CHECK)
+	cc $(NATIVE_CFLAGS) -flto -DNODE_GYP_MODULE_NAME=rtp_reader -o $@ $(RTP_READER_SOURCES) -lm
+native/build/faults/rtp-reader.node: $(RTP_READER_DEPS)
+	@mkdir -p $(@D)
+	$(NODE_HEADERS_CHECK)
+	cc $(NATIVE_CFLAGS) -flto -DCV_FAULT_INJECTION -DNODE_GYP_MODULE_NAME=rtp_reader -o $@ $(RTP_READER_SOURCES) -lm
+native/build/%.node: native/%.c native/napi-util.h
 	@mkdir -p native/build
-	@test -f $(NODE_INCLUDE)/node_api.h || { echo "Node headers missing in $(NODE_INCLUDE)" >&2; exit 1; }
-	cc -O2 -Wall -Wextra -Werror -shared -fPIC -DNODE_GYP_MODULE_NAME=$(subst -,_,$*) -I$(NODE_INCLUDE) -o $@ $< -lm
+	$(NODE_HEADERS_CHECK)
+	cc $(NATIVE_CFLAGS) -DNODE_GYP_MODULE_NAME=$(subst -,_,$*) -o $@ $< -lm
+native/build/faults/%.node: native/%.c native/napi-util.h
+	@mkdir -p $(@D)
+	$(NODE_HEADERS_CHECK)
+	cc $(NATIVE_CFLAGS) -DCV_FAULT_INJECTION -DNODE_GYP_MODULE_NAME=$(subst -,_,$*) -o $@ $< -lm
 dist/.stamp: $(SOURCES) tsconfig.json tsconfig.build.json $(NPM_STAMP)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json

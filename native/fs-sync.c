@@ -13,16 +13,21 @@
  * database (user is null when the uid has no entry). The control socket audits this identity,
  * never a name the client claims; Node has no binding for SO_PEERCRED. Throws an Error whose
  * code is the errno name (EBADF, ENOTSOCK, ...).
+ *
+ * Every Node-API status is checked (napi-util.h): a failure before the work is queued throws a
+ * coded Error and releases the descriptor, the request and the promise; a failure while settling
+ * the promise is thrown from the completion (an uncaught exception) rather than leaving the
+ * batch sync waiting on a promise that never settles.
  */
 #define _GNU_SOURCE
-#include <node_api.h>
-#include <errno.h>
+#define CV_NATIVE_CODE "CV_ERR_VAULT_NATIVE"
+#define CONTROL_CODE "CV_ERR_CONTROL_NATIVE"
+#include "napi-util.h"
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 typedef struct {
@@ -40,109 +45,105 @@ static void run(napi_env env, void *data) {
 
 static void done(napi_env env, napi_status status, void *data) {
   sync_req *r = data;
+  napi_value value;
   close(r->fd);
   int err = status == napi_ok ? r->err : EIO;
   if (err == 0) {
-    napi_value undef;
-    napi_get_undefined(env, &undef);
-    napi_resolve_deferred(env, r->deferred, undef);
+    CV_CHECK(env, napi_get_undefined(env, &value));
+    CV_CHECK(env, napi_resolve_deferred(env, r->deferred, value));
   } else {
-    napi_value code, msg, error;
-    napi_create_string_utf8(env, err == EIO ? "EIO" : err == ENOSPC ? "ENOSPC" : "EIO", NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, code, msg, &error);
-    napi_reject_deferred(env, r->deferred, error);
+    CV_CHECK(env, cv_errno_error(env, err, NULL, &value));
+    CV_CHECK(env, napi_reject_deferred(env, r->deferred, value));
   }
+fail:
   napi_delete_async_work(env, r->work);
   free(r);
 }
 
+/* syncfs(path) → Promise<void>. */
 static napi_value sync_fs(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], promise, name;
+  napi_value argv[1], promise = NULL, name;
   char path[4096];
   size_t len;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
-    napi_throw_type_error(env, "CV_ERR_VAULT_NATIVE", "syncfs(path) needs a path");
-    return NULL;
-  }
+  sync_req *r = NULL;
+  if (!cv_args(env, info, 1, argv)) return cv_throw_type(env, CV_NATIVE_CODE, "syncfs(path) needs a path");
+  napi_status st = cv_string(env, argv[0], path, sizeof path, &len);
+  if (st == napi_invalid_arg) return cv_throw_errno(env, ENAMETOOLONG, "syncfs"); /* not cut short */
+  if (st != napi_ok) return cv_throw_type(env, CV_NATIVE_CODE, "syncfs(path) needs a path");
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    napi_throw_error(env, errno == ENOENT ? "ENOENT" : "EIO", strerror(errno));
-    return NULL;
+    int err = errno;
+    return cv_throw(env, cv_errno_name(err), strerror(err));
   }
-  sync_req *r = calloc(1, sizeof *r);
+  r = calloc(1, sizeof *r);
   if (r == NULL) {
-    close(fd);
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
+    cv_throw(env, "ENOMEM", "out of memory");
+    goto fail;
   }
   r->fd = fd;
-  napi_create_promise(env, &r->deferred, &promise);
-  napi_create_string_utf8(env, "callvault.syncfs", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, run, done, r, &r->work);
-  napi_queue_async_work(env, r->work);
+  CV_CHECK(env, napi_create_promise(env, &r->deferred, &promise));
+  CV_CHECK(env, napi_create_string_utf8(env, "callvault.syncfs", NAPI_AUTO_LENGTH, &name));
+  CV_CHECK(env, napi_create_async_work(env, NULL, name, run, done, r, &r->work));
+  CV_CHECK(env, napi_queue_async_work(env, r->work));
   return promise;
-}
-
-static const char *errno_name(int err) {
-  switch (err) {
-    case EBADF: return "EBADF";
-    case ENOTSOCK: return "ENOTSOCK";
-    case ENOTCONN: return "ENOTCONN";
-    case ENOPROTOOPT: return "ENOPROTOOPT";
-    case EINVAL: return "EINVAL";
-    default: return "EIO";
+fail:
+  if (r != NULL && r->work != NULL) napi_delete_async_work(env, r->work);
+  if (r != NULL && r->deferred != NULL) {
+    /* Nobody holds the promise (this call throws instead): resolving it frees the deferred;
+       rejecting it would be an unhandled rejection. */
+    napi_value undef;
+    if (napi_get_undefined(env, &undef) == napi_ok) napi_resolve_deferred(env, r->deferred, undef);
   }
+  free(r);
+  close(fd);
+  return NULL;
 }
 
-static void set_int(napi_env env, napi_value obj, const char *key, int64_t v) {
-  napi_value n;
-  napi_create_int64(env, v, &n);
-  napi_set_named_property(env, obj, key, n);
-}
-
+/* peercred(fd) → {pid, uid, gid, user}. */
 static napi_value peer_cred(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out, user;
+  napi_value argv[1], out, v;
   int32_t fd;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, "CV_ERR_CONTROL_NATIVE", "peercred(fd) needs a file descriptor");
-    return NULL;
-  }
+  if (!cv_args(env, info, 1, argv) || !cv_int32(env, argv[0], &fd) || fd < 0)
+    return cv_throw_type(env, CONTROL_CODE, "peercred(fd) needs a file descriptor");
   struct ucred cred;
   socklen_t len = sizeof cred;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
     int err = errno;
-    napi_throw_error(env, errno_name(err), strerror(err));
-    return NULL;
+    return cv_throw(env, cv_errno_name(err), strerror(err));
   }
+  if (len != sizeof cred) return cv_throw(env, "EIO", "SO_PEERCRED: short answer");
   /* getpwuid_r rather than getpwuid: the static buffer of the latter is shared with any other
    * thread of the process (libuv's pool runs native code too). */
   char buf[4096];
   struct passwd pw, *found = NULL;
   int rc = getpwuid_r(cred.uid, &pw, buf, sizeof buf, &found);
-  napi_create_object(env, &out);
-  set_int(env, out, "pid", cred.pid);
-  set_int(env, out, "uid", cred.uid);
-  set_int(env, out, "gid", cred.gid);
+  CV_CHECK_AS(env, CONTROL_CODE, napi_create_object(env, &out));
+  CV_CHECK_AS(env, CONTROL_CODE, napi_create_int64(env, cred.pid, &v));
+  CV_CHECK_AS(env, CONTROL_CODE, napi_set_named_property(env, out, "pid", v));
+  CV_CHECK_AS(env, CONTROL_CODE, napi_create_int64(env, cred.uid, &v));
+  CV_CHECK_AS(env, CONTROL_CODE, napi_set_named_property(env, out, "uid", v));
+  CV_CHECK_AS(env, CONTROL_CODE, napi_create_int64(env, cred.gid, &v));
+  CV_CHECK_AS(env, CONTROL_CODE, napi_set_named_property(env, out, "gid", v));
   if (rc == 0 && found != NULL && found->pw_name != NULL)
-    napi_create_string_utf8(env, found->pw_name, NAPI_AUTO_LENGTH, &user);
+    CV_CHECK_AS(env, CONTROL_CODE, napi_create_string_utf8(env, found->pw_name, NAPI_AUTO_LENGTH, &v));
   else
-    napi_get_null(env, &user);
-  napi_set_named_property(env, out, "user", user);
+    CV_CHECK_AS(env, CONTROL_CODE, napi_get_null(env, &v));
+  CV_CHECK_AS(env, CONTROL_CODE, napi_set_named_property(env, out, "user", v));
   return out;
+fail:
+  return NULL;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor p[] = {
       {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"peercred", NULL, peer_cred, NULL, NULL, NULL, napi_enumerable, NULL},
+      CV_FAULT_PROPERTY
   };
-  if (napi_define_properties(env, exports, 2, p) != napi_ok) return NULL;
+  CV_CHECK(env, napi_define_properties(env, exports, sizeof p / sizeof p[0], p));
   return exports;
+fail:
+  return NULL;
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

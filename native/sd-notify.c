@@ -8,42 +8,19 @@
  *
  * notify(socketPath, state) → undefined; throws an Error whose code is the errno name.
  * The receiving end (bind/receive/close) exists so that tests can act as the service manager on
- * a real socket: receive(fd) is non-blocking and returns null when nothing is queued.
+ * a real socket: receive(fd) is non-blocking and returns null when nothing is queued. *
+ * Errors: bad arguments are TypeErrors coded CV_ERR_NOTIFY_ARGS, a failed Node-API call is coded
+ * CV_ERR_NOTIFY_NATIVE, a failed system call carries its errno name (napi-util.h's table).
  */
 #define _GNU_SOURCE
-#include <node_api.h>
-#include <errno.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <string.h>
+#define CV_NATIVE_CODE "CV_ERR_NOTIFY_NATIVE"
+#include "napi-util.h"
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define MAX_STATE_BYTES 4096
-
-static const char *errno_name(int err) {
-  switch (err) {
-    case ENOENT: return "ENOENT";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EAGAIN: return "EAGAIN";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EADDRINUSE: return "EADDRINUSE";
-    case EINVAL: return "EINVAL";
-    case EMSGSIZE: return "EMSGSIZE";
-    case ENOBUFS: return "ENOBUFS";
-    default: return "EIO";
-  }
-}
-
-static napi_value throw_errno(napi_env env, int err, const char *what) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_throw_error(env, errno_name(err), msg);
-  return NULL;
-}
+#define ARGS_CODE "CV_ERR_NOTIFY_ARGS"
 
 /* Fills addr from a $NOTIFY_SOCKET value; returns the address length or -1 (too long/empty). */
 static socklen_t to_addr(const char *path, size_t len, struct sockaddr_un *addr) {
@@ -55,70 +32,64 @@ static socklen_t to_addr(const char *path, size_t len, struct sockaddr_un *addr)
   return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '@' ? 0 : 1));
 }
 
-static int get_string(napi_env env, napi_value v, char *buf, size_t size, size_t *len) {
-  return napi_get_value_string_utf8(env, v, buf, size, len) == napi_ok && *len < size - 1;
+static bool get_string(napi_env env, napi_value v, char *buf, size_t size, size_t *len) {
+  return cv_string(env, v, buf, size, len) == napi_ok;
 }
 
 static napi_value notify(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
   char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
   char state[MAX_STATE_BYTES];
   size_t path_len, state_len;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      !get_string(env, argv[0], path, sizeof path, &path_len) ||
-      !get_string(env, argv[1], state, sizeof state, &state_len)) {
-    napi_throw_type_error(env, "CV_ERR_NOTIFY_ARGS", "notify(socketPath, state): two strings, state under 4 KiB");
-    return NULL;
-  }
+  if (!cv_args(env, info, 2, argv) || !get_string(env, argv[0], path, sizeof path, &path_len) ||
+      !get_string(env, argv[1], state, sizeof state, &state_len))
+    return cv_throw_type(env, ARGS_CODE, "notify(socketPath, state): two strings, state under 4 KiB");
   struct sockaddr_un addr;
   socklen_t addr_len = to_addr(path, path_len, &addr);
-  if (addr_len == (socklen_t)-1) return throw_errno(env, ENAMETOOLONG, "NOTIFY_SOCKET");
+  if (addr_len == (socklen_t)-1) return cv_throw_errno(env, ENAMETOOLONG, "NOTIFY_SOCKET");
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, errno, "socket");
+  if (fd < 0) return cv_throw_errno(env, errno, "socket");
   ssize_t n = sendto(fd, state, state_len, MSG_NOSIGNAL, (struct sockaddr *)&addr, addr_len);
   int err = errno;
   close(fd);
-  if (n < 0) return throw_errno(env, err, "sendto NOTIFY_SOCKET");
+  if (n < 0) return cv_throw_errno(env, err, "sendto NOTIFY_SOCKET");
   return NULL;
 }
 
 static napi_value bind_receiver(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], result;
   char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
   size_t path_len;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      !get_string(env, argv[0], path, sizeof path, &path_len)) {
-    napi_throw_type_error(env, "CV_ERR_NOTIFY_ARGS", "bind(socketPath): a string");
-    return NULL;
-  }
+  if (!cv_args(env, info, 1, argv) || !get_string(env, argv[0], path, sizeof path, &path_len))
+    return cv_throw_type(env, ARGS_CODE, "bind(socketPath): a string");
   struct sockaddr_un addr;
   socklen_t addr_len = to_addr(path, path_len, &addr);
-  if (addr_len == (socklen_t)-1) return throw_errno(env, ENAMETOOLONG, "bind");
+  if (addr_len == (socklen_t)-1) return cv_throw_errno(env, ENAMETOOLONG, "bind");
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return throw_errno(env, errno, "socket");
+  if (fd < 0) return cv_throw_errno(env, errno, "socket");
+  int bound = 0;
   if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, err, "bind");
+    cv_throw_errno(env, errno, "bind");
+    goto fail;
   }
-  if (napi_create_int32(env, fd, &result) != napi_ok) {
-    close(fd);
-    return NULL;
-  }
+  bound = 1;
+  CV_CHECK(env, napi_create_int32(env, fd, &result));
   return result;
+fail:
+  close(fd);
+  /* A path socket outlives its fd: the caller got no fd, so the file is ours to remove (else the
+     next bind to the same path fails with EADDRINUSE). */
+  if (bound && path[0] != '@') unlink(path);
+  return NULL;
 }
 
-static int get_fd(napi_env env, napi_callback_info info, int *fd) {
-  size_t argc = 1;
+static bool get_fd(napi_env env, napi_callback_info info, int *fd) {
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0) {
-    napi_throw_type_error(env, "CV_ERR_NOTIFY_ARGS", "expected a file descriptor");
-    return 0;
+  if (!cv_args(env, info, 1, argv) || !cv_int32(env, argv[0], fd) || *fd < 0) {
+    cv_throw_type(env, ARGS_CODE, "expected a file descriptor");
+    return false;
   }
-  return 1;
+  return true;
 }
 
 static napi_value receive(napi_env env, napi_callback_info info) {
@@ -128,14 +99,14 @@ static napi_value receive(napi_env env, napi_callback_info info) {
   if (!get_fd(env, info, &fd)) return NULL;
   ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      napi_get_null(env, &result);
-      return result;
-    }
-    return throw_errno(env, errno, "recv");
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return cv_throw_errno(env, errno, "recv");
+    CV_CHECK(env, napi_get_null(env, &result));
+    return result;
   }
-  if (napi_create_string_utf8(env, buf, (size_t)n, &result) != napi_ok) return NULL;
+  CV_CHECK(env, napi_create_string_utf8(env, buf, (size_t)n, &result));
   return result;
+fail:
+  return NULL;
 }
 
 static napi_value close_fd(napi_env env, napi_callback_info info) {
@@ -151,9 +122,12 @@ static napi_value init(napi_env env, napi_value exports) {
     {"bind", NULL, bind_receiver, NULL, NULL, NULL, napi_default, NULL},
     {"receive", NULL, receive, NULL, NULL, NULL, napi_default, NULL},
     {"close", NULL, close_fd, NULL, NULL, NULL, napi_default, NULL},
+    CV_FAULT_PROPERTY
   };
-  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  CV_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
+fail:
+  return NULL;
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -14,8 +14,13 @@
  * open(key[32], iv[12], aad[], data, tag[16]) → boolean: decrypts data in place and says
  * whether the tag matched (false: data is garbage and must not be used). The writer's final
  * digest pass reads every record back through one reused buffer with it.
+ *
+ * Anything but a Buffer (or Uint8Array) where one is expected is refused with a TypeError whose
+ * code is CV_ERR_VAULT_NATIVE, before anything is encrypted; other failures are Errors with the
+ * same code.
  */
-#include <node_api.h>
+#define CV_NATIVE_CODE "CV_ERR_VAULT_NATIVE"
+#include "napi-util.h"
 #include <openssl/evp.h>
 #include <stdint.h>
 
@@ -23,43 +28,53 @@
 #define IV_BYTES 12
 #define TAG_BYTES 16
 
-static void throw_seal(napi_env env, const char *what) {
-  napi_throw_error(env, "CV_ERR_VAULT_NATIVE", what);
-}
-
-/* The bytes of a Buffer or Uint8Array argument, or NULL. */
-static uint8_t *bytes_of(napi_env env, napi_value v, size_t *len) {
-  bool is_buf = false;
-  void *data = NULL;
-  if (napi_is_buffer(env, v, &is_buf) != napi_ok || !is_buf) return NULL;
-  if (napi_get_buffer_info(env, v, &data, len) != napi_ok) return NULL;
-  return data != NULL || *len == 0 ? (uint8_t *)data : NULL;
-}
-
 /*
- * Feeds each Buffer of a JS array to the cipher, as AAD (out NULL) or transformed in place;
- * false when one is not a Buffer or the cipher fails.
+ * Feeds each Buffer of a JS array to the cipher, as AAD (in_place false) or transformed in
+ * place. Anything but an array of Buffers is refused with a coded TypeError: a skipped piece
+ * would leave plaintext on disk, and a skipped AAD a tag over less than the record. False after
+ * throwing.
  */
-static bool each_buffer(napi_env env, napi_value arr, EVP_CIPHER_CTX *ctx, bool encrypt, bool in_place) {
+static bool each_buffer(napi_env env, napi_value arr, EVP_CIPHER_CTX *ctx, bool encrypt, bool in_place,
+                        const char *refusal) {
   uint32_t n = 0;
   bool is_arr = false;
-  if (napi_is_array(env, arr, &is_arr) != napi_ok || !is_arr) return false;
-  if (napi_get_array_length(env, arr, &n) != napi_ok) return false;
+  CV_CHECK(env, napi_is_array(env, arr, &is_arr));
+  if (!is_arr) goto refuse;
+  CV_CHECK(env, napi_get_array_length(env, arr, &n));
+  /* Every element checked before any is transformed: a refusal leaves the pieces as they were. */
   for (uint32_t i = 0; i < n; i++) {
     napi_value el;
+    uint8_t *p = NULL;
     size_t len = 0;
-    if (napi_get_element(env, arr, i, &el) != napi_ok) return false;
-    uint8_t *p = bytes_of(env, el, &len);
-    if (p == NULL && len != 0) return false;
+    CV_CHECK(env, napi_get_element(env, arr, i, &el));
+    if (!cv_buffer(env, el, &p, &len)) goto refuse;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    uint8_t *p = NULL;
+    size_t len = 0;
+    CV_CHECK(env, napi_get_element(env, arr, i, &el));
+    if (!cv_buffer(env, el, &p, &len)) goto refuse;
     if (len == 0) continue;
-    if (len > INT32_MAX) return false;
+    if (len > INT32_MAX) {
+      cv_throw(env, CV_NATIVE_CODE, "a piece over 2 GiB");
+      return false;
+    }
     int outl = 0;
     /* GCM is a stream mode: in place (out == in) is allowed and outl == len. */
     uint8_t *out = in_place ? p : NULL;
     int ok = encrypt ? EVP_EncryptUpdate(ctx, out, &outl, p, (int)len) : EVP_DecryptUpdate(ctx, out, &outl, p, (int)len);
-    if (ok != 1) return false;
+    if (ok != 1) {
+      cv_throw(env, CV_NATIVE_CODE, "AES-256-GCM failed");
+      return false;
+    }
   }
   return true;
+refuse:
+  cv_throw_type(env, CV_NATIVE_CODE, refusal);
+  return false;
+fail:
+  return false;
 }
 
 /*
@@ -68,23 +83,24 @@ static bool each_buffer(napi_env env, napi_value arr, EVP_CIPHER_CTX *ctx, bool 
  * NULL after throwing; the caller frees the context (which cleanses the key schedule).
  */
 static EVP_CIPHER_CTX *start(napi_env env, napi_callback_info info, bool encrypt, napi_value argv[5], uint8_t **tag) {
-  size_t argc = 5;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
-    throw_seal(env, "seal/open(key, iv, aad[], pieces, tag) needs five arguments");
+  if (!cv_args(env, info, 5, argv)) {
+    cv_throw_type(env, CV_NATIVE_CODE, "seal/open(key, iv, aad[], pieces, tag) needs five arguments");
     return NULL;
   }
   size_t key_len = 0, iv_len = 0, tag_len = 0;
-  uint8_t *key = bytes_of(env, argv[0], &key_len);
-  uint8_t *iv = bytes_of(env, argv[1], &iv_len);
-  *tag = bytes_of(env, argv[4], &tag_len);
-  if (key == NULL || key_len != KEY_BYTES || iv == NULL || iv_len != IV_BYTES || *tag == NULL ||
-      tag_len != TAG_BYTES) {
-    throw_seal(env, "seal/open need a 32-byte key, a 12-byte iv and a 16-byte tag buffer");
+  uint8_t *key = NULL, *iv = NULL;
+  if (!cv_buffer(env, argv[0], &key, &key_len) || !cv_buffer(env, argv[1], &iv, &iv_len) ||
+      !cv_buffer(env, argv[4], tag, &tag_len)) {
+    cv_throw_type(env, CV_NATIVE_CODE, "seal/open need a 32-byte key, a 12-byte iv and a 16-byte tag buffer");
+    return NULL;
+  }
+  if (key_len != KEY_BYTES || iv_len != IV_BYTES || tag_len != TAG_BYTES) {
+    cv_throw(env, CV_NATIVE_CODE, "seal/open need a 32-byte key, a 12-byte iv and a 16-byte tag buffer");
     return NULL;
   }
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
   if (ctx == NULL) {
-    throw_seal(env, "cannot allocate a cipher context");
+    cv_throw(env, CV_NATIVE_CODE, "cannot allocate a cipher context");
     return NULL;
   }
   const EVP_CIPHER *gcm = EVP_aes_256_gcm();
@@ -93,12 +109,11 @@ static EVP_CIPHER_CTX *start(napi_env env, napi_callback_info info, bool encrypt
             (encrypt ? EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) : EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv)) == 1;
   if (!ok) {
     EVP_CIPHER_CTX_free(ctx);
-    throw_seal(env, "AES-256-GCM failed");
+    cv_throw(env, CV_NATIVE_CODE, "AES-256-GCM failed");
     return NULL;
   }
-  if (!each_buffer(env, argv[2], ctx, encrypt, false)) {
+  if (!each_buffer(env, argv[2], ctx, encrypt, false, "aad must be an array of Buffers")) {
     EVP_CIPHER_CTX_free(ctx);
-    throw_seal(env, "aad must be an array of Buffers");
     return NULL;
   }
   return ctx;
@@ -109,9 +124,8 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   uint8_t *tag = NULL;
   EVP_CIPHER_CTX *ctx = start(env, info, true, argv, &tag);
   if (ctx == NULL) return NULL;
-  if (!each_buffer(env, argv[3], ctx, true, true)) {
+  if (!each_buffer(env, argv[3], ctx, true, true, "pieces must be an array of Buffers")) {
     EVP_CIPHER_CTX_free(ctx);
-    throw_seal(env, "pieces must be an array of Buffers");
     return NULL;
   }
   int outl = 0;
@@ -119,21 +133,23 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   bool ok = EVP_EncryptFinal_ex(ctx, none, &outl) == 1 && outl == 0 &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, tag) == 1;
   EVP_CIPHER_CTX_free(ctx);
-  if (!ok) throw_seal(env, "AES-256-GCM failed");
+  if (!ok) cv_throw(env, CV_NATIVE_CODE, "AES-256-GCM failed");
   return NULL;
 }
 
 static napi_value open_in_place(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  uint8_t *tag = NULL;
+  napi_value argv[5], result;
+  uint8_t *tag = NULL, *data = NULL;
+  size_t len = 0;
   EVP_CIPHER_CTX *ctx = start(env, info, false, argv, &tag);
   if (ctx == NULL) return NULL;
-  size_t len = 0;
-  uint8_t *data = bytes_of(env, argv[3], &len);
-  if ((data == NULL && len != 0) || len > INT32_MAX) {
-    EVP_CIPHER_CTX_free(ctx);
-    throw_seal(env, "open needs a Buffer to decrypt");
-    return NULL;
+  if (!cv_buffer(env, argv[3], &data, &len)) {
+    cv_throw_type(env, CV_NATIVE_CODE, "open needs a Buffer to decrypt");
+    goto fail;
+  }
+  if (len > INT32_MAX) {
+    cv_throw(env, CV_NATIVE_CODE, "open needs a Buffer under 2 GiB");
+    goto fail;
   }
   int outl = 0;
   uint8_t none[16];
@@ -141,23 +157,28 @@ static napi_value open_in_place(napi_env env, napi_callback_info info) {
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) == 1;
   /* Final checks the tag; a mismatch is an answer (false), not an error. */
   bool authentic = ok && EVP_DecryptFinal_ex(ctx, none, &outl) == 1;
-  EVP_CIPHER_CTX_free(ctx);
   if (!ok) {
-    throw_seal(env, "AES-256-GCM failed");
-    return NULL;
+    cv_throw(env, CV_NATIVE_CODE, "AES-256-GCM failed");
+    goto fail;
   }
-  napi_value result;
-  napi_get_boolean(env, authentic, &result);
+  CV_CHECK(env, napi_get_boolean(env, authentic, &result));
+  EVP_CIPHER_CTX_free(ctx);
   return result;
+fail:
+  EVP_CIPHER_CTX_free(ctx);
+  return NULL;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "seal", NAPI_AUTO_LENGTH, seal, NULL, &fn);
-  napi_set_named_property(env, exports, "seal", fn);
-  napi_create_function(env, "open", NAPI_AUTO_LENGTH, open_in_place, NULL, &fn);
-  napi_set_named_property(env, exports, "open", fn);
+  napi_property_descriptor props[] = {
+      {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
+      {"open", NULL, open_in_place, NULL, NULL, NULL, napi_default, NULL},
+      CV_FAULT_PROPERTY
+  };
+  CV_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
+fail:
+  return NULL;
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -71,10 +71,10 @@ describe('media/fast-state', () => {
     assert.equal(st[FAST_STATE.JITTER], 0);
   });
 
-  it('has the layout of native/rtp-reader.c: the same fields at the same indexes', () => {
-    const c = readFileSync(new URL('../../../native/rtp-reader.c', import.meta.url), 'utf8');
+  it('has the layout of native/rtp-reader/reader.h: the same fields at the same indexes', () => {
+    const c = readFileSync(new URL('../../../native/rtp-reader/reader.h', import.meta.url), 'utf8');
     const block = /#define STATE_FIELDS\(X\)([^]*?)\n#define/.exec(c);
-    assert.ok(block !== null, 'STATE_FIELDS in native/rtp-reader.c');
+    assert.ok(block !== null, 'STATE_FIELDS in native/rtp-reader/reader.h');
     const names = [...block[1]!.matchAll(/X\((\w+)\)/g)].map((m) => m[1]!);
     assert.deepEqual(
       names.map((n, i) => [n, i]),
@@ -82,7 +82,7 @@ describe('media/fast-state', () => {
     );
     assert.equal(names.length, FAST_STATE_FIELDS);
     const slot = /enum \{ (S_IDX, S_POS, S_LEN, S_PT), SLOT_FIELDS \}/.exec(c);
-    assert.ok(slot !== null, 'the slot enum in native/rtp-reader.c');
+    assert.ok(slot !== null, 'the slot enum in native/rtp-reader/reader.h');
     assert.deepEqual(
       slot[1]!.split(', ').map((n, i) => [n.slice(2), i]),
       Object.entries(SLOT),
