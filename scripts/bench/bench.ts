@@ -3,9 +3,8 @@
  * a list of them and each module formats its own typed result: no lookup by export name, no casts.
  */
 
-/** One line of docs/benchmarks.md's table. */
+/** One line of docs/benchmarks.md's table (run.ts puts the benchmark's name before it). */
 export interface BenchRow {
-  readonly bench: string;
   readonly metric: string;
   readonly value: string;
   readonly baseline: string;
@@ -33,13 +32,11 @@ export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.to
 
 /** A row with the columns most rows leave empty defaulted. */
 export function row(
-  bench: string,
   metric: string,
   value: string,
   more: Partial<Pick<BenchRow, 'baseline' | 'ratio' | 'target'>> = {},
 ): BenchRow {
   return {
-    bench,
     metric,
     value,
     baseline: more.baseline ?? '',

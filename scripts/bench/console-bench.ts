@@ -246,14 +246,13 @@ export const bench: Benchmark = {
       listeners: envNumber(env, 'CV_BENCH_CONSOLE_LISTENERS', 50),
     });
     const rows: BenchRow[] = [];
-    if ('skipped' in r.firstLoad) rows.push(row('console', 'first load', r.firstLoad.skipped));
+    if ('skipped' in r.firstLoad) rows.push(row('first load', r.firstLoad.skipped));
     else {
       const best = Math.min(...r.firstLoad.readyMs);
       const floor = Math.min(...r.firstLoad.baselineMs);
       rows.push(
-        row('console', 'first load KB transferred', fmt(r.firstLoad.kb), { target: '≤ 300' }),
+        row('first load KB transferred', fmt(r.firstLoad.kb), { target: '≤ 300' }),
         row(
-          'console',
           `time to interactive ms, best of ${r.firstLoad.readyMs.length} (all: ${r.firstLoad.readyMs.join(' / ')})`,
           fmt(best, 0),
           {
@@ -266,7 +265,6 @@ export const bench: Benchmark = {
     }
     rows.push(
       row(
-        'console',
         `search by number p50 / p99 ms over HTTPS at ${r.search.records.toLocaleString('en')} recordings`,
         `${fmt(r.search.p50Ms, 2)} / ${fmt(r.search.p99Ms, 2)}`,
         {
@@ -279,7 +277,6 @@ export const bench: Benchmark = {
     for (const l of r.live)
       rows.push(
         row(
-          'console',
           `${l.listeners} live listeners on ${l.calls} call(s), daemon on one core: CPU % / accepted / at real time`,
           `${fmt(l.daemonCpuPct)} / ${l.accepted} / ${l.atRealTime}`,
           {

@@ -220,22 +220,17 @@ export const bench: Benchmark = {
     const of = `over ${r.indexed.toLocaleString('en')} indexed`;
     return {
       rows: [
-        row('dpo', `DSAR lookup + archive of ${r.subjectRecordings} ms ${of}`, fmt(r.dsar.ms, 0), {
+        row(`DSAR lookup + archive of ${r.subjectRecordings} ms ${of}`, fmt(r.dsar.ms, 0), {
           baseline: `${fmt(r.dsar.baselineMs, 1)} (read the containers)`,
           ratio: fmt(r.dsar.ms / r.dsar.baselineMs, 1),
           target: '≤ 2000',
         }),
-        row(
-          'dpo',
-          `purge of ${r.purge.recordings.toLocaleString('en')} due recordings s`,
-          fmt(r.purge.seconds, 1),
-          {
-            baseline: `${fmt(r.purge.baselineSeconds, 1)} (unlink as many plain files)`,
-            ratio: fmt(r.purge.seconds / r.purge.baselineSeconds, 1),
-            target: r.purge.recordings >= 100_000 ? '≤ 60' : `≤ 60 for 100 000`,
-          },
-        ),
-        row('dpo', `stats ms ${of}`, fmt(r.stats.ms, 1), {
+        row(`purge of ${r.purge.recordings.toLocaleString('en')} due recordings s`, fmt(r.purge.seconds, 1), {
+          baseline: `${fmt(r.purge.baselineSeconds, 1)} (unlink as many plain files)`,
+          ratio: fmt(r.purge.seconds / r.purge.baselineSeconds, 1),
+          target: r.purge.recordings >= 100_000 ? '≤ 60' : `≤ 60 for 100 000`,
+        }),
+        row(`stats ms ${of}`, fmt(r.stats.ms, 1), {
           baseline: `${fmt(r.stats.baselineMs, 0)} (full scan of the records)`,
           ratio: fmt(r.stats.ms / r.stats.baselineMs, 3),
           target: '≤ 1000',

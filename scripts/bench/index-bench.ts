@@ -144,13 +144,13 @@ export const bench: Benchmark = {
     const r = await runIndexBench({ records: envNumber(env, 'CV_BENCH_INDEX_RECORDS', 1_000_000) });
     const at = `at ${r.records.toLocaleString('en')} recordings`;
     const rows: BenchRow[] = [
-      row('index', `batched insert/s ${at}`, fmt(r.insertPerSecond, 0), { target: '≥ 20000' }),
-      row('index', `open time ms ${at}`, fmt(r.openMs, 0)),
-      row('index', 'disk bytes per recording', fmt(r.diskBytesPerRecording, 0)),
+      row(`batched insert/s ${at}`, fmt(r.insertPerSecond, 0), { target: '≥ 20000' }),
+      row(`open time ms ${at}`, fmt(r.openMs, 0)),
+      row('disk bytes per recording', fmt(r.diskBytesPerRecording, 0)),
     ];
     for (const [name, lat] of Object.entries(r.search)) {
       rows.push(
-        row('index', `search ${name} p50 / p99 ms`, `${fmt(lat.p50Ms, 2)} / ${fmt(lat.p99Ms, 2)}`, {
+        row(`search ${name} p50 / p99 ms`, `${fmt(lat.p50Ms, 2)} / ${fmt(lat.p99Ms, 2)}`, {
           target: 'p99 ≤ 50',
         }),
       );

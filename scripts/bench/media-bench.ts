@@ -212,7 +212,6 @@ export const bench: Benchmark = {
     const r = await runMediaBench();
     const rows: BenchRow[] = [
       row(
-        'media',
         'parse+jitter buffer+µ-law decode, packets/s (one core, no sockets)',
         fmt(r.pipelinePacketsPerSec, 0),
         {
@@ -223,7 +222,7 @@ export const bench: Benchmark = {
     ];
     for (const [k, v] of Object.entries(r)) {
       if (typeof v === 'number' && !['pipelinePacketsPerSec', 'baselinePacketsPerSec'].includes(k))
-        rows.push(row('media', k, fmt(v, 2)));
+        rows.push(row(k, fmt(v, 2)));
     }
     return { rows };
   },

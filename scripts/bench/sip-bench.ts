@@ -67,10 +67,10 @@ export const bench: Benchmark = {
     const r = await runSipBench();
     return {
       rows: [
-        row('sip', 'SIPREC INVITE parse+serialize msg/s (one core)', fmt(r.messagesPerSecond, 0), {
+        row('SIPREC INVITE parse+serialize msg/s (one core)', fmt(r.messagesPerSecond, 0), {
           target: '≥ 50000',
         }),
-        row('sip', 'same, with multipart body split', fmt(r.withMultipartPerSecond, 0), {
+        row('same, with multipart body split', fmt(r.withMultipartPerSecond, 0), {
           target: '≥ 50000',
         }),
       ],

@@ -161,7 +161,6 @@ export const bench: Benchmark = {
     return {
       rows: [
         row(
-          'sip',
           `SIPREC call setups/s end to end, 0 failed (SIPp, ${r.transport}, 2 streams)`,
           fmt(r.highestRateWithoutFailure, 0),
           { target: '≥ 200' },

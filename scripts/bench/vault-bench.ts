@@ -111,17 +111,17 @@ export const bench: Benchmark = {
     const audio = `${r.audioSeconds / 60} min 8 kHz stereo PCM16`;
     return {
       rows: [
-        row('vault', `encrypt+write MB/s (${audio})`, fmt(r.write.mbPerS), {
+        row(`encrypt+write MB/s (${audio})`, fmt(r.write.mbPerS), {
           baseline: `${fmt(r.baseline.writeMbPerS)} (plain fs write)`,
           ratio: fmt(r.write.mbPerS / r.baseline.writeMbPerS, 2),
         }),
-        row('vault', 'encrypt+write × real time', fmt(r.write.xRealTime, 0), { target: '≥ 2000' }),
-        row('vault', 'decrypt MB/s (streaming)', fmt(r.read.mbPerS), {
+        row('encrypt+write × real time', fmt(r.write.xRealTime, 0), { target: '≥ 2000' }),
+        row('decrypt MB/s (streaming)', fmt(r.read.mbPerS), {
           baseline: `${fmt(r.baseline.readMbPerS)} (plain fs read)`,
           ratio: fmt(r.read.mbPerS / r.baseline.readMbPerS, 2),
         }),
-        row('vault', 'decrypt × real time', fmt(r.read.xRealTime, 0), { target: '≥ 2000' }),
-        row('vault', `overhead bytes per ${r.segmentMs} ms segment`, fmt(r.overheadBytesPerSegment)),
+        row('decrypt × real time', fmt(r.read.xRealTime, 0), { target: '≥ 2000' }),
+        row(`overhead bytes per ${r.segmentMs} ms segment`, fmt(r.overheadBytesPerSegment)),
       ],
     };
   },

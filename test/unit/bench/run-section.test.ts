@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { replaceRunSection, SECTION_END, SECTION_START } from '../../../scripts/bench/doc-section.js';
+import {
+  mergedTable,
+  replaceRunSection,
+  sectionLines,
+  SECTION_END,
+  SECTION_START,
+  TABLE_HEAD,
+} from '../../../scripts/bench/doc-section.js';
+import { row } from '../../../scripts/bench/bench.js';
 import { BENCHES } from '../../../scripts/bench/list.js';
 import { bench as sip } from '../../../scripts/bench/sip-bench.js';
 
@@ -56,5 +64,32 @@ describe('scripts/bench (uniform export, marked doc section)', () => {
   it('refuses markers out of order or doubled rather than guess', () => {
     assert.throws(() => replaceRunSection(`x\n${SECTION_END}\n${SECTION_START}\n`, 'f'));
     assert.throws(() => replaceRunSection(`x\n${SECTION_START}\n${SECTION_END}\n${SECTION_START}\n`, 'f'));
+  });
+
+  it('a run of some benchmarks keeps the rows of the others from the doc', () => {
+    const doc = readFileSync(join(root, 'docs', 'benchmarks.md'), 'utf8');
+    const earlier = sectionLines(doc);
+    const names = BENCHES.map((b) => b.name);
+    // Every row of the committed table belongs to a benchmark of the list.
+    assert.deepEqual(
+      [...earlier.keys()].filter((n) => !names.includes(n)),
+      [],
+    );
+    const vaultBefore = earlier.get('vault') ?? [];
+    assert.equal(vaultBefore.length, 5);
+    const table = mergedTable(
+      names,
+      new Map([['sip', [row('parse msg/s', '123', { target: '≥ 50000' })]]]),
+      earlier,
+    );
+    const lines = table.split('\n');
+    assert.equal(lines.slice(0, 2).join('\n'), TABLE_HEAD);
+    assert.ok(lines.includes('| sip | parse msg/s | 123 |  |  | ≥ 50000 |'));
+    assert.equal(lines.filter((l) => l.startsWith('| sip |')).length, 1, 'the old sip rows are replaced');
+    for (const l of vaultBefore) assert.ok(lines.includes(l), l);
+    assert.ok(lines.indexOf(vaultBefore[0]!) < lines.indexOf('| sip | parse msg/s | 123 |  |  | ≥ 50000 |'));
+    // Every earlier row but sip's is still there.
+    const kept = [...earlier].filter(([n]) => n !== 'sip').flatMap(([, ls]) => ls);
+    assert.equal(lines.length, 2 + kept.length + 1);
   });
 });
