@@ -1,7 +1,68 @@
-// Lint rules: typescript-eslint's recommended set plus the project's boundary rule:
-// a stage folder is entered through its index.ts only (STYLE rule 2).
+// Lint rules: typescript-eslint's recommended set plus the project's boundary rules, generated
+// from stages.cjs: a stage folder is entered through its index.ts only (STYLE rule 2), imports
+// only the stages the list allows it (rule 3), and holds no module-level mutable state outside
+// the files the list names (rule 5).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import stages from './stages.cjs';
+
+const { STAGES, MUTABLE_STATE_FILES, stageNames, forbiddenFor } = stages;
+
+/** One block per stage: deep imports of any stage, and any import of a stage it may not use. */
+function stageRules() {
+  const deep = (prefix) => ({
+    regex: `^${prefix}(${stageNames.join('|')})/(?!index\\.js$).+`,
+    message: 'import another stage through its index.js only',
+  });
+  const blocks = STAGES.map((s) => {
+    const forbidden = forbiddenFor(s.name);
+    return {
+      files: [`agent/src/${s.name}/**/*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              deep('\\.\\./'),
+              {
+                regex: `^\\.\\./(${forbidden.join('|')})/`,
+                message: `${s.name}/ may import only ${s.imports.join(', ') || 'itself'} (stages.cjs)`,
+              },
+            ],
+          },
+        ],
+      },
+    };
+  });
+  blocks.push({
+    files: ['agent/src/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [deep('\\./')] }] },
+  });
+  return blocks;
+}
+
+/** The AST shapes of module-level mutable state: a top-level (or exported) `let` or `var`. */
+export const MUTABLE_STATE_SELECTORS = [
+  'Program > VariableDeclaration[kind=/^(let|var)$/]',
+  'Program > ExportNamedDeclaration > VariableDeclaration[kind=/^(let|var)$/]',
+];
+
+/** STYLE rule 5, except in the files stages.cjs lists (each with its reason there). */
+function mutableStateRules() {
+  return {
+    files: ['agent/src/**/*.ts'],
+    ignores: MUTABLE_STATE_FILES.map((f) => f.file),
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...MUTABLE_STATE_SELECTORS.map((selector) => ({
+          selector,
+          message: 'no module-level mutable state (STYLE rule 5); stages.cjs lists the exceptions',
+        })),
+      ],
+    },
+  };
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'var/**', 'build/**', 'bin/**', '.bench/**', '**/*.cjs'] },
@@ -16,22 +77,8 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  {
-    files: ['agent/src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^\\.\\./(config|sip|siprec|tap|session|media|recorder|vault|index|retention|api|metrics|cli)/(?!index\\.js$).+',
-              message: 'import another stage through its index.js only',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...stageRules(),
+  mutableStateRules(),
   {
     // The web console runs in the browser: plain ES modules with the page's globals.
     files: ['agent/console/**/*.js'],

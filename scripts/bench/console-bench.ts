@@ -32,6 +32,7 @@ import { rtpRangeSet } from '../../test/helpers/siprec-client.js';
 import { mulberry32 as prng } from '../../test/helpers/prng.js';
 import { syntheticRecords } from './synthetic-records.js';
 import { get, liveRun, origin, type LiveRun } from './console-live-bench.js';
+import { envNumber, fmt, row, type BenchRow, type Benchmark } from './bench.js';
 
 export type { LiveRun };
 
@@ -236,6 +237,57 @@ export async function runConsoleBench(
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+export const bench: Benchmark = {
+  name: 'console',
+  async run({ env }) {
+    const r = await runConsoleBench({
+      records: envNumber(env, 'CV_BENCH_CONSOLE_RECORDS', 1_000_000),
+      listeners: envNumber(env, 'CV_BENCH_CONSOLE_LISTENERS', 50),
+    });
+    const rows: BenchRow[] = [];
+    if ('skipped' in r.firstLoad) rows.push(row('first load', r.firstLoad.skipped));
+    else {
+      const best = Math.min(...r.firstLoad.readyMs);
+      const floor = Math.min(...r.firstLoad.baselineMs);
+      rows.push(
+        row('first load KB transferred', fmt(r.firstLoad.kb), { target: '≤ 300' }),
+        row(
+          `time to interactive ms, best of ${r.firstLoad.readyMs.length} (all: ${r.firstLoad.readyMs.join(' / ')})`,
+          fmt(best, 0),
+          {
+            baseline: `${fmt(floor, 0)} (one static file)`,
+            ratio: fmt(best / Math.max(1, floor), 1),
+            target: '≤ 1000',
+          },
+        ),
+      );
+    }
+    rows.push(
+      row(
+        `search by number p50 / p99 ms over HTTPS at ${r.search.records.toLocaleString('en')} recordings`,
+        `${fmt(r.search.p50Ms, 2)} / ${fmt(r.search.p99Ms, 2)}`,
+        {
+          baseline: `${fmt(r.search.baselineP50Ms, 2)} / ${fmt(r.search.baselineP99Ms, 2)} (index in-process)`,
+          ratio: fmt(r.search.p99Ms / r.search.baselineP99Ms, 1),
+          target: 'p99 ≤ 200',
+        },
+      ),
+    );
+    for (const l of r.live)
+      rows.push(
+        row(
+          `${l.listeners} live listeners on ${l.calls} call(s), daemon on one core: CPU % / accepted / at real time`,
+          `${fmt(l.daemonCpuPct)} / ${l.accepted} / ${l.atRealTime}`,
+          {
+            baseline: `${fmt(l.callsOnlyCpuPct)} (CPU %, the calls with nobody listening)`,
+            target: `all ${l.listeners} at real time`,
+          },
+        ),
+      );
+    return { rows };
+  },
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const n = Number(process.env['CV_BENCH_CONSOLE_RECORDS'] ?? 1_000_000);

@@ -28,6 +28,7 @@ import type { RecordingRecord } from '../../agent/src/index/index.js';
 import { makeToneWav } from '../../test/helpers/audio.js';
 import { mulberry32 as prng } from '../../test/helpers/prng.js';
 import { syntheticRecords } from './synthetic-records.js';
+import { envNumber, fmt, row, type Benchmark } from './bench.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CONFIG = join(ROOT, 'firmware-config', 'dev.yaml');
@@ -208,6 +209,36 @@ export async function runDpoBench(
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+export const bench: Benchmark = {
+  name: 'dpo',
+  async run({ env }) {
+    const r = await runDpoBench({
+      indexed: envNumber(env, 'CV_BENCH_DPO_INDEXED', 1_000_000),
+      purge: envNumber(env, 'CV_BENCH_DPO_PURGE', 100_000),
+    });
+    const of = `over ${r.indexed.toLocaleString('en')} indexed`;
+    return {
+      rows: [
+        row(`DSAR lookup + archive of ${r.subjectRecordings} ms ${of}`, fmt(r.dsar.ms, 0), {
+          baseline: `${fmt(r.dsar.baselineMs, 1)} (read the containers)`,
+          ratio: fmt(r.dsar.ms / r.dsar.baselineMs, 1),
+          target: '≤ 2000',
+        }),
+        row(`purge of ${r.purge.recordings.toLocaleString('en')} due recordings s`, fmt(r.purge.seconds, 1), {
+          baseline: `${fmt(r.purge.baselineSeconds, 1)} (unlink as many plain files)`,
+          ratio: fmt(r.purge.seconds / r.purge.baselineSeconds, 1),
+          target: r.purge.recordings >= 100_000 ? '≤ 60' : `≤ 60 for 100 000`,
+        }),
+        row(`stats ms ${of}`, fmt(r.stats.ms, 1), {
+          baseline: `${fmt(r.stats.baselineMs, 0)} (full scan of the records)`,
+          ratio: fmt(r.stats.ms / r.stats.baselineMs, 3),
+          target: '≤ 1000',
+        }),
+      ],
+    };
+  },
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const n = process.argv[2] !== undefined ? Number(process.argv[2]) : undefined;

@@ -15,6 +15,7 @@ import { openIndex } from '../../agent/src/index/index.js';
 import type { IndexOptions, SearchQuery } from '../../agent/src/index/index.js';
 import { mulberry32 as prng } from '../../test/helpers/prng.js';
 import { syntheticRecords } from './synthetic-records.js';
+import { envNumber, fmt, row, type BenchRow, type Benchmark } from './bench.js';
 
 const DAY_MS = 86_400_000;
 const BATCH = 1000;
@@ -31,7 +32,6 @@ export interface IndexBenchResult {
     { p50Ms: number; p99Ms: number; meanResults: number }
   >;
 }
-
 
 function dirBytes(dir: string): number {
   let total = 0;
@@ -137,6 +137,27 @@ export async function runIndexBench(opts: { records: number; dir?: string }): Pr
     if (opts.dir === undefined) rmSync(base, { recursive: true, force: true });
   }
 }
+
+export const bench: Benchmark = {
+  name: 'index',
+  async run({ env }) {
+    const r = await runIndexBench({ records: envNumber(env, 'CV_BENCH_INDEX_RECORDS', 1_000_000) });
+    const at = `at ${r.records.toLocaleString('en')} recordings`;
+    const rows: BenchRow[] = [
+      row(`batched insert/s ${at}`, fmt(r.insertPerSecond, 0), { target: '≥ 20000' }),
+      row(`open time ms ${at}`, fmt(r.openMs, 0)),
+      row('disk bytes per recording', fmt(r.diskBytesPerRecording, 0)),
+    ];
+    for (const [name, lat] of Object.entries(r.search)) {
+      rows.push(
+        row(`search ${name} p50 / p99 ms`, `${fmt(lat.p50Ms, 2)} / ${fmt(lat.p99Ms, 2)}`, {
+          target: 'p99 ≤ 50',
+        }),
+      );
+    }
+    return { rows };
+  },
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const n = Number(process.argv[2] ?? 1_000_000);

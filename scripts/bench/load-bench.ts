@@ -28,6 +28,8 @@ import { rtpengineAvailable } from './load/rtpengine.js';
 import { toneFor } from './load/verify.js';
 import type { PlannedStream } from './load/traffic.js';
 import { LoadBenchError, BENCH_CHILD_FAILED } from './load/errors.js';
+import { loadRows } from './load/rows.js';
+import type { Benchmark } from './bench.js';
 
 export interface LoadBenchOptions {
   /** Ascending N for the zero-loss search; stops at the first N with loss. */
@@ -373,6 +375,13 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     if (opts.keep !== true) rmSync(workDir, { recursive: true, force: true });
   }
 }
+
+export const bench: Benchmark = {
+  name: 'load',
+  async run({ env }) {
+    return { rows: loadRows(await runLoadBench(loadBenchOptionsFromEnv(env))) };
+  },
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // Last line of defence: whatever hangs, no child outlives this process.

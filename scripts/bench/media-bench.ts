@@ -21,6 +21,7 @@ import {
   parseRtp,
   type AllocatedStream,
 } from '../../agent/src/media/index.js';
+import { fmt, row, type BenchRow, type Benchmark } from './bench.js';
 
 export interface MediaBenchOptions {
   readonly streams?: number;
@@ -204,6 +205,28 @@ export async function runMediaBench(opts: MediaBenchOptions = {}): Promise<Media
   const lb = await loopback(Math.min(Math.max(1, streams), 1000), Math.min(Math.max(1, seconds), 30));
   return { ...ip, ...lb };
 }
+
+export const bench: Benchmark = {
+  name: 'media',
+  async run() {
+    const r = await runMediaBench();
+    const rows: BenchRow[] = [
+      row(
+        'parse+jitter buffer+µ-law decode, packets/s (one core, no sockets)',
+        fmt(r.pipelinePacketsPerSec, 0),
+        {
+          baseline: `${fmt(r.baselinePacketsPerSec, 0)} (byte-touching loop)`,
+          ratio: fmt(r.pipelinePacketsPerSec / r.baselinePacketsPerSec, 2),
+        },
+      ),
+    ];
+    for (const [k, v] of Object.entries(r)) {
+      if (typeof v === 'number' && !['pipelinePacketsPerSec', 'baselinePacketsPerSec'].includes(k))
+        rows.push(row(k, fmt(v, 2)));
+    }
+    return { rows };
+  },
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await runMediaBench();

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseMessage, parseMultipart, serializeMessage } from '../../agent/src/sip/index.js';
+import { fmt, row, type Benchmark } from './bench.js';
 
 export interface SipBenchResult {
   readonly name: 'sip-parse-serialize';
@@ -59,6 +60,23 @@ export async function runSipBench(durationMs = 2000): Promise<SipBenchResult> {
     pass: messagesPerSecond >= 50_000,
   };
 }
+
+export const bench: Benchmark = {
+  name: 'sip',
+  async run() {
+    const r = await runSipBench();
+    return {
+      rows: [
+        row('SIPREC INVITE parse+serialize msg/s (one core)', fmt(r.messagesPerSecond, 0), {
+          target: '≥ 50000',
+        }),
+        row('same, with multipart body split', fmt(r.withMultipartPerSecond, 0), {
+          target: '≥ 50000',
+        }),
+      ],
+    };
+  },
+};
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(JSON.stringify(await runSipBench(), null, 2));

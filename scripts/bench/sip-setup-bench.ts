@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort, isolatedSets, startDaemon } from '../../test/helpers/daemon.js';
 import { scrape } from '../../test/helpers/netns.js';
+import { fmt, row, type Benchmark } from './bench.js';
 
 const SCENARIO = fileURLToPath(new URL('../../test/fixtures/sipp-daemon/uac-siprec.xml', import.meta.url));
 
@@ -152,6 +153,22 @@ export async function runSipSetupBench(opts: SipSetupBenchOptions = {}): Promise
     pass: highest >= 200,
   };
 }
+
+export const bench: Benchmark = {
+  name: 'sip-setup',
+  async run() {
+    const r = await runSipSetupBench();
+    return {
+      rows: [
+        row(
+          `SIPREC call setups/s end to end, 0 failed (SIPp, ${r.transport}, 2 streams)`,
+          fmt(r.highestRateWithoutFailure, 0),
+          { target: '≥ 200' },
+        ),
+      ],
+    };
+  },
+};
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const t = process.argv[2] === 'tcp' ? 'tcp' : 'udp';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../../agent/src/common/index.js';
 import { openVault } from '../../agent/src/vault/index.js';
+import { fmt, row, type Benchmark } from './bench.js';
 
 export interface VaultBenchResult {
   audioSeconds: number;
@@ -101,6 +102,30 @@ export async function runVaultBench(audioSeconds = 1800): Promise<VaultBenchResu
     rmSync(root, { recursive: true, force: true });
   }
 }
+
+/** `make bench`: 30 min of 8 kHz stereo audio through the vault and back. */
+export const bench: Benchmark = {
+  name: 'vault',
+  async run() {
+    const r = await runVaultBench();
+    const audio = `${r.audioSeconds / 60} min 8 kHz stereo PCM16`;
+    return {
+      rows: [
+        row(`encrypt+write MB/s (${audio})`, fmt(r.write.mbPerS), {
+          baseline: `${fmt(r.baseline.writeMbPerS)} (plain fs write)`,
+          ratio: fmt(r.write.mbPerS / r.baseline.writeMbPerS, 2),
+        }),
+        row('encrypt+write × real time', fmt(r.write.xRealTime, 0), { target: '≥ 2000' }),
+        row('decrypt MB/s (streaming)', fmt(r.read.mbPerS), {
+          baseline: `${fmt(r.baseline.readMbPerS)} (plain fs read)`,
+          ratio: fmt(r.read.mbPerS / r.baseline.readMbPerS, 2),
+        }),
+        row('decrypt × real time', fmt(r.read.xRealTime, 0), { target: '≥ 2000' }),
+        row(`overhead bytes per ${r.segmentMs} ms segment`, fmt(r.overheadBytesPerSegment)),
+      ],
+    };
+  },
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log(JSON.stringify(await runVaultBench(), null, 2));

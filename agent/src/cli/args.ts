@@ -65,10 +65,20 @@ export function takeTimeout(rest: readonly string[]): { timeoutMs: number | unde
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
-export function parseCommand(
+/** What parseArgs gives for one option of the spec: text, a list of texts, or a flag. */
+type OptionValue<S> = S extends { type: 'string'; multiple: true }
+  ? string[]
+  : S extends { type: 'string' }
+    ? string
+    : boolean;
+
+/** The parsed options, typed from the spec (so a string option is never compared with `true`). */
+export type OptionValues<O extends OptionSpec> = { [K in keyof O]?: OptionValue<O[K]> };
+
+export function parseCommand<const O extends OptionSpec>(
   rest: readonly string[],
-  options: OptionSpec,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  options: O,
+): { values: OptionValues<O>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({
       args: [...rest],
@@ -76,7 +86,9 @@ export function parseCommand(
       allowPositionals: true,
       strict: true,
     });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
+    // parseArgs' own typing loses the spec's literal types through OptionSpec; strict parsing
+    // guarantees each value has the type the spec names.
+    return { values: values as OptionValues<O>, positionals };
   } catch (err) {
     throw new UsageError(withSuggestion(err as Error & { code?: string }, Object.keys(options)));
   }

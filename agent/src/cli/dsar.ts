@@ -66,7 +66,7 @@ export async function dsarCommand(
   if (sub !== 'export' || number === undefined || typeof out !== 'string') throw new UsageError(USAGE);
   checkOutput(out, values['force'] === true);
   const follow = progress(p);
-  const { result } = await writeAtomically(out, (write) =>
+  const { result: r } = await writeAtomically(out, (write) =>
     runStorageCommand(
       config,
       'dsar.export',
@@ -80,7 +80,6 @@ export async function dsarCommand(
       },
     ),
   );
-  const r = result as { number: string; recordings: number; audioFiles: number; bytes: number };
   p.out(
     `exported ${r.recordings} recording(s) (${r.audioFiles} audio file(s)) of ${r.number} to ${out} (${r.bytes} bytes)`,
   );

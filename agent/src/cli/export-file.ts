@@ -74,7 +74,7 @@ export async function exportTo(
   p: Printer,
 ): Promise<void> {
   checkOutput(out, opts.force);
-  const { result } = await writeAtomically(out, (write) =>
+  const { result: r } = await writeAtomically(out, (write) =>
     runStorageCommand(
       config,
       'export',
@@ -82,6 +82,5 @@ export async function exportTo(
       { timeoutMs: opts.timeoutMs, onDownload: write },
     ),
   );
-  const r = result as { bytes: number; digest: string | null };
   p.out(`exported ${id} to ${out} (${r.bytes} bytes, sha256 ${r.digest ?? 'n/a'})`);
 }

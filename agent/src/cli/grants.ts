@@ -40,16 +40,6 @@ registerHelp({
   example: 'callvaultctl grant revoke 3f1c… --reason "left the QA team"',
 });
 
-interface GrantRow {
-  id: string;
-  user: string;
-  until: string;
-  grantedBy: string;
-  reason: string | null;
-  pseudonymised: boolean;
-  inForce: boolean;
-}
-
 export async function grantCommand(
   config: Config,
   sub: string | undefined,
@@ -67,19 +57,17 @@ export async function grantCommand(
     case 'add': {
       const user = positionals[0];
       if (user === undefined || typeof values['until'] !== 'string') throw new UsageError(USAGE);
-      const { result } = await call(config, 'grant.add', {
+      const { result: g } = await call(config, 'grant.add', {
         user,
         until: values['until'],
         reason: values['reason'],
       });
-      const g = result as GrantRow;
       p.out(g.id);
       p.err(`granted ${g.user} access until ${g.until}${g.pseudonymised ? ' (training copies only)' : ''}`);
       return EXIT_OK;
     }
     case 'list': {
-      const { result } = await call(config, 'grant.list', { all: values['all'] === true });
-      const rows = result as GrantRow[];
+      const { result: rows } = await call(config, 'grant.list', { all: values['all'] === true });
       if (values['json'] === true) p.out(toJson(rows));
       else
         p.out(

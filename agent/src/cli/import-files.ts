@@ -46,7 +46,7 @@ export async function importFiles(
         throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }
       const { result } = await call(config, 'import', { meta: meta ?? sidecarMeta(file) }, { upload: wav });
-      const r = result as { id: string; durationMs: number };
+      const r = result;
       p.out(r.id);
       p.err(`imported ${file} as ${r.id} (${seconds(r.durationMs)})`);
     } catch (err) {

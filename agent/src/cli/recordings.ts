@@ -118,7 +118,7 @@ interface ShownRecord {
   numberWithheld: boolean;
   agent: string | null;
   agentName: string | null;
-  participants: {
+  participants: readonly {
     role: string;
     side: string;
     name: string | null;
@@ -210,14 +210,14 @@ export async function recordingsCommand(
   const json = values['json'] === true;
   if (sub === 'list' || sub === 'search') {
     const { result } = await call(config, 'recordings.search', searchArgs(values));
-    printRecordings(p, result as Summary[], json);
+    printRecordings(p, result, json);
     return 0;
   }
   if (sub === 'show') {
     const id = positionals[0];
     if (id === undefined) throw new UsageError('recordings show ID [--json]');
     const { result } = await call(config, 'recordings.show', { id });
-    p.out(json ? toJson(result) : renderRecord(result as ShownRecord));
+    p.out(json ? toJson(result) : renderRecord(result));
     return 0;
   }
   throw new UsageError('recordings list|search|show');

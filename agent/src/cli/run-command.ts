@@ -11,15 +11,18 @@ import {
   CONTROL_SOCKET,
   DEFAULT_CALL_TIMEOUT_MS,
   actorName,
-  callDaemon,
+  callCommand,
+  controlHandlers,
   selfIdentity,
-  storageHandlers,
   tryConnect,
   type ActorInfo,
+  type ArgsOf,
+  type CommandName,
+  type ResultOf,
 } from '../control/index.js';
 
 /** Commands whose work grows with the data (every recording, a whole file): 30 min by default. */
-const LONG_COMMANDS = new Set([
+const LONG_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>([
   'verify',
   'import',
   'export',
@@ -42,8 +45,8 @@ export interface RunOptions {
   readonly timeoutMs?: number | undefined;
 }
 
-export interface RunResult {
-  readonly result: unknown;
+export interface RunResult<C extends CommandName> {
+  readonly result: ResultOf<C>;
   readonly via: 'daemon' | 'local';
 }
 
@@ -62,24 +65,23 @@ export function localStorageLogger(config: Config): Logger {
   return createLogger(quiet ? config.log.level : 'warn', pino.destination({ fd: 2, sync: true }));
 }
 
-export async function runStorageCommand(
+export async function runStorageCommand<C extends CommandName>(
   config: Config,
-  cmd: string,
-  args: Record<string, unknown>,
+  cmd: C,
+  args: ArgsOf<C>,
   opts: RunOptions = {},
-): Promise<RunResult> {
+): Promise<RunResult<C>> {
   const socket = await tryConnect(join(config.storage.dir, CONTROL_SOCKET));
   if (socket !== null) {
     const timeoutMs =
       opts.timeoutMs ?? (LONG_COMMANDS.has(cmd) ? LONG_CALL_TIMEOUT_MS : DEFAULT_CALL_TIMEOUT_MS);
-    const result = await callDaemon(socket, cmd, args, { ...opts, timeoutMs });
+    const result = await callCommand(socket, cmd, args, { ...opts, timeoutMs });
     return { result, via: 'daemon' };
   }
   assertOwnership(config);
   const storage = await openStorage({ config, log: opts.log ?? localStorageLogger(config), ...opts.storage });
   try {
-    const handler = storageHandlers(storage).get(cmd);
-    if (handler === undefined) throw new Error(`no handler for ${cmd}`);
+    const handler = controlHandlers(storage)[cmd];
     const result = await handler({
       args,
       actor: localActor(),
@@ -87,7 +89,7 @@ export async function runStorageCommand(
       download: async (chunk) => {
         await opts.onDownload?.(chunk);
       },
-      progress: args['progress'] === true ? opts.onProgress : undefined,
+      progress: 'progress' in args && args.progress === true ? opts.onProgress : undefined,
     });
     return { result, via: 'local' };
   } finally {

@@ -8,15 +8,6 @@ import { parseCommand } from './args.js';
 import { json as toJson, table, type Printer } from './output.js';
 import type { runStorageCommand } from './run-command.js';
 
-interface StatusResult {
-  pid: number;
-  uptimeS?: number;
-  version?: string;
-  listeners?: Record<string, string>;
-  storage: string;
-  activeRecordings: number;
-}
-
 function duration(s: number): string {
   const d = Math.floor(s / 86_400);
   const h = Math.floor((s % 86_400) / 3600);
@@ -32,7 +23,7 @@ export async function statusCommand(
 ): Promise<number> {
   const { values } = parseCommand(rest, { json: { type: 'boolean' } });
   const { result, via } = await call(config, 'status', {});
-  const r = result as StatusResult;
+  const r = result;
   const running = via === 'daemon';
   if (values['json'] === true) {
     // No pid, uptime or version of a daemon that does not run.

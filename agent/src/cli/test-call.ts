@@ -199,7 +199,7 @@ export async function placeTestCall(config: Config, opts: TestCallOptions): Prom
         service: 'callvault-test',
         from: startedAt.toISOString(),
       });
-      found = (result as { id: string; durationMs: number }[])[0];
+      found = result[0];
       if (found === undefined) await new Promise((r) => setTimeout(r, 200));
     }
     if (found === undefined)

@@ -27,8 +27,7 @@ export async function trainingCopyCommand(
   const { values, positionals } = parseCommand(words, { reason: { type: 'string' } });
   const id = positionals[0];
   if (id === undefined) throw new UsageError('training-copy ID [--reason TEXT]');
-  const { result } = await call(config, 'training-copy', { id, reason: values['reason'] });
-  const r = result as { id: string; durationMs: number; maskedSpans: number };
+  const { result: r } = await call(config, 'training-copy', { id, reason: values['reason'] });
   p.out(r.id);
   p.err(`training copy ${r.id} of ${id} (${seconds(r.durationMs)}, ${r.maskedSpans} DTMF span(s) silenced)`);
   return EXIT_OK;

@@ -8,14 +8,6 @@ const USAGE =
   'users add NAME --role ROLE [--agent ID] --password-stdin | users list [--json] | ' +
   'users disable|enable|remove NAME | users passwd NAME --password-stdin | users totp NAME [--off]';
 
-interface UserRow {
-  username: string;
-  role: string;
-  agentId: string | null;
-  createdAt: string;
-  disabled: boolean;
-}
-
 /** The password comes on stdin only: never in argv (visible in ps) or the shell history. */
 async function readPassword(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -43,8 +35,7 @@ export async function usersCommand(
   const name = positionals[0];
   switch (sub) {
     case 'list': {
-      const { result } = await call(config, 'users.list', {});
-      const users = result as UserRow[];
+      const { result: users } = await call(config, 'users.list', {});
       if (values['json'] === true) p.out(toJson(users));
       else
         p.out(
@@ -68,7 +59,7 @@ export async function usersCommand(
       const args =
         sub === 'add' ? { name, role: values['role'], agent: values['agent'], password } : { name, password };
       const { result } = await call(config, `users.${sub}`, args);
-      const r = result as UserRow;
+      const r = result;
       p.out(
         sub === 'add' ? `user ${r.username} added with role ${r.role}` : `password of ${r.username} changed`,
       );
@@ -87,9 +78,9 @@ export async function usersCommand(
       const off = values['off'] === true;
       const { result } = await call(config, 'users.totp', { name, off });
       if (off) p.out(`second factor of ${name} removed`);
-      else {
+      else if ('uri' in result) {
         // Shown once: the secret is stored sealed and never printed again.
-        const r = result as { secret: string; uri: string };
+        const r = result;
         p.out(
           `second factor of ${name} enrolled; add it to an authenticator app:\n${r.uri}\nsecret: ${r.secret}`,
         );

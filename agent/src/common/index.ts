@@ -10,3 +10,4 @@ export * from './version.js';
 export * from './journald.js';
 export * from './phone-number.js';
 export * from './ustar.js';
+export { inspectLevelDir, type LevelDirState } from './leveldb-files.js';

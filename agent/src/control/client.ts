@@ -1,6 +1,7 @@
 /** callvaultctl's side of the control socket. */
 import { connect, type Socket } from 'node:net';
 import { CHUNK_BYTES, LineSplitter, encodeFrame, type ServerFrame } from './protocol.js';
+import type { ArgsOf, CommandName, ResultOf } from './commands.js';
 import {
   ControlAccessError,
   ControlDisconnectedError,
@@ -83,4 +84,18 @@ export async function callDaemon(
   }
   if (timedOut) throw new ControlTimeoutError(cmd, timeoutMs);
   throw new ControlDisconnectedError();
+}
+
+/**
+ * callDaemon for one command of ControlCommands. The daemon answers with what the same typed
+ * handler table (ControlHandlers) returned, serialised as JSON, so the result is ResultOf<C>:
+ * this is the one place where the CLI takes the wire's word for a result's type.
+ */
+export async function callCommand<C extends CommandName>(
+  socket: Socket,
+  cmd: C,
+  args: ArgsOf<C>,
+  opts: CallOptions = {},
+): Promise<ResultOf<C>> {
+  return (await callDaemon(socket, cmd, args, opts)) as ResultOf<C>;
 }

@@ -5,7 +5,10 @@
 import { UserError, visibleLength } from '../common/index.js';
 import type { Actor, Storage } from '../storage/index.js';
 import { eraseRecording, rectifyRecording } from '../retention/index.js';
-import type { ControlHandler, ControlRequest } from './server.js';
+import type { ControlRequest } from './server.js';
+import type { ControlHandlers } from './commands.js';
+
+type DpoHandlers = Pick<ControlHandlers, 'erase' | 'rectify'>;
 import { ReasonRequiredError } from './errors.js';
 
 const MIN_REASON_VISIBLE = 5;
@@ -24,20 +27,22 @@ function reasonOf(args: Record<string, unknown>): string {
   return r.slice(0, MAX_REASON_LENGTH);
 }
 
-export function dpoHandlers(
-  storage: Storage,
-  actorOf: (req: ControlRequest) => Actor,
-): Map<string, ControlHandler> {
-  const h = new Map<string, ControlHandler>();
-  h.set('erase', async (req) =>
-    eraseRecording(storage, actorOf(req), requiredText(req.args, 'id'), reasonOf(req.args)),
-  );
-  // fields: { name: value | null } as the CLI parsed `--field name=value` (empty value: null).
-  h.set('rectify', async (req) => {
-    const f = req.args['fields'];
-    const fields =
-      typeof f === 'object' && f !== null && !Array.isArray(f) ? (f as Record<string, unknown>) : {};
-    return rectifyRecording(storage, actorOf(req), requiredText(req.args, 'id'), fields, reasonOf(req.args));
-  });
-  return h;
+export function dpoHandlers(storage: Storage, actorOf: (req: ControlRequest) => Actor): DpoHandlers {
+  return {
+    erase: async (req) =>
+      eraseRecording(storage, actorOf(req), requiredText(req.args, 'id'), reasonOf(req.args)),
+    // fields: { name: value | null } as the CLI parsed `--field name=value` (empty value: null).
+    rectify: async (req) => {
+      const f = req.args['fields'];
+      const fields =
+        typeof f === 'object' && f !== null && !Array.isArray(f) ? (f as Record<string, unknown>) : {};
+      return rectifyRecording(
+        storage,
+        actorOf(req),
+        requiredText(req.args, 'id'),
+        fields,
+        reasonOf(req.args),
+      );
+    },
+  };
 }

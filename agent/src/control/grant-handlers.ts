@@ -7,7 +7,10 @@ import { UserError, visibleLength } from '../common/index.js';
 import type { Actor, Storage } from '../storage/index.js';
 import { addGrant, listGrantViews, revokeGrant } from '../retention/index.js';
 import { makeTrainingCopy } from '../training/index.js';
-import type { ControlHandler, ControlRequest } from './server.js';
+import type { ControlRequest } from './server.js';
+import type { ControlHandlers } from './commands.js';
+
+type GrantHandlers = Pick<ControlHandlers, 'grant.add' | 'grant.list' | 'grant.revoke' | 'training-copy'>;
 import { ReasonRequiredError } from './errors.js';
 
 const MIN_REASON_VISIBLE = 5;
@@ -28,31 +31,25 @@ function reasonOf(args: Record<string, unknown>, optional: boolean): string | nu
   return r.slice(0, MAX_REASON_LENGTH);
 }
 
-export function grantHandlers(
-  storage: Storage,
-  actorOf: (req: ControlRequest) => Actor,
-): Map<string, ControlHandler> {
-  const h = new Map<string, ControlHandler>();
-  h.set('grant.add', async (req) =>
-    addGrant(storage, actorOf(req), {
-      user: requiredText(req.args, 'user'),
-      until: requiredText(req.args, 'until'),
-      // Optional, as ARCHITECTURE ✦ Commands writes it; one given must still say something.
-      reason: reasonOf(req.args, true),
-    }),
-  );
-  h.set('grant.list', async (req) => listGrantViews(storage, req.args['all'] === true));
-  h.set('grant.revoke', async (req) =>
-    revokeGrant(storage, actorOf(req), requiredText(req.args, 'id'), reasonOf(req.args, true)),
-  );
-  h.set('training-copy', async (req) =>
-    makeTrainingCopy(
-      storage,
-      actorOf(req),
-      requiredText(req.args, 'id'),
-      // `training-copy ID` in the contract: a reason is optional, checked when given.
-      reasonOf(req.args, true),
-    ),
-  );
-  return h;
+export function grantHandlers(storage: Storage, actorOf: (req: ControlRequest) => Actor): GrantHandlers {
+  return {
+    'grant.add': async (req) =>
+      addGrant(storage, actorOf(req), {
+        user: requiredText(req.args, 'user'),
+        until: requiredText(req.args, 'until'),
+        // Optional, as ARCHITECTURE ✦ Commands writes it; one given must still say something.
+        reason: reasonOf(req.args, true),
+      }),
+    'grant.list': async (req) => listGrantViews(storage, req.args['all'] === true),
+    'grant.revoke': async (req) =>
+      revokeGrant(storage, actorOf(req), requiredText(req.args, 'id'), reasonOf(req.args, true)),
+    'training-copy': async (req) =>
+      makeTrainingCopy(
+        storage,
+        actorOf(req),
+        requiredText(req.args, 'id'),
+        // `training-copy ID` in the contract: a reason is optional, checked when given.
+        reasonOf(req.args, true),
+      ),
+  };
 }

@@ -26,6 +26,7 @@ import {
 } from '../retention/index.js';
 import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
+import type { ControlHandlers } from './commands.js';
 import { ReasonRequiredError, RecordingRestrictedError } from './errors.js';
 import { userHandlers } from './user-handlers.js';
 import { dpoHandlers } from './dpo-handlers.js';
@@ -73,7 +74,6 @@ function listenersOf(config: Config): Record<string, string> {
   return out;
 }
 
-
 /** The reason rule of the API (MIN_REASON_LENGTH there): a ticket number will do, nothing will not. */
 export const MIN_REASON_VISIBLE = 5;
 export const MAX_REASON_LENGTH = 500;
@@ -92,122 +92,120 @@ function cliActor(info: ActorInfo): Actor {
   return { name: info.name, role: 'admin', from: info.from };
 }
 
-export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
-  const h = new Map<string, ControlHandler>();
-  h.set('status', async () => ({
-    pid: process.pid,
-    uptimeS: Math.round(process.uptime()),
-    version: productVersion(),
-    listeners: listenersOf(storage.config),
-    storage: storage.config.storage.dir,
-    activeRecordings: storage.activeWriters,
-    startup: storage.startup,
-  }));
-  h.set('import', async (req: ControlRequest) => {
-    if (req.upload === null) throw new UserError('CV_ERR_CLI_BAD_ARG', 'import needs a WAV file');
-    return importWav(storage, cliActor(req.actor), req.upload, str(req.args, 'meta'));
-  });
-  h.set('export', async (req) => {
-    const id = required(req.args, 'id');
-    const reason = requiredReason(req.args);
-    if ((await storage.index.getRecording(id))?.restricted === true) throw new RecordingRestrictedError(id);
-    return exportRecording(storage, cliActor(req.actor), id, reason, req.download);
-  });
-  h.set('verify', async (req) => {
-    const all = req.args['all'] === true;
-    const ids = all ? 'all' : [required(req.args, 'id')];
-    return verifyRecordings(storage, cliActor(req.actor), ids, req.progress);
-  });
-  h.set('recordings.search', async (req) =>
-    searchRecordings(storage, cliActor(req.actor), {
-      number: str(req.args, 'number'),
-      agent: str(req.args, 'agent'),
-      service: str(req.args, 'service'),
-      from: str(req.args, 'from'),
-      to: str(req.args, 'to'),
-      caseId: str(req.args, 'caseId') ?? str(req.args, 'case'),
-      flag: str(req.args, 'flag'),
-      minMos: typeof req.args['minMos'] === 'number' ? req.args['minMos'] : undefined,
-      maxMos: typeof req.args['maxMos'] === 'number' ? req.args['maxMos'] : undefined,
-      limit: limitArg(req.args),
+/** The typed command table (ControlCommands): one handler per command, checked by the compiler. */
+export function controlHandlers(storage: Storage): ControlHandlers {
+  const actorOf = (req: ControlRequest): Actor => cliActor(req.actor);
+  return {
+    status: async () => ({
+      pid: process.pid,
+      uptimeS: Math.round(process.uptime()),
+      version: productVersion(),
+      listeners: listenersOf(storage.config),
+      storage: storage.config.storage.dir,
+      activeRecordings: storage.activeWriters,
+      startup: storage.startup,
     }),
-  );
-  h.set('recordings.show', async (req) => showRecording(storage, required(req.args, 'id')));
-  h.set('keys.rotate', async (req) => rotateKeys(storage, cliActor(req.actor)));
-  h.set('index.rebuild', async (req) => rebuildIndex(storage, cliActor(req.actor), req.progress));
-  h.set('audit.verify', async () => storage.index.verifyAudit());
-  h.set('audit.list', async (req) => storage.index.listAudit({ since: str(req.args, 'since') }));
-  h.set('retention.run', async (req) => {
-    const atRaw = str(req.args, 'at');
-    const at = atRaw === undefined ? new Date() : new Date(atRaw);
-    if (Number.isNaN(at.getTime()))
-      throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
-    return runRetention(storage, cliActor(req.actor), {
-      at,
-      dryRun: req.args['dryRun'] === true,
-      force: req.args['force'] === true,
-    });
-  });
-  h.set('hold.set', async (req) =>
-    setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), true, requiredReason(req.args)),
-  );
-  h.set('hold.release', async (req) =>
-    setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), false, requiredReason(req.args)),
-  );
-  h.set('restrict.set', async (req) =>
-    setRestriction(
-      storage,
-      cliActor(req.actor),
-      required(req.args, 'id'),
-      true,
-      required(req.args, 'reason'),
-    ),
-  );
-  h.set('restrict.release', async (req) =>
-    setRestriction(
-      storage,
-      cliActor(req.actor),
-      required(req.args, 'id'),
-      false,
-      required(req.args, 'reason'),
-    ),
-  );
-  h.set('case.link', async (req) =>
-    linkCase(storage, cliActor(req.actor), required(req.args, 'id'), required(req.args, 'caseId')),
-  );
-  h.set('case.close', async (req) => {
-    const atRaw = str(req.args, 'at');
-    const at = atRaw === undefined ? new Date() : new Date(atRaw);
-    if (Number.isNaN(at.getTime()))
-      throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
-    return setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), at);
-  });
-  h.set('case.reopen', async (req) =>
-    setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), null),
-  );
-  // Read as E.164 here, so a malformed number is refused with its code and the audit entry's
-  // blind token is that of the subject's number, whatever spelling was typed.
-  h.set('consent.withdraw', async (req) =>
-    withdrawConsent(
-      storage,
-      cliActor(req.actor),
-      parseSubjectNumber(required(req.args, 'number'), {
-        defaultCountry: storage.config.sip.default_country,
+    import: async (req: ControlRequest) => {
+      if (req.upload === null) throw new UserError('CV_ERR_CLI_BAD_ARG', 'import needs a WAV file');
+      return importWav(storage, cliActor(req.actor), req.upload, str(req.args, 'meta'));
+    },
+    export: async (req) => {
+      const id = required(req.args, 'id');
+      const reason = requiredReason(req.args);
+      if ((await storage.index.getRecording(id))?.restricted === true) throw new RecordingRestrictedError(id);
+      return exportRecording(storage, cliActor(req.actor), id, reason, req.download);
+    },
+    verify: async (req) => {
+      const all = req.args['all'] === true;
+      const ids = all ? 'all' : [required(req.args, 'id')];
+      return verifyRecordings(storage, cliActor(req.actor), ids, req.progress);
+    },
+    'recordings.search': async (req) =>
+      searchRecordings(storage, cliActor(req.actor), {
+        number: str(req.args, 'number'),
+        agent: str(req.args, 'agent'),
+        service: str(req.args, 'service'),
+        from: str(req.args, 'from'),
+        to: str(req.args, 'to'),
+        caseId: str(req.args, 'caseId') ?? str(req.args, 'case'),
+        flag: str(req.args, 'flag'),
+        minMos: typeof req.args['minMos'] === 'number' ? req.args['minMos'] : undefined,
+        maxMos: typeof req.args['maxMos'] === 'number' ? req.args['maxMos'] : undefined,
+        limit: limitArg(req.args),
       }),
-      requiredReason(req.args),
-    ),
-  );
-  h.set('dsar.export', async (req) =>
-    dsarExport(
-      storage,
-      cliActor(req.actor),
-      required(req.args, 'number'),
-      requiredReason(req.args),
-      req.download,
-    ),
-  );
-  for (const [cmd, handler] of userHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
-  for (const [cmd, handler] of dpoHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
-  for (const [cmd, handler] of grantHandlers(storage, (req) => cliActor(req.actor))) h.set(cmd, handler);
-  return h;
+    'recordings.show': async (req) => showRecording(storage, required(req.args, 'id')),
+    'keys.rotate': async (req) => rotateKeys(storage, cliActor(req.actor)),
+    'index.rebuild': async (req) => rebuildIndex(storage, cliActor(req.actor), req.progress),
+    'audit.verify': async () => storage.index.verifyAudit(),
+    'audit.list': async (req) => storage.index.listAudit({ since: str(req.args, 'since') }),
+    'retention.run': async (req) => {
+      const atRaw = str(req.args, 'at');
+      const at = atRaw === undefined ? new Date() : new Date(atRaw);
+      if (Number.isNaN(at.getTime()))
+        throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
+      return runRetention(storage, cliActor(req.actor), {
+        at,
+        dryRun: req.args['dryRun'] === true,
+        force: req.args['force'] === true,
+      });
+    },
+    'hold.set': async (req) =>
+      setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), true, requiredReason(req.args)),
+    'hold.release': async (req) =>
+      setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), false, requiredReason(req.args)),
+    'restrict.set': async (req) =>
+      setRestriction(
+        storage,
+        cliActor(req.actor),
+        required(req.args, 'id'),
+        true,
+        required(req.args, 'reason'),
+      ),
+    'restrict.release': async (req) =>
+      setRestriction(
+        storage,
+        cliActor(req.actor),
+        required(req.args, 'id'),
+        false,
+        required(req.args, 'reason'),
+      ),
+    'case.link': async (req) =>
+      linkCase(storage, cliActor(req.actor), required(req.args, 'id'), required(req.args, 'caseId')),
+    'case.close': async (req) => {
+      const atRaw = str(req.args, 'at');
+      const at = atRaw === undefined ? new Date() : new Date(atRaw);
+      if (Number.isNaN(at.getTime()))
+        throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
+      return setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), at);
+    },
+    'case.reopen': async (req) =>
+      setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), null),
+    // Read as E.164 here, so a malformed number is refused with its code and the audit entry's
+    // blind token is that of the subject's number, whatever spelling was typed.
+    'consent.withdraw': async (req) =>
+      withdrawConsent(
+        storage,
+        cliActor(req.actor),
+        parseSubjectNumber(required(req.args, 'number'), {
+          defaultCountry: storage.config.sip.default_country,
+        }),
+        requiredReason(req.args),
+      ),
+    'dsar.export': async (req) =>
+      dsarExport(
+        storage,
+        cliActor(req.actor),
+        required(req.args, 'number'),
+        requiredReason(req.args),
+        req.download,
+      ),
+    ...userHandlers(storage, actorOf),
+    ...dpoHandlers(storage, actorOf),
+    ...grantHandlers(storage, actorOf),
+  };
+}
+
+/** The same table keyed by wire name, as the control server looks commands up. */
+export function storageHandlers(storage: Storage): Map<string, ControlHandler> {
+  return new Map(Object.entries(controlHandlers(storage)));
 }

@@ -17,7 +17,10 @@ import {
   type Role,
 } from '../index/index.js';
 import type { Storage } from '../storage/index.js';
-import type { ControlHandler, ControlRequest } from './server.js';
+import type { ControlRequest } from './server.js';
+import type { CommandName, ControlHandlers } from './commands.js';
+
+type UserHandlers = Pick<ControlHandlers, Extract<CommandName, `users.${string}`>>;
 
 export const USER_ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'qa', 'dpo'];
 
@@ -47,51 +50,46 @@ function password(args: Record<string, unknown>): string {
   return v;
 }
 
-export function userHandlers(
-  storage: Storage,
-  actorOf: (req: ControlRequest) => AccountActor,
-): Map<string, ControlHandler> {
+export function userHandlers(storage: Storage, actorOf: (req: ControlRequest) => AccountActor): UserHandlers {
   const index = storage.index;
-  const h = new Map<string, ControlHandler>();
-  h.set('users.add', async (req) => {
-    const role = text(req.args, 'role');
-    if (role === undefined || !(USER_ROLES as readonly string[]).includes(role)) {
-      throw new UserError('CV_ERR_CLI_BAD_ARG', `--role must be one of ${USER_ROLES.join(', ')}`, {
-        context: { key: 'role' },
+  return {
+    'users.add': async (req) => {
+      const role = text(req.args, 'role');
+      if (role === undefined || !(USER_ROLES as readonly string[]).includes(role)) {
+        throw new UserError('CV_ERR_CLI_BAD_ARG', `--role must be one of ${USER_ROLES.join(', ')}`, {
+          context: { key: 'role' },
+        });
+      }
+      const agentId = text(req.args, 'agent') ?? null;
+      if (role === 'agent' && agentId === null) {
+        throw new UserError(
+          'CV_ERR_CLI_BAD_ARG',
+          'an agent account needs --agent (its extension or AoR user)',
+          {
+            context: { key: 'agent' },
+          },
+        );
+      }
+      return addAccount(index, actorOf(req), {
+        username: userName(req.args),
+        role: role as Role,
+        agentId,
+        password: password(req.args),
       });
-    }
-    const agentId = text(req.args, 'agent') ?? null;
-    if (role === 'agent' && agentId === null) {
-      throw new UserError(
-        'CV_ERR_CLI_BAD_ARG',
-        'an agent account needs --agent (its extension or AoR user)',
-        {
-          context: { key: 'agent' },
-        },
-      );
-    }
-    return addAccount(index, actorOf(req), {
-      username: userName(req.args),
-      role: role as Role,
-      agentId,
-      password: password(req.args),
-    });
-  });
-  h.set('users.list', async () => listAccounts(index));
-  h.set('users.disable', async (req) => setAccountDisabled(index, actorOf(req), userName(req.args), true));
-  h.set('users.enable', async (req) => setAccountDisabled(index, actorOf(req), userName(req.args), false));
-  h.set('users.remove', async (req) => {
-    const name = userName(req.args);
-    await removeAccount(index, actorOf(req), name);
-    return { username: name, removed: true };
-  });
-  h.set('users.totp', async (req) =>
-    req.args['off'] === true
-      ? removeTotp(index, actorOf(req), userName(req.args))
-      : enrolTotp(index, actorOf(req), userName(req.args)),
-  );
-  h.set('users.passwd', async (req) =>
-    changeAccountPassword(index, actorOf(req), userName(req.args), password(req.args)),
-  );
-  return h;
+    },
+    'users.list': async () => listAccounts(index),
+    'users.disable': async (req) => setAccountDisabled(index, actorOf(req), userName(req.args), true),
+    'users.enable': async (req) => setAccountDisabled(index, actorOf(req), userName(req.args), false),
+    'users.remove': async (req) => {
+      const name = userName(req.args);
+      await removeAccount(index, actorOf(req), name);
+      return { username: name, removed: true };
+    },
+    'users.totp': async (req) =>
+      req.args['off'] === true
+        ? removeTotp(index, actorOf(req), userName(req.args))
+        : enrolTotp(index, actorOf(req), userName(req.args)),
+    'users.passwd': async (req) =>
+      changeAccountPassword(index, actorOf(req), userName(req.args), password(req.args)),
+  };
 }

@@ -12,9 +12,8 @@
 import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { CallvaultError } from '../common/index.js';
+import { CallvaultError, inspectLevelDir, type LevelDirState } from '../common/index.js';
 import { IndexCorruptError, IndexIoError, IndexLockedError } from './errors.js';
-import { inspectLevelDir, type LevelDirState } from '../common/leveldb-files.js';
 
 export type Db = ClassicLevel<string, string>;
 

@@ -32,8 +32,7 @@ import {
 } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
-import { CallvaultError } from '../common/index.js';
-import { inspectLevelDir } from '../common/leveldb-files.js';
+import { CallvaultError, inspectLevelDir } from '../common/index.js';
 import {
   VaultKeyMismatchError,
   VaultKeystoreCorruptError,
