@@ -13,7 +13,7 @@ import type { RetentionDecision } from './plan.js';
  * Recordings per batch: large enough to share the fsyncs and the keystore's compactions (each
  * spans nearly all keys, ids being random), small enough to bound memory.
  */
-export const PURGE_BATCH = 1024;
+export const PURGE_BATCH = 4096;
 
 async function inVault(storage: Storage, id: string): Promise<boolean> {
   return (

@@ -8,6 +8,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDir } from './batch-sync.js';
 import { VaultNotFoundError, VaultStateTamperedError, writeFailure } from './errors.js';
+import { removeFileGroups } from './file-remover.js';
 import type { KeyStore } from './keys.js';
 import { CONTAINER_SUFFIX, containerPath } from './layout.js';
 import {
@@ -100,18 +101,28 @@ export class StateStore {
     await this.removeMany([{ id, createdMsHint }]);
   }
 
-  /** Each sidecar file, then their replay counters in one keystore batch. */
-  async removeMany(items: readonly { id: string; createdMsHint?: number | undefined }[]): Promise<void> {
-    await Promise.all(
-      items.map(async ({ id, createdMsHint }) => {
-        const createdMs = (await this.#keys.stateVersion(id))?.createdAt ?? createdMsHint;
-        if (createdMs !== undefined)
-          await unlink(statePath(this.#dir, id, createdMs)).catch((err: NodeJS.ErrnoException) => {
-            if (err.code !== 'ENOENT') throw err;
-          });
-      }),
+  /**
+   * Each sidecar file, then their replay counters in one keystore batch. `hasState: false` (the
+   * caller read the keystore already) skips the read of a version that is not there; the file
+   * is still removed at the hinted place, since a crash between writing a sidecar and its
+   * version entry leaves the file alone.
+   */
+  async removeMany(
+    items: readonly { id: string; createdMsHint?: number | undefined; hasState?: boolean }[],
+  ): Promise<void> {
+    const places = await Promise.all(
+      items.map(async ({ id, createdMsHint, hasState }) =>
+        hasState === false ? createdMsHint : ((await this.#keys.stateVersion(id))?.createdAt ?? createdMsHint),
+      ),
     );
-    await this.#keys.deleteStateVersions(items.map((i) => i.id));
+    const paths: string[] = [];
+    items.forEach(({ id }, i) => {
+      const createdMs = places[i];
+      if (createdMs !== undefined) paths.push(statePath(this.#dir, id, createdMs));
+    });
+    const failed = await removeFileGroups(paths.map((p) => [p]));
+    if (failed.length > 0) throw failed[0]!.error;
+    await this.#keys.deleteStateVersions(items.filter((i) => i.hasState !== false).map((i) => i.id));
   }
 
   async ids(): Promise<string[]> {

@@ -35,6 +35,7 @@ import { recoverContainer } from './recovery.js';
 import { SEALS_DIR, Seals, checkSealed } from './seal.js';
 import { RecordKeys } from './record-keys.js';
 import { StateStore } from './state-store.js';
+import { eraseMany, type EraseManyResult } from './erase-many.js';
 import type { StateFile } from './state.js';
 import type {
   AudioFormat,
@@ -329,73 +330,25 @@ export class Vault {
    * one whose file could not be removed in `failed` (its key is gone: what is left is unreadable,
    * and the next erase removes it), without stopping the others.
    */
-  async eraseMany(
-    ids: readonly string[],
-    opts: { keepState?: boolean } = {},
-  ): Promise<{ erased: string[]; missing: string[]; failed: { id: string; error: Error }[] }> {
+  async eraseMany(ids: readonly string[], opts: { keepState?: boolean } = {}): Promise<EraseManyResult> {
     this.#assertOpen();
-    const erased: string[] = [];
-    const missing: string[] = [];
-    const failed = new Map<string, Error>();
-    const found: { id: string; createdMs: number | undefined; path: string | undefined; hasKey: boolean }[] =
-      [];
-    const idle: string[] = [];
-    for (const id of ids) {
-      const active = this.#active.get(id);
-      if (active === undefined) idle.push(id);
-      else {
-        await active.abort();
-        erased.push(id);
-      }
-    }
-    // One keystore read for all; the container directory is listed at most once, and only
-    // when some id has no key entry that places its file.
-    const named = idle.filter(isRecordingId);
-    const facts = new Map(
-      (await this.#keys.eraseFacts(named)).map((f, i) => [named[i] as string, f] as const),
+    return eraseMany(
+      {
+        dir: this.dir,
+        keys: this.#keys,
+        states: this.#states,
+        log: this.#log,
+        abortWriter: async (id) => {
+          const active = this.#active.get(id);
+          if (active === undefined) return false;
+          await active.abort();
+          return true;
+        },
+        forgetKey: (id) => this.#recordKeys.forget(id),
+      },
+      ids,
+      opts,
     );
-    let files: Map<string, string> | undefined;
-    for (const id of idle) {
-      const f = facts.get(id);
-      let path: string | undefined;
-      if (f?.createdMs !== undefined) path = containerPath(this.dir, id, f.createdMs);
-      else path = (files ??= await listContainers(this.dir)).get(id);
-      const hasKey = f?.hasKey === true;
-      if (!hasKey && path === undefined && f?.hasState !== true) missing.push(id);
-      else found.push({ id, createdMs: f?.createdMs, path, hasKey });
-    }
-    for (const f of found) this.#recordKeys.forget(f.id);
-    await this.#keys.destroyDataKeys(found.filter((f) => f.hasKey).map((f) => f.id));
-    // Per recording its seal, then its container; the recordings overlap one another.
-    await Promise.all(
-      found.map(async ({ id, path }) => {
-        if (isRecordingId(id)) await this.#seals.remove(id);
-        if (path === undefined) return;
-        await unlink(path).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT')
-            failed.set(
-              id,
-              new VaultStorageError('cannot unlink recording file', {
-                cause: err,
-                context: { recordingId: id, path },
-              }),
-            );
-        });
-      }),
-    );
-    const done = found.filter((f) => !failed.has(f.id));
-    if (opts.keepState !== true)
-      await this.#states.removeMany(
-        done.filter((f) => isRecordingId(f.id)).map((f) => ({ id: f.id, createdMsHint: f.createdMs })),
-      );
-    // One line per call, not per recording: a retention batch erases hundreds.
-    if (done.length === 1) this.#log.info({ recordingId: done[0]!.id }, 'recording erased');
-    else if (done.length > 1) this.#log.info({ count: done.length }, 'recordings erased');
-    return {
-      erased: [...erased, ...done.map((f) => f.id)],
-      missing,
-      failed: [...failed].map(([id, error]) => ({ id, error })),
-    };
   }
 
   async has(id: string): Promise<boolean> {
