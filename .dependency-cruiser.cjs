@@ -23,6 +23,14 @@ module.exports = {
     forbid('index', ['sip', 'siprec', 'tap', 'session', 'media', 'recorder', 'retention', 'cli'], 'index/ stores what it is given'),
     forbid('config', ['sip', 'siprec', 'tap', 'session', 'media', 'recorder', 'vault', 'index', 'retention', 'cli'], 'config/ is read by all and reads none'),
     forbid('common', ['config', 'sip', 'siprec', 'tap', 'session', 'media', 'recorder', 'vault', 'index', 'retention', 'cli'], 'common/ holds primitives only'),
+    forbid('sbc', ['config', 'sip', 'siprec', 'tap', 'session', 'media', 'recorder', 'vault', 'index', 'retention', 'control', 'cli'], 'sbc/ is the sending side as text: the test call, benches and tests share it'),
+    {
+      name: 'only-cli-imports-sbc',
+      comment: 'the SBC side exists for test-call; the daemon never builds offers',
+      severity: 'error',
+      from: { path: '^agent/src/', pathNot: '^agent/src/(cli|sbc)/' },
+      to: { path: '^agent/src/sbc/' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {
