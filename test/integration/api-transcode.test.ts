@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
-import { AGENT, CALLER, SiprecClient, finishedRecord, rtpRangeSet } from '../helpers/siprec-client.js';
+import { AGENT, CALLER, SiprecClient, finishedRecord, rtpRangeSet } from '../kit/index.js';
 
 describe('integration: audio without ffmpeg', function () {
   this.timeout(90_000);

@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctl, freePort, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ANY_PORT, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { readWav, channelFrequency, durationSeconds } from '../helpers/audio.js';
 
 describe('integration: callvaultctl test-call', function () {
@@ -50,10 +52,21 @@ describe('integration: callvaultctl test-call', function () {
   });
 
   it('fails with exit 1 and a clear message when nothing answers', async () => {
-    const sets = await isolatedSets(join(work, 'storage'));
-    const r = await ctl(sets, ['test-call', '--seconds', '1']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /CV_ERR_CLI_TEST_CALL/);
+    // A UDP port that swallows everything: the INVITE goes out and no answer ever comes.
+    const silent = createSocket('udp4');
+    silent.bind(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const sets = await isolatedSets(join(work, 'storage'), [
+        `sip.udp=127.0.0.1:${silent.address().port}`,
+        'sip.tcp=off',
+      ]);
+      const r = await ctl(sets, ['test-call', '--seconds', '1']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /CV_ERR_CLI_TEST_CALL/);
+    } finally {
+      silent.close();
+    }
   });
 
   it('works on a production-like configuration: TLS only, plain INVITEs refused', async () => {
@@ -79,7 +92,7 @@ describe('integration: callvaultctl test-call', function () {
     const sets = await isolatedSets(join(work, 'storage'), [
       'sip.udp=off',
       'sip.tcp=off',
-      `sip.tls=127.0.0.1:${await freePort()}`,
+      `sip.tls=${ANY_PORT}`,
       `sip.tls_cert=${cert}`,
       `sip.tls_key=${key}`,
       'sip.accept_plain_invite=false',
