@@ -92,7 +92,7 @@ describe('integration: statistics and quality search over the admin API', functi
       assert.equal(r.code, 0, r.stderr);
     }
     daemon = await startDaemon(sets);
-    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    base = `${daemon.apiUrl!}/api/v1`;
     for (const name of ['sam', 'anna']) {
       const r = await call(`${base}/session`, {
         method: 'POST',

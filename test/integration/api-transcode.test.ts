@@ -44,7 +44,7 @@ describe('integration: audio without ffmpeg', function () {
     const emptyBin = join(work, 'bin');
     mkdirSync(emptyBin);
     daemon = await startDaemon(sets, 20_000, { ...process.env, PATH: emptyBin });
-    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    const base = `${daemon.apiUrl!}/api/v1`;
     const login = await call(`${base}/session`, {
       method: 'POST',
       json: { username: 'sam', password: 'sam has a long passphrase' },

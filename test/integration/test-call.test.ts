@@ -29,11 +29,11 @@ describe('integration: callvaultctl test-call', function () {
   it('records a SIPREC test call: 3 s, 440 Hz left (caller), 1000 Hz right (agent), metadata indexed', async () => {
     const sets = await isolatedSets(join(work, 'storage'));
     daemon = await startDaemon(sets);
-    const r = await ctl(sets, ['test-call', '--seconds', '3']);
+    const r = await daemon.ctl(['test-call', '--seconds', '3']);
     assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
     const id = /recorded as (\S+),/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
-    const show = JSON.parse((await ctl(sets, ['recordings', 'show', id, '--json'])).stdout) as Record<
+    const show = JSON.parse((await daemon.ctl(['recordings', 'show', id, '--json'])).stdout) as Record<
       string,
       unknown
     >;
@@ -42,13 +42,13 @@ describe('integration: callvaultctl test-call', function () {
     assert.equal(show['service'], 'callvault-test');
     assert.equal(show['source'], 'siprec');
     const out = join(work, 'tc.wav');
-    assert.equal((await ctl(sets, ['export', id, '-o', out, '--reason', 'integration check'])).code, 0);
+    assert.equal((await daemon.ctl(['export', id, '-o', out, '--reason', 'integration check'])).code, 0);
     const wav = readWav(readFileSync(out));
     assert.equal(wav.channels, 2);
     assert.ok(Math.abs(durationSeconds(wav) - 3) <= 0.2, `duration ${durationSeconds(wav)}`);
     assert.equal(channelFrequency(wav, 0), 440);
     assert.equal(channelFrequency(wav, 1), 1000);
-    assert.equal((await ctl(sets, ['verify', id])).code, 0);
+    assert.equal((await daemon.ctl(['verify', id])).code, 0);
   });
 
   it('fails with exit 1 and a clear message when nothing answers', async () => {
@@ -99,7 +99,7 @@ describe('integration: callvaultctl test-call', function () {
     ]);
     daemon = await startDaemon(sets);
     // No --transport: a TLS-only box is called over TLS.
-    const r = await ctl(sets, ['test-call', '--seconds', '2']);
+    const r = await daemon.ctl(['test-call', '--seconds', '2']);
     assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
     assert.match(r.stdout, /^OK: recorded as /);
   });
@@ -107,13 +107,13 @@ describe('integration: callvaultctl test-call', function () {
   it('explains a 403: names the address to add to sip.trusted; --from-address calls from a trusted one', async () => {
     const sets = await isolatedSets(join(work, 'storage'), ['sip.trusted=[127.0.0.2/32]']);
     daemon = await startDaemon(sets);
-    const refused = await ctl(sets, ['test-call', '--seconds', '1']);
+    const refused = await daemon.ctl(['test-call', '--seconds', '1']);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stderr, /403/);
     assert.match(refused.stderr, /Add "127\.0\.0\.1" to sip\.trusted/);
     assert.match(refused.stderr, /CV_ERR_CLI_TEST_CALL/);
     process.stdout.write(`      ${refused.stderr.trim().split('\n').pop()}\n`);
-    const fromTrusted = await ctl(sets, ['test-call', '--seconds', '2', '--from-address', '127.0.0.2']);
+    const fromTrusted = await daemon.ctl(['test-call', '--seconds', '2', '--from-address', '127.0.0.2']);
     assert.equal(fromTrusted.code, 0, fromTrusted.stdout + fromTrusted.stderr + daemon.logs());
     assert.match(fromTrusted.stdout, /^OK: /);
   });

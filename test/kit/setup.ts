@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ctl, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
 
 /** [name, role, agent extension (for agents)]. */
@@ -65,4 +65,25 @@ export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
   );
+}
+
+export interface StaffedDaemon {
+  readonly daemon: RunningDaemon;
+  /** https://127.0.0.1:PORT/api/v1 */
+  readonly base: string;
+  /** A logged-in token per user, by name. */
+  readonly tokens: Readonly<Record<string, string>>;
+}
+
+/**
+ * A scenario's opening: its people get accounts with their own passphrases, the daemon starts
+ * and every one of them logs in through the API.
+ */
+export async function startStaffed(sets: string[], users: readonly UserSpec[]): Promise<StaffedDaemon> {
+  await addUsers(sets, users, personalPassphrase);
+  const daemon = await startDaemon(sets);
+  const base = apiBase(daemon);
+  const tokens: Record<string, string> = {};
+  for (const [name] of users) tokens[name] = await login(base, name, personalPassphrase(name));
+  return { daemon, base, tokens };
 }

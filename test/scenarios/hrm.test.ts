@@ -11,14 +11,11 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
 import {
-  addUsers,
-  apiBase,
   filesUnder as files,
   finishedRecord,
-  login,
-  personalPassphrase,
   rtpRangeSet,
   SiprecClient,
+  startStaffed,
   type RecordView,
 } from '../kit/index.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
@@ -51,20 +48,14 @@ describe('scenario: HRM (seed 001)', function () {
       'sip.agent_extension_max_digits=4',
       'api.stats_min_group_size=2',
     ]);
-    await addUsers(
-      sets,
-      [
-        ['aino', 'agent', '2001'],
-        ['bertil', 'agent', '2002'],
-        ['sanna', 'supervisor'],
-        ['dora', 'dpo'],
-      ],
-      personalPassphrase,
-    );
-    daemon = await startDaemon(sets);
-    base = apiBase(daemon);
-    for (const name of ['aino', 'bertil', 'sanna', 'dora'])
-      tokens[name] = await login(base, name, personalPassphrase(name));
+    const staffed = await startStaffed(sets, [
+      ['aino', 'agent', '2001'],
+      ['bertil', 'agent', '2002'],
+      ['sanna', 'supervisor'],
+      ['dora', 'dpo'],
+    ]);
+    ({ daemon, base } = staffed);
+    Object.assign(tokens, staffed.tokens);
   });
   after(async () => {
     await daemon?.stop('SIGKILL');

@@ -13,14 +13,7 @@ import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/d
 import { makeToneWav } from '../helpers/audio.js';
 import { call } from '../helpers/https.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
-import {
-  addUsers,
-  apiBase,
-  filesUnder as files,
-  importRecording,
-  login,
-  personalPassphrase,
-} from '../kit/index.js';
+import { filesUnder as files, importRecording, startStaffed } from '../kit/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -52,18 +45,12 @@ describe('scenario: Retta (seed 002)', function () {
     ];
     for (const [key, meta] of imports)
       ids[key] = await importRecording(sets, wav, { agent: '5005', ...meta });
-    await addUsers(
-      sets,
-      [
-        ['disa', 'dpo'],
-        ['sune', 'supervisor'],
-      ],
-      personalPassphrase,
-    );
-    daemon = await startDaemon(sets);
-    base = apiBase(daemon);
-    dpo = await login(base, 'disa', personalPassphrase('disa'));
-    sup = await login(base, 'sune', personalPassphrase('sune'));
+    const staffed = await startStaffed(sets, [
+      ['disa', 'dpo'],
+      ['sune', 'supervisor'],
+    ]);
+    ({ daemon, base } = staffed);
+    [dpo, sup] = [staffed.tokens['disa']!, staffed.tokens['sune']!];
   });
   after(async () => {
     await daemon?.stop('SIGKILL');

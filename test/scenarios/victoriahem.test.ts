@@ -12,15 +12,12 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
 import {
-  addUsers,
   AGENT,
-  apiBase,
   filesUnder as files,
   finishedRecord,
-  login,
-  personalPassphrase,
   rtpRangeSet,
   SiprecClient,
+  startStaffed,
   type RecordView,
 } from '../kit/index.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
@@ -47,17 +44,12 @@ describe('scenario: Victoriahem (seed 000)', function () {
       'policy.name=victoriahem',
       'api.stats_min_group_size=2',
     ]);
-    await addUsers(
-      sets,
-      [
-        ['sofia', 'supervisor'],
-        ['dan', 'dpo'],
-      ],
-      personalPassphrase,
-    );
-    daemon = await startDaemon(sets);
-    base = apiBase(daemon);
-    for (const name of ['sofia', 'dan']) tokens[name] = await login(base, name, personalPassphrase(name));
+    const staffed = await startStaffed(sets, [
+      ['sofia', 'supervisor'],
+      ['dan', 'dpo'],
+    ]);
+    ({ daemon, base } = staffed);
+    Object.assign(tokens, staffed.tokens);
   });
   after(async () => {
     await daemon?.stop('SIGKILL');
