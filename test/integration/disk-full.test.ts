@@ -80,8 +80,7 @@ describe('integration: disk full mid-call', function () {
     assert.equal(v.code, 0, v.stdout + v.stderr);
     await media;
     // The monitoring side of it: counted as failed, and as written and recovered.
-    const metricsAt = sets.find((x) => x.startsWith('metrics.listen='))!.split('=')[1];
-    const text = await (await fetch(`http://${metricsAt}/metrics`)).text();
+    const text = await (await fetch(daemon.metricsUrl!)).text();
     assert.match(text, /^callvault_recordings_failed_total\{reason="disk_full"\} 1$/m);
     assert.match(text, /^callvault_recordings_written_total\{source="siprec"\} 1$/m);
     assert.match(text, /^callvault_recordings_recovered_total 1$/m);

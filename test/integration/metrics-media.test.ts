@@ -34,8 +34,7 @@ describe('integration: media metrics, no-media and one-way calls, alert rules', 
     rmSync(work, { recursive: true, force: true });
   });
 
-  const metricsUrl = (): string =>
-    `http://${sets.find((s) => s.startsWith('metrics.listen='))!.split('=')[1]}/metrics`;
+  const metricsUrl = (): string => daemon!.metricsUrl!;
 
   async function scrape(): Promise<{ text: string; values: Map<string, number> }> {
     const res = await fetch(metricsUrl());
