@@ -12,6 +12,8 @@
 const STAGES = [
   { name: 'common', imports: [], why: 'primitives: errors, logging, text, native loader' },
   { name: 'config', imports: ['common'], why: 'read by all, reads none' },
+  // The SBC's side as text (offers, answers): test-call ships it; tests and benches share it.
+  { name: 'sbc', imports: [], why: 'the sending side of a SIPREC call, for test-call' },
   { name: 'sip', imports: ['common'], why: 'the bottom of the signalling path' },
   { name: 'siprec', imports: ['common', 'session'], why: 'produces the session model from SIP' },
   { name: 'session', imports: ['common'], why: 'the call model; knows nothing of SIP or pcap' },
@@ -71,8 +73,8 @@ const STAGES = [
   },
   {
     name: 'cli',
-    // media: `test-call` synthesises the tones it sends.
-    imports: ['common', 'config', 'media', 'storage', 'control'],
+    // media: `test-call` synthesises the tones it sends; sbc: it builds its offer there.
+    imports: ['common', 'config', 'media', 'storage', 'control', 'sbc'],
     why: 'callvaultctl: talks to the daemon or runs the control handlers locally',
   },
 ];

@@ -28,7 +28,7 @@ import type { RecordingRecord } from '../../agent/src/index/index.js';
 import { MAX_LIVE_LISTENERS } from '../../agent/src/recorder/index.js';
 import { ctl, DEV_CONFIG, isolatedSets, startDaemon, type RunningDaemon } from '../../test/helpers/daemon.js';
 import { chromiumMissing, openBrowser } from '../../test/helpers/console-browser.js';
-import { rtpRangeSet } from '../../test/helpers/siprec-client.js';
+import { rtpRangeSet } from '../../test/kit/index.js';
 import { mulberry32 as prng } from '../../test/helpers/prng.js';
 import { syntheticRecords } from './synthetic-records.js';
 import { get, liveRun, origin, type LiveRun } from './console-live-bench.js';

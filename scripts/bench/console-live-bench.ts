@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import type { RunningDaemon } from '../../test/helpers/daemon.js';
-import { AGENT, SiprecClient, type SiprecCall } from '../../test/helpers/siprec-client.js';
+import { AGENT, SiprecClient, type SiprecCall } from '../../test/kit/index.js';
 
 /** Live audio: stereo PCM16 at 8 kHz (G.711 calls). */
 const BYTES_PER_S = 8000 * 2 * 2;

@@ -6,25 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { freePort, startDaemon } from '../../test/helpers/daemon.js';
+import { isolatedSets, startDaemon } from '../../test/helpers/daemon.js';
 import { SipLoadClient } from './load/sip-load-client.js';
 import { cpuSeconds } from './load/procs.js';
 
 const n = Number(process.argv[2] ?? 400);
 const window = Number(process.argv[3] ?? 32);
 const dir = mkdtempSync(join(tmpdir(), 'cv-setup-'));
-const sip = await freePort();
-const metricsPort = await freePort();
-const d = await startDaemon([
-  `storage.dir=${join(dir, 'storage')}`,
-  `sip.udp=127.0.0.1:${sip}`,
-  `sip.tcp=127.0.0.1:${sip}`,
-  `api.listen=127.0.0.1:${await freePort()}`,
-  `metrics.listen=127.0.0.1:${metricsPort}`,
-  // startDaemon waits for the info line that says it listens.
-  'media.rtp_ports=20000-29999',
-  'log.level=info',
-]);
+// startDaemon waits for the info line that says what it listens on (log.level=info).
+const d = await startDaemon(await isolatedSets(join(dir, 'storage'), ['media.rtp_ports=20000-29999']));
+const sip = d.ports.sipUdp!;
 try {
   const client = await SipLoadClient.open({ host: '127.0.0.1', port: sip });
   const cpu0 = cpuSeconds(d.child.pid!);
@@ -57,7 +48,7 @@ try {
   );
   await client.close();
   if (process.env.CV_SETUP_METRICS === '1') {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const text = await (await fetch(d.metricsUrl!)).text();
     const memory = /^callvault_process_(resident_memory|nodejs_heap_size_used|nodejs_heap_size_total|nodejs_external_memory)/;
     console.log(text.split('\n').filter((l) => /^callvault_sip|^callvault_calls/.test(l) || memory.test(l)).join('\n'));
   }

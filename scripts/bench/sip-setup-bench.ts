@@ -10,9 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort, isolatedSets, startDaemon } from '../../test/helpers/daemon.js';
+import { freePort, isolatedSets, startDaemon, type DaemonPorts } from '../../test/helpers/daemon.js';
 import { scrape } from '../../test/helpers/netns.js';
 import { fmt, row, type Benchmark } from './bench.js';
+import { sleep } from '../../test/helpers/until.js';
 
 const SCENARIO = fileURLToPath(new URL('../../test/fixtures/sipp-daemon/uac-siprec.xml', import.meta.url));
 
@@ -47,15 +48,13 @@ export interface SipSetupBenchOptions {
   readonly stepSeconds?: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 function counter(screen: string, name: string): number {
   const m = new RegExp(`${name}\\s+\\|\\s+[0-9]+\\s+\\|\\s+([0-9]+)`).exec(screen);
   return Number(m?.[1] ?? 0);
 }
 
 async function step(
-  port: number,
+  ports: DaemonPorts,
   transport: 'udp' | 'tcp',
   rate: number,
   seconds: number,
@@ -64,7 +63,7 @@ async function step(
   const args = [
     '-sf',
     SCENARIO,
-    `127.0.0.1:${port}`,
+    `127.0.0.1:${transport === 'udp' ? ports.sipUdp : ports.sipTcp}`,
     '-i',
     '127.0.0.1',
     '-p',
@@ -110,7 +109,7 @@ export async function runSipSetupBench(opts: SipSetupBenchOptions = {}): Promise
   const transport = opts.transport ?? 'udp';
   const seconds = Math.min(10, opts.stepSeconds ?? 5);
   const work = mkdtempSync(join(tmpdir(), 'cv-setup-bench-'));
-  // Below the kernel's ephemeral range, where freePort() picks the SIP and HTTP ports.
+  // Below the kernel's ephemeral range, where the daemon's listeners and SIPp's ports are picked.
   const low = 10000 + 2 * Math.floor(Math.random() * 1500);
   const sets = await isolatedSets(join(work, 'storage'), [
     `media.rtp_ports=${low}-${low + 3999}`,
@@ -118,22 +117,15 @@ export async function runSipSetupBench(opts: SipSetupBenchOptions = {}): Promise
     'log.level=info',
   ]);
   const daemon = await startDaemon(sets);
-  const portOf = (key: string): number =>
-    Number(
-      sets
-        .find((s) => s.startsWith(`${key}=`))
-        ?.split(':')
-        .at(-1),
-    );
   const steps: SetupStep[] = [];
   try {
     for (const rate of opts.rates ?? [50, 100, 200, 250, 300, 400, 500]) {
-      const s = await step(portOf('sip.udp'), transport, rate, seconds);
+      const s = await step(daemon.ports, transport, rate, seconds);
       steps.push(s);
       if (s.failed > 0 || s.sippExit !== 0) break;
       // Let the step's last calls finish their recordings before the next one starts.
       for (let t = 0; t < 100; t++) {
-        if ((await scrape(portOf('metrics.listen')))['callvault_calls_active'] === 0) break;
+        if ((await scrape(daemon.ports.metrics!))['callvault_calls_active'] === 0) break;
         await sleep(100);
       }
     }

@@ -3,6 +3,7 @@
  * playwright-core (never a browser download), a 1366×768 window that accepts the appliance's
  * self-signed certificate, and CSP reports from the page collected so a test can fail on them.
  */
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -70,6 +71,13 @@ async function withContext(browser: Browser): Promise<ConsoleBrowser> {
 }
 
 /** Logs in through the console's form; resolves on the search page. */
+/** Closes a test's browser and fails the test if a page broke its own CSP meanwhile. */
+export async function closeCheckingCsp(b: ConsoleBrowser | undefined): Promise<void> {
+  const csp = b?.cspViolations.splice(0) ?? [];
+  await b?.close();
+  assert.deepEqual(csp, [], 'the page broke its own CSP');
+}
+
 export async function logIn(
   b: ConsoleBrowser,
   origin: string,

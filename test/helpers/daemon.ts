@@ -1,12 +1,13 @@
 /**
  * Test harness: runs the real daemon (bin/callvault.js, built by `make`) and the real CLI on
- * loopback with chosen ports and a temp storage dir. Later issues reuse it for SIP/SIPp tests.
+ * loopback (listeners on port 0, the bound ports read from its `ready` line) and a temp
+ * storage dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { createServer } from 'node:net';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DAEMON_BIN = join(ROOT, 'bin', 'callvault.js');
@@ -48,7 +49,31 @@ export function run(
   });
 }
 
-/** Asks the kernel for a free loopback port (closed again before the daemon binds it). */
+/** Loopback with port 0: the kernel picks a free port at bind time; the daemon reports it. */
+export const ANY_PORT = '127.0.0.1:0';
+
+/**
+ * The --set list that puts a daemon on loopback with its own storage dir. Every listener is on
+ * port 0 and startDaemon() learns the ports from the daemon's `ready` line, so two daemons (or
+ * two test runs) never race for a port picked in advance.
+ */
+export async function isolatedSets(storageDir: string, extra: readonly string[] = []): Promise<string[]> {
+  return Promise.resolve([
+    `storage.dir=${storageDir}`,
+    `sip.udp=${ANY_PORT}`,
+    `sip.tcp=${ANY_PORT}`,
+    `api.listen=${ANY_PORT}`,
+    `metrics.listen=${ANY_PORT}`,
+    'log.level=info',
+    ...extra,
+  ]);
+}
+
+/**
+ * A free loopback port for an external tool that must be told one (SIPp's own ports, rtpengine's
+ * control port); it is closed again before the tool binds it. The daemon never needs this: it
+ * listens on port 0 and reports what it bound.
+ */
 export async function freePort(): Promise<number> {
   const srv = createServer();
   srv.listen(0, '127.0.0.1');
@@ -57,20 +82,6 @@ export async function freePort(): Promise<number> {
   srv.close();
   await once(srv, 'close');
   return port;
-}
-
-/** The --set list that puts a daemon on free loopback ports with its own storage dir. */
-export async function isolatedSets(storageDir: string, extra: readonly string[] = []): Promise<string[]> {
-  const sip = await freePort();
-  return [
-    `storage.dir=${storageDir}`,
-    `sip.udp=127.0.0.1:${sip}`,
-    `sip.tcp=127.0.0.1:${sip}`,
-    `api.listen=127.0.0.1:${await freePort()}`,
-    `metrics.listen=127.0.0.1:${await freePort()}`,
-    'log.level=info',
-    ...extra,
-  ];
 }
 
 export function setArgs(sets: readonly string[]): string[] {
@@ -85,16 +96,90 @@ export function ctl(
   return run(process.execPath, [CTL_BIN, '--config', DEV_CONFIG, ...setArgs(sets), ...args], opts);
 }
 
-export interface RunningDaemon {
+/** The ports the daemon bound (null: that listener is off). */
+export interface DaemonPorts {
+  readonly sipUdp: number | null;
+  readonly sipTcp: number | null;
+  readonly sipTls: number | null;
+  readonly api: number | null;
+  readonly metrics: number | null;
+}
+
+/** A daemon process and its output (what a test that spawns one itself also has). */
+export interface DaemonProcess {
   readonly child: ChildProcess;
   readonly logs: () => string;
   /** Sends a signal and resolves with the exit code (bounded). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number>;
 }
 
+/** A daemon started by startDaemon(): its bound ports and a callvaultctl aimed at it. */
+export interface RunningDaemon extends DaemonProcess {
+  readonly ports: DaemonPorts;
+  /** https://127.0.0.1:PORT of the admin API (null when off). */
+  readonly apiUrl: string | null;
+  /** http://127.0.0.1:PORT/metrics (null when off). */
+  readonly metricsUrl: string | null;
+  /** callvaultctl with this daemon's config: its --set list, the bound ports in place of port 0. */
+  ctl(args: readonly string[], opts?: { stdin?: string }): Promise<CliResult>;
+}
+
+/** The parts of the daemon's `ready` log line that name what it listens on. */
+export interface ReadyLine {
+  readonly sip?: readonly string[];
+  readonly api?: string;
+  readonly metrics?: string;
+}
+
+const portIn = (url: string | undefined): number | null => {
+  const m = /:(\d+)(?:\/|$)/.exec(url ?? '');
+  return m === null ? null : Number(m[1]);
+};
+
+/** The bound addresses from the `ready` line: `sip: ["udp:127.0.0.1:5060", …]`, api/metrics URLs. */
+export function portsFromReady(ready: ReadyLine): DaemonPorts {
+  const sip = (t: string): number | null => portIn(ready.sip?.find((a) => a.startsWith(`${t}:`)));
+  return {
+    sipUdp: sip('udp'),
+    sipTcp: sip('tcp'),
+    sipTls: sip('tls'),
+    api: ready.api === 'off' ? null : portIn(ready.api),
+    metrics: ready.metrics === 'off' ? null : portIn(ready.metrics),
+  };
+}
+
+/** The daemon's `ready` line in its output so far, once it is there whole. */
+export function readyLineIn(out: string): ReadyLine | null {
+  const line = /^[^\n]*"msg":"ready"[^\n]*(?=\n)/m.exec(out)?.[0];
+  return line === undefined ? null : (JSON.parse(line) as ReadyLine);
+}
+
+const SET_OF_PORT: readonly (readonly [string, keyof DaemonPorts])[] = [
+  ['sip.udp', 'sipUdp'],
+  ['sip.tcp', 'sipTcp'],
+  ['sip.tls', 'sipTls'],
+  ['api.listen', 'api'],
+  ['metrics.listen', 'metrics'],
+];
+
+/**
+ * Writes the bound ports over the port-0 entries of `sets`, in place: whatever the test does
+ * with its list afterwards (ctl, a restart on the same ports, reading an address) sees the
+ * addresses the daemon really listens on. startDaemon() does this; a test that spawns the
+ * daemon itself calls it with the parsed `ready` line.
+ */
+export function resolveSets(sets: string[], ready: ReadyLine): void {
+  const ports = portsFromReady(ready);
+  for (const [key, field] of SET_OF_PORT) {
+    const i = sets.findIndex((s) => s === `${key}=${ANY_PORT}`);
+    const port = ports[field];
+    if (i >= 0 && port !== null) sets[i] = `${key}=127.0.0.1:${port}`;
+  }
+}
+
 /** Starts the daemon and resolves when it logs "ready" (or rejects with its output). */
 export async function startDaemon(
-  sets: readonly string[],
+  sets: string[],
   timeoutMs = 20_000,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningDaemon> {
@@ -104,6 +189,7 @@ export async function startDaemon(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let ready: ReadyLine = {};
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
@@ -112,8 +198,10 @@ export async function startDaemon(
     );
     const onData = (d: Buffer): void => {
       out += d.toString();
-      if (/"msg":"ready"/.test(out)) {
+      const line = readyLineIn(out);
+      if (line !== null) {
         clearTimeout(timer);
+        ready = line;
         resolve();
       }
     };
@@ -124,9 +212,15 @@ export async function startDaemon(
       reject(new Error(`daemon exited ${code} before ready:\n${out}`));
     });
   });
+  const ports = portsFromReady(ready);
+  resolveSets(sets, ready);
   return {
     child,
     logs: () => out,
+    ports,
+    apiUrl: ports.api === null ? null : `https://127.0.0.1:${ports.api}`,
+    metricsUrl: ports.metrics === null ? null : `http://127.0.0.1:${ports.metrics}/metrics`,
+    ctl: (args, opts) => ctl(sets, args, opts),
     async stop(signal: NodeJS.Signals = 'SIGTERM', stopTimeoutMs = 20_000): Promise<number> {
       if (child.exitCode !== null) return child.exitCode;
       child.kill(signal);

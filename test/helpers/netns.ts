@@ -14,6 +14,7 @@ import { connect } from 'node:net';
 import { SipStreamFramer } from '../../agent/src/sip/index.js';
 import { ROOT, startDaemon, type RunningDaemon } from './daemon.js';
 import { mulberry32 } from './prng.js';
+import { sleep } from './until.js';
 
 let available: boolean | undefined;
 
@@ -80,8 +81,6 @@ export function callInNetns<I, O>(
 }
 
 // ---- probes (run inside the namespace) ----
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Resident set size of a process in KiB, from /proc/PID/status (0 when it is gone). */
 export function rssKiB(pid: number | undefined): number {
@@ -256,7 +255,7 @@ async function withDaemon<T>(
   stopSignal: NodeJS.Signals,
   fn: (d: RunningDaemon) => Promise<T>,
 ): Promise<T & { exitCode: number; logs: string }> {
-  const d = await startDaemon(sets);
+  const d = await startDaemon([...sets]);
   try {
     const out = await fn(d);
     return { ...out, exitCode: await d.stop(stopSignal), logs: d.logs() };

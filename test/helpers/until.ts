@@ -1,3 +1,6 @@
+/** The one pause of the tests and benches, for pacing (waits for a condition use `until`). */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Waits until pred() holds, polling every 2 ms, and fails naming `what` after timeoutMs: the
  * bounded wait for an event the tests cannot subscribe to (a counter reaching a value).
@@ -6,7 +9,7 @@ export async function until(pred: () => boolean, what: string, timeoutMs = 5000)
   const end = Date.now() + timeoutMs;
   while (!pred()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
+    await sleep(2);
   }
 }
 
@@ -19,6 +22,6 @@ export async function untilAsync(
   const end = Date.now() + timeoutMs;
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }

@@ -211,7 +211,7 @@ describe('integration: authorisation matrix (every route × role)', function () 
       assert.equal(r.code, 0, r.stderr);
     }
     daemon = await startDaemon(sets);
-    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    base = `${daemon.apiUrl!}/api/v1`;
   });
   after(async () => {
     await daemon?.stop('SIGTERM');

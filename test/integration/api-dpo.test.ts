@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { request } from 'node:https';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
+import { addUsers, apiBase, importRecording } from '../kit/index.js';
 
 interface Reply {
   status: number;
@@ -57,22 +58,14 @@ describe('integration: DPO actions over the admin API', function () {
     const wav = join(work, 't.wav');
     makeToneWav(wav, 1, [440, 880]);
     const ids: string[] = [];
-    for (const number of ['+46701000031', '+46701000032', '+46701000033']) {
-      const r = await ctl(sets, ['import', wav, '--meta', JSON.stringify({ number, agent: '31' })]);
-      assert.equal(r.code, 0, r.stderr);
-      ids.push(r.stdout.trim());
-    }
-    for (const [name, role] of [
+    for (const number of ['+46701000031', '+46701000032', '+46701000033'])
+      ids.push(await importRecording(sets, wav, { number, agent: '31' }));
+    await addUsers(sets, [
       ['dora', 'dpo'],
       ['sam', 'supervisor'],
-    ]) {
-      const r = await ctl(sets, ['users', 'add', name!, '--role', role!, '--password-stdin'], {
-        stdin: `${name}-long-password`,
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    ]);
     daemon = await startDaemon(sets);
-    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    const base = apiBase(daemon);
     const token = async (name: string): Promise<string> =>
       String(
         (

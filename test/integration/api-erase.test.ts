@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
+import { addUsers, apiBase, importRecording, login } from '../kit/index.js';
 
 function filesNaming(root: string, id: string): string[] {
   return readdirSync(root, { withFileTypes: true, recursive: true })
@@ -34,34 +35,17 @@ describe('integration: erasure and rectification by the DPO (API and CLI)', func
     const wav = join(work, 't.wav');
     makeToneWav(wav, 1, [440, 880]);
     const ids: string[] = [];
-    for (const number of ['+46701000071', '+46701000072', '+46701000073', '+46701000074']) {
-      const r = await ctl(sets, ['import', wav, '--meta', JSON.stringify({ number, agent: '71' })]);
-      assert.equal(r.code, 0, r.stderr);
-      ids.push(r.stdout.trim());
-    }
+    for (const number of ['+46701000071', '+46701000072', '+46701000073', '+46701000074'])
+      ids.push(await importRecording(sets, wav, { number, agent: '71' }));
     const [gone, held, restricted, fixed] = ids as [string, string, string, string];
-    for (const [name, role] of [
+    await addUsers(sets, [
       ['dora', 'dpo'],
       ['sam', 'supervisor'],
-    ]) {
-      const r = await ctl(sets, ['users', 'add', name!, '--role', role!, '--password-stdin'], {
-        stdin: `${name}-long-password`,
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    ]);
     daemon = await startDaemon(sets);
-    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
-    const token = async (name: string): Promise<string> =>
-      String(
-        json(
-          await call(`${base}/session`, {
-            method: 'POST',
-            json: { username: name, password: `${name}-long-password` },
-          }),
-        )['token'],
-      );
-    const dpo = await token('dora');
-    const sup = await token('sam');
+    const base = apiBase(daemon);
+    const dpo = await login(base, 'dora');
+    const sup = await login(base, 'sam');
     const reason = 'data subject request 2026/11';
 
     assert.equal((await ctl(sets, ['hold', 'set', held, '--reason', 'police case 7'])).code, 0);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
+import { addUsers, apiBase, login } from '../kit/index.js';
 
 const FUTURE = '2099-01-01T00:00:00Z';
 
@@ -37,19 +38,13 @@ describe('integration: DPO grants (CLI offline and via the daemon, API) and what
     ]);
     assert.equal(imp.code, 0, imp.stderr);
     const recId = imp.stdout.trim();
-    for (const [name, role] of [
+    await addUsers(sets, [
       ['dora', 'dpo'],
       ['sven', 'supervisor'],
       ['quinn', 'qa'],
       ['adam', 'admin'],
-      ['agnes', 'agent'],
-    ] as const) {
-      const extra = role === 'agent' ? ['--agent', '81'] : [];
-      const r = await ctl(sets, ['users', 'add', name, '--role', role, ...extra, '--password-stdin'], {
-        stdin: `${name}-long-password`,
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
+      ['agnes', 'agent', '81'],
+    ]);
 
     // Offline (no daemon): the CLI opens the storage itself.
     const add = await ctl(sets, ['grant', 'add', 'sven', '--until', FUTURE, '--reason', 'offline grant']);
@@ -88,21 +83,12 @@ describe('integration: DPO grants (CLI offline and via the daemon, API) and what
     assert.deepEqual(JSON.parse(list.stdout), []);
 
     daemon = await startDaemon(sets);
-    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
-    const token = async (name: string): Promise<string> =>
-      String(
-        json(
-          await call(`${base}/session`, {
-            method: 'POST',
-            json: { username: name, password: `${name}-long-password` },
-          }),
-        )['token'],
-      );
+    const base = apiBase(daemon);
     const [dpo, sup, qa, admin] = [
-      await token('dora'),
-      await token('sven'),
-      await token('quinn'),
-      await token('adam'),
+      await login(base, 'dora'),
+      await login(base, 'sven'),
+      await login(base, 'quinn'),
+      await login(base, 'adam'),
     ];
     const listAs = (t: string) => call(`${base}/recordings`, { token: t });
     const audioAs = (t: string) =>

@@ -104,7 +104,7 @@ describe('integration: admin API access security', function () {
       assert.equal(r.code, 0, r.stderr);
     }
     daemon = await startDaemon(sets);
-    host = sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]!;
+    host = `127.0.0.1:${daemon.ports.api!}`;
     base = `https://${host}/api/v1`;
   });
   after(async () => {

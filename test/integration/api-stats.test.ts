@@ -11,16 +11,7 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
-import {
-  AGENT,
-  SiprecClient,
-  finishedRecord,
-  rtpRangeSet,
-  type SiprecCall,
-} from '../helpers/siprec-client.js';
-
-const SIP_PORT = (sets: readonly string[]): number =>
-  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
+import { AGENT, SiprecClient, finishedRecord, rtpRangeSet, type SiprecCall } from '../kit/index.js';
 
 interface Imported {
   day: string;
@@ -101,7 +92,7 @@ describe('integration: statistics and quality search over the admin API', functi
       assert.equal(r.code, 0, r.stderr);
     }
     daemon = await startDaemon(sets);
-    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    base = `${daemon.apiUrl!}/api/v1`;
     for (const name of ['sam', 'anna']) {
       const r = await call(`${base}/session`, {
         method: 'POST',
@@ -161,7 +152,7 @@ describe('integration: statistics and quality search over the admin API', functi
   });
 
   it('stores per-call quality from SIPREC calls; searchable by minMos, maxMos and flag; summarised per day', async () => {
-    const client = await SiprecClient.open(SIP_PORT(sets), 'udp');
+    const client = await SiprecClient.to(daemon, 'udp');
     try {
       const place = async (i: number, lossPct: number | null): Promise<SiprecCall> => {
         const c = await client.call({

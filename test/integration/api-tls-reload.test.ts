@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { freePort, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ANY_PORT, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
 
 /** A self-signed P-256 certificate and key (openssl, 0600 key as the daemon expects). */
@@ -87,11 +87,8 @@ describe('integration: SIGHUP reloads the API and SIP certificates', function ()
       `api.tls_cert=${live.cert}`,
       `api.tls_key=${live.key}`,
     ]);
-    const [host, port] = sets
-      .find((s) => s.startsWith('api.listen='))!
-      .split('=')[1]!
-      .split(':');
     daemon = await startDaemon(sets);
+    const [host, port] = ['127.0.0.1', daemon.ports.api!];
     assert.equal(await servedFingerprint(host!, Number(port)), fingerprintOf(a.cert));
 
     copyFileSync(b.cert, live.cert);
@@ -123,14 +120,9 @@ describe('integration: SIGHUP reloads the API and SIP certificates', function ()
     copyFileSync(a.cert, live.cert);
     copyFileSync(a.key, live.key);
     const base = await isolatedSets(join(work, 'storage'));
-    const tlsPort = await freePort();
-    const sets = [
-      ...base,
-      `sip.tls=127.0.0.1:${tlsPort}`,
-      `sip.tls_cert=${live.cert}`,
-      `sip.tls_key=${live.key}`,
-    ];
+    const sets = [...base, `sip.tls=${ANY_PORT}`, `sip.tls_cert=${live.cert}`, `sip.tls_key=${live.key}`];
     daemon = await startDaemon(sets);
+    const tlsPort = daemon.ports.sipTls!;
     assert.equal(await servedFingerprint('127.0.0.1', tlsPort), fingerprintOf(a.cert));
     copyFileSync(b.cert, live.cert);
     copyFileSync(b.key, live.key);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
-import { AGENT, CALLER, SiprecClient, finishedRecord, rtpRangeSet } from '../helpers/siprec-client.js';
+import { AGENT, CALLER, SiprecClient, finishedRecord, rtpRangeSet } from '../kit/index.js';
 
 describe('integration: audio without ffmpeg', function () {
   this.timeout(90_000);
@@ -44,7 +44,7 @@ describe('integration: audio without ffmpeg', function () {
     const emptyBin = join(work, 'bin');
     mkdirSync(emptyBin);
     daemon = await startDaemon(sets, 20_000, { ...process.env, PATH: emptyBin });
-    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    const base = `${daemon.apiUrl!}/api/v1`;
     const login = await call(`${base}/session`, {
       method: 'POST',
       json: { username: 'sam', password: 'sam has a long passphrase' },

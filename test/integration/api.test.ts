@@ -84,7 +84,7 @@ describe('integration: admin API', function () {
       assert.equal(r.code, 0, r.stderr);
     }
     daemon = await startDaemon(sets);
-    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    base = `${daemon.apiUrl!}/api/v1`;
     for (const [name] of users) {
       const r = await call(`${base}/session`, {
         method: 'POST',

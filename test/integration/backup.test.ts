@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { rtpRangeSet } from '../helpers/siprec-client.js';
+import { rtpRangeSet } from '../kit/index.js';
 
 describe('integration: callvaultctl backup / restore', function () {
   this.timeout(120_000);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, json } from '../helpers/https.js';
 import { untilAsync } from '../helpers/until.js';
@@ -21,6 +21,7 @@ import {
   screenshot,
   type ConsoleBrowser,
 } from '../helpers/console-browser.js';
+import { addUsers, importRecording, login } from '../kit/index.js';
 
 const PW = (name: string): string => `${name} has a long passphrase`;
 const USERS = [
@@ -64,14 +65,7 @@ describe('integration: web console grants and training copies', function () {
   let dpoB: ConsoleBrowser | undefined;
   let qaB: ConsoleBrowser | undefined;
 
-  const token = async (name: string): Promise<string> => {
-    const r = await call(`${origin}/api/v1/session`, {
-      method: 'POST',
-      json: { username: name, password: PW(name) },
-    });
-    assert.equal(r.status, 200);
-    return String(json(r)['token']);
-  };
+  const token = (name: string): Promise<string> => login(`${origin}/api/v1`, name, PW(name));
 
   before(async function () {
     const missing = chromiumMissing();
@@ -85,24 +79,16 @@ describe('integration: web console grants and training copies', function () {
       'api.login_max_failures_per_source=1000',
     ]);
     makeToneWav(join(work, 'tone.wav'), 20, [440, 880]);
-    const imp = await ctl(sets, [
-      'import',
-      join(work, 'tone.wav'),
-      '--meta',
-      JSON.stringify({ number: '+46701000021', agent: '1001', service: 'billing' }),
-    ]);
-    assert.equal(imp.code, 0, imp.stderr);
-    callId = imp.stdout.trim();
-    for (const [name, role] of USERS) {
-      const r = await ctl(sets, ['users', 'add', name, '--role', role, '--password-stdin'], {
-        stdin: PW(name),
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    callId = await importRecording(sets, join(work, 'tone.wav'), {
+      number: '+46701000021',
+      agent: '1001',
+      service: 'billing',
+    });
+    await addUsers(sets, USERS, PW);
     // A zone away from UTC (with the browser's own zone left as it is), so the grant's end is
     // shown to be read as the appliance's wall time.
     daemon = await startDaemon(sets, 20_000, { ...process.env, TZ: 'America/Sao_Paulo' });
-    origin = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}`;
+    origin = daemon.apiUrl!;
   });
   beforeEach(async () => {
     dpoB = await openBrowser();

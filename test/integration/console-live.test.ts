@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
-import { AGENT, rtpRangeSet, SiprecClient, type SiprecCall } from '../helpers/siprec-client.js';
+import { AGENT, rtpRangeSet, SiprecClient, type SiprecCall } from '../kit/index.js';
 import { channelFrequency, readWav } from '../helpers/audio.js';
 import { until } from '../helpers/until.js';
 import {
@@ -115,8 +115,8 @@ describe('integration: live calls in the web console', function () {
       assert.equal(r.code, 0, r.stderr);
     }
     daemon = await startDaemon(sets);
-    sipPort = Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
-    origin = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}`;
+    sipPort = daemon.ports.sipUdp!;
+    origin = daemon.apiUrl!;
   });
   afterEach(async () => {
     const csp = browser?.cspViolations.splice(0) ?? [];

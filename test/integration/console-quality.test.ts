@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
-import { AGENT, SiprecClient, finishedRecord, rtpRangeSet } from '../helpers/siprec-client.js';
+import { AGENT, SiprecClient, finishedRecord, rtpRangeSet } from '../kit/index.js';
 import {
   chromiumMissing,
+  closeCheckingCsp,
   logIn,
   openBrowser,
   screenshot,
@@ -20,8 +21,6 @@ import {
 } from '../helpers/console-browser.js';
 
 const PW = 'sam has a long passphrase';
-const SIP_PORT = (sets: readonly string[]): number =>
-  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
 
 /** The calls placed: service name → loss in percent, or null for no RTP at all. */
 const CALLS = [
@@ -52,8 +51,8 @@ describe('integration: web console search by quality', function () {
     });
     assert.equal(r.code, 0, r.stderr);
     daemon = await startDaemon(sets);
-    origin = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}`;
-    const client = await SiprecClient.open(SIP_PORT(sets), 'udp');
+    origin = daemon.apiUrl!;
+    const client = await SiprecClient.to(daemon, 'udp');
     try {
       const ids = await Promise.all(
         CALLS.map(async ([service, lossPct], i) => {
@@ -92,10 +91,9 @@ describe('integration: web console search by quality', function () {
     b = await openBrowser();
   });
   afterEach(async () => {
-    const csp = b?.cspViolations.splice(0) ?? [];
-    await b?.close();
+    const open = b;
     b = undefined;
-    assert.deepEqual(csp, [], 'the page broke its own CSP');
+    await closeCheckingCsp(open);
   });
   after(async () => {
     await daemon?.stop('SIGTERM');

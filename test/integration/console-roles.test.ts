@@ -8,16 +8,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
-import { call, json } from '../helpers/https.js';
+import { call } from '../helpers/https.js';
 import {
   chromiumMissing,
+  closeCheckingCsp,
   logIn,
   openBrowser,
   screenshot,
   type ConsoleBrowser,
 } from '../helpers/console-browser.js';
+import { addUsers, importRecording, login } from '../kit/index.js';
 
 const PW = (name: string): string => `${name} has a long passphrase`;
 const USERS = [
@@ -44,24 +46,9 @@ describe('integration: web console by role', function () {
   let sets: string[];
   let b: ConsoleBrowser | undefined;
 
-  const importCall = async (number: string): Promise<string> => {
-    const r = await ctl(sets, [
-      'import',
-      join(work, 'tone.wav'),
-      '--meta',
-      JSON.stringify({ number, agent: '1001', service: 'billing' }),
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdout.trim();
-  };
-  const token = async (name: string): Promise<string> => {
-    const r = await call(`${origin}/api/v1/session`, {
-      method: 'POST',
-      json: { username: name, password: PW(name) },
-    });
-    assert.equal(r.status, 200);
-    return String(json(r)['token']);
-  };
+  const importCall = (number: string): Promise<string> =>
+    importRecording(sets, join(work, 'tone.wav'), { number, agent: '1001', service: 'billing' });
+  const token = (name: string): Promise<string> => login(`${origin}/api/v1`, name, PW(name));
 
   before(async function () {
     const missing = chromiumMissing();
@@ -75,24 +62,17 @@ describe('integration: web console by role', function () {
       'api.login_max_failures_per_source=1000',
     ]);
     makeToneWav(join(work, 'tone.wav'), 20, [440, 880]);
-    for (const [name, role, agent] of USERS) {
-      const extra = agent === null ? [] : ['--agent', agent];
-      const r = await ctl(sets, ['users', 'add', name, '--role', role, ...extra, '--password-stdin'], {
-        stdin: PW(name),
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await addUsers(sets, USERS, PW);
     daemon = await startDaemon(sets);
-    origin = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}`;
+    origin = daemon.apiUrl!;
   });
   beforeEach(async () => {
     b = await openBrowser();
   });
   afterEach(async () => {
-    const csp = b?.cspViolations.splice(0) ?? [];
-    await b?.close();
+    const open = b;
     b = undefined;
-    assert.deepEqual(csp, [], 'the page broke its own CSP');
+    await closeCheckingCsp(open);
   });
   after(async () => {
     await daemon?.stop('SIGTERM');

@@ -88,7 +88,7 @@ describe('integration: web console', function () {
       assert.equal(r.code, 0, r.stderr);
     }
     daemon = await startDaemon(sets);
-    fx.origin = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}`;
+    fx.origin = daemon.apiUrl!;
   });
   after(async () => {
     await daemon?.stop('SIGTERM');

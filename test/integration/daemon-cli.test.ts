@@ -7,7 +7,15 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync, readdirSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { ctl, isolatedSets, startDaemon, DEV_CONFIG, ROOT, type RunningDaemon } from '../helpers/daemon.js';
+import {
+  ctl,
+  isolatedSets,
+  startDaemon,
+  DEV_CONFIG,
+  ROOT,
+  type DaemonProcess,
+  type RunningDaemon,
+} from '../helpers/daemon.js';
 import { makeToneWav, readWav, channelFrequency, durationSeconds, findWavHeader } from '../helpers/audio.js';
 
 function walk(dir: string): string[] {
@@ -297,7 +305,7 @@ describe('integration: daemon + callvaultctl', function () {
 describe('integration: daemon signals and storage permissions', function () {
   this.timeout(60_000);
   let work: string;
-  let daemon: RunningDaemon | undefined;
+  let daemon: DaemonProcess | undefined;
   beforeEach(() => {
     work = mkdtempSync(join(tmpdir(), 'cv-sig-'));
   });

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { AGENT, SiprecClient, finishedRecord, rtpRangeSet } from '../helpers/siprec-client.js';
+import { AGENT, SiprecClient, finishedRecord, rtpRangeSet } from '../kit/index.js';
 import { until } from '../helpers/until.js';
 
 describe('integration: disk full mid-call', function () {
@@ -50,8 +50,7 @@ describe('integration: disk full mid-call', function () {
     // min_free_bytes 0: the storage-low path (which ends calls cleanly) must not pre-empt ENOSPC.
     const sets = await isolatedSets(join(m, 'storage'), [rtpRangeSet(), 'storage.min_free_bytes=0']);
     daemon = await startDaemon(sets);
-    const sip = Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
-    client = await SiprecClient.open(sip, 'udp');
+    client = await SiprecClient.to(daemon, 'udp');
     const call = await client.call({
       streams: [
         { label: 'caller', codec: 'PCMU', toneHz: 440 },
@@ -81,8 +80,7 @@ describe('integration: disk full mid-call', function () {
     assert.equal(v.code, 0, v.stdout + v.stderr);
     await media;
     // The monitoring side of it: counted as failed, and as written and recovered.
-    const metricsAt = sets.find((x) => x.startsWith('metrics.listen='))!.split('=')[1];
-    const text = await (await fetch(`http://${metricsAt}/metrics`)).text();
+    const text = await (await fetch(daemon.metricsUrl!)).text();
     assert.match(text, /^callvault_recordings_failed_total\{reason="disk_full"\} 1$/m);
     assert.match(text, /^callvault_recordings_written_total\{source="siprec"\} 1$/m);
     assert.match(text, /^callvault_recordings_recovered_total 1$/m);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
-import { AGENT, SiprecClient, rtpRangeSet } from '../helpers/siprec-client.js';
+import { AGENT, SiprecClient, rtpRangeSet } from '../kit/index.js';
 import { TAMPERS, tamper } from '../helpers/tamper.js';
 
 interface Reply {
@@ -211,8 +211,7 @@ describe('integration: integrity of finished recordings', function () {
   it('daemon running: a call in progress does not fail verify --all; broken ones are reported everywhere', async () => {
     daemon = await startDaemon(sets);
     const { ids, digests } = await fiveRecordings();
-    const sip = Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
-    const client = await SiprecClient.open(sip, 'udp');
+    const client = await SiprecClient.to(daemon, 'udp');
     try {
       const call = await client.call({
         streams: [

@@ -11,14 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
-import {
-  AGENT,
-  SiprecClient,
-  finishedRecord,
-  rtpRangeSet,
-  sleep,
-  type SiprecCall,
-} from '../helpers/siprec-client.js';
+import { AGENT, SiprecClient, finishedRecord, rtpRangeSet, sleep, type SiprecCall } from '../kit/index.js';
 import { parseExposition, promtool, testFromScrapes } from '../helpers/promtool.js';
 import { buildRtpPacket, encodeUlaw } from '../../agent/src/media/index.js';
 
@@ -41,8 +34,7 @@ describe('integration: media metrics, no-media and one-way calls, alert rules', 
     rmSync(work, { recursive: true, force: true });
   });
 
-  const metricsUrl = (): string =>
-    `http://${sets.find((s) => s.startsWith('metrics.listen='))!.split('=')[1]}/metrics`;
+  const metricsUrl = (): string => daemon!.metricsUrl!;
 
   async function scrape(): Promise<{ text: string; values: Map<string, number> }> {
     const res = await fetch(metricsUrl());
@@ -91,7 +83,7 @@ describe('integration: media metrics, no-media and one-way calls, alert rules', 
 
   it('flags and counts a zero-RTP and a one-way call, counts RTP mid-call, and the alert rules fire from the scrapes', async () => {
     daemon = await startDaemon(sets);
-    client = await SiprecClient.open(Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]), 'udp');
+    client = await SiprecClient.to(daemon, 'udp');
     const before = await scrape();
     const v0 = before.values;
     assert.equal(v0.get('callvault_rtp_packets_total{side="customer"}'), 0);

@@ -17,11 +17,12 @@ import {
   ROOT,
   ctl,
   isolatedSets,
+  resolveSets,
   run,
   setArgs,
   startDaemon,
 } from '../helpers/daemon.js';
-import { rtpRangeSet } from '../helpers/siprec-client.js';
+import { rtpRangeSet } from '../kit/index.js';
 import { until, untilAsync } from '../helpers/until.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -93,6 +94,7 @@ describe('integration: operations (--version, ready line, SIGHUP reload)', funct
     const refresh = (): string => (logs = readFileSync(out, 'utf8') + errors);
     await until(() => lines(refresh(), 'ready').length === 1 || d.exitCode !== null, 'ready', 30_000);
     const ready = lines(logs, 'ready')[0]!;
+    resolveSets(sets, ready);
     assert.match(raw(logs, 'ready')!, /^<6>\{"level":30,/);
     const sip = sets.find((s) => s.startsWith('sip.udp='))!.slice('sip.udp='.length);
     assert.deepEqual(ready['sip'], [`udp:${sip}`, `tcp:${sip}`]);

@@ -24,7 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, freePort, run, setArgs, type CliResult } from '../helpers/daemon.js';
-import { rtpRangeSet } from '../helpers/siprec-client.js';
+import { rtpRangeSet } from '../kit/index.js';
 import { until } from '../helpers/until.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;

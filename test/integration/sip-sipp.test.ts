@@ -11,8 +11,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import {
+  freePort,
+  isolatedSets,
+  startDaemon,
+  type DaemonPorts,
+  type RunningDaemon,
+} from '../helpers/daemon.js';
 import { scrape, tcpExchange } from '../helpers/netns.js';
+import { sleep } from '../helpers/until.js';
 
 const HAVE_SIPP = spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error === undefined;
 const SCENARIO: Record<string, string> = {
@@ -31,11 +38,11 @@ interface SippRun {
   readonly output: string;
 }
 
-/** Runs one SIPp scenario against 127.0.0.1:port; exit 0 means every call succeeded. */
+/** Runs one SIPp scenario against the daemon's port for `transport`; exit 0 means every call succeeded. */
 async function sipp(
   scenario: string,
   transport: Transport,
-  port: number,
+  ports: DaemonPorts,
   calls: number,
   extra: readonly string[] = [],
   timeoutS = 20,
@@ -43,7 +50,7 @@ async function sipp(
   const args = [
     '-sf',
     scenario,
-    `127.0.0.1:${port}`,
+    `127.0.0.1:${transport === 'udp' ? ports.sipUdp : ports.sipTcp}`,
     '-i',
     '127.0.0.1',
     '-p',
@@ -70,31 +77,21 @@ async function sipp(
   return { code: code ?? -1, output };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * A media range of its own per daemon (other suites run daemons here concurrently), below the
- * kernel's ephemeral range so it cannot take in the SIP port freePort() picked.
+ * kernel's ephemeral range where the daemon's listeners and SIPp's own ports are picked.
  */
 function mediaRange(): string {
   const low = 12000 + 2 * Math.floor(Math.random() * 3800);
   return `media.rtp_ports=${low}-${low + 399}`;
 }
 
-const portOf = (sets: readonly string[], key: string): number =>
-  Number(
-    sets
-      .find((s) => s.startsWith(`${key}=`))
-      ?.split(':')
-      .at(-1),
-  );
-
 (HAVE_SIPP ? describe : describe.skip)('integration: SIPp against the daemon on 127.0.0.1', function () {
   this.timeout(60_000);
   let work: string;
   let daemon: RunningDaemon | undefined;
   let sets: string[];
-  let sip = 0;
+  let sip: DaemonPorts;
   let metrics = 0;
 
   /** Polls /metrics until `pred` holds (bounded), and returns the last scrape. */
@@ -117,8 +114,8 @@ const portOf = (sets: readonly string[], key: string): number =>
       ...extra,
     ]);
     daemon = await startDaemon(sets);
-    sip = portOf(sets, 'sip.udp');
-    metrics = portOf(sets, 'metrics.listen');
+    sip = daemon.ports;
+    metrics = daemon.ports.metrics!;
   }
 
   beforeEach(() => {
@@ -211,18 +208,22 @@ const portOf = (sets: readonly string[], key: string): number =>
     await start(['sip.trusted=[127.0.0.2/32]']);
     const options = (id: string, via: string): Buffer =>
       Buffer.from(
-        `OPTIONS sip:srs@127.0.0.1:${sip} SIP/2.0\r\nVia: ${via};branch=z9hG4bK${id};rport\r\n` +
+        `OPTIONS sip:srs@127.0.0.1:${sip.sipUdp} SIP/2.0\r\nVia: ${via};branch=z9hG4bK${id};rport\r\n` +
           `From: <sip:sbc@127.0.0.1>;tag=${id}\r\nTo: <sip:srs@127.0.0.1>\r\nCall-ID: ${id}\r\n` +
           `CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`,
       );
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     const got = new Promise<string>((r) => sock.once('message', (b) => r(b.toString())));
-    sock.send(options('untrusted-u', `SIP/2.0/UDP 127.0.0.1:${sock.address().port}`), sip, '127.0.0.1');
+    sock.send(
+      options('untrusted-u', `SIP/2.0/UDP 127.0.0.1:${sock.address().port}`),
+      sip.sipUdp!,
+      '127.0.0.1',
+    );
     const udp = await Promise.race([got, sleep(3000).then(() => 'no answer')]);
     sock.close();
     assert.match(udp, /^SIP\/2\.0 403 /);
-    const tcp = await tcpExchange(sip, options('untrusted-t', 'SIP/2.0/TCP 127.0.0.1:9'), 3000);
+    const tcp = await tcpExchange(sip.sipTcp!, options('untrusted-t', 'SIP/2.0/TCP 127.0.0.1:9'), 3000);
     assert.deepEqual(
       tcp.map((x) => x.status),
       [403],

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, run, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { channelFrequency, durationSeconds, makeToneWav } from '../helpers/audio.js';
-import { exportWav, rtpRangeSet, sleep, type RecordView } from '../helpers/siprec-client.js';
+import { exportWav, rtpRangeSet, sleep, type RecordView } from '../kit/index.js';
 
 const hasBaresip = spawnSync('baresip', ['-h']).error === undefined;
 

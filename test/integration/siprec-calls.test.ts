@@ -1,5 +1,5 @@
 /**
- * SIPREC end to end against the real daemon: a fake SBC (test/helpers/siprec-client.ts) places
+ * SIPREC end to end against the real daemon: a fake SBC (test/kit/) places
  * calls over UDP and TCP on 127.0.0.1 and sends real-time RTP with a known tone per stream; the
  * recordings are then read back through callvaultctl (list/show/export/verify) and the WAVs
  * checked independently (Goertzel per channel, RMS for silence, length).
@@ -26,10 +26,7 @@ import {
   type AudioCodec,
   type SiprecCall,
   type Transport,
-} from '../helpers/siprec-client.js';
-
-const SIP_PORT = (sets: readonly string[]): number =>
-  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
+} from '../kit/index.js';
 
 describe('integration: SIPREC calls end to end', function () {
   this.timeout(90_000);
@@ -53,7 +50,7 @@ describe('integration: SIPREC calls end to end', function () {
   });
 
   async function client(transport: Transport = 'udp'): Promise<SiprecClient> {
-    const c = await SiprecClient.open(SIP_PORT(sets), transport);
+    const c = await SiprecClient.to(daemon, transport);
     clients.push(c);
     return c;
   }

@@ -19,7 +19,7 @@ import {
   sleep,
   type OfferSpec,
   type RecordView,
-} from '../helpers/siprec-client.js';
+} from '../kit/index.js';
 
 const OFFER: OfferSpec = {
   streams: [
@@ -31,9 +31,6 @@ const OFFER: OfferSpec = {
   direction: 'inbound',
   service: 'faults',
 };
-
-const sipPort = (sets: readonly string[]): number =>
-  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
 
 describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function () {
   this.timeout(60_000);
@@ -59,7 +56,7 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
       `storage.min_free_bytes=${free + 10 * 2 ** 30}`,
     ]);
     daemon = await startDaemon(sets);
-    client = await SiprecClient.open(sipPort(sets));
+    client = await SiprecClient.to(daemon!);
     const call = await client.call(OFFER);
     assert.equal(await call.invite(), 503, call.final?.raw.split('\r\n')[0]);
     assert.ok(
@@ -75,7 +72,7 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
   it('sheds load with 503 + Retry-After: at sip.max_calls, and while the event loop runs later than sip.overload_lag_ms', async () => {
     const sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet(), 'sip.max_calls=1']);
     daemon = await startDaemon(sets);
-    client = await SiprecClient.open(sipPort(sets));
+    client = await SiprecClient.to(daemon!);
     const first = await client.call(OFFER);
     assert.equal(await first.invite(), 200);
     const second = await client.call(OFFER);
@@ -94,7 +91,7 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
     // A 1 ms threshold: any measurable loop delay counts as overload once the first window closes.
     const lagSets = await isolatedSets(join(work, 'storage2'), [rtpRangeSet(), 'sip.overload_lag_ms=1']);
     daemon = await startDaemon(lagSets);
-    client = await SiprecClient.open(sipPort(lagSets));
+    client = await SiprecClient.to(daemon);
     let status = 0;
     let warning = '';
     const deadline = Date.now() + 5000;
@@ -118,7 +115,7 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
   it('answers an INVITE whose multipart body has no boundary delimiter with 400, logged as a warning, not an error', async () => {
     const sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet()]);
     daemon = await startDaemon(sets);
-    client = await SiprecClient.open(sipPort(sets));
+    client = await SiprecClient.to(daemon!);
     const call = await client.call({
       ...OFFER,
       rawBody: { type: 'multipart/mixed;boundary=cv-boundary', body: 'v=0\r\nno delimiter here\r\n' },
@@ -134,7 +131,7 @@ describe('integration: SIPREC faults (disk full, SIGTERM mid-call)', function ()
   it('on SIGTERM mid-call sends BYE to the SBC, finalises a verifiable recording of what was sent, and exits 0', async () => {
     const sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet()]);
     daemon = await startDaemon(sets);
-    client = await SiprecClient.open(sipPort(sets));
+    client = await SiprecClient.to(daemon!);
     const call = await client.call(OFFER);
     assert.equal(await call.invite(), 200);
     let stop = false;

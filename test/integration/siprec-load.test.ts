@@ -19,7 +19,7 @@ import {
   sleep,
   type MediaReport,
   type SiprecCall,
-} from '../helpers/siprec-client.js';
+} from '../kit/index.js';
 import { untilAsync } from '../helpers/until.js';
 
 const CALLS = 50;

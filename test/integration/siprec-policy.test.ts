@@ -8,16 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import {
-  AGENT,
-  SiprecClient,
-  finishedRecord,
-  rtpRangeSet,
-  type OfferSpec,
-} from '../helpers/siprec-client.js';
-
-const SIP_PORT = (sets: readonly string[]): number =>
-  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
+import { AGENT, SiprecClient, finishedRecord, rtpRangeSet, type OfferSpec } from '../kit/index.js';
 
 function logLines(logs: string): Record<string, unknown>[] {
   return logs
@@ -38,7 +29,7 @@ describe('integration: the policy decides which calls are recorded', function ()
     work = mkdtempSync(join(tmpdir(), 'cv-sippol-'));
     sets = await isolatedSets(join(work, 'storage'), [rtpRangeSet(), 'policy.name=victoriahem']);
     daemon = await startDaemon(sets);
-    client = await SiprecClient.open(SIP_PORT(sets), 'udp');
+    client = await SiprecClient.to(daemon, 'udp');
   });
   after(async () => {
     await client?.close();

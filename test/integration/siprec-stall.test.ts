@@ -14,17 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { channelFrequency, type WavInfo } from '../helpers/audio.js';
-import {
-  AGENT,
-  SiprecClient,
-  exportWav,
-  finishedRecord,
-  rtpRangeSet,
-  sleep,
-} from '../helpers/siprec-client.js';
-
-const SIP_PORT = (sets: readonly string[]): number =>
-  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
+import { AGENT, SiprecClient, exportWav, finishedRecord, rtpRangeSet, sleep } from '../kit/index.js';
 
 const BLOCK_MS = 10;
 
@@ -112,7 +102,7 @@ for (const reader of ['native', 'dgram'] as const)
         const stallAtMs = 1500;
         const gap = { fromMs: stallAtMs + stallMs + 1000, toMs: stallAtMs + stallMs + 1500 };
         const durationMs = gap.toMs + 1500;
-        const c = await SiprecClient.open(SIP_PORT(sets), 'udp');
+        const c = await SiprecClient.to(daemon, 'udp');
         clients.push(c);
         const call = await c.call({
           streams: [

@@ -26,7 +26,7 @@ import {
   type OfferSpec,
   type RecordView,
   type SiprecCall,
-} from '../helpers/siprec-client.js';
+} from '../kit/index.js';
 import { buildRtpPacket, encodeUlaw } from '../../agent/src/media/index.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'siprec');
@@ -54,8 +54,7 @@ describe('integration: SIPREC offer variants and bad input', function () {
   });
 
   async function client(): Promise<SiprecClient> {
-    const port = Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
-    const c = await SiprecClient.open(port, 'udp');
+    const c = await SiprecClient.to(daemon, 'udp');
     clients.push(c);
     return c;
   }
@@ -165,7 +164,7 @@ describe('integration: SIPREC offer variants and bad input', function () {
     const own = await isolatedSets(join(work, 'storage-sides'), [rtpRangeSet(), SIDE_RULES]);
     const d = await startDaemon(own);
     try {
-      const c = await SiprecClient.open(Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(own.join(' '))![1]));
+      const c = await SiprecClient.to(d);
       clients.push(c);
       const expect: Record<string, [string | null, string, string | null, string]> = {
         'cisco-cube': ['+4631123456', '7300', 'Karin Kundtjanst', 'inbound'],
@@ -333,7 +332,7 @@ describe('integration: SIPREC offer variants and bad input', function () {
     ]);
     const d = await startDaemon(own);
     try {
-      const c = await SiprecClient.open(Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(own.join(' '))![1]));
+      const c = await SiprecClient.to(d);
       clients.push(c);
       let answered = 0;
       for (let delayMs = 0; delayMs <= 24; delayMs += 2) {

@@ -12,7 +12,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeAddon } from '../../agent/src/common/index.js';
-import { DAEMON_BIN, DEV_CONFIG, ROOT, isolatedSets, run, setArgs } from '../helpers/daemon.js';
+import {
+  DAEMON_BIN,
+  DEV_CONFIG,
+  ROOT,
+  isolatedSets,
+  portsFromReady,
+  readyLineIn,
+  run,
+  setArgs,
+} from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
 
 const UNIT = join(ROOT, 'systemd', 'callvault.service');
@@ -75,17 +84,21 @@ describe('systemd unit and readiness', function () {
 
     it('READY=1 once SIP answers, watchdog pings from the loop, none while stopped, STOPPING=1 on SIGTERM', async () => {
       const sets = await isolatedSets(join(dir, 'storage'));
-      const sipPort = Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
       child = spawn(process.execPath, [DAEMON_BIN, '--config', DEV_CONFIG, ...setArgs(sets)], {
         cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, NOTIFY_SOCKET: join(dir, 'notify.sock'), WATCHDOG_USEC: '200000' },
       });
       let stderr = '';
+      let stdout = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
       await until(() => drain().some((n) => n.text.startsWith('READY=1')), `READY=1 (stderr: ${stderr})`, 30_000);
       const ready = notes.find((n) => n.text.startsWith('READY=1'))!;
       assert.match(ready.text, new RegExp(`\\nMAINPID=${child.pid}$`));
+      // The port SIP bound (port 0 in the config), from the ready line logged just before READY=1.
+      await until(() => readyLineIn(stdout) !== null, 'the ready line', 5000);
+      const sipPort = portsFromReady(readyLineIn(stdout)!).sipUdp!;
 
       // Ready means recording: an OPTIONS sent right now is answered.
       const sock = createSocket('udp4');

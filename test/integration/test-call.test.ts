@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctl, freePort, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ANY_PORT, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { readWav, channelFrequency, durationSeconds } from '../helpers/audio.js';
 
 describe('integration: callvaultctl test-call', function () {
@@ -27,11 +29,11 @@ describe('integration: callvaultctl test-call', function () {
   it('records a SIPREC test call: 3 s, 440 Hz left (caller), 1000 Hz right (agent), metadata indexed', async () => {
     const sets = await isolatedSets(join(work, 'storage'));
     daemon = await startDaemon(sets);
-    const r = await ctl(sets, ['test-call', '--seconds', '3']);
+    const r = await daemon.ctl(['test-call', '--seconds', '3']);
     assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
     const id = /recorded as (\S+),/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
-    const show = JSON.parse((await ctl(sets, ['recordings', 'show', id, '--json'])).stdout) as Record<
+    const show = JSON.parse((await daemon.ctl(['recordings', 'show', id, '--json'])).stdout) as Record<
       string,
       unknown
     >;
@@ -40,20 +42,31 @@ describe('integration: callvaultctl test-call', function () {
     assert.equal(show['service'], 'callvault-test');
     assert.equal(show['source'], 'siprec');
     const out = join(work, 'tc.wav');
-    assert.equal((await ctl(sets, ['export', id, '-o', out, '--reason', 'integration check'])).code, 0);
+    assert.equal((await daemon.ctl(['export', id, '-o', out, '--reason', 'integration check'])).code, 0);
     const wav = readWav(readFileSync(out));
     assert.equal(wav.channels, 2);
     assert.ok(Math.abs(durationSeconds(wav) - 3) <= 0.2, `duration ${durationSeconds(wav)}`);
     assert.equal(channelFrequency(wav, 0), 440);
     assert.equal(channelFrequency(wav, 1), 1000);
-    assert.equal((await ctl(sets, ['verify', id])).code, 0);
+    assert.equal((await daemon.ctl(['verify', id])).code, 0);
   });
 
   it('fails with exit 1 and a clear message when nothing answers', async () => {
-    const sets = await isolatedSets(join(work, 'storage'));
-    const r = await ctl(sets, ['test-call', '--seconds', '1']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /CV_ERR_CLI_TEST_CALL/);
+    // A UDP port that swallows everything: the INVITE goes out and no answer ever comes.
+    const silent = createSocket('udp4');
+    silent.bind(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const sets = await isolatedSets(join(work, 'storage'), [
+        `sip.udp=127.0.0.1:${silent.address().port}`,
+        'sip.tcp=off',
+      ]);
+      const r = await ctl(sets, ['test-call', '--seconds', '1']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /CV_ERR_CLI_TEST_CALL/);
+    } finally {
+      silent.close();
+    }
   });
 
   it('works on a production-like configuration: TLS only, plain INVITEs refused', async () => {
@@ -79,14 +92,14 @@ describe('integration: callvaultctl test-call', function () {
     const sets = await isolatedSets(join(work, 'storage'), [
       'sip.udp=off',
       'sip.tcp=off',
-      `sip.tls=127.0.0.1:${await freePort()}`,
+      `sip.tls=${ANY_PORT}`,
       `sip.tls_cert=${cert}`,
       `sip.tls_key=${key}`,
       'sip.accept_plain_invite=false',
     ]);
     daemon = await startDaemon(sets);
     // No --transport: a TLS-only box is called over TLS.
-    const r = await ctl(sets, ['test-call', '--seconds', '2']);
+    const r = await daemon.ctl(['test-call', '--seconds', '2']);
     assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
     assert.match(r.stdout, /^OK: recorded as /);
   });
@@ -94,13 +107,13 @@ describe('integration: callvaultctl test-call', function () {
   it('explains a 403: names the address to add to sip.trusted; --from-address calls from a trusted one', async () => {
     const sets = await isolatedSets(join(work, 'storage'), ['sip.trusted=[127.0.0.2/32]']);
     daemon = await startDaemon(sets);
-    const refused = await ctl(sets, ['test-call', '--seconds', '1']);
+    const refused = await daemon.ctl(['test-call', '--seconds', '1']);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stderr, /403/);
     assert.match(refused.stderr, /Add "127\.0\.0\.1" to sip\.trusted/);
     assert.match(refused.stderr, /CV_ERR_CLI_TEST_CALL/);
     process.stdout.write(`      ${refused.stderr.trim().split('\n').pop()}\n`);
-    const fromTrusted = await ctl(sets, ['test-call', '--seconds', '2', '--from-address', '127.0.0.2']);
+    const fromTrusted = await daemon.ctl(['test-call', '--seconds', '2', '--from-address', '127.0.0.2']);
     assert.equal(fromTrusted.code, 0, fromTrusted.stdout + fromTrusted.stderr + daemon.logs());
     assert.match(fromTrusted.stdout, /^OK: /);
   });

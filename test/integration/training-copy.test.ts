@@ -14,7 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_CONFIG, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, errorCode, json, type Reply } from '../helpers/https.js';
-import { AGENT, CALLER, SiprecClient, finishedRecord, rtpRangeSet } from '../helpers/siprec-client.js';
+import {
+  AGENT,
+  CALLER,
+  SiprecClient,
+  addUsers,
+  apiBase,
+  finishedRecord,
+  login,
+  rtpRangeSet,
+} from '../kit/index.js';
 import { loadConfig } from '../../agent/src/config/index.js';
 import { silentLogger } from '../../agent/src/common/index.js';
 import { openStorage } from '../../agent/src/storage/index.js';
@@ -91,21 +100,16 @@ describe('integration: pseudonymised training copies (Arlo)', function () {
     const imp = await ctl(sets, ['import', soxCall(work), '--meta', JSON.stringify(META)]);
     assert.equal(imp.code, 0, imp.stderr);
     const imported = imp.stdout.trim();
-    for (const [name, role] of [
+    await addUsers(sets, [
       ['dora', 'dpo'],
       ['quinn', 'qa'],
       ['sven', 'supervisor'],
       ['adam', 'admin'],
-    ] as const) {
-      const r = await ctl(sets, ['users', 'add', name, '--role', role, '--password-stdin'], {
-        stdin: `${name}-long-password`,
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    ]);
     daemon = await startDaemon(sets);
 
     // A SIPREC call: consent by digit 1 (RFC 4733) on the caller's stream, parties named.
-    client = await SiprecClient.open(Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]), 'udp');
+    client = await SiprecClient.to(daemon, 'udp');
     const sip = await client.call({
       streams: [
         { label: 'caller', codec: 'PCMU', toneHz: 440 },
@@ -124,21 +128,12 @@ describe('integration: pseudonymised training copies (Arlo)', function () {
     assert.equal(await sip.bye(), 200);
     const sipRec = await finishedRecord(sets, daemon.logs, sip.callId);
 
-    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
-    const token = async (name: string): Promise<string> =>
-      String(
-        json(
-          await call(`${base}/session`, {
-            method: 'POST',
-            json: { username: name, password: `${name}-long-password` },
-          }),
-        )['token'],
-      );
+    const base = apiBase(daemon);
     const [dpo, qa, sup, admin] = [
-      await token('dora'),
-      await token('quinn'),
-      await token('sven'),
-      await token('adam'),
+      await login(base, 'dora'),
+      await login(base, 'quinn'),
+      await login(base, 'sven'),
+      await login(base, 'adam'),
     ];
     const get = (path: string, t: string): Promise<Reply> => call(`${base}${path}`, { token: t });
     const audio = (id: string, t: string): Promise<Reply> =>

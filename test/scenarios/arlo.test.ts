@@ -21,10 +21,13 @@ import { call, errorCode, json, type Reply } from '../helpers/https.js';
 import {
   AGENT,
   SiprecClient,
+  addUsers,
+  apiBase,
   finishedRecord,
+  importRecording,
   recordingIdFromLogs,
   rtpRangeSet,
-} from '../helpers/siprec-client.js';
+} from '../kit/index.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
 import { loadConfig } from '../../agent/src/config/index.js';
 
@@ -71,26 +74,19 @@ describe('scenario: Arlo (consent, DPO grants, training copies, withdrawal, 90 d
         consent: 'given',
         startedAt: new Date(now - ageDays * DAY_MS).toISOString(),
       };
-      const r = await ctl(sets, ['import', wav, '--meta', JSON.stringify(meta)]);
-      assert.equal(r.code, 0, r.stderr);
-      imported[number] = r.stdout.trim();
+      imported[number] = await importRecording(sets, wav, meta);
     }
-    for (const [name, role] of [
+    await addUsers(sets, [
       ['dora', 'dpo'],
       ['sven', 'supervisor'],
       ['quinn', 'qa'],
       ['adam', 'admin'],
-    ] as const) {
-      const r = await ctl(sets, ['users', 'add', name, '--role', role, '--password-stdin'], {
-        stdin: `${name}-long-password`,
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    ]);
     daemon = await startDaemon(sets);
     const logs = daemon.logs;
 
     // Consent: 1 on the caller's stream records; 2 leaves nothing.
-    client = await SiprecClient.open(Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]), 'udp');
+    client = await SiprecClient.to(daemon, 'udp');
     const place = async (number: string, digit: string) => {
       const c = await client!.call({
         streams: [
@@ -111,7 +107,7 @@ describe('scenario: Arlo (consent, DPO grants, training copies, withdrawal, 90 d
     const declined = await place(DECLINING, '2');
     const recorded = (await finishedRecord(sets, logs, consented.callId)).id;
 
-    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    const base = apiBase(daemon);
     const login = async (name: string, password = `${name}-long-password`): Promise<Reply> =>
       call(`${base}/session`, { method: 'POST', json: { username: name, password } });
     const token = async (name: string): Promise<string> => String(json(await login(name))['token']);

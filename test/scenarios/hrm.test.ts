@@ -5,23 +5,22 @@
  * moved by `retention run --at`, and at the end a scan of storage.dir: what had to go is gone.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
-import { SiprecClient, finishedRecord, rtpRangeSet, type RecordView } from '../helpers/siprec-client.js';
+import {
+  filesUnder as files,
+  finishedRecord,
+  rtpRangeSet,
+  SiprecClient,
+  startStaffed,
+  type RecordView,
+} from '../kit/index.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
 
-const SIP_PORT = (sets: readonly string[]): number =>
-  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
 const DAY_MS = 86_400_000;
-
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
 
 interface Placed {
   readonly rec: RecordView;
@@ -49,27 +48,14 @@ describe('scenario: HRM (seed 001)', function () {
       'sip.agent_extension_max_digits=4',
       'api.stats_min_group_size=2',
     ]);
-    for (const [name, role, extra] of [
-      ['aino', 'agent', ['--agent', '2001']],
-      ['bertil', 'agent', ['--agent', '2002']],
-      ['sanna', 'supervisor', []],
-      ['dora', 'dpo', []],
-    ] as const) {
-      const r = await ctl(sets, ['users', 'add', name, '--role', role, ...extra, '--password-stdin'], {
-        stdin: `${name} has a personal passphrase`,
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
-    daemon = await startDaemon(sets);
-    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
-    for (const name of ['aino', 'bertil', 'sanna', 'dora']) {
-      const r = await call(`${base}/session`, {
-        method: 'POST',
-        json: { username: name, password: `${name} has a personal passphrase` },
-      });
-      assert.equal(r.status, 200, r.body.toString());
-      tokens[name] = String(json(r)['token']);
-    }
+    const staffed = await startStaffed(sets, [
+      ['aino', 'agent', '2001'],
+      ['bertil', 'agent', '2002'],
+      ['sanna', 'supervisor'],
+      ['dora', 'dpo'],
+    ]);
+    ({ daemon, base } = staffed);
+    Object.assign(tokens, staffed.tokens);
   });
   after(async () => {
     await daemon?.stop('SIGKILL');
@@ -77,7 +63,7 @@ describe('scenario: HRM (seed 001)', function () {
   });
 
   it('records inbound and outbound calls with start, service, agent name, number (unless secret) and length', async () => {
-    const client = await SiprecClient.open(SIP_PORT(sets), 'udp');
+    const client = await SiprecClient.to(daemon, 'udp');
     try {
       const place = async (
         key: string,

@@ -6,21 +6,16 @@
  * `retention run --at`, and a storage scan at the end.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
-import { call, json } from '../helpers/https.js';
+import { call } from '../helpers/https.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
+import { filesUnder as files, importRecording, startStaffed } from '../kit/index.js';
 
 const DAY_MS = 86_400_000;
-
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
 
 describe('scenario: Retta (seed 002)', function () {
   this.timeout(300_000);
@@ -48,33 +43,14 @@ describe('scenario: Retta (seed 002)', function () {
       ['question', { number: subject, agentName: 'Förvaltare Fem', service: 'rent' }],
       ['neighbour', { number: other, agentName: 'Förvaltare Fem', service: 'rent' }],
     ];
-    for (const [key, meta] of imports) {
-      const r = await ctl(sets, ['import', wav, '--meta', JSON.stringify({ agent: '5005', ...meta })]);
-      assert.equal(r.code, 0, r.stderr);
-      ids[key] = r.stdout.trim();
-    }
-    for (const [name, role] of [
+    for (const [key, meta] of imports)
+      ids[key] = await importRecording(sets, wav, { agent: '5005', ...meta });
+    const staffed = await startStaffed(sets, [
       ['disa', 'dpo'],
       ['sune', 'supervisor'],
-    ] as const) {
-      const u = await ctl(sets, ['users', 'add', name, '--role', role, '--password-stdin'], {
-        stdin: `${name} has a personal passphrase`,
-      });
-      assert.equal(u.code, 0, u.stderr);
-    }
-    daemon = await startDaemon(sets);
-    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
-    const login = async (name: string): Promise<string> =>
-      String(
-        json(
-          await call(`${base}/session`, {
-            method: 'POST',
-            json: { username: name, password: `${name} has a personal passphrase` },
-          }),
-        )['token'],
-      );
-    dpo = await login('disa');
-    sup = await login('sune');
+    ]);
+    ({ daemon, base } = staffed);
+    [dpo, sup] = [staffed.tokens['disa']!, staffed.tokens['sune']!];
   });
   after(async () => {
     await daemon?.stop('SIGKILL');

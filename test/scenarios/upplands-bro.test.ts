@@ -6,21 +6,23 @@
  * the EU stated at start; the clock moved with `retention run --at`; a storage scan at the end.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
+import {
+  addUsers,
+  apiBase,
+  filesUnder as files,
+  importRecording,
+  login,
+  personalPassphrase,
+} from '../kit/index.js';
 
 const DAY_MS = 86_400_000;
-
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
 
 describe('scenario: Upplands-Bro (seed 003)', function () {
   this.timeout(300_000);
@@ -43,21 +45,12 @@ describe('scenario: Upplands-Bro (seed 003)', function () {
     makeToneWav(wav, 1, [440, 880]);
     for (const [key, number] of Object.entries(numbers)) {
       const meta = { number, agent: '3001', agentName: 'Handläggare Ett', service: 'bygglov' };
-      const r = await ctl(sets, ['import', wav, '--meta', JSON.stringify(meta)]);
-      assert.equal(r.code, 0, r.stderr);
-      ids[key] = r.stdout.trim();
+      ids[key] = await importRecording(sets, wav, meta);
     }
-    const u = await ctl(sets, ['users', 'add', 'dina', '--role', 'dpo', '--password-stdin'], {
-      stdin: 'dina has a personal passphrase',
-    });
-    assert.equal(u.code, 0, u.stderr);
+    await addUsers(sets, [['dina', 'dpo']], personalPassphrase);
     daemon = await startDaemon(sets);
-    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
-    const r = await call(`${base}/session`, {
-      method: 'POST',
-      json: { username: 'dina', password: 'dina has a personal passphrase' },
-    });
-    dpo = String(json(r)['token']);
+    base = apiBase(daemon);
+    dpo = await login(base, 'dina', personalPassphrase('dina'));
   });
   after(async () => {
     await daemon?.stop('SIGKILL');

@@ -6,29 +6,23 @@
  * logins, the clock moved with `retention run --at`, and a scan of storage.dir at the end.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
 import {
   AGENT,
-  SiprecClient,
+  filesUnder as files,
   finishedRecord,
   rtpRangeSet,
+  SiprecClient,
+  startStaffed,
   type RecordView,
-} from '../helpers/siprec-client.js';
+} from '../kit/index.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
 
-const SIP_PORT = (sets: readonly string[]): number =>
-  Number(/sip\.udp=127\.0\.0\.1:(\d+)/.exec(sets.join(' '))![1]);
 const DAY_MS = 86_400_000;
-
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
 
 describe('scenario: Victoriahem (seed 000)', function () {
   this.timeout(300_000);
@@ -50,25 +44,12 @@ describe('scenario: Victoriahem (seed 000)', function () {
       'policy.name=victoriahem',
       'api.stats_min_group_size=2',
     ]);
-    for (const [name, role] of [
+    const staffed = await startStaffed(sets, [
       ['sofia', 'supervisor'],
       ['dan', 'dpo'],
-    ] as const) {
-      const r = await ctl(sets, ['users', 'add', name, '--role', role, '--password-stdin'], {
-        stdin: `${name} has a personal passphrase`,
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
-    daemon = await startDaemon(sets);
-    base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
-    for (const name of ['sofia', 'dan']) {
-      const r = await call(`${base}/session`, {
-        method: 'POST',
-        json: { username: name, password: `${name} has a personal passphrase` },
-      });
-      assert.equal(r.status, 200, r.body.toString());
-      tokens[name] = String(json(r)['token']);
-    }
+    ]);
+    ({ daemon, base } = staffed);
+    Object.assign(tokens, staffed.tokens);
   });
   after(async () => {
     await daemon?.stop('SIGKILL');
@@ -76,7 +57,7 @@ describe('scenario: Victoriahem (seed 000)', function () {
   });
 
   it('records calls to customer service, not outbound ones; quality is searchable and summarised', async () => {
-    const client = await SiprecClient.open(SIP_PORT(sets), 'udp');
+    const client = await SiprecClient.to(daemon, 'udp');
     try {
       const offer = (n: string, direction: 'inbound' | 'outbound') => {
         const cust = { name: 'Kund Kundsson', aor: `sip:${n}@sbc.victoriahem.example` };

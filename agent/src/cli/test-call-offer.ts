@@ -2,8 +2,10 @@
  * The SIPREC INVITE `callvaultctl test-call` sends: what a real SBC sends (RFC 7866 multipart
  * with SDP and RFC 7865 metadata), with a caller and an agent stream whose tones are known,
  * so a technician can hear (and the command can check) which side landed in which channel.
+ * The offer itself comes from sbc/, the one builder the tests and benchmarks use too.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { buildMetadata, buildSdp, siprecBody, sipMessage, type MessageBody } from '../sbc/index.js';
 
 export interface TestCallParams {
   readonly localHost: string;
@@ -33,64 +35,31 @@ export function newIds(): TestCallIds {
   };
 }
 
-function sdp(p: TestCallParams): string {
-  const host = p.localHost;
-  const family = host.includes(':') ? 'IP6' : 'IP4';
-  return [
-    'v=0',
-    `o=callvault-test 1 1 IN ${family} ${host}`,
-    's=callvault test call',
-    `c=IN ${family} ${host}`,
-    't=0 0',
-    ...p.rtpPorts.flatMap((port, i) => [
-      `m=audio ${port} RTP/AVP 0 101`,
-      'a=rtpmap:0 PCMU/8000',
-      'a=rtpmap:101 telephone-event/8000',
-      'a=sendonly',
-      `a=label:${i + 1}`,
-    ]),
-    '',
-  ].join('\r\n');
-}
-
-function metadata(p: TestCallParams): string {
-  const now = new Date().toISOString();
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<recording xmlns="urn:ietf:params:xml:ns:recording:1">
-  <datamode>complete</datamode>
-  <session session_id="c2Vzc2lvbg=="><start-time>${now}</start-time></session>
-  <participant participant_id="Y2FsbGVy"><nameID aor="sip:${p.callerNumber}@callvault.test"><name>callvault test caller</name></nameID></participant>
-  <participant participant_id="YWdlbnQ="><nameID aor="sip:${p.agent}@callvault.test"><name>callvault test agent</name></nameID></participant>
-  <stream stream_id="c3RyZWFtMQ==" session_id="c2Vzc2lvbg=="><label>1</label></stream>
-  <stream stream_id="c3RyZWFtMg==" session_id="c2Vzc2lvbg=="><label>2</label></stream>
-  <participantstreamassoc participant_id="Y2FsbGVy"><send>c3RyZWFtMQ==</send><recv>c3RyZWFtMg==</recv></participantstreamassoc>
-  <participantstreamassoc participant_id="YWdlbnQ="><send>c3RyZWFtMg==</send><recv>c3RyZWFtMQ==</recv></participantstreamassoc>
-  <direction>inbound</direction>
-  <service>${p.service}</service>
-</recording>
-`;
-}
-
-function headerBlock(lines: readonly string[], body: string): string {
-  return `${lines.join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+function body(p: TestCallParams): MessageBody {
+  const sdp = buildSdp({
+    host: p.localHost,
+    origin: { user: 'callvault-test', sessionId: 1 },
+    sessionName: 'callvault test call',
+    direction: 'sendonly',
+    streams: p.rtpPorts.map((port, i) => ({
+      label: String(i + 1),
+      port,
+      codecs: ['PCMU'],
+      telephoneEvent: true,
+    })),
+  });
+  const metadata = buildMetadata({
+    caller: { name: 'callvault test caller', aor: `sip:${p.callerNumber}@callvault.test` },
+    callee: { name: 'callvault test agent', aor: `sip:${p.agent}@callvault.test` },
+    labels: ['1', '2'],
+    direction: 'inbound',
+    service: p.service,
+  });
+  return siprecBody(sdp, metadata, 'callvault-test-boundary');
 }
 
 export function inviteFor(p: TestCallParams, ids: TestCallIds): string {
-  const boundary = 'callvault-test-boundary';
-  const body = [
-    `--${boundary}`,
-    'Content-Type: application/sdp',
-    '',
-    sdp(p),
-    `--${boundary}`,
-    'Content-Type: application/rs-metadata+xml',
-    'Content-Disposition: recording-session',
-    '',
-    metadata(p),
-    `--${boundary}--`,
-    '',
-  ].join('\r\n');
-  return headerBlock(
+  return sipMessage(
     [
       `INVITE sip:recorder@${p.target} SIP/2.0`,
       `Via: SIP/2.0/${p.transport} ${p.localHost}:${p.localPort};branch=${ids.branch};rport`,
@@ -102,9 +71,8 @@ export function inviteFor(p: TestCallParams, ids: TestCallIds): string {
       `Contact: <sip:callvault-test@${p.localHost}:${p.localPort}${p.transport === 'UDP' ? '' : `;transport=${p.transport.toLowerCase()}`}>;+sip.src`,
       'Require: siprec',
       'Accept: application/sdp',
-      `Content-Type: multipart/mixed;boundary=${boundary}`,
     ],
-    body,
+    body(p),
   );
 }
 
@@ -117,16 +85,13 @@ export function inDialog(
   cseq: number,
 ): string {
   const branch = method === 'ACK' ? `${ids.branch}-ack` : `z9hG4bK${randomBytes(8).toString('hex')}`;
-  return headerBlock(
-    [
-      `${method} sip:recorder@${p.target} SIP/2.0`,
-      `Via: SIP/2.0/${p.transport} ${p.localHost}:${p.localPort};branch=${branch};rport`,
-      'Max-Forwards: 70',
-      `From: <sip:callvault-test@${p.localHost}>;tag=${ids.fromTag}`,
-      `To: ${toHeader}`,
-      `Call-ID: ${ids.callId}`,
-      `CSeq: ${cseq} ${method}`,
-    ],
-    '',
-  );
+  return sipMessage([
+    `${method} sip:recorder@${p.target} SIP/2.0`,
+    `Via: SIP/2.0/${p.transport} ${p.localHost}:${p.localPort};branch=${branch};rport`,
+    'Max-Forwards: 70',
+    `From: <sip:callvault-test@${p.localHost}>;tag=${ids.fromTag}`,
+    `To: ${toHeader}`,
+    `Call-ID: ${ids.callId}`,
+    `CSeq: ${cseq} ${method}`,
+  ]);
 }

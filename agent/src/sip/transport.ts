@@ -57,6 +57,9 @@ export interface BoundAddress {
   readonly port: number;
 }
 
+/** How often UDP and TCP on port 0 are re-picked when TCP finds UDP's port taken. */
+const SHARED_PORT_ATTEMPTS = 20;
+
 export class SipTransport extends TypedEmitter<TransportEvents> {
   #tlsServer: TlsServer | null = null;
 
@@ -93,33 +96,62 @@ export class SipTransport extends TypedEmitter<TransportEvents> {
 
   async #listen(): Promise<void> {
     const { udp, tcp, tls } = this.#opts;
-    if (udp !== undefined) {
-      const sock = createSocket({ type: udp.family === 4 ? 'udp4' : 'udp6' });
-      this.#udp = sock;
-      sock.on('message', (bytes, rinfo) => {
-        this.safeEmit(this.#opts.log, 'message', bytes, {
-          transport: 'udp',
-          address: rinfo.address,
-          port: rinfo.port,
-        });
-      });
-      sock.on('error', (err) => this.#opts.log.error({ err }, 'sip udp socket error'));
-      await new Promise<void>((resolve, reject) => {
-        sock.once('error', reject);
-        sock.bind(udp.port, udp.host, () => {
-          sock.off('error', reject);
-          resolve();
-        });
-      });
-      this.#bound.push({ transport: 'udp', host: udp.host, port: sock.address().port });
+    if (udp !== undefined && tcp !== undefined && udp.port === 0 && tcp.port === 0 && udp.host === tcp.host)
+      await this.#listenSharedAnyPort(udp);
+    else {
+      if (udp !== undefined) await this.#listenUdp(udp);
+      if (tcp !== undefined) await this.#listenStream('tcp', createServer(), tcp);
     }
-    if (tcp !== undefined) await this.#listenStream('tcp', createServer(), tcp);
     if (tls !== undefined) {
       // The key is handed to node:tls only; it is never logged or kept in options we log.
       const server = createTlsServer({ cert: tls.cert, key: tls.key });
       this.#tlsServer = server;
       await this.#listenStream('tls', server, tls.listen);
     }
+  }
+
+  /**
+   * UDP and TCP both on port 0 of one address: one port number the kernel picks for both, as a
+   * SIP listener normally has (5060 for UDP and TCP), so a peer told one port reaches either
+   * transport. UDP picks; if that TCP port is taken, both are picked again (bounded).
+   */
+  async #listenSharedAnyPort(at: ListenAddress): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.#listenUdp(at);
+      const port = this.#bound[this.#bound.length - 1]!.port;
+      try {
+        await this.#listenStream('tcp', createServer(), { ...at, port });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= SHARED_PORT_ATTEMPTS)
+          throw err;
+        this.#servers.pop();
+        this.#bound.pop();
+        this.#udp?.close();
+        this.#udp = undefined;
+      }
+    }
+  }
+
+  async #listenUdp(udp: ListenAddress): Promise<void> {
+    const sock = createSocket({ type: udp.family === 4 ? 'udp4' : 'udp6' });
+    this.#udp = sock;
+    sock.on('message', (bytes, rinfo) => {
+      this.safeEmit(this.#opts.log, 'message', bytes, {
+        transport: 'udp',
+        address: rinfo.address,
+        port: rinfo.port,
+      });
+    });
+    sock.on('error', (err) => this.#opts.log.error({ err }, 'sip udp socket error'));
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(udp.port, udp.host, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+    this.#bound.push({ transport: 'udp', host: udp.host, port: sock.address().port });
   }
 
   /**

@@ -1,8 +1,10 @@
 /**
  * Wire text for the load client: the SIPREC INVITE an SBC would send (RFC 7866 multipart
- * with SDP and RFC 7865 metadata, two sendonly streams), its ACK and BYE, and a response
- * parser that only extracts what the client needs. Pure functions, no sockets.
+ * with SDP and RFC 7865 metadata, two sendonly streams, built by agent/src/sbc like every
+ * other offer), its ACK and BYE, and a response parser that only extracts what the client
+ * needs. Pure functions, no sockets.
  */
+import { buildMetadata, buildSdp, siprecBody, sipMessage, type MessageBody } from '../../../agent/src/sbc/index.js';
 import { LoadBenchError, BENCH_BAD_MESSAGE } from './errors.js';
 
 export interface Endpoint {
@@ -40,47 +42,30 @@ export function numberFor(index: number): string {
   return `+4670${String(index).padStart(7, '0')}`;
 }
 
-function sdpOffer(local: Endpoint, index: number): string {
+/** The INVITE body: two sendonly µ-law streams and metadata naming call `index`'s parties. */
+function offerBody(local: Endpoint, index: number): MessageBody {
   // The offered ports are never sent from: the daemon latches the first RTP source it sees.
   const base = 40000 + (index % 10000) * 2;
-  return [
-    'v=0',
-    `o=bench ${index} 1 IN IP4 ${local.host}`,
-    's=callvault load',
-    `c=IN IP4 ${local.host}`,
-    't=0 0',
-    ...[1, 2].flatMap((label, i) => [
-      `m=audio ${base + i * 20000} RTP/AVP 0`,
-      'a=rtpmap:0 PCMU/8000',
-      'a=sendonly',
-      `a=label:${label}`,
-    ]),
-    '',
-  ].join('\r\n');
-}
-
-function metadata(index: number): string {
-  const at = new Date().toISOString();
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<recording xmlns="urn:ietf:params:xml:ns:recording:1">',
-    '<datamode>complete</datamode>',
-    `<session session_id="c2Vzc2lvbg=="><start-time>${at}</start-time></session>`,
-    `<participant participant_id="Y2FsbGVy"><nameID aor="sip:${numberFor(index)}@bench.invalid"><name>load caller</name></nameID></participant>`,
-    `<participant participant_id="YWdlbnQ="><nameID aor="sip:${agentFor(index)}@bench.invalid"><name>load agent</name></nameID></participant>`,
-    '<stream stream_id="c3RyZWFtMQ==" session_id="c2Vzc2lvbg=="><label>1</label></stream>',
-    '<stream stream_id="c3RyZWFtMg==" session_id="c2Vzc2lvbg=="><label>2</label></stream>',
-    '<participantstreamassoc participant_id="Y2FsbGVy"><send>c3RyZWFtMQ==</send><recv>c3RyZWFtMg==</recv></participantstreamassoc>',
-    '<participantstreamassoc participant_id="YWdlbnQ="><send>c3RyZWFtMg==</send><recv>c3RyZWFtMQ==</recv></participantstreamassoc>',
-    '<direction>inbound</direction>',
-    '<service>load</service>',
-    '</recording>',
-    '',
-  ].join('\r\n');
-}
-
-function message(lines: readonly string[], body = ''): string {
-  return `${lines.join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const sdp = buildSdp({
+    host: local.host,
+    origin: { user: 'bench', sessionId: index },
+    sessionName: 'callvault load',
+    direction: 'sendonly',
+    streams: ['1', '2'].map((label, i) => ({
+      label,
+      port: base + i * 20000,
+      codecs: ['PCMU'],
+      telephoneEvent: false,
+    })),
+  });
+  const metadata = buildMetadata({
+    caller: { name: 'load caller', aor: `sip:${numberFor(index)}@bench.invalid` },
+    callee: { name: 'load agent', aor: `sip:${agentFor(index)}@bench.invalid` },
+    labels: ['1', '2'],
+    direction: 'inbound',
+    service: 'load',
+  });
+  return siprecBody(sdp, metadata, BOUNDARY);
 }
 
 function via(local: Endpoint, branch: string): string {
@@ -88,20 +73,7 @@ function via(local: Endpoint, branch: string): string {
 }
 
 export function buildInvite(local: Endpoint, target: Endpoint, call: CallIdentity, branch: string): string {
-  const body = [
-    `--${BOUNDARY}`,
-    'Content-Type: application/sdp',
-    '',
-    sdpOffer(local, call.index),
-    `--${BOUNDARY}`,
-    'Content-Type: application/rs-metadata+xml',
-    'Content-Disposition: recording-session',
-    '',
-    metadata(call.index),
-    `--${BOUNDARY}--`,
-    '',
-  ].join('\r\n');
-  return message(
+  return sipMessage(
     [
       `INVITE sip:srs@${target.host}:${target.port} SIP/2.0`,
       via(local, branch),
@@ -113,9 +85,8 @@ export function buildInvite(local: Endpoint, target: Endpoint, call: CallIdentit
       `Contact: <sip:src@${local.host}:${local.port}>;+sip.src`,
       'Require: siprec',
       'Accept: application/sdp, application/rs-metadata',
-      `Content-Type: multipart/mixed;boundary=${BOUNDARY}`,
     ],
-    body,
+    offerBody(local, call.index),
   );
 }
 
@@ -127,7 +98,7 @@ export function buildAck(
   toTag: string | null,
   branch: string,
 ): string {
-  return message([
+  return sipMessage([
     `ACK sip:srs@${target.host}:${target.port} SIP/2.0`,
     via(local, branch),
     'Max-Forwards: 70',
@@ -145,7 +116,7 @@ export function buildBye(
   toTag: string,
   branch: string,
 ): string {
-  return message([
+  return sipMessage([
     `BYE sip:srs@${target.host}:${target.port} SIP/2.0`,
     via(local, branch),
     'Max-Forwards: 70',

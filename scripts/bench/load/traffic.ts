@@ -15,6 +15,7 @@ import {
 } from './procs.js';
 import { dropsOnPorts, parseProcNetUdp } from './observe.js';
 import { LoadBenchError, BENCH_CHILD_FAILED } from './errors.js';
+import { sleep } from '../../../test/helpers/until.js';
 
 export interface PlannedStream {
   readonly port: number;
@@ -72,7 +73,6 @@ export function writePlan(path: string, streams: readonly PlannedStream[]): void
   writeFileSync(path, `# port tone_hz\n${streams.map((s) => `${s.port} ${s.toneHz}`).join('\n')}\n`);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 export async function steadyState(o: {

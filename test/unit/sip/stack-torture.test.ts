@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import { createSipStack, parseMessage, type SipStack } from '../../../agent/src/sip/index.js';
 import { Peer, req, status } from './peer.js';
+import { sleep } from '../../helpers/until.js';
 
 const FIXTURES = new URL('../../fixtures/sip/', import.meta.url);
 
@@ -24,7 +25,6 @@ function sumRejected(s: SipStack): number {
   return Object.values(s.stats().rejected).reduce((a, b) => a + b, 0);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Status lines of the raw responses in `bytes` (a 400 without From/To/Call-ID does not parse). */
 function statuses(bytes: Buffer): number[] {

@@ -7,9 +7,9 @@ import {
   transactionKey,
 } from '../../../agent/src/sip/transactions.js';
 import { options, sip, BASIC_HEADERS } from './helpers.js';
+import { sleep } from '../../helpers/until.js';
 
 const timers = { t1Ms: 10, t2Ms: 40, t4Ms: 20 };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function invite(): SipRequest {
   return parseMessage(
