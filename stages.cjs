@@ -80,7 +80,10 @@ const STAGES = [
 ];
 
 /** Files at agent/src's top (not folders): the composition root may import every stage. */
-const ROOT_FILES = [{ file: 'main.ts', why: 'the daemon entry: the only place components are wired' }];
+const ROOT_FILES = [
+  { file: 'main.ts', why: 'the daemon entry: the only place components are wired' },
+  { file: 'daemon-reload.ts', why: 'SIGHUP for main.ts: re-reads the config, applies what can change' },
+];
 
 /**
  * Files allowed module-level `let`/`var` (STYLE rule 5 forbids it elsewhere). Each is

@@ -5,12 +5,10 @@
  * when it is built, node:dgram (one socket object and one callback per datagram) otherwise.
  * Reading audio, stats and DTMF is pull-based: the recorder polls once per tick.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from '../common/index.js';
 import { DEFAULT_PAYLOAD_TYPES, type CodecName } from './codecs.js';
 import {
-  MediaBindError,
   MediaClosedError,
   MediaConfigError,
   MediaPortsExhaustedError,
@@ -23,8 +21,14 @@ import {
   NativeReader,
   nativeReaderAvailable,
   nativeReaderUnavailable,
-  type DatagramSink,
 } from './native-reader.js';
+import {
+  bindDgramPair,
+  bindNativePair,
+  closeSocket,
+  type Binding,
+  type NativeSocket,
+} from './port-binding.js';
 
 export type SocketReader = 'auto' | 'native' | 'dgram';
 
@@ -89,77 +93,10 @@ export interface MediaReceiver {
   readonly fastPath: boolean;
 }
 
-/** A socket of the native reader and the sink its datagrams go to. */
-interface NativeSocket {
-  readonly id: number;
-  readonly fd: number;
-  readonly sink: StreamSink;
-}
-
-type Binding =
-  | { readonly kind: 'dgram'; readonly rtp: Socket; readonly rtcp: Socket }
-  | { readonly kind: 'native'; readonly rtp: NativeSocket; readonly rtcp: NativeSocket };
-
-/** Routes the native reader's datagrams for one port to the stream. */
-class StreamSink implements DatagramSink {
-  stream: RtpStream | null = null;
-  readonly #rtcp: boolean;
-  /** Use the kernel's receive time (false with an injected clock: a simulation's own time). */
-  readonly #kernelTime: boolean;
-
-  constructor(rtcp: boolean, kernelTime: boolean) {
-    this.#rtcp = rtcp;
-    this.#kernelTime = kernelTime;
-  }
-
-  datagram(buf: Buffer, at: number, len: number, address: string, port: number, arrivalMs: number): void {
-    const s = this.stream;
-    if (s === null) return;
-    if (this.#rtcp) s.ingestRtcp(buf.subarray(at, at + len), address, port);
-    else s.ingestRtp(buf, address, port, at, len, this.#kernelTime ? arrivalMs : Number.NaN);
-  }
-
-  oversize(): void {
-    this.stream?.dropOversize();
-  }
-}
-
-function bindOne(type: 'udp4' | 'udp6', address: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    // Room for an event-loop stall, as the native reader asks for (native/rtp-reader.c).
-    const sock = createSocket({ type, reuseAddr: false, recvBufferSize: RCVBUF_BYTES });
-    const onError = (err: Error): void => {
-      sock.close();
-      reject(err);
-    };
-    sock.once('error', onError);
-    sock.bind(port, address, () => {
-      sock.off('error', onError);
-      resolve(sock);
-    });
-  });
-}
-
-function closeSocket(sock: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      sock.close(() => resolve());
-    } catch {
-      resolve();
-    }
-  });
-}
-
-/** SO_RCVBUF per media socket: seconds of a stream while the event loop is stalled. */
-const RCVBUF_BYTES = 512 * 1024;
-
 /** Reads closer together than this share one catch-up drain (ms). */
 const CATCH_UP_EVERY_MS = 10;
 /** dgram: a gap between reads this long (ms) means the event loop stalled (reads come per tick). */
 const STALL_MS = 500;
-
-const isInUse = (err: unknown): boolean =>
-  (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES';
 
 class RtpReceiver implements MediaReceiver {
   readonly #low: number;
@@ -257,7 +194,10 @@ class RtpReceiver implements MediaReceiver {
       // Rotate so a released pair is reused last: late packets of an old call then hit nothing.
       this.#cursor = rtpPort + 2 + 1 > this.#high ? this.#low : rtpPort + 2;
       if (this.#usedPorts.has(rtpPort)) continue;
-      const binding = this.#native === null ? await this.#bindPair(rtpPort) : this.#bindNativePair(rtpPort);
+      const binding =
+        this.#native === null
+          ? await bindDgramPair(this.#type, this.#address, rtpPort)
+          : bindNativePair(this.#native, this.#address, this.#realClock, rtpPort);
       if (binding === null) continue;
       if (this.#closed) {
         if (binding.kind === 'dgram')
@@ -337,62 +277,8 @@ class RtpReceiver implements MediaReceiver {
     return this.#holding ? this.#holdAtMs : Infinity;
   }
 
-  #bindNativeOne(port: number, rtcp: boolean): NativeSocket | null {
-    const sink = new StreamSink(rtcp, this.#realClock);
-    try {
-      return { ...this.#native!.open(this.#address, port, sink), sink };
-    } catch (err) {
-      if (isInUse(err)) return null;
-      throw new MediaBindError(`cannot bind ${rtcp ? 'RTCP' : 'RTP'} socket`, {
-        cause: err,
-        context: { port, address: this.#address },
-      });
-    }
-  }
-
-  #bindNativePair(rtpPort: number): Binding | null {
-    const rtp = this.#bindNativeOne(rtpPort, false);
-    if (rtp === null) return null;
-    let rtcp: NativeSocket | null;
-    try {
-      rtcp = this.#bindNativeOne(rtpPort + 1, true);
-    } catch (err) {
-      this.#closeNative(rtp);
-      throw err;
-    }
-    if (rtcp === null) {
-      this.#closeNative(rtp);
-      return null;
-    }
-    return { kind: 'native', rtp, rtcp };
-  }
-
   #closeNative(sock: NativeSocket): void {
     this.#native?.close(sock);
-  }
-
-  async #bindPair(rtpPort: number): Promise<Binding | null> {
-    let rtp: Socket;
-    try {
-      rtp = await bindOne(this.#type, this.#address, rtpPort);
-    } catch (err) {
-      if (isInUse(err)) return null;
-      throw new MediaBindError('cannot bind RTP socket', {
-        cause: err,
-        context: { port: rtpPort, address: this.#address },
-      });
-    }
-    try {
-      const rtcp = await bindOne(this.#type, this.#address, rtpPort + 1);
-      return { kind: 'dgram', rtp, rtcp };
-    } catch (err) {
-      await closeSocket(rtp);
-      if (isInUse(err)) return null;
-      throw new MediaBindError('cannot bind RTCP socket', {
-        cause: err,
-        context: { port: rtpPort + 1, address: this.#address },
-      });
-    }
   }
 
   #wire(stream: RtpStream, b: Binding & { kind: 'dgram' }): void {

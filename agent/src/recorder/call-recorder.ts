@@ -9,91 +9,28 @@
  * no digit within consent.timeout_ms, destroys it (crypto-shred). Pause (SIPREC a=inactive)
  * writes silence whatever RTP still arrives. Hold and pause suspend the RTP timeout.
  */
-import { TypedEmitter, type CallvaultError, type Logger } from '../common/index.js';
-import type { Policy } from '../config/index.js';
-import type { Session, EndReason } from '../session/index.js';
-import type { MediaTotals, RtpStream } from '../media/index.js';
+import { TypedEmitter, type CallvaultError } from '../common/index.js';
+import type { EndReason } from '../session/index.js';
+import type { RtpStream } from '../media/index.js';
 import type { FinishedRecording, VaultWriter } from '../vault/index.js';
-import { recordFromParts, type CallMetadata, type Consent, type Storage } from '../storage/index.js';
+import { recordFromParts, type CallMetadata, type Consent } from '../storage/index.js';
 import type { RecordingRecord } from '../index/index.js';
-import { addClipped, interleaveInto } from './mixdown.js';
 import { channelStreams, codecOf, type RecordedStream } from './channels.js';
 import { callMetadataFor } from './call-metadata.js';
 import { recordingStartMs } from './record-from.js';
-import { consentStreams, initialConsent } from './consent.js';
+import { initialConsent } from './consent.js';
+import { DtmfConsent } from './dtmf-consent.js';
+import { PcmPump } from './pcm-pump.js';
+import type { CallRecorderEvents, CallRecorderOptions } from './call-recorder-options.js';
 import { mediaOutcome, mediaSide, type MediaOutcome } from './media-outcome.js';
 import { NoStreamsError } from './errors.js';
 import { sharedTickScheduler, type TickScheduler } from './tick-scheduler.js';
-import { LiveTaps, type LiveCall, type LiveEnd } from './live-tap.js';
+import { LiveTaps, liveCallOf, type LiveCall, type LiveEnd } from './live-tap.js';
 
-export type { RecordedStream };
-
-export interface CallRecorderOptions {
-  readonly session: Session;
-  readonly streams: readonly RecordedStream[];
-  readonly storage: Storage;
-  readonly policy: Policy;
-  readonly source: 'siprec' | 'tap';
-  readonly sampleRate: 8000 | 16000;
-  /**
-   * How often PCM is pulled from the streams (ms), on the process-wide scheduler. Default 200:
-   * a recording needs no lower latency (jitter_buffer_ms already delays it), and each tick has
-   * a fixed cost per call.
-   */
-  readonly tickMs?: number;
-  /** No RTP on any stream for this long (and not on hold/paused) ends the call. */
-  readonly rtpTimeoutMs: number;
-  readonly clock?: () => number;
-  readonly log: Logger;
-  /** Daemon-wide media totals (metrics): the streams are counted from start to end. */
-  readonly media?: MediaTotals;
-}
-
-export type CallRecorderEvents = {
-  /** The recording is in the vault and the index. */
-  finished: [record: RecordingRecord];
-  /** Consent declined or never given: the audio was destroyed. */
-  discarded: [reason: 'declined' | 'no_answer'];
-  /** Writing failed (disk full…): the ingest path should end the call. */
-  failed: [err: CallvaultError];
-  /** No media for rtpTimeoutMs outside hold/pause: the ingest path should end the call. */
-  rtp_timeout: [];
-};
-
-/**
- * Samples per channel per pass. Per-channel scratch is shared by every recorder: ticks run
- * one at a time, and a pass is written to the vault before the next recorder reads.
- */
-const CHUNK = 4096;
-const scratchLeft = new Int16Array(CHUNK);
-const scratchRight = new Int16Array(CHUNK);
-const scratchMix = new Int16Array(CHUNK);
+export type { RecordedStream, CallRecorderEvents, CallRecorderOptions };
 
 /** Writer failures after which the flushed part of the container is finalised at once. */
 const WRITE_FAILURES: ReadonlySet<string> = new Set(['CV_ERR_VAULT_DISK_FULL', 'CV_ERR_VAULT_WRITE_FAILED']);
-
-/** Reads one channel's next pass into dst and returns its length (see channelAudible). */
-function readChannel(group: readonly RtpStream[], untilMs: number, final: boolean, dst: Int16Array): number {
-  if (group.length === 0) return 0;
-  let len = group[0]!.readInto(untilMs, dst, final);
-  for (let g = 1; g < group.length; g++) {
-    const stream = group[g]!;
-    const n = stream.readInto(untilMs, scratchMix, final);
-    if (!stream.lastReadAudible) continue;
-    if (n > len) {
-      dst.fill(0, len, n);
-      len = n;
-    }
-    addClipped(dst, scratchMix, n);
-  }
-  return len;
-}
-
-/** Whether the pass readChannel just read from group holds any decoded audio. */
-function channelAudible(group: readonly RtpStream[]): boolean {
-  for (let g = 0; g < group.length; g++) if (group[g]!.lastReadAudible) return true;
-  return false;
-}
 
 export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   readonly #o: CallRecorderOptions;
@@ -105,15 +42,13 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
   readonly #startedMs: number;
   readonly #scheduler: TickScheduler;
   #ticking = false;
-  readonly #left: readonly RtpStream[];
-  readonly #right: readonly RtpStream[];
+  /** Reads the streams and writes the channels (pcm-pump.ts). */
+  readonly #pump: PcmPump;
   #consent: Consent;
   /** How consent was decided (stored in the container's metadata, so a rebuild keeps it). */
   #consentEvidence: CallMetadata['consentEvidence'] = null;
-  /** DTMF events already handled, per stream (same order as options.streams). */
-  readonly #dtmfSeen: number[];
-  /** Streams whose digits count as the caller's consent (consent.ts). */
-  readonly #consentStreams: ReadonlySet<RtpStream>;
+  /** New digits to the session, and the consent they decide (dtmf-consent.ts). */
+  readonly #dtmf: DtmfConsent;
   #media: MediaOutcome | null = null;
   #finishing: Promise<RecordingRecord | null> | null = null;
   #failed = false;
@@ -146,11 +81,17 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     this.#lastMediaMs = startedMs;
     this.#scheduler = sharedTickScheduler(o.tickMs ?? 200);
     const all = o.streams.map((s) => s.stream);
-    this.#left = channels === 1 ? all : channelStreams(o.streams, 'customer');
-    this.#right = channels === 1 ? [] : channelStreams(o.streams, 'agent');
-    this.#dtmfSeen = o.streams.map(() => 0);
-    this.#consentStreams = consentStreams(o.streams, this.#left);
+    const left: readonly RtpStream[] = channels === 1 ? all : channelStreams(o.streams, 'customer');
+    const right: readonly RtpStream[] = channels === 1 ? [] : channelStreams(o.streams, 'agent');
     this.#taps = new LiveTaps(o.log);
+    this.#pump = new PcmPump(writer, channels, left, right, this.#taps);
+    this.#dtmf = new DtmfConsent(
+      o,
+      left,
+      startedMs,
+      () => this.#consent,
+      (next, evidence) => this.#setConsent(next, evidence),
+    );
   }
 
   /** Creates the encrypted container and starts pulling audio; resolves when recording. */
@@ -199,21 +140,9 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
       this.#codec,
       new Date(this.#startedMs),
     );
-    return {
-      id: this.#writer.id,
-      startedAt: meta.startedAt,
-      direction: meta.direction,
-      service: meta.service,
-      number: meta.number,
-      numberWithheld: meta.numberWithheld,
-      agent: meta.agent,
-      agentName: meta.agentName,
-      consent: this.#consent,
-      channels: this.#channels,
-      sampleRate: this.#o.sampleRate,
-      listen: (sink) =>
-        this.#consent === 'given' || this.#consent === 'not_required' ? this.#taps.add(sink) : null,
-    };
+    const listen: LiveCall['listen'] = (sink) =>
+      this.#consent === 'given' || this.#consent === 'not_required' ? this.#taps.add(sink) : null;
+    return liveCallOf(meta, this.#writer.id, this.#consent, this.#channels, this.#o.sampleRate, listen);
   }
 
   /** Destroys the recording (the call was cancelled before it was answered). */
@@ -227,41 +156,10 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     return this.#finishing;
   }
 
-  /**
-   * Moves everything due from the streams into the writer's segment buffer, in passes of at
-   * most CHUNK frames (a normal tick is one pass: 200 ms is 1 600 or 3 200 frames).
-   */
+  /** Moves everything due from the streams into the writer (none after a write failure). */
   #pull(untilMs: number, final: boolean): void {
     if (this.#failed) return;
-    const paused = this.#o.session.paused;
-    for (;;) {
-      const leftLen = readChannel(this.#left, untilMs, final, scratchLeft);
-      const rightLen = readChannel(this.#right, untilMs, final, scratchRight);
-      const silent = paused || !(channelAudible(this.#left) || channelAudible(this.#right));
-      const frames = leftLen > rightLen ? leftLen : rightLen;
-      if (frames === 0) return;
-      this.#write(frames, leftLen, rightLen, silent);
-      if (frames < CHUNK) return;
-    }
-  }
-
-  /** Lays one pass into the segment buffer, across a segment boundary when it has to. */
-  #write(frames: number, leftLen: number, rightLen: number, silent: boolean): void {
-    const w = this.#writer;
-    const ch = this.#channels;
-    let done = 0;
-    while (done < frames) {
-      const pcm = w.pcm;
-      const at = w.pcmIndex;
-      const k = Math.min(Math.floor(w.pcmRoom / ch), frames - done);
-      if (silent) pcm.fill(0, at, at + k * ch);
-      else if (ch === 2) interleaveInto(pcm, at, scratchLeft, leftLen, scratchRight, rightLen, done, k);
-      else pcm.set(scratchLeft.subarray(done, done + k), at);
-      w.commitPcm(k * ch);
-      // No allocation per tick when nobody listens (the load design of issue 6).
-      if (this.#taps.size > 0) this.#taps.push(pcm.subarray(at, at + k * ch));
-      done += k;
-    }
+    this.#pump.pull(untilMs, final, this.#o.session.paused);
   }
 
   /** Called by the shared scheduler. */
@@ -269,45 +167,10 @@ export class CallRecorder extends TypedEmitter<CallRecorderEvents> {
     try {
       const now = this.#clock();
       this.#pull(now, false);
-      this.#checkDtmfConsent();
+      this.#dtmf.check();
       this.#checkTimeouts(now);
     } catch (err) {
       this.#fail(err as CallvaultError);
-    }
-  }
-
-  #checkDtmfConsent(): void {
-    const c = this.#o.policy.consent;
-    const streams = this.#o.streams;
-    for (let i = 0; i < streams.length; i++) {
-      const s = streams[i]!;
-      const seen = this.#dtmfSeen[i]!;
-      if (s.stream.dtmfEventCount === seen) continue;
-      const events = s.stream.dtmfEvents();
-      for (const ev of events.slice(seen)) {
-        this.#o.session.dtmf({
-          digit: ev.digit,
-          at: new Date(this.#startedMs + ev.offsetMs),
-          durationMs: ev.durationMs,
-          streamLabel: s.label,
-        });
-        if (c.mode === 'dtmf' && this.#consent === 'pending' && !this.#consentStreams.has(s.stream)) {
-          this.#o.log.info(
-            { sessionId: this.#o.session.id, stream: s.label },
-            "consent digit ignored: not on the customer's stream",
-          );
-        } else if (c.mode === 'dtmf' && this.#consent === 'pending') {
-          const evidence = {
-            via: 'dtmf' as const,
-            digit: ev.digit,
-            stream: s.label,
-            at: new Date(this.#startedMs + ev.offsetMs).toISOString(),
-          };
-          if (ev.digit === c.accept_digit) this.#setConsent('given', evidence);
-          else if (ev.digit === c.decline_digit) this.#setConsent('declined', evidence);
-        }
-      }
-      this.#dtmfSeen[i] = events.length;
     }
   }
 

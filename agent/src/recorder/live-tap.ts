@@ -7,6 +7,7 @@
  * (hang-up, consent declined, write failure, shutdown).
  */
 import type { Logger } from '../common/index.js';
+import type { CallMetadata } from '../storage/index.js';
 
 /** Listeners of one call at once: each costs a copy per tick and a socket. */
 export const MAX_LIVE_LISTENERS = 8;
@@ -34,6 +35,31 @@ export interface LiveCall {
   readonly sampleRate: number;
   /** Starts a listener; null when the call has ended or has MAX_LIVE_LISTENERS already. */
   listen(sink: LiveSink): (() => void) | null;
+}
+
+/** A call in progress as the API shows it: its metadata as it stands, and how to listen. */
+export function liveCallOf(
+  meta: CallMetadata,
+  id: string,
+  consent: string,
+  channels: 1 | 2,
+  sampleRate: number,
+  listen: LiveCall['listen'],
+): LiveCall {
+  return {
+    id,
+    startedAt: meta.startedAt,
+    direction: meta.direction,
+    service: meta.service,
+    number: meta.number,
+    numberWithheld: meta.numberWithheld,
+    agent: meta.agent,
+    agentName: meta.agentName,
+    consent,
+    channels,
+    sampleRate,
+    listen,
+  };
 }
 
 export class LiveTaps {

@@ -37,8 +37,8 @@ const POLICY_CONSUMERS: Readonly<Record<string, { how: How; readers: readonly st
   legal_hold_allowed: { how: 'enforced', readers: ['retention/dpo.ts'] },
   restriction_allowed: { how: 'enforced', readers: ['retention/dpo.ts', 'retention/withdraw.ts'] },
   'consent.mode': { how: 'enforced', readers: ['recorder/call-recorder.ts', 'storage/records.ts'] },
-  'consent.accept_digit': { how: 'enforced', readers: ['recorder/call-recorder.ts'] },
-  'consent.decline_digit': { how: 'enforced', readers: ['recorder/call-recorder.ts'] },
+  'consent.accept_digit': { how: 'enforced', readers: ['recorder/dtmf-consent.ts'] },
+  'consent.decline_digit': { how: 'enforced', readers: ['recorder/dtmf-consent.ts'] },
   'consent.timeout_ms': { how: 'enforced', readers: ['recorder/call-recorder.ts'] },
   // keep_metadata is refused at load: a declined call keeps nothing.
   'consent.on_decline': { how: 'refused', readers: ['config/policy.ts'] },
