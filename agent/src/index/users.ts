@@ -115,6 +115,24 @@ export async function loadGrants(db: Db): Promise<Grant[]> {
   return values.map((v) => JSON.parse(v) as Grant);
 }
 
+export function userPutOp(user: User): { type: 'put'; key: string; value: string } {
+  return { type: 'put', key: PREFIX.user + user.username, value: JSON.stringify(user) };
+}
+
+/** Grants in force at `now` (or all with includeExpired), optionally of one user. */
+export function grantsMatching(
+  grants: readonly Grant[],
+  query: { username?: string; includeExpired?: boolean },
+  now: Date,
+): Grant[] {
+  const nowMs = now.getTime();
+  return grants.filter(
+    (g) =>
+      (query.username === undefined || g.username === query.username) &&
+      (query.includeExpired === true || Date.parse(g.expiresAt) > nowMs),
+  );
+}
+
 /** Deletes the user and, in the same batch, every grant held by them. */
 export async function removeUser(db: Db, username: string): Promise<boolean> {
   if ((await loadUser(db, username)) === null) return false;

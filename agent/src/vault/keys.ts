@@ -15,112 +15,22 @@
  * Durability: every write is synced. The directory is checked before LevelDB opens it (a
  * deleted or damaged write-ahead log, a missing table: exit 2, restore from a backup — never a
  * silent repair), and a keystore that is new or empty while recordings exist is refused. After
- * a failed write the database is reopened before the next one (see index/recording-index.ts:
+ * a failed write the database is reopened before the next one (see index/db-handle.ts:
  * LevelDB's log is left misaligned by a partial append, which loses later writes at reopen).
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  hkdfSync,
-  randomBytes,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { ClassicLevel } from 'classic-level';
-import { CallvaultError, inspectLevelDir } from '../common/index.js';
-import {
-  VaultKeyMismatchError,
-  VaultKeystoreCorruptError,
-  VaultKeystoreMissingError,
-  VaultStorageError,
-} from './errors.js';
-import { appendMasterKey, loadMasterKeyring, type KeyringSource, type MasterKeyring } from './master-keys.js';
+import { createPublicKey, hkdfSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import type { ClassicLevel } from 'classic-level';
+import { CallvaultError } from '../common/index.js';
+import { VaultKeystoreCorruptError } from './errors.js';
+import { parseEntry, seal, unseal, type WrappedEntry } from './key-wrap.js';
+import { kcvValue, loadKeyMaterial, openLevel, type KeyStoreOpenOptions } from './keystore-open.js';
+import { appendMasterKey, type KeyringSource, type MasterKeyring } from './master-keys.js';
 import type { IndexKeys } from './types.js';
 
-const KCV_PLAINTEXT = Buffer.from('callvault key check v1');
-const SIGN_ENTRY = 'sign!ed25519';
+export type { KeyStoreOpenOptions };
+
 const ANCHOR_ENTRY = 'audit!anchor';
 const SYNC = { sync: true } as const;
-const RESTORE_HINT = 'restore storage.dir/keystore from a backup (it holds the keys of every recording)';
-
-export interface KeyStoreOpenOptions {
-  /** Containers exist: a new or empty keystore is then refused instead of created. */
-  readonly containersPresent?: boolean;
-}
-
-/** Checks the files, then opens LevelDB; damage is VaultKeystoreCorruptError (exit 2). */
-async function openLevel(path: string, containersPresent: boolean): Promise<ClassicLevel<string, string>> {
-  let found;
-  try {
-    found = await inspectLevelDir(path);
-  } catch (err) {
-    throw new VaultStorageError('cannot read the keystore', { cause: err, context: { path } });
-  }
-  if (found.state === 'damaged')
-    throw new VaultKeystoreCorruptError(`keystore: ${found.problem}; ${RESTORE_HINT}`, {
-      context: { path, file: found.file },
-    });
-  if (found.state === 'fresh' && containersPresent)
-    throw new VaultKeystoreMissingError(
-      `keystore is missing or empty but recordings exist; ${RESTORE_HINT}`,
-      {
-        context: { path },
-      },
-    );
-  let db: ClassicLevel<string, string>;
-  try {
-    await mkdir(path, { recursive: true, mode: 0o700 });
-    // Uncompressed: the entries are tiny, and an auditor can grep the files to see a key is gone.
-    db = new ClassicLevel<string, string>(path, { valueEncoding: 'utf8', compression: false });
-    await db.open();
-  } catch (err) {
-    throw new VaultStorageError('cannot open the keystore', { cause: err, context: { path } });
-  }
-  return db;
-}
-
-function seal(key: Buffer, plaintext: Buffer, aad: string): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  c.setAAD(Buffer.from(aad));
-  const ct = Buffer.concat([c.update(plaintext), c.final()]);
-  return Buffer.concat([iv, ct, c.getAuthTag()]).toString('base64');
-}
-
-/** undefined when the tag does not verify (wrong key or altered entry). */
-function unseal(key: Buffer, wrapped: string, aad: string): Buffer | undefined {
-  const b = Buffer.from(wrapped, 'base64');
-  if (b.length < 28) return undefined;
-  const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-  d.setAAD(Buffer.from(aad));
-  d.setAuthTag(b.subarray(b.length - 16));
-  try {
-    return Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()]);
-  } catch {
-    return undefined;
-  }
-}
-
-interface WrappedEntry {
-  v: 1;
-  kid: number;
-  wrapped: string;
-}
-
-function parseEntry<T extends WrappedEntry>(raw: string, entry: string): T {
-  try {
-    const o = JSON.parse(raw) as T;
-    if (o.v === 1 && Number.isInteger(o.kid) && typeof o.wrapped === 'string') return o;
-  } catch (err) {
-    throw new VaultKeystoreCorruptError('keystore entry is malformed', { cause: err, context: { entry } });
-  }
-  throw new VaultKeystoreCorruptError('keystore entry is malformed', { context: { entry } });
-}
 
 interface PendingPut {
   readonly key: string;
@@ -162,79 +72,12 @@ export class KeyStore {
     const containersPresent = opts.containersPresent === true;
     const db = await openLevel(path, containersPresent);
     try {
-      return await KeyStore.#init(path, db, src, containersPresent);
+      const m = await loadKeyMaterial(path, db, src, containersPresent);
+      return new KeyStore(path, db, m.ring, m.signKey, m.publicKeyPem);
     } catch (err) {
       await db.close();
       throw err;
     }
-  }
-
-  static async #init(
-    path: string,
-    db: ClassicLevel<string, string>,
-    src: KeyringSource,
-    containersPresent: boolean,
-  ): Promise<KeyStore> {
-    const kcvs = new Map<number, string>();
-    for await (const [k, v] of db.iterator({ gte: 'kcv!', lt: 'kcv"' })) kcvs.set(Number(k.slice(4)), v);
-    const signRaw = await db.get(SIGN_ENTRY);
-    if (signRaw === undefined && containersPresent)
-      throw new VaultKeystoreMissingError(
-        `keystore holds no signing key but recordings exist; ${RESTORE_HINT}`,
-        {
-          context: { path },
-        },
-      );
-    const ring = await loadMasterKeyring(src, kcvs.size === 0 && signRaw === undefined);
-    for (const [kid, wrapped] of kcvs) {
-      const key = ring.keys.get(kid);
-      const ok = key !== undefined && unseal(key, wrapped, `cv-kcv|${kid}`)?.equals(KCV_PLAINTEXT) === true;
-      if (!ok) {
-        throw new VaultKeyMismatchError('master key does not match the keystore (wrong or missing key id)', {
-          context: { path: ring.path, keyId: kid },
-        });
-      }
-    }
-    const missing = [...ring.keys].filter(([kid]) => !kcvs.has(kid));
-    if (missing.length > 0) {
-      await db.batch(
-        missing.map(([kid, key]) => ({
-          type: 'put' as const,
-          key: `kcv!${kid}`,
-          value: seal(key, KCV_PLAINTEXT, `cv-kcv|${kid}`),
-        })),
-        { sync: true },
-      );
-    }
-    if (signRaw !== undefined) {
-      const e = parseEntry<WrappedEntry & { publicKeyPem: string }>(signRaw, SIGN_ENTRY);
-      const key = ring.keys.get(e.kid);
-      const der = key === undefined ? undefined : unseal(key, e.wrapped, 'cv-sign|ed25519');
-      if (der === undefined)
-        throw new VaultKeystoreCorruptError('signing key cannot be unwrapped', {
-          context: { entry: SIGN_ENTRY },
-        });
-      return new KeyStore(
-        path,
-        db,
-        ring,
-        createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
-        e.publicKeyPem,
-      );
-    }
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const der = privateKey.export({ type: 'pkcs8', format: 'der' });
-    const kid = ring.currentKeyId;
-    const entry = {
-      v: 1,
-      kid,
-      wrapped: seal(ring.keys.get(kid) as Buffer, der, 'cv-sign|ed25519'),
-      publicKeyPem: pem,
-      createdAt: Date.now(),
-    };
-    await db.put(SIGN_ENTRY, JSON.stringify(entry), { sync: true });
-    return new KeyStore(path, db, ring, privateKey, pem);
   }
 
   get masterKeyCreated(): boolean {
@@ -487,9 +330,7 @@ export class KeyStore {
   async rotate(): Promise<number> {
     const ring = await appendMasterKey(this.#ring);
     const kid = ring.currentKeyId;
-    await this.#serial(() =>
-      this.#db.put(`kcv!${kid}`, seal(ring.keys.get(kid) as Buffer, KCV_PLAINTEXT, `cv-kcv|${kid}`), SYNC),
-    );
+    await this.#serial(() => this.#db.put(`kcv!${kid}`, kcvValue(ring.keys.get(kid) as Buffer, kid), SYNC));
     this.#ring = ring;
     return kid;
   }

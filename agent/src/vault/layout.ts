@@ -2,10 +2,11 @@
  * Where things live under storage.dir: recordings/YYYY/MM/DD/<id>.wav.enc (UTC date of the
  * start; the name carries no personal data) and keystore/. Directories are created 0700.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { constants as fsc, type Dirent } from 'node:fs';
+import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRecordingId } from './container.js';
+import { VaultStorageError } from './errors.js';
 
 export const RECORDINGS_DIR = 'recordings';
 export const KEYSTORE_DIR = 'keystore';
@@ -66,4 +67,24 @@ export async function totalBytes(dir: string): Promise<{ files: number; bytes: n
     }
   }
   return { files, bytes };
+}
+
+/**
+ * Creates storage.dir (0700, its parent must exist) and its `subdirs`, and checks it is a usable
+ * directory: anything else is CV_ERR_VAULT_STORAGE at open, not a failure at the first write.
+ */
+export async function prepareStorageDir(dir: string, subdirs: readonly string[]): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+    await access(dir, fsc.R_OK | fsc.W_OK | fsc.X_OK);
+    for (const sub of subdirs) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new VaultStorageError('storage directory is missing or not usable', {
+      cause: err,
+      context: { path: dir },
+    });
+  }
 }

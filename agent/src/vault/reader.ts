@@ -274,3 +274,15 @@ export async function verifyReader(
   }
   return { ok: true, digest, recovered: reader.final.recovered };
 }
+
+/** Metadata of any container, also one still being written or not yet recovered. */
+export async function readMetadataAt(id: string, path: string, key: Buffer): Promise<RecordingMetadata> {
+  const fh = await open(path, 'r').catch((err: unknown) => {
+    throw new VaultNotFoundError('recording file not found', { cause: err, context: { recordingId: id } });
+  });
+  try {
+    return await readLatestMeta(fh, key, await scanContainer(fh, id));
+  } finally {
+    await fh.close();
+  }
+}

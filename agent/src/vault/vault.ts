@@ -4,41 +4,35 @@
  * the signing key is loaded. close() detaches writers still open (their files stay
  * recoverable, nothing is finalized), stops the fsync timer, then closes the keystore.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
-import { access, mkdir, open, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { BatchSyncer, syncDir } from './batch-sync.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BatchSyncer } from './batch-sync.js';
 import { loadNativeAddon, type Logger } from '../common/index.js';
-import { RecordType, encodeHeader, hashHeader, isRecordingId, sealRecord } from './container.js';
+import { isRecordingId } from './container.js';
 import {
-  VaultClosedError,
-  VaultDigestMismatchError,
-  VaultExistsError,
-  VaultKeyDestroyedError,
-  VaultNotFoundError,
-  VaultStorageError,
-  VaultBadFormatError,
-  VaultWriteFailedError,
-  writeFailure,
-} from './errors.js';
+  createRecording,
+  importWav,
+  type CreateDeps,
+  type CreateRecordingOptions,
+} from './create-recording.js';
+import { VaultClosedError, VaultKeyDestroyedError, VaultNotFoundError } from './errors.js';
 import { KeyStore } from './keys.js';
-import { KEYSTORE_DIR, RECORDINGS_DIR, containerPath, listContainers, totalBytes } from './layout.js';
 import {
-  openContainerReader,
-  readLatestMeta,
-  scanContainer,
-  verifyReader,
-  type VaultReader,
-} from './reader.js';
-import { recoverContainer } from './recovery.js';
-import { SEALS_DIR, Seals, checkSealed } from './seal.js';
+  KEYSTORE_DIR,
+  RECORDINGS_DIR,
+  containerPath,
+  listContainers,
+  prepareStorageDir,
+  totalBytes,
+} from './layout.js';
+import { openContainerReader, readMetadataAt, verifyReader, type VaultReader } from './reader.js';
+import { recoverAll, recoverOne } from './recovery-pass.js';
+import { SEALS_DIR, Seals } from './seal.js';
 import { RecordKeys } from './record-keys.js';
 import { StateStore } from './state-store.js';
 import { eraseMany, type EraseManyResult } from './erase-many.js';
 import type { StateFile } from './state.js';
 import type {
-  AudioFormat,
   FinishedRecording,
   FsyncPolicy,
   IndexKeys,
@@ -48,8 +42,9 @@ import type {
   VaultStats,
   VerifyResult,
 } from './types.js';
-import { parseWav, readWavInput, wavFieldsOf } from './wav.js';
-import { VaultWriter, writeFully } from './writer.js';
+import type { VaultWriter } from './writer.js';
+
+export type { CreateRecordingOptions };
 
 export interface VaultOptions {
   /** storage.dir; created 0700 if missing (its parent must exist). */
@@ -69,18 +64,6 @@ export interface VaultOptions {
   readonly log: Logger;
 }
 
-export interface CreateRecordingOptions {
-  readonly id?: string;
-  readonly format: AudioFormat;
-  readonly metadata: RecordingMetadata;
-  /** Default now; decides the date directory and the container's created time. */
-  readonly startedAt?: Date;
-}
-
-interface CreateInternal extends CreateRecordingOptions {
-  readonly envelope?: { prefix: Buffer; suffix: Buffer };
-}
-
 export class Vault {
   readonly dir: string;
   readonly #keys: KeyStore;
@@ -94,6 +77,8 @@ export class Vault {
   readonly #seals: Seals;
   /** Date directories already created by this process (one mkdir per day, not per call). */
   readonly #madeDirs = new Set<string>();
+  /** What creating (create-recording.ts) and recovering (recovery-pass.ts) need of the vault. */
+  readonly #parts: CreateDeps;
   #closed = false;
 
   private constructor(dir: string, keys: KeyStore, opts: VaultOptions) {
@@ -124,24 +109,23 @@ export class Vault {
       },
       log: opts.log,
     });
+    this.#parts = {
+      dir,
+      keys,
+      recordKeys: this.#recordKeys,
+      seals: this.#seals,
+      syncer: this.#syncer,
+      segmentMs: this.#segmentMs,
+      fsync: this.#fsync,
+      log: this.#log,
+      active: this.#active,
+      madeDirs: this.#madeDirs,
+    };
   }
 
   static async open(opts: VaultOptions): Promise<Vault> {
     const dir = opts.dir;
-    try {
-      await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-      if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
-      await access(dir, fsc.R_OK | fsc.W_OK | fsc.X_OK);
-      await mkdir(join(dir, RECORDINGS_DIR), { recursive: true, mode: 0o700 });
-      await mkdir(join(dir, SEALS_DIR), { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw new VaultStorageError('storage directory is missing or not usable', {
-        cause: err,
-        context: { path: dir },
-      });
-    }
+    await prepareStorageDir(dir, [RECORDINGS_DIR, SEALS_DIR]);
     // With recordings on disk, a new keystore would hide lost keys: KeyStore.open refuses it.
     const containersPresent = (await listContainers(dir)).size > 0;
     const keys = await KeyStore.open(
@@ -166,99 +150,8 @@ export class Vault {
   }
 
   async createRecording(opts: CreateRecordingOptions): Promise<VaultWriter> {
-    return this.#create(opts);
-  }
-
-  async #create(opts: CreateInternal): Promise<VaultWriter> {
     this.#assertOpen();
-    const given = opts.id !== undefined;
-    const id = opts.id ?? randomUUID();
-    if (!isRecordingId(id))
-      throw new VaultBadFormatError('recording id must be a lower-case UUID', {
-        context: { recordingId: id },
-      });
-    const fields = wavFieldsOf(opts.format);
-    const startedAt = opts.startedAt ?? new Date();
-    const path = containerPath(this.dir, id, startedAt.getTime());
-    // A fresh random UUID cannot collide; an id given by the caller (import) is checked.
-    if (
-      this.#active.has(id) ||
-      (given && ((await this.#keys.dataKey(id)) !== undefined || (await exists(path))))
-    ) {
-      throw new VaultExistsError('a recording with this id exists', { context: { recordingId: id } });
-    }
-    const dir = dirname(path);
-    if (!this.#madeDirs.has(dir)) {
-      await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
-        throw writeFailure(err, { recordingId: id, path });
-      });
-      this.#madeDirs.add(dir);
-    }
-    const key = await this.#keys.createDataKey(id, startedAt.getTime());
-    this.#recordKeys.learn(id, key);
-    const headerBytes = encodeHeader({
-      id,
-      createdMs: startedAt.getTime(),
-      ...fields,
-      segmentMs: this.#segmentMs,
-    });
-    const headerHash = hashHeader(headerBytes);
-    const first = Buffer.concat([
-      headerBytes,
-      sealRecord(key, headerHash, RecordType.meta, 0, Buffer.from(JSON.stringify(opts.metadata))),
-    ]);
-    let fh;
-    try {
-      const flags = fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL;
-      fh = await open(path, flags, 0o600).catch(async (err: NodeJS.ErrnoException) => {
-        // The remembered date directory was removed behind our back: make it again, once.
-        if (err.code !== 'ENOENT') throw err;
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        return open(path, flags, 0o600);
-      });
-      await writeFully(fh, first, 0);
-      if (this.#fsync === 'segment') {
-        await fh.datasync();
-        await syncDir(dir);
-      }
-    } catch (err) {
-      await fh?.close().catch(() => undefined);
-      await unlink(path).catch(() => undefined);
-      this.#recordKeys.forget(id);
-      await this.#keys.destroyDataKey(id);
-      throw writeFailure(err, { recordingId: id, path });
-    }
-    const writer = new VaultWriter({
-      id,
-      path,
-      fh,
-      key,
-      headerHash,
-      format: opts.format,
-      startedAt,
-      segmentMs: this.#segmentMs,
-      fsync: this.#fsync,
-      syncer: this.#syncer,
-      offset: first.length,
-      nextSeq: 1,
-      sign: (d) => this.#keys.sign(d),
-      onSealed: (facts) => this.#seals.write(id, facts),
-      ...(opts.envelope ? { envelope: opts.envelope } : {}),
-      destroy: async () => {
-        this.#recordKeys.forget(id);
-        await this.#keys.destroyDataKey(id);
-        await unlink(path).catch(() => undefined);
-      },
-      onClosed: () => this.#active.delete(id),
-      log: this.#log,
-    });
-    this.#active.set(id, writer);
-    if (this.#fsync === 'batch') {
-      // The header and metadata reach the disk with the next batch, like the first segment.
-      this.#syncer.markDirty(writer);
-      this.#syncer.markDirDirty(dir);
-    }
-    return writer;
+    return createRecording(this.#parts, opts);
   }
 
   /** Imports a WAV, keeping its own header bytes: the export is byte-identical to the input. */
@@ -268,25 +161,7 @@ export class Vault {
     startedAt?: Date,
   ): Promise<FinishedRecording> {
     this.#assertOpen();
-    const bytes = typeof input === 'string' ? await readWavInput(input) : input;
-    const wav = parseWav(bytes);
-    const metaStart = typeof metadata.startedAt === 'string' ? new Date(metadata.startedAt) : undefined;
-    const start = startedAt ?? (metaStart && !Number.isNaN(metaStart.getTime()) ? metaStart : new Date());
-    const writer = await this.#create({
-      format: wav.format,
-      metadata,
-      startedAt: start,
-      envelope: { prefix: Buffer.from(wav.prefix), suffix: Buffer.from(wav.suffix) },
-    });
-    writer.append(wav.audio);
-    const finished = await writer.finalize();
-    if (finished.digest !== createHash('sha256').update(bytes).digest('hex')) {
-      await this.erase(finished.id);
-      throw new VaultWriteFailedError('imported recording does not read back identically', {
-        context: { recordingId: finished.id },
-      });
-    }
-    return finished;
+    return importWav(this.#parts, (id) => this.erase(id), input, metadata, startedAt);
   }
 
   async openReader(id: string): Promise<VaultReader> {
@@ -302,14 +177,7 @@ export class Vault {
   /** Metadata of any container, also one still being written or not yet recovered. */
   async readMetadata(id: string): Promise<RecordingMetadata> {
     const { key, path } = await this.#locate(id);
-    const fh = await open(path, 'r').catch((err: unknown) => {
-      throw new VaultNotFoundError('recording file not found', { cause: err, context: { recordingId: id } });
-    });
-    try {
-      return await readLatestMeta(fh, key, await scanContainer(fh, id));
-    } finally {
-      await fh.close();
-    }
+    return readMetadataAt(id, path, key);
   }
 
   /**
@@ -392,54 +260,14 @@ export class Vault {
    */
   async recoverAll(opts: { finished?: ReadonlyMap<string, string> } = {}): Promise<RecoveryResult> {
     this.#assertOpen();
-    const result: RecoveryResult = { recovered: [], unrecoverable: [], tampered: [] };
-    for (const [id, path] of await listContainers(this.dir)) {
-      if (this.#active.has(id)) continue;
-      let sealed = false;
-      try {
-        const dk = await this.#keys.dataKey(id);
-        if (dk === undefined)
-          throw new VaultKeyDestroyedError('data key not in the keystore', { context: { recordingId: id } });
-        const seal = await this.#seals.read(id);
-        const digest = opts.finished?.get(id) ?? seal?.digest;
-        if (digest !== undefined) {
-          sealed = true;
-          if (seal !== undefined && seal.digest !== digest)
-            throw new VaultDigestMismatchError('the seal and the index disagree on the digest', {
-              context: { recordingId: id },
-            });
-          await checkSealed({ id, path, key: dk.key, digest, ...(seal ? { seal } : {}) });
-          continue;
-        }
-        const r = await recoverContainer({ id, path, key: dk.key, sign: (d) => this.#keys.sign(d) });
-        if (r === undefined) continue;
-        await this.#seals.write(id, { digest: r.digest, fileBytes: r.fileBytes, dataBytes: r.dataBytes });
-        result.recovered.push(r);
-        this.#log.warn({ recordingId: id, durationMs: r.durationMs }, 'recovered an unfinished recording');
-      } catch (err) {
-        const code = (err as { code?: string }).code ?? 'CV_ERR_VAULT_WRITE_FAILED';
-        // Storage logs, counts, flags and audits it (storage/integrity.ts).
-        if (sealed) {
-          result.tampered.push({ id, path, code });
-          continue;
-        }
-        result.unrecoverable.push({ id, path, code });
-        this.#log.error({ err, recordingId: id, path }, 'container cannot be recovered; left as is');
-      }
-    }
-    return result;
+    return recoverAll(this.#parts, opts.finished);
   }
 
   /** Finalises one container whose writer failed (disk full) in this process, at once. */
   async recoverOne(id: string): Promise<RecoveredRecording | undefined> {
     this.#assertOpen();
     if (this.#active.has(id)) return undefined;
-    const { key, path } = await this.#locate(id);
-    if ((await this.#seals.read(id)) !== undefined) return undefined;
-    const r = await recoverContainer({ id, path, key, sign: (d) => this.#keys.sign(d) });
-    if (r !== undefined)
-      await this.#seals.write(id, { digest: r.digest, fileBytes: r.fileBytes, dataBytes: r.dataBytes });
-    return r;
+    return recoverOne(this.#parts, id, await this.#locate(id));
   }
 
   /** The DPO's state of a recording (state.ts); null when none was ever written. */

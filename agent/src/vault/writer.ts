@@ -6,72 +6,35 @@
  * after its first byte arrived, so a crash loses ≤ segmentMs; fsync follows the policy.
  * 'flushed' means "handed to the kernel": it survives kill -9; power loss only after fsync.
  */
-import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { Semaphore, TypedEmitter, type CallvaultError, type Logger } from '../common/index.js';
-import type { BatchSyncer, Syncable } from './batch-sync.js';
+import { TypedEmitter, type CallvaultError } from '../common/index.js';
+import type { Syncable } from './batch-sync.js';
 import {
-  RECORD_HEADER_BYTES,
   RecordType,
-  TAG_BYTES,
   digestSigningInput,
   encodeFinal,
-  openRecordInPlace,
   inPlaceSealAvailable,
   sealRecord,
   sealRecordInPlace,
   sealRecordParts,
   type RecordTypeValue,
 } from './container.js';
-import {
-  VaultBadFormatError,
-  VaultBadRangeError,
-  VaultClosedError,
-  VaultTruncatedError,
-  writeFailure,
-} from './errors.js';
-import type { AudioFormat, FinishedRecording, FsyncPolicy, RecordingMetadata } from './types.js';
+import { VaultBadFormatError, VaultBadRangeError, VaultClosedError, writeFailure } from './errors.js';
+import type { AudioFormat, FinishedRecording, RecordingMetadata } from './types.js';
 import { bytesPerMs, canonicalWavEnvelope, durationMsOf, frameBytes } from './wav.js';
 import { SegmentBuffer, returnChunks, type PooledChunk } from './segment-buffer.js';
+import type { WriterInit } from './writer-init.js';
+import { digestAudio, writeFully, type AudioRecordRef } from './writer-io.js';
+
+// Split out of this module; still importable from here.
+export { writeFully };
+export type { WriterInit };
 
 export type VaultWriterEvents = {
   flushed: [{ seq: number; bytes: number }];
   error: [CallvaultError];
 };
 
-/** Everything the vault hands a writer once the file holds its header and first meta record. */
-export interface WriterInit {
-  readonly id: string;
-  readonly path: string;
-  readonly fh: FileHandle;
-  readonly key: Buffer;
-  readonly headerHash: Buffer;
-  readonly format: AudioFormat;
-  readonly startedAt: Date;
-  readonly segmentMs: number;
-  readonly fsync: FsyncPolicy;
-  readonly syncer: BatchSyncer;
-  /** Byte offset and seq after the records already in the file. */
-  readonly offset: number;
-  readonly nextSeq: number;
-  /** Imported WAVs keep their own header bytes; live recordings get the canonical one. */
-  readonly envelope?: { prefix: Buffer; suffix: Buffer };
-  readonly sign: (data: Buffer) => Buffer;
-  /** Called once the final record is on disk, to write the seal (never throws). */
-  readonly onSealed?: (facts: { digest: string; fileBytes: number; dataBytes: number }) => Promise<void>;
-  readonly destroy: () => Promise<void>;
-  readonly onClosed: () => void;
-  readonly log: Logger;
-}
-
 type State = 'open' | 'finalizing' | 'closed';
-
-/**
- * Final digest passes running at once, process-wide. Each reads its recording back through one
- * segment-sized buffer; when a trunk drops a thousand calls together, unbounded passes held a
- * buffer per record and per call at once (RSS 270 → 390 MiB at 1 250 calls).
- */
-const digestPasses = new Semaphore(8);
 
 /**
  * Sealed records handed to the write queue and not yet on disk, process-wide. Their chunks
@@ -87,31 +50,6 @@ export function writeBacklogBytes(): number {
 /** PCM16 in the vault is little-endian; the sample view writes host order, swapped on commit if not. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Writes all of buf (or the buffers in order) at position, however short the kernel's writes. */
-export async function writeFully(
-  fh: FileHandle,
-  data: Buffer | readonly Buffer[],
-  position: number,
-): Promise<void> {
-  let buf: Buffer;
-  if (Array.isArray(data)) {
-    const parts = data as readonly Buffer[];
-    const total = parts.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await fh.writev(parts as Buffer[], position);
-    if (bytesWritten === total) return;
-    // A short vectored write (rare: a signal, a nearly full disk): finish from one buffer.
-    buf = Buffer.concat(parts).subarray(bytesWritten);
-    position += bytesWritten;
-  } else {
-    buf = data as Buffer;
-  }
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
 export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Syncable {
   readonly id: string;
   readonly path: string;
@@ -120,7 +58,7 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
   readonly #init: WriterInit;
   readonly #segmentBytes: number;
   readonly #frameBytes: number;
-  readonly #audio: { offset: number; length: number; seq: number }[] = [];
+  readonly #audio: AudioRecordRef[] = [];
   /**
    * Plaintext of the segment being filled, in pooled chunks: audio is written into it in place
    * (append copies, the recorder writes samples through `pcm`) and sealed when full, so a live
@@ -407,32 +345,10 @@ export class VaultWriter extends TypedEmitter<VaultWriterEvents> implements Sync
     await this.#init.fh.close().catch(() => undefined);
   }
 
-  /**
-   * SHA-256 of prefix, the audio as it is on disk (read back and decrypted), and suffix, so the
-   * signature covers real bytes. One buffer serves every record and is zeroed afterwards.
-   */
-  async #digestAudio(prefix: Buffer, suffix: Buffer): Promise<string> {
-    const hash = createHash('sha256').update(prefix);
-    const longest = this.#audio.reduce((n, a) => Math.max(n, a.length), 0);
-    const buf = Buffer.alloc(longest + TAG_BYTES);
-    try {
-      for (const a of this.#audio) {
-        const body = buf.subarray(0, a.length + TAG_BYTES);
-        const { bytesRead } = await this.#init.fh.read(body, 0, body.length, a.offset + RECORD_HEADER_BYTES);
-        const rh = { type: RecordType.audio, flags: 0, seq: a.seq, length: a.length };
-        const context = { recordingId: this.id, offset: a.offset };
-        if (bytesRead !== body.length) throw new VaultTruncatedError('record is cut short', { context });
-        hash.update(openRecordInPlace(this.#init.key, this.#init.headerHash, rh, body, context));
-      }
-    } finally {
-      buf.fill(0);
-    }
-    return hash.update(suffix).digest('hex');
-  }
-
   async #writeFinal(): Promise<FinishedRecording> {
     const { prefix, suffix } = this.#init.envelope ?? canonicalWavEnvelope(this.format, this.#dataBytes);
-    const digest = await digestPasses.run(() => this.#digestAudio(prefix, suffix));
+    const { fh, key, headerHash } = this.#init;
+    const digest = await digestAudio({ id: this.id, fh, key, headerHash }, this.#audio, prefix, suffix);
     const signature = this.#init.sign(digestSigningInput(this.id, digest)).toString('base64');
     const final = encodeFinal({
       dataBytes: this.#dataBytes,
