@@ -250,16 +250,24 @@ describe('integration: SIPREC calls end to end', function () {
 
   it('extracts RFC 4733 DTMF in the audio stream without garbling the audio, and survives an SSRC change', async () => {
     const c = await client();
-    const call = await twoStreamCall(c, 'PCMU', callerNumber());
-    assert.equal(await call.invite(), 200);
-    await call.sendMedia({
-      durationMs: 6000,
-      dtmf: [
-        { label: 'caller', digit: '1', atMs: 1500, durationMs: 200 },
-        { label: 'caller', digit: '#', atMs: 2500, durationMs: 160 },
-      ],
-      ssrcChangeAtMs: 4000,
-    });
+    // The checks below look at 100 ms windows: a sender starved into a burst moves its own
+    // packets around them, which says nothing of the recorder, so that call is placed again.
+    let call = await twoStreamCall(c, 'PCMU', callerNumber());
+    for (let attempt = 1; ; attempt++) {
+      assert.equal(await call.invite(), 200);
+      const sent = await call.sendMedia({
+        durationMs: 6000,
+        dtmf: [
+          { label: 'caller', digit: '1', atMs: 1500, durationMs: 200 },
+          { label: 'caller', digit: '#', atMs: 2500, durationMs: 160 },
+        ],
+        ssrcChangeAtMs: 4000,
+      });
+      if (sent.worstBurstMs <= 40 || attempt === 2) break;
+      process.stdout.write(`      sender starved (${sent.worstBurstMs} ms burst): placing the call again\n`);
+      assert.equal(await call.bye(), 200);
+      call = await twoStreamCall(c, 'PCMU', callerNumber());
+    }
     assert.equal(await call.bye(), 200);
     const rec = await finishedRecord(sets, daemon.logs, call.callId);
     assertRecordedLength(rec, call, 6000, 'call');

@@ -30,7 +30,7 @@ import {
   type OfferSpec,
   type SipMessage,
   type SiprecCall,
-} from '../../helpers/siprec-client.js';
+} from '../../kit/index.js';
 
 interface Rig {
   readonly dir: string;

@@ -8,7 +8,10 @@ describe('calls/loop-lag', function () {
   it('reports a blocked event loop in the next window and forgets it once the loop is free', async () => {
     const m = new LoopLagMonitor(200);
     try {
+      // Idle first: on a shared machine the first windows may still hold another test's lag.
+      const idle = Date.now() + 3000;
       await tick(450);
+      while (m.p99Ms >= 100 && Date.now() < idle) await tick(20);
       assert.ok(m.p99Ms < 100, `idle loop: ${m.p99Ms} ms`);
       // Block the loop for 300 ms, as an overloaded daemon would.
       const until = Date.now() + 300;
