@@ -26,4 +26,20 @@ describe('calls/loop-lag', function () {
       m.close();
     }
   });
+
+  it('reports stalls longer than its window, each one (the window and the sampler both overdue)', async () => {
+    const m = new LoopLagMonitor(100);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await tick(250);
+        const until = Date.now() + 400;
+        while (Date.now() < until);
+        const deadline = Date.now() + 1000;
+        while (m.p99Ms < 300 && Date.now() < deadline) await tick(10);
+        assert.ok(m.p99Ms >= 300, `stall ${i + 1} of 5: ${m.p99Ms} ms`);
+      }
+    } finally {
+      m.close();
+    }
+  });
 });
