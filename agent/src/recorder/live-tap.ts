@@ -9,8 +9,12 @@
 import type { Logger } from '../common/index.js';
 import type { CallMetadata } from '../storage/index.js';
 
-/** Listeners of one call at once: each costs a copy per tick and a socket. */
-export const MAX_LIVE_LISTENERS = 8;
+/**
+ * Listeners of one call at once. The pass is copied once for all of them; each costs a socket
+ * write per pass and at most MAX_LIVE_BACKLOG_MS of queued audio (api/live-routes.ts). 64: a
+ * supervisors' room or a QA training session on one escalated call, with the sockets bounded.
+ */
+export const MAX_LIVE_LISTENERS = 64;
 
 export type LiveEnd = 'ended' | 'discarded' | 'failed';
 
