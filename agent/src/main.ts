@@ -120,10 +120,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     });
     if (config.metrics.listen !== null) {
       metricsServer = await startMetricsServer(
-        config.metrics.listen,
+        { ...config.metrics.listen, allow: config.metrics.allow, freshWaitMs: config.metrics.fresh_wait_ms },
         metrics.registry,
         log.child({ component: 'metrics' }),
-        config.metrics.allow,
       );
       opened.push(metricsServer);
     }

@@ -64,6 +64,9 @@ export async function isolatedSets(storageDir: string, extra: readonly string[] 
     `sip.tcp=${ANY_PORT}`,
     `api.listen=${ANY_PORT}`,
     `metrics.listen=${ANY_PORT}`,
+    // A scrape right after an action must see it even when a loaded test machine stalls the
+    // daemon's loop; the fallback to the last render is tested in test/unit/metrics/server.
+    'metrics.fresh_wait_ms=0',
     'log.level=info',
     ...extra,
   ]);

@@ -291,6 +291,14 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       default: [],
       doc: 'Scrapers allowed (addresses / CIDRs); others get 403. Empty: loopback only.',
     },
+    fresh_wait_ms: {
+      kind: 'int',
+      min: 0,
+      max: 10000,
+      unit: 'ms',
+      default: 35,
+      doc: 'A scrape waits this long for values rendered for it; while the daemon is busy setting up calls, the last render (about a second old, its age in callvault_metrics_snapshot_age_seconds) is served instead, so Prometheus is answered in time (0: always wait).',
+    },
   }),
   log: section('Logging (JSON lines to stdout).', {
     level: {

@@ -97,6 +97,8 @@ export interface MetricsConfig {
   readonly listen: ListenAddress | null;
   /** Sources allowed to scrape; empty: loopback sources only (metrics.listen must be loopback). */
   readonly allow: readonly string[];
+  /** How long a scrape waits for the loop to render before the last render is served (0: always wait). */
+  readonly fresh_wait_ms: number;
 }
 
 export interface LogConfig {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { Registry, Counter } from 'prom-client';
 import { startMetricsServer, type MetricsServer } from '../../../agent/src/metrics/server.js';
 import { sourceMatcher } from '../../../agent/src/metrics/allow.js';
@@ -19,19 +22,57 @@ function scrape(url: string, localAddress: string): Promise<{ status: number; bo
   });
 }
 
+/**
+ * A scrape made from another thread while this one is blocked for `blockMs`: the client sends
+ * its request, says so, and this thread then busy-waits, as the daemon's loop does when it sets
+ * up a burst of calls. Returns how long the client waited for the whole answer, and the answer.
+ */
+async function scrapeWhileBlocked(url: string, blockMs: number): Promise<{ ms: number; body: string }> {
+  const client = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const { get } = require('node:http');
+     const t0 = performance.now();
+     const req = get(workerData, { agent: false }, (res) => {
+       let body = '';
+       res.on('data', (d) => (body += d));
+       res.on('end', () => parentPort.postMessage({ ms: performance.now() - t0, body }));
+     });
+     req.on('socket', (s) => s.on('connect', () => parentPort.postMessage('sent')));`,
+    { eval: true, workerData: url },
+  );
+  try {
+    const [first] = (await once(client, 'message')) as [unknown];
+    assert.equal(first, 'sent');
+    const answer = once(client, 'message') as Promise<[{ ms: number; body: string }]>;
+    const until = performance.now() + blockMs;
+    while (performance.now() < until); // the loop is busy: nothing else on this thread runs
+    return (await answer)[0];
+  } finally {
+    await client.terminate();
+  }
+}
+
+const valueOf = (body: string, name: string): number | undefined => {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(body);
+  return m === null ? undefined : Number(m[1]);
+};
+
 describe('metrics/server', () => {
   let server: MetricsServer | undefined;
   const registry = new Registry();
-  new Counter({ name: 'callvault_test_total', help: 'test counter', registers: [registry] }).inc();
+  const counter = new Counter({ name: 'callvault_test_total', help: 'test counter', registers: [registry] });
+  counter.inc();
   afterEach(async () => {
     await server?.close();
     server = undefined;
   });
 
   it('answers only the sources in metrics.allow (403 for the rest)', async () => {
-    server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, registry, silentLogger(), [
-      '127.0.0.2/32',
-    ]);
+    server = await startMetricsServer(
+      { host: '127.0.0.1', port: 0, allow: ['127.0.0.2/32'] },
+      registry,
+      silentLogger(),
+    );
     const denied = await scrape(server.url, '127.0.0.1');
     assert.equal(denied.status, 403);
     assert.doesNotMatch(denied.body, /callvault_/);
@@ -58,5 +99,69 @@ describe('metrics/server', () => {
     assert.equal(loopback('::1'), true);
     assert.equal(loopback('::ffff:127.0.0.1'), true);
     assert.equal(loopback('10.0.0.1'), false);
+  });
+
+  it('renders for each scrape: a value counted just before it is in it, and its age is about 0', async () => {
+    server = await startMetricsServer(
+      { host: '127.0.0.1', port: 0, freshWaitMs: 35 },
+      registry,
+      silentLogger(),
+    );
+    const before = valueOf((await scrape(server.url, '127.0.0.1')).body, 'callvault_test_total') ?? NaN;
+    counter.inc();
+    const after = (await scrape(server.url, '127.0.0.1')).body;
+    assert.equal(valueOf(after, 'callvault_test_total'), before + 1);
+    assert.ok((valueOf(after, 'callvault_metrics_snapshot_age_seconds') ?? NaN) < 1, after);
+  });
+
+  it('answers within its budget while the loop is blocked, with the last render and its age', async () => {
+    server = await startMetricsServer(
+      { host: '127.0.0.1', port: 0, freshWaitMs: 35 },
+      registry,
+      silentLogger(),
+    );
+    const last = valueOf((await scrape(server.url, '127.0.0.1')).body, 'callvault_test_total') ?? NaN;
+    counter.inc();
+    const blockMs = 1500;
+    const { ms, body } = await scrapeWhileBlocked(server.url, blockMs);
+    // Answered while the loop was still blocked: the render served is the one from before.
+    assert.ok(ms < blockMs / 2, `answered in ${ms.toFixed(0)} ms`);
+    assert.equal(valueOf(body, 'callvault_test_total'), last, 'the last render is served, not a made-up one');
+    assert.ok((valueOf(body, 'callvault_metrics_snapshot_age_seconds') ?? 0) > 0, body);
+    // Once the loop is free, scrapes are fresh again.
+    assert.equal(valueOf((await scrape(server.url, '127.0.0.1')).body, 'callvault_test_total'), last + 1);
+  });
+
+  it('waits for a fresh render when metrics.fresh_wait_ms is 0', async () => {
+    server = await startMetricsServer(
+      { host: '127.0.0.1', port: 0, freshWaitMs: 0 },
+      registry,
+      silentLogger(),
+    );
+    await scrape(server.url, '127.0.0.1');
+    counter.inc();
+    const expected = (await registry.getSingleMetric('callvault_test_total')?.get())?.values[0]?.value;
+    const blockMs = 400;
+    const { ms, body } = await scrapeWhileBlocked(server.url, blockMs);
+    assert.ok(ms >= blockMs * 0.9, `answered in ${ms.toFixed(0)} ms, before the loop was free`);
+    assert.equal(valueOf(body, 'callvault_test_total'), expected);
+  });
+
+  it('fails to start with the errno name when the port is taken, and closes cleanly', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await assert.rejects(startMetricsServer({ host: '127.0.0.1', port }, registry, silentLogger()), {
+        code: 'EADDRINUSE',
+      });
+    } finally {
+      taken.close();
+    }
+    server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, registry, silentLogger());
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    await assert.rejects(scrape(url, '127.0.0.1'), { code: 'ECONNREFUSED' });
   });
 });
