@@ -306,6 +306,7 @@ export async function runDaemonCli(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGHUP', () => reload(config, argv, daemon, log));
     process.off('SIGHUP', hupWhileStarting);
+    daemon.calls?.ready();
     // One line a technician (or journalctl -g ready) reads to know what this box listens on.
     log.info(
       {

@@ -109,6 +109,11 @@ export class CallManager {
     this.#loopLagMs = o.loopLagMs ?? (() => lag?.p99Ms ?? 0);
   }
 
+  /** The daemon is up: load shedding judges the loop from now on, not by its start-up. */
+  ready(): void {
+    this.#lag?.restart();
+  }
+
   get activeCalls(): number {
     return this.#calls.size;
   }

@@ -16,21 +16,34 @@ export class LoopLagMonitor {
   readonly #hist: RecordableHistogram = createHistogram();
   readonly #timer: NodeJS.Timeout;
   #p99Ms = 0;
+  #prev = performance.now();
+  #windowStart = this.#prev;
 
   constructor(windowMs = 1000, resolutionMs = 10) {
-    let prev = performance.now();
-    let windowStart = prev;
     this.#timer = setInterval(() => {
       const now = performance.now();
       // In µs: the histogram takes integers ≥ 1.
-      this.#hist.record(Math.max(1, Math.round((now - prev) * 1000)));
-      prev = now;
-      if (now - windowStart < windowMs) return;
+      this.#hist.record(Math.max(1, Math.round((now - this.#prev) * 1000)));
+      this.#prev = now;
+      if (now - this.#windowStart < windowMs) return;
       this.#p99Ms = this.#hist.percentile(99) / 1000;
       this.#hist.reset();
-      windowStart = now;
+      this.#windowStart = now;
     }, resolutionMs);
     this.#timer.unref();
+  }
+
+  /**
+   * Forgets what was measured so far and starts a new window now. The daemon calls it when it is
+   * ready: start-up runs long synchronous steps (a certificate generated on the first start, the
+   * index opened) that say nothing about how it keeps up with calls, and would otherwise refuse
+   * the first calls after `ready` with 503.
+   */
+  restart(): void {
+    this.#hist.reset();
+    this.#p99Ms = 0;
+    this.#prev = performance.now();
+    this.#windowStart = this.#prev;
   }
 
   /** p99 event-loop delay (ms) over the last complete window. */

@@ -42,4 +42,25 @@ describe('calls/loop-lag', function () {
       m.close();
     }
   });
+
+  it('forgets a stall when restarted (the daemon restarts it at ready, after its start-up)', async () => {
+    const m = new LoopLagMonitor(100);
+    try {
+      const until = Date.now() + 400;
+      while (Date.now() < until); // a start-up step: a certificate generated, the index opened
+      const deadline = Date.now() + 1000;
+      while (m.p99Ms < 300 && Date.now() < deadline) await tick(10);
+      assert.ok(m.p99Ms >= 300, `the stall is seen: ${m.p99Ms} ms`);
+      m.restart();
+      assert.equal(m.p99Ms, 0);
+      // And it measures again: the next stall is seen.
+      const again = Date.now() + 400;
+      while (Date.now() < again);
+      const seen = Date.now() + 1000;
+      while (m.p99Ms < 300 && Date.now() < seen) await tick(10);
+      assert.ok(m.p99Ms >= 300, `the next stall: ${m.p99Ms} ms`);
+    } finally {
+      m.close();
+    }
+  });
 });
