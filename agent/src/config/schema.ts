@@ -296,7 +296,7 @@ export const CONFIG_SCHEMA: SectionNode = section('callvault configuration.', {
       min: 0,
       max: 10000,
       unit: 'ms',
-      default: 35,
+      default: 25,
       doc: 'A scrape waits this long for values rendered for it; while the daemon is busy setting up calls, the last render (about a second old, its age in callvault_metrics_snapshot_age_seconds) is served instead, so Prometheus is answered in time (0: always wait).',
     },
   }),

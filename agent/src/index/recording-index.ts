@@ -147,11 +147,12 @@ export class RecordingIndex {
 
   /**
    * A put whose records are sealed under their own keys (IndexOptions.recordKeys): the key
-   * look-up runs inside the write queue, so a put issued before close() still lands.
+   * look-up runs inside the write queue, so a put issued before close() still lands. Synced like
+   * every other index write: an entry acknowledged is on disk.
    */
   #putSealedInQueue(recs: readonly RecordingRecord[]): Promise<void> {
     return this.#s.write(async () =>
-      writePrepared(this.#db, (await this.#codec.encodeAll(recs)).map(prepareStored), {}),
+      writePrepared(this.#db, (await this.#codec.encodeAll(recs)).map(prepareStored), SYNC),
     );
   }
 

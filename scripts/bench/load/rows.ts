@@ -37,6 +37,11 @@ export function loadRows(r: LoadBenchResult): BenchRow[] {
       `${n(r.scrapeP50Ms, 0)} / ${n(r.scrapeMaxMs, 0)}`,
       { target: '≤ 50' },
     ),
+    row(
+      'metrics scrape ms while the calls are set up, median / worst of four a second',
+      `${n(r.scrapeSetupP50Ms, 0)} / ${n(r.scrapeSetupMaxMs, 0)}`,
+      { target: '≤ 50' },
+    ),
     row('call setups/s at the load point', n(r.setupCallsPerSecond, 0), { target: '≥ 200' }),
     row('sampled recordings correct', `${n(r.sampleOk, 0)} / ${n(r.sampleChecked, 0)}`, {
       target: 'all',

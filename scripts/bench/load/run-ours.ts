@@ -66,6 +66,9 @@ export interface OurRun {
   /** Slowest /metrics answer during the steady state (ms): the loop's responsiveness seen from outside. */
   readonly scrapeMaxMs: number;
   readonly scrapeP50Ms: number;
+  /** /metrics answers while the calls are set up (four a second): the loop's busiest time. */
+  readonly scrapeSetupP50Ms: number;
+  readonly scrapeSetupMaxMs: number;
   /** Most encrypted audio seen waiting for the disk, and most ArrayBuffer memory (MiB, per scrape). */
   readonly writeBacklogMaxMiB: number;
   readonly externalMaxMiB: number;
@@ -126,10 +129,7 @@ async function watchDaemon(port: number, until: Promise<unknown>): Promise<Watch
     p99 = worst(p99, ms('p99'));
     max = worst(max, ms('max'));
     backlogMax = Math.max(backlogMax, promValue(text, 'callvault_vault_write_backlog_bytes') ?? 0);
-    externalMax = Math.max(
-      externalMax,
-      promValue(text, 'nodejs_external_memory_bytes') ?? 0,
-    );
+    externalMax = Math.max(externalMax, promValue(text, 'nodejs_external_memory_bytes') ?? 0);
   }
   const sorted = [...scrapeMs].sort((a, b) => a - b);
   return {
@@ -140,6 +140,29 @@ async function watchDaemon(port: number, until: Promise<unknown>): Promise<Watch
     writeBacklogMaxMiB: backlogMax / 2 ** 20,
     externalMaxMiB: externalMax / 2 ** 20,
   };
+}
+
+/** Times /metrics answers every `everyMs` until `until` settles (bounded: at most 10 minutes). */
+async function scrapeTimesDuring(
+  port: number,
+  until: Promise<unknown>,
+  everyMs: number,
+): Promise<{ p50Ms: number; maxMs: number }> {
+  let done = false;
+  void until.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  const times: number[] = [];
+  const stopBy = Date.now() + 600_000;
+  while (!done && Date.now() < stopBy) {
+    const t0 = Date.now();
+    await scrape(port);
+    times.push(Date.now() - t0);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  const sorted = times.sort((a, b) => a - b);
+  return { p50Ms: sorted[Math.floor(sorted.length / 2)] ?? 0, maxMs: sorted.at(-1) ?? 0 };
 }
 
 function pickSample(calls: readonly LoadCall[], size: number): LoadCall[] {
@@ -200,7 +223,10 @@ export async function runOurs(
       client = await SipLoadClient.open({ host: '127.0.0.1', port: sip });
       ctx.log(`ours N=${n}: setting up calls`);
       const setupCpu0 = cpuSeconds(d.pid);
-      const setup = await client.setup(n, { window: ctx.setupWindow });
+      const setupRun = client.setup(n, { window: ctx.setupWindow });
+      const setupScrapes = scrapeTimesDuring(metricsPort, setupRun, 250);
+      const setup = await setupRun;
+      const { p50Ms: scrapeSetupP50Ms, maxMs: scrapeSetupMaxMs } = await setupScrapes;
       const setupCpuMsPerCall = ((cpuSeconds(d.pid) - setupCpu0) * 1000) / Math.max(1, setup.calls.length);
       // Let the set-up work drain (index writes, timers) before sampling memory.
       await new Promise((r) => setTimeout(r, 1000));
@@ -318,6 +344,8 @@ export async function runOurs(
         idleCpuShare,
         idleMainThreadCpuShare,
         ...watched,
+        scrapeSetupP50Ms,
+        scrapeSetupMaxMs,
         activeCallsDuringSteadyState: promValue(metrics, 'callvault_calls_active'),
         memoryAfterSteadyStateMiB: {
           heapUsed: (promValue(metrics, 'callvault_process_nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20,
