@@ -41,10 +41,23 @@ function stageRules() {
   return blocks;
 }
 
-/** The AST shapes of module-level mutable state: a top-level (or exported) `let` or `var`. */
+/**
+ * A module-level container a `const` holds: a Map, Set, WeakMap or WeakSet, or an empty array,
+ * not typed read-only (`ReadonlyMap`/`ReadonlySet`/`readonly T[]`). A lookup table is declared
+ * read-only; one that is not is a cache or a pool: mutable state whatever its keyword.
+ */
+const MUTABLE_CONTAINER =
+  'VariableDeclaration[kind=const] > VariableDeclarator' +
+  ':matches([init.type=NewExpression][init.callee.name=/^(Map|Set|WeakMap|WeakSet)$/], [init.type=ArrayExpression][init.elements.length=0])' +
+  ':not([id.typeAnnotation.typeAnnotation.typeName.name=/^Readonly(Map|Set)$/])' +
+  ':not([id.typeAnnotation.typeAnnotation.operator=readonly])';
+
+/** The AST shapes of module-level mutable state: a top-level (or exported) `let` or `var`, or a mutable container. */
 export const MUTABLE_STATE_SELECTORS = [
   'Program > VariableDeclaration[kind=/^(let|var)$/]',
   'Program > ExportNamedDeclaration > VariableDeclaration[kind=/^(let|var)$/]',
+  `Program > ${MUTABLE_CONTAINER}`,
+  `Program > ExportNamedDeclaration > ${MUTABLE_CONTAINER}`,
 ];
 
 /** STYLE rule 5, except in the files stages.cjs lists (each with its reason there). */

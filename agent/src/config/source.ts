@@ -119,7 +119,12 @@ export function fromPlain(value: unknown, origin: Origin): SourceNode {
 }
 
 /** Leaves whose `--set` value is taken as text, so `[::1]:5060` or `a:b` need no YAML quoting. */
-const TEXT_KINDS = new Set<SchemaNode['kind']>(['string', 'path', 'listen', 'port_range']);
+const TEXT_KINDS: ReadonlySet<SchemaNode['kind']> = new Set<SchemaNode['kind']>([
+  'string',
+  'path',
+  'listen',
+  'port_range',
+]);
 
 export function schemaAt(schema: SchemaNode, path: readonly string[]): SchemaNode | undefined {
   let node: SchemaNode | undefined = schema;

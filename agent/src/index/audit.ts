@@ -18,8 +18,8 @@ import type { AuditEntry, AuditInput, AuditListQuery, AuditProblem, AuditVerifyR
 type Db = ClassicLevel<string, string>;
 
 export const GENESIS_HASH = '0'.repeat(64);
-const ROLES = new Set(['agent', 'supervisor', 'admin', 'qa', 'dpo', 'system']);
-const ACTIONS = new Set<string>(AUDIT_ACTIONS);
+const ROLES: ReadonlySet<string> = new Set(['agent', 'supervisor', 'admin', 'qa', 'dpo', 'system']);
+const ACTIONS: ReadonlySet<string> = new Set<string>(AUDIT_ACTIONS);
 
 export interface AuditHead {
   readonly seq: number;

@@ -35,7 +35,7 @@ export interface NormalQuery {
   readonly fingerprint: string;
 }
 
-const KNOWN = new Set([
+const KNOWN: ReadonlySet<string> = new Set([
   'number',
   'agent',
   'service',

@@ -10,10 +10,10 @@ import type { Participant, RecordingRecord } from './types.js';
 import { canonicalQuality } from './quality.js';
 
 const ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
-const SOURCES = new Set(['siprec', 'tap', 'import']);
-const STATES = new Set(['recording', 'complete', 'recovered']);
-const DIRECTIONS = new Set(['inbound', 'outbound', 'unknown']);
-const CONSENTS = new Set(['given', 'declined', 'pending', 'not_required']);
+const SOURCES: ReadonlySet<string> = new Set(['siprec', 'tap', 'import']);
+const STATES: ReadonlySet<string> = new Set(['recording', 'complete', 'recovered']);
+const DIRECTIONS: ReadonlySet<string> = new Set(['inbound', 'outbound', 'unknown']);
+const CONSENTS: ReadonlySet<string> = new Set(['given', 'declined', 'pending', 'not_required']);
 const MAX_TEXT = 1024;
 
 export function isValidId(id: unknown): id is string {
@@ -37,7 +37,7 @@ function bool(rec: RecordingRecord, field: keyof RecordingRecord): boolean {
 function oneOf<T extends string>(
   rec: RecordingRecord,
   field: keyof RecordingRecord,
-  allowed: Set<string>,
+  allowed: ReadonlySet<string>,
 ): T {
   const v = rec[field];
   if (typeof v !== 'string' || !allowed.has(v)) {

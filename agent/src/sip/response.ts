@@ -16,7 +16,7 @@ export interface ResponseOptions {
   readonly toTag?: string;
 }
 
-const COPIED = new Set(['via', 'from', 'call-id', 'cseq']);
+const COPIED: ReadonlySet<string> = new Set(['via', 'from', 'call-id', 'cseq']);
 
 /** A fresh tag: 64 random bits in hex. */
 export function newTag(): string {

@@ -14,7 +14,7 @@ export interface NameAddr {
 }
 
 /** User parts and display names that mean "no identity" across PBXs and carriers. */
-const ANONYMOUS = new Set([
+const ANONYMOUS: ReadonlySet<string> = new Set([
   'anonymous',
   'anonymous caller',
   'withheld',
@@ -31,7 +31,7 @@ const ANONYMOUS = new Set([
 ]);
 
 /** Privacy values (RFC 3323, RFC 3325) that hide the caller's identity. */
-const HIDING_PRIVACY = new Set(['id', 'user', 'header']);
+const HIDING_PRIVACY: ReadonlySet<string> = new Set(['id', 'user', 'header']);
 
 /**
  * Parses one or more comma-separated name-addr / addr-spec values (P-Asserted-Identity may carry a

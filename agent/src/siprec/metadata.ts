@@ -54,7 +54,7 @@ export interface RecordingMetadata {
 }
 
 /** Elements of the RFC and the drafts; anything else under a participant/session/group is an extension. */
-const STANDARD = new Set([
+const STANDARD: ReadonlySet<string> = new Set([
   'nameid',
   'name',
   'aor',

@@ -71,8 +71,26 @@ export interface OfferSession {
   readonly sideBasis: SideDecision['basis'];
 }
 
-const CALLER_WORDS = new Set(['calling', 'caller', 'originator', 'orig', 'from', 'a', 'aparty', 'a-party']);
-const CALLEE_WORDS = new Set(['called', 'callee', 'terminator', 'term', 'to', 'b', 'bparty', 'b-party']);
+const CALLER_WORDS: ReadonlySet<string> = new Set([
+  'calling',
+  'caller',
+  'originator',
+  'orig',
+  'from',
+  'a',
+  'aparty',
+  'a-party',
+]);
+const CALLEE_WORDS: ReadonlySet<string> = new Set([
+  'called',
+  'callee',
+  'terminator',
+  'term',
+  'to',
+  'b',
+  'bparty',
+  'b-party',
+]);
 
 export function sessionInfoFromOffer(input: OfferInput): OfferSession {
   const flags: SessionFlag[] = [];

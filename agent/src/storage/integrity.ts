@@ -32,7 +32,7 @@ export const INTEGRITY_CHECKS: readonly IntegrityCheck[] = ['startup', 'verify',
 export const TAMPERED_FLAG = 'tampered';
 
 /** Codes that mean "the bytes are not what was sealed" (not: key destroyed, file not found). */
-const INTEGRITY_CODES = new Set([
+const INTEGRITY_CODES: ReadonlySet<string> = new Set([
   'CV_ERR_VAULT_TAMPERED',
   'CV_ERR_VAULT_TRUNCATED',
   'CV_ERR_VAULT_REORDERED',

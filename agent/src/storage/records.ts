@@ -38,7 +38,7 @@ export interface CallMetadata {
 }
 
 const DAY_MS = 86_400_000;
-const META_FIELDS = new Set([
+const META_FIELDS: ReadonlySet<string> = new Set([
   'number',
   'agent',
   'agentName',
