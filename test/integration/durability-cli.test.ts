@@ -64,6 +64,23 @@ describe('durability: CLI timeout and repair lines', function () {
     console.log(`      timed out after ${elapsedMs} ms (timeout 2 s): ${r.stderr.trim().slice(0, 100)}…`);
   });
 
+  it('--timeout applies to restrict and case too (they waited the default 30 s)', async () => {
+    daemon = await startDaemon(sets);
+    daemon.child.kill('SIGSTOP');
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const args of [
+      ['restrict', 'set', id, '--reason', 'complaint 42'],
+      ['case', 'link', id, 'CASE-1'],
+    ]) {
+      const t0 = Date.now();
+      const r = await ctl(sets, ['--timeout', '2', ...args]);
+      const elapsedMs = Date.now() - t0;
+      assert.equal(r.code, 3, r.stderr);
+      assert.ok(r.stderr.includes('CV_ERR_CONTROL_TIMEOUT'), r.stderr);
+      assert.ok(elapsedMs < 12_000, `${args[0]} returned after ${elapsedMs} ms`);
+    }
+  });
+
   it('CLI-opened storage prints its start-up repair lines on stderr, stdout stays the output', async () => {
     const wav = join(dir, 'tone.wav');
     makeToneWav(wav, 1, [440, 880]);

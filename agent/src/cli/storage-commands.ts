@@ -7,7 +7,6 @@ import { EXIT_INTEGRITY, EXIT_OK } from '../common/index.js';
 import { parseCommand, UsageError } from './args.js';
 import { table, json as toJson, inert } from './output.js';
 import { stderrProgress } from './progress.js';
-import { runStorageCommand } from './run-command.js';
 import { printWithdrawal } from './withdraw.js';
 import type { CliCommand } from './context.js';
 
@@ -146,32 +145,30 @@ export const consentCommand: CliCommand = async ({ config, sub, more, p, call })
   return EXIT_OK;
 };
 
-// restrict and case call runStorageCommand directly, as they always have: --timeout does not
-// apply to them (their default, 30 s, does).
-export const restrictCommand: CliCommand = async ({ config, sub, more, p }) => {
+export const restrictCommand: CliCommand = async ({ config, sub, more, p, call }) => {
   const { values, positionals } = parseCommand(more, { reason: { type: 'string' } });
   const id = positionals[0];
   const reason = values['reason'];
   if ((sub !== 'set' && sub !== 'release') || id === undefined || typeof reason !== 'string')
     throw new UsageError('restrict set|release ID --reason TEXT');
-  await runStorageCommand(config, sub === 'set' ? 'restrict.set' : 'restrict.release', { id, reason });
+  await call(config, sub === 'set' ? 'restrict.set' : 'restrict.release', { id, reason });
   p.out(`restriction ${sub === 'set' ? 'set on' : 'released from'} ${id}`);
   return EXIT_OK;
 };
 
-export const caseCommand: CliCommand = async ({ config, sub, more, p }) => {
+export const caseCommand: CliCommand = async ({ config, sub, more, p, call }) => {
   const { values, positionals } = parseCommand(more, { at: { type: 'string' } });
   const usage = 'case link ID CASE-ID | case close CASE-ID [--at ISO-TIME] | case reopen CASE-ID';
   if (sub === 'link') {
     const [id, caseId] = positionals;
     if (id === undefined || caseId === undefined) throw new UsageError(usage);
-    await runStorageCommand(config, 'case.link', { id, caseId });
+    await call(config, 'case.link', { id, caseId });
     p.out(`${id} linked to its case`);
     return EXIT_OK;
   }
   const caseId = positionals[0];
   if ((sub !== 'close' && sub !== 'reopen') || caseId === undefined) throw new UsageError(usage);
-  const { result } = await runStorageCommand(config, sub === 'close' ? 'case.close' : 'case.reopen', {
+  const { result } = await call(config, sub === 'close' ? 'case.close' : 'case.reopen', {
     caseId,
     at: values['at'],
   });
