@@ -98,6 +98,10 @@ const MUTABLE_STATE_FILES = [
   { file: 'agent/src/vault/writer.ts', why: 'process-wide write backlog' },
   // Nonces are drawn from one random pool per process: one getRandomValues per 1 024 nonces.
   { file: 'agent/src/index/field-crypto.ts', why: 'process-wide nonce pool' },
+  // An addon is dlopen()ed once per process and cannot be unloaded: the loaded one is remembered.
+  { file: 'agent/src/common/native.ts', why: 'loaded native addons' },
+  // One timer per interval drives every call's recorder tick: a timer per call was the CPU cost.
+  { file: 'agent/src/recorder/tick-scheduler.ts', why: 'one shared tick timer per interval' },
 ];
 
 const names = STAGES.map((s) => s.name);

@@ -116,4 +116,22 @@ describe('guard rails (stages.cjs)', () => {
     const listed = stages.MUTABLE_STATE_FILES[0]!.file;
     assert.deepEqual(await lintAs(listed, snippet), []);
   });
+
+  it('ESLint rejects a module-level cache or pool (a Map, Set or empty array not typed read-only)', async () => {
+    const rejected = [
+      'const cache = new Map<string, number>();\nexport const get = (k: string): number | undefined => cache.get(k);\n',
+      'const pool: number[] = [];\nexport const take = (): number | undefined => pool.pop();\n',
+      'export const seen = new Set<string>();\n',
+    ];
+    for (const src of rejected)
+      assert.deepEqual(await lintAs('agent/src/media/probe.ts', src), ['no-restricted-syntax'], src);
+    // A lookup table is declared read-only, and is fine; so is a container inside a function.
+    const accepted = [
+      "const KNOWN: ReadonlySet<string> = new Set(['a', 'b']);\nexport const known = (k: string): boolean => KNOWN.has(k);\n",
+      "const BY: ReadonlyMap<string, number> = new Map([['a', 1]]);\nexport const by = (k: string): number | undefined => BY.get(k);\n",
+      'const NONE: readonly string[] = [];\nexport const none = (): readonly string[] => NONE;\n',
+      'export function f(): number {\n  const m = new Map<string, number>();\n  return m.size;\n}\n',
+    ];
+    for (const src of accepted) assert.deepEqual(await lintAs('agent/src/media/probe.ts', src), [], src);
+  });
 });

@@ -6,39 +6,11 @@
 import { EXIT_OK } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import { parseCommand, UsageError } from './args.js';
-import { registerHelp } from './help.js';
 import { json as toJson, table, type Printer } from './output.js';
 import { runStorageCommand } from './run-command.js';
 
 const USAGE =
   'grant add USER --until ISO-TIME [--reason TEXT] | grant list [--all] [--json] | grant revoke GRANT-ID [--reason TEXT]';
-
-registerHelp({
-  name: 'grant add',
-  args: 'USER',
-  summary: 'give a qa or supervisor account access until a time (the DPO; audited)',
-  options: [
-    { flag: '--until ISO-TIME', text: 'when the grant ends (must be in the future)' },
-    { flag: '--reason TEXT', text: 'why (optional; at least 5 visible characters; audited)' },
-  ],
-  example: 'callvaultctl grant add qa.lena --until 2027-03-31T17:00:00Z --reason "Q1 coaching"',
-});
-registerHelp({
-  name: 'grant list',
-  summary: 'grants in force (with --all also expired ones)',
-  options: [
-    { flag: '--all', text: 'include expired grants' },
-    { flag: '--json', text: 'print JSON instead of a table' },
-  ],
-  example: 'callvaultctl grant list --all',
-});
-registerHelp({
-  name: 'grant revoke',
-  args: 'GRANT-ID',
-  summary: 'end a grant now: its holder loses access at the next request',
-  options: [{ flag: '--reason TEXT', text: 'why (optional; audited)' }],
-  example: 'callvaultctl grant revoke 3f1c… --reason "left the QA team"',
-});
 
 export async function grantCommand(
   config: Config,

@@ -1,7 +1,7 @@
 /**
  * What `callvaultctl help`, `COMMAND --help` and the did-you-mean hints know about each
  * command: one entry per command (or per `group sub|sub`), data only. A new command adds its
- * entry here (or calls registerHelp in help.ts); nothing else is needed for its --help.
+ * entry here; nothing else is needed for its --help.
  */
 
 export interface OptionHelp {
@@ -279,6 +279,40 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     args: '[COMMAND]',
     summary: 'this overview, or the help of one command',
     example: 'callvaultctl help export',
+  },
+  {
+    name: 'grant add',
+    args: 'USER',
+    summary: 'give a qa or supervisor account access until a time (the DPO; audited)',
+    options: [
+      { flag: '--until ISO-TIME', text: 'when the grant ends (must be in the future)' },
+      { flag: '--reason TEXT', text: 'why (optional; at least 5 visible characters; audited)' },
+    ],
+    example: 'callvaultctl grant add qa.lena --until 2027-03-31T17:00:00Z --reason "Q1 coaching"',
+  },
+  {
+    name: 'grant list',
+    summary: 'grants in force (with --all also expired ones)',
+    options: [
+      { flag: '--all', text: 'include expired grants' },
+      { flag: '--json', text: 'print JSON instead of a table' },
+    ],
+    example: 'callvaultctl grant list --all',
+  },
+  {
+    name: 'grant revoke',
+    args: 'GRANT-ID',
+    summary: 'end a grant now: its holder loses access at the next request',
+    options: [{ flag: '--reason TEXT', text: 'why (optional; audited)' }],
+    example: 'callvaultctl grant revoke 3f1c… --reason "left the QA team"',
+  },
+  {
+    name: 'training-copy',
+    args: 'ID',
+    summary:
+      'make a pseudonymised training copy (no number, names, agent or case; DTMF silenced); prints its id',
+    options: [{ flag: '--reason TEXT', text: 'why (optional; at least 5 visible characters; audited)' }],
+    example: 'callvaultctl training-copy 3f1c2a9e-… --reason "onboarding set 2027-02"',
   },
 ];
 

@@ -6,15 +6,8 @@ import { nearest } from '../config/index.js';
 import { COMMAND_HELP, GLOBAL_OPTIONS, type CommandHelp, type OptionHelp } from './help-table.js';
 import { MAX_TYPO_DISTANCE, UsageError } from './args.js';
 
-const extra: CommandHelp[] = [];
-
-/** For commands that keep their help next to their code rather than in help-table.ts. */
-export function registerHelp(entry: CommandHelp): void {
-  extra.push(entry);
-}
-
 function entries(): readonly CommandHelp[] {
-  return [...COMMAND_HELP, ...extra];
+  return COMMAND_HELP;
 }
 
 function split(entry: CommandHelp): { cmd: string; subs: string[] } {

@@ -5,18 +5,8 @@
 import { EXIT_OK } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import { parseCommand, UsageError } from './args.js';
-import { registerHelp } from './help.js';
 import { seconds, type Printer } from './output.js';
 import { runStorageCommand } from './run-command.js';
-
-registerHelp({
-  name: 'training-copy',
-  args: 'ID',
-  summary:
-    'make a pseudonymised training copy (no number, names, agent or case; DTMF silenced); prints its id',
-  options: [{ flag: '--reason TEXT', text: 'why (optional; at least 5 visible characters; audited)' }],
-  example: 'callvaultctl training-copy 3f1c2a9e-… --reason "onboarding set 2027-02"',
-});
 
 export async function trainingCopyCommand(
   config: Config,
