@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort, isolatedSets, startDaemon, type DaemonPorts } from '../../test/helpers/daemon.js';
-import { scrape } from '../../test/helpers/netns.js';
+import { scrape } from '../../test/helpers/daemon-watch.js';
 import { fmt, row, type Benchmark } from './bench.js';
 import { sleep } from '../../test/helpers/until.js';
 

@@ -18,7 +18,8 @@ import {
   type DaemonPorts,
   type RunningDaemon,
 } from '../helpers/daemon.js';
-import { scrape, tcpExchange } from '../helpers/netns.js';
+import { scrape } from '../helpers/daemon-watch.js';
+import { tcpExchange } from '../helpers/sip-exchange.js';
 import { sleep } from '../helpers/until.js';
 
 const HAVE_SIPP = spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error === undefined;
