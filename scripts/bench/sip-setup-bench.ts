@@ -5,13 +5,13 @@
 // failed call. Every answered call allocates 2 RTP port pairs and opens, finalises and indexes
 // an encrypted recording. Target: ≥ 200 setups/s with no failed call.
 // Run: npx tsx scripts/bench/sip-setup-bench.ts [udp|tcp]   (prints JSON; needs `npm run build`)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort, isolatedSets, startDaemon, type DaemonPorts } from '../../test/helpers/daemon.js';
-import { scrape } from '../../test/helpers/netns.js';
+import { isolatedSets, startDaemon, type DaemonPorts } from '../../test/helpers/daemon.js';
+import { scrape } from '../../test/helpers/daemon-watch.js';
+import { runSipp } from '../../test/helpers/sipp.js';
 import { fmt, row, type Benchmark } from './bench.js';
 import { sleep } from '../../test/helpers/until.js';
 
@@ -66,10 +66,6 @@ async function step(
     `127.0.0.1:${transport === 'udp' ? ports.sipUdp : ports.sipTcp}`,
     '-i',
     '127.0.0.1',
-    '-p',
-    String(await freePort()),
-    '-mp',
-    String(await freePort()),
     '-t',
     transport === 'udp' ? 'u1' : 't1',
     '-r',
@@ -83,15 +79,9 @@ async function step(
     `${seconds + 15}s`,
     '-timeout_error',
   ];
-  const started = Date.now();
-  const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 25) * 1000);
-  const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? -1)));
-  clearTimeout(killer);
-  const wall = (Date.now() - started) / 1000;
+  const run = await runSipp(args, { killAfterMs: (seconds + 25) * 1000, keepChars: 20_000 });
+  const out = run.output;
+  const wall = run.wallMs / 1000;
   const successful = counter(out, 'Successful call');
   const failed = counter(out, 'Failed call') + Math.max(0, calls - successful - counter(out, 'Failed call'));
   return {
@@ -101,7 +91,7 @@ async function step(
     failed,
     seconds: Number(wall.toFixed(2)),
     achievedPerSecond: Math.round(successful / wall),
-    sippExit: code,
+    sippExit: run.code,
   };
 }
 

@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DAEMON_BIN = join(ROOT, 'bin', 'callvault.js');
@@ -73,21 +72,6 @@ export async function isolatedSets(storageDir: string, extra: readonly string[] 
     'log.level=info',
     ...extra,
   ]);
-}
-
-/**
- * A free loopback port for an external tool that must be told one (SIPp's own ports, rtpengine's
- * control port); it is closed again before the tool binds it. The daemon never needs this: it
- * listens on port 0 and reports what it bound.
- */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
 }
 
 export function setArgs(sets: readonly string[]): string[] {

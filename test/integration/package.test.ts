@@ -23,7 +23,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, freePort, run, setArgs, type CliResult } from '../helpers/daemon.js';
+import { ANY_PORT, ROOT, readyLineIn, resolveSets, run, setArgs, type CliResult } from '../helpers/daemon.js';
 import { rtpRangeSet } from '../kit/index.js';
 import { until } from '../helpers/until.js';
 
@@ -226,15 +226,15 @@ describe('integration: Debian package', function () {
 
     // As the package's account, like the unit (User=callvault), with the key as a credential.
     const asAccount = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'];
-    const sip = await freePort();
+    // Listeners on port 0: once the daemon is ready, its `ready` line's ports replace them here.
     const sets = [
       `storage.dir=${join(root, 'var/lib/callvault')}`,
       `keys.master_key_file=${key}`,
-      `sip.udp=127.0.0.1:${sip}`,
-      `sip.tcp=127.0.0.1:${sip}`,
+      `sip.udp=${ANY_PORT}`,
+      `sip.tcp=${ANY_PORT}`,
       'sip.trusted=[127.0.0.1/32]',
-      `api.listen=127.0.0.1:${await freePort()}`,
-      `metrics.listen=127.0.0.1:${await freePort()}`,
+      `api.listen=${ANY_PORT}`,
+      `metrics.listen=${ANY_PORT}`,
       rtpRangeSet(),
     ];
     const ctl = (args: readonly string[]): Promise<CliResult> =>
@@ -276,12 +276,9 @@ describe('integration: Debian package', function () {
     let logs = '';
     d.stdout!.on('data', (b: Buffer) => (logs += b.toString()));
     d.stderr!.on('data', (b: Buffer) => (logs += b.toString()));
-    await until(
-      () => logs.includes('"msg":"ready"') || d.exitCode !== null,
-      'installed daemon ready',
-      30_000,
-    );
+    await until(() => readyLineIn(logs) !== null || d.exitCode !== null, 'installed daemon ready', 30_000);
     assert.match(logs, /"msg":"ready"/, logs);
+    resolveSets(sets, readyLineIn(logs)!);
     const call = await ctl(['test-call', '--seconds', '2']);
     assert.equal(call.code, 0, call.stdout + call.stderr + logs);
     const id = /recorded as (\S+),/.exec(call.stdout)?.[1];

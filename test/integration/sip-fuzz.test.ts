@@ -11,10 +11,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { callInNetns, tcpExchange, type FuzzInput, type FuzzResult } from '../helpers/netns.js';
+import { callInNetns } from '../helpers/netns.js';
+import type { FuzzInput, FuzzResult } from '../helpers/fuzz-probe.js';
+import { tcpExchange } from '../helpers/sip-exchange.js';
 
 const FIXTURES = new URL('../fixtures/sip/', import.meta.url);
-const PROBE = new URL('../helpers/netns.ts', import.meta.url).href;
+const PROBE = new URL('../helpers/fuzz-probe.ts', import.meta.url).href;
 
 function corpus(): string[] {
   const out = [readFileSync(new URL('siprec/cisco-cube-invite.sip', FIXTURES)).toString('base64')];

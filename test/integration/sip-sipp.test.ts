@@ -5,20 +5,17 @@
  * counted on /metrics. Scenarios: test/fixtures/sip/sipp/ and test/fixtures/sipp-daemon/.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  freePort,
-  isolatedSets,
-  startDaemon,
-  type DaemonPorts,
-  type RunningDaemon,
-} from '../helpers/daemon.js';
-import { scrape, tcpExchange } from '../helpers/netns.js';
+import { isolatedSets, startDaemon, type DaemonPorts, type RunningDaemon } from '../helpers/daemon.js';
+import { scrape } from '../helpers/daemon-watch.js';
+import { tcpExchange } from '../helpers/sip-exchange.js';
+import { runSipp, runSippOnce, sippCouldNotBind, type SippRun } from '../helpers/sipp.js';
+import { spawnOnFreePort } from '../helpers/spawn-on-free-port.js';
 import { sleep } from '../helpers/until.js';
 
 const HAVE_SIPP = spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error === undefined;
@@ -33,30 +30,21 @@ const SCENARIO: Record<string, string> = {
 
 type Transport = 'udp' | 'tcp';
 
-interface SippRun {
-  readonly code: number;
-  readonly output: string;
-}
-
-/** Runs one SIPp scenario against the daemon's port for `transport`; exit 0 means every call succeeded. */
-async function sipp(
+/** SIPp's arguments for one scenario against the daemon's port for `transport`, but its own ports. */
+function sippArgs(
   scenario: string,
   transport: Transport,
   ports: DaemonPorts,
   calls: number,
   extra: readonly string[] = [],
   timeoutS = 20,
-): Promise<SippRun> {
-  const args = [
+): string[] {
+  return [
     '-sf',
     scenario,
     `127.0.0.1:${transport === 'udp' ? ports.sipUdp : ports.sipTcp}`,
     '-i',
     '127.0.0.1',
-    '-p',
-    String(await freePort()),
-    '-mp',
-    String(await freePort()),
     '-t',
     transport === 'udp' ? 'u1' : 't1',
     '-m',
@@ -67,14 +55,20 @@ async function sipp(
     '-timeout_error',
     ...extra,
   ];
-  const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const killer = setTimeout(() => child.kill('SIGKILL'), (timeoutS + 10) * 1000);
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  clearTimeout(killer);
-  return { code: code ?? -1, output };
+}
+
+/** Runs one SIPp scenario against the daemon's port for `transport`; exit 0 means every call succeeded. */
+function sipp(
+  scenario: string,
+  transport: Transport,
+  ports: DaemonPorts,
+  calls: number,
+  extra: readonly string[] = [],
+  timeoutS = 20,
+): Promise<SippRun> {
+  return runSipp(sippArgs(scenario, transport, ports, calls, extra, timeoutS), {
+    killAfterMs: (timeoutS + 10) * 1000,
+  });
 }
 
 /**
@@ -187,6 +181,39 @@ function mediaRange(): string {
       assert.equal(m['callvault_active_recordings'], 0);
     });
   }
+
+  it('SIPp told a port another process holds is started again on a fresh one', async () => {
+    await start();
+    const holder = createSocket('udp4');
+    await new Promise<void>((r) => holder.bind(0, '127.0.0.1', () => r()));
+    const taken = holder.address().port;
+    const tried: number[] = [];
+    const first: SippRun[] = [];
+    try {
+      const r = await spawnOnFreePort(
+        2,
+        async ([port, mediaPort]) => {
+          // The first try is on the held port: what a port taken in the race window looks like.
+          const p = tried.length === 0 ? taken : port!;
+          tried.push(p);
+          const run = await runSippOnce(
+            [...sippArgs(SCENARIO.options!, 'udp', sip, 1), '-p', String(p), '-mp', String(mediaPort)],
+            { killAfterMs: 30_000 },
+          );
+          if (first.length === 0) first.push(run);
+          return run;
+        },
+        sippCouldNotBind,
+      );
+      assert.equal(tried[0], taken);
+      assert.equal(sippCouldNotBind(first[0]!), true, first[0]!.output);
+      assert.equal(tried.length, 2);
+      assert.notEqual(tried[1], taken);
+      assert.equal(r.code, 0, r.output);
+    } finally {
+      holder.close();
+    }
+  });
 
   it('udp+tcp: lost ACK → the 2xx is retransmitted until 64*T1, then the daemon sends BYE', async function () {
     this.timeout(70_000);

@@ -12,17 +12,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import {
-  callInNetns,
-  rawCallId,
-  tcpExchange,
-  type SeenResponse,
-  type TortureInput,
-  type TortureResult,
-} from '../helpers/netns.js';
+import { callInNetns } from '../helpers/netns.js';
+import { rawCallId, tcpExchange, type SeenResponse } from '../helpers/sip-exchange.js';
+import type { TortureInput, TortureResult } from '../helpers/torture-probe.js';
 
 const FIXTURES = new URL('../fixtures/sip/', import.meta.url);
-const PROBE = new URL('../helpers/netns.ts', import.meta.url).href;
+const PROBE = new URL('../helpers/torture-probe.ts', import.meta.url).href;
 
 type Outcome = number | 'drop';
 

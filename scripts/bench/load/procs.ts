@@ -6,8 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoadBenchError, BENCH_CHILD_FAILED, BENCH_TIMEOUT } from './errors.js';
 
@@ -189,23 +188,49 @@ export function rssBytes(pid: number): number {
   }
 }
 
-/** Waits (bounded) until a TCP port on 127.0.0.1 accepts connections. */
-export async function waitForTcp(port: number, timeoutMs: number, alive: () => boolean): Promise<void> {
+/**
+ * Whether process `pid` itself holds a TCP socket listening on 127.0.0.1:`port`: the socket's
+ * inode in /proc/PID/net/tcp is one of the process's open files. Unlike connecting to the port,
+ * this cannot be answered by another process that took the port first.
+ */
+export function holdsTcpListener(pid: number, port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  try {
+    // Fields: sl local_address rem_address st … inode (10th); st 0A is LISTEN.
+    const inodes = new Set(
+      readFileSync(`/proc/${pid}/net/tcp`, 'latin1')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f[1] === local && f[3] === '0A')
+        .map((f) => `socket:[${f[9]}]`),
+    );
+    if (inodes.size === 0) return false;
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+  } catch {
+    return false; // the process is gone
+  }
+}
+
+/** Waits (bounded) until process `pid` listens on TCP 127.0.0.1:`port` (holdsTcpListener). */
+export async function waitForListener(
+  pid: number,
+  port: number,
+  timeoutMs: number,
+  alive: () => boolean,
+): Promise<void> {
   const endBy = Date.now() + timeoutMs;
   while (Date.now() < endBy) {
     if (!alive())
       throw new LoadBenchError(BENCH_CHILD_FAILED, 'process exited before it listened', {
         context: { port },
       });
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (holdsTcpListener(pid, port)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new LoadBenchError(BENCH_CHILD_FAILED, 'port not listening in time', {
@@ -245,6 +270,3 @@ export async function runToEnd(
     ]);
   return { code, output: p.output() };
 }
-
-/** Asks the kernel for a free loopback TCP port (the tests' helper). */
-export { freePort } from '../../../test/helpers/daemon.js';

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bdecode, bencode, type BValue } from './bencode.js';
 import { LoadBenchError, BENCH_CLOSED, BENCH_NG_FAILED } from './errors.js';
-import { startPinned, type Pinned } from './procs.js';
+import { ADDRESS_IN_USE, BIND_TRIES, spawnOnFreePort } from '../../../test/helpers/spawn-on-free-port.js';
+import { runToEnd, startPinned, stopPinned, type Pinned } from './procs.js';
 
 export const RTPENGINE_BIN = '/usr/bin/rtpengine';
 
@@ -45,6 +46,48 @@ export function startRtpengine(o: RtpengineOptions): Pinned {
     '--delete-delay=0',
     '--timeout=600',
   ]);
+}
+
+/** rtpengine answering ng pings, and the client that asked. */
+export interface ReadyRtpengine {
+  readonly proc: Pinned;
+  readonly ng: NgClient;
+}
+
+/**
+ * Starts rtpengine on an ng port of its own and resolves once it answers ng `ping`. It must be
+ * told the port (--listen-ng): when it exits because another process took that one first
+ * ("Address already in use"), it is started again on a fresh one (spawnOnFreePort).
+ * `started` sees each process and client as soon as they exist, so the caller's finally can
+ * stop them.
+ */
+export async function startRtpengineReady(
+  o: Omit<RtpengineOptions, 'ngPort'>,
+  started: (p: Pinned | null, ng: NgClient | null) => void,
+): Promise<ReadyRtpengine> {
+  const up = await spawnOnFreePort(
+    1,
+    async ([ngPort]): Promise<ReadyRtpengine | null> => {
+      const p = startRtpengine({ ...o, ngPort: ngPort! });
+      started(p, null);
+      const ng = await NgClient.open(ngPort!);
+      started(p, ng);
+      try {
+        await ng.waitReady(15_000, () => p.child.exitCode === null);
+        return { proc: p, ng };
+      } catch (err) {
+        await ng.close();
+        await stopPinned(p, 'SIGKILL', 5000);
+        started(null, null);
+        if (ADDRESS_IN_USE.test((await runToEnd(p, 1000)).output)) return null;
+        throw err;
+      }
+    },
+    (r) => r === null,
+  );
+  if (up === null)
+    throw new LoadBenchError(BENCH_NG_FAILED, `rtpengine found its ng port taken ${BIND_TRIES} times`);
+  return up;
 }
 
 type Dict = { readonly [key: string]: BValue };

@@ -10,14 +10,12 @@ import {
   cpuSeconds,
   daemonNodeFlags,
   mainThreadCpuSeconds,
-  freePort,
   rssBytes,
-  startPinned,
   stopPinned,
   withDeadline,
-  waitForTcp,
   type Pinned,
 } from './procs.js';
+import { startOurs, type OurPorts } from './start-ours.js';
 import { steadyState, writePlan, type PlannedStream, type SteadyState } from './traffic.js';
 import { promValue, topSelfTime, type CpuProfile, type SelfTime } from './observe.js';
 import { checkSample, readRecordings, toneFor, type SampleCheck } from './verify.js';
@@ -178,15 +176,12 @@ export async function runOurs(
   opts: { sampleSize: number; profile: boolean },
 ): Promise<OurRun> {
   const dir = mkdtempSync(join(ctx.workDir, `ours-${n}-`));
-  const sip = await freePort();
-  const apiPort = await freePort();
-  const metricsPort = await freePort();
-  const sets = [
+  const setsOn = (ports: OurPorts): string[] => [
     `storage.dir=${join(dir, 'storage')}`,
-    `sip.udp=127.0.0.1:${sip}`,
-    `sip.tcp=127.0.0.1:${sip}`,
-    `api.listen=127.0.0.1:${apiPort}`,
-    `metrics.listen=127.0.0.1:${metricsPort}`,
+    `sip.udp=127.0.0.1:${ports.sip}`,
+    `sip.tcp=127.0.0.1:${ports.sip}`,
+    `api.listen=127.0.0.1:${ports.api}`,
+    `metrics.listen=127.0.0.1:${ports.metrics}`,
     'media.rtp_ports=20000-29999',
     // The steady state plus setup and BYE must not look like dead media.
     `media.rtp_timeout_ms=${Math.min(3_600_000, (seconds + 300) * 1000)}`,
@@ -205,20 +200,17 @@ export async function runOurs(
   let client = null as SipLoadClient | null;
   try {
     return await withDeadline(`ours N=${n}`, (3 * seconds + 420) * 1000, async () => {
-      daemon = startPinned(
-        ctx.receiverCore,
-        process.execPath,
-        [
-          ...nodeArgs,
-          join(ctx.root, 'bin', 'callvault.js'),
-          '--config',
-          CONFIG,
-          ...sets.flatMap((s) => ['--set', s]),
-        ],
-        { cwd: ctx.root },
-      );
-      const d = daemon;
-      await waitForTcp(apiPort, 30_000, () => d.child.exitCode === null);
+      const ours = await startOurs({
+        root: ctx.root,
+        core: ctx.receiverCore,
+        nodeArgs,
+        config: CONFIG,
+        sets: setsOn,
+        started: (p) => (daemon = p),
+      });
+      const d = ours.proc;
+      const { sets } = ours;
+      const { sip, metrics: metricsPort } = ours.ports;
       const rssIdleBytes = rssBytes(d.pid);
       client = await SipLoadClient.open({ host: '127.0.0.1', port: sip });
       ctx.log(`ours N=${n}: setting up calls`);

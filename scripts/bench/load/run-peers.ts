@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildC,
-  freePort,
   rssBytes,
   runToEnd,
   startPinned,
@@ -17,7 +16,13 @@ import {
   type Pinned,
 } from './procs.js';
 import { steadyState, writePlan, type PlannedStream, type SteadyState } from './traffic.js';
-import { NgClient, pcapTotals, rtpengineCall, startRtpengine, type RtpengineCall } from './rtpengine.js';
+import {
+  pcapTotals,
+  rtpengineCall,
+  startRtpengineReady,
+  type NgClient,
+  type RtpengineCall,
+} from './rtpengine.js';
 import type { RunContext } from './run-ours.js';
 
 type SteadySummary = Omit<SteadyState, 'sender' | 'windowUs'> & {
@@ -108,28 +113,30 @@ export async function runRtpengine(
   tones: (index: number, label: 1 | 2) => number,
 ): Promise<PeerRun> {
   const dir = mkdtempSync(join(ctx.workDir, 'rtpengine-'));
-  const ngPort = await freePort();
   let proc = null as Pinned | null;
   let ng = null as NgClient | null;
   try {
     return await withDeadline(`rtpengine N=${n}`, (3 * seconds + 240) * 1000, async () => {
-      proc = startRtpengine({
-        core: ctx.receiverCore,
-        ngPort,
-        portMin: 30000,
-        portMax: 59999,
-        recordingDir: join(dir, 'rec'),
-      });
-      const p = proc;
-      ng = await NgClient.open(ngPort);
-      await ng.waitReady(15_000, () => p.child.exitCode === null);
+      const up = await startRtpengineReady(
+        {
+          core: ctx.receiverCore,
+          portMin: 30000,
+          portMax: 59999,
+          recordingDir: join(dir, 'rec'),
+        },
+        (started, client) => {
+          proc = started;
+          ng = client;
+        },
+      );
+      const p = up.proc;
       const rssIdleBytes = rssBytes(p.pid);
       ctx.log(`rtpengine N=${n}: setting up calls`);
       const calls: RtpengineCall[] = [];
       let failure: string | null = null;
       let next = 0;
       const started = process.hrtime.bigint();
-      const client = ng;
+      const client = up.ng;
       const worker = async (): Promise<void> => {
         while (next < n && failure === null) {
           const i = next++;
