@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallvaultError } from '../../../agent/src/common/index.js';
 import { writeBacklogBytes, type Vault, type VaultWriter } from '../../../agent/src/vault/index.js';
@@ -15,6 +15,7 @@ import {
   sinePcm16,
   tempDir,
 } from './helpers.js';
+import { useTmpfs } from '../../helpers/tmpfs.js';
 
 function nextEvent(w: VaultWriter, timeoutMs: number): Promise<'flushed' | CallvaultError> {
   return new Promise((resolve, reject) => {
@@ -221,27 +222,10 @@ describe('vault/writer', function () {
   });
 
   describe('disk full', () => {
-    let mnt: string | undefined;
-    afterEach(() => {
-      if (mnt === undefined) return;
-      try {
-        execFileSync('umount', [mnt], { stdio: 'ignore' });
-        rmdirSync(mnt);
-      } catch {
-        // left for the OS temp cleaner; the test already failed or skipped
-      }
-      mnt = undefined;
-    });
+    const tmpfs = useTmpfs();
 
     it('stops with CV_ERR_VAULT_DISK_FULL on ENOSPC, keeps flushed segments, and they recover', async function () {
-      const m = join(root, 'tmpfs');
-      mkdirSync(m);
-      try {
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', m], { stdio: 'ignore' });
-      } catch {
-        this.skip(); // needs root and mount permission to make a real ENOSPC (tmpfs of 512 KiB)
-      }
-      mnt = m;
+      const m = tmpfs.mount(this, join(root, 'tmpfs'), '512k');
       vault = await openTestVault(m, { fsync: 'segment', segmentMs: 1000 });
       const w = await vault.createRecording({
         format: { encoding: 'pcm16', channels: 1, sampleRate: 8000 },
