@@ -267,6 +267,7 @@ describe('index/recording-index', function () {
     // Batches are all-or-nothing: 200 new records each, rewrites never add records.
     assert.equal(report.records % 200, 0);
     assert.ok(report.records >= 1200, `${report.records} records`);
-    for (const id of (await t.index.listIds()).slice(0, 50)) assert.ok((await t.index.getRecording(id)) !== null);
+    for (const id of (await t.index.listIds()).slice(0, 50))
+      assert.ok((await t.index.getRecording(id)) !== null);
   });
 });

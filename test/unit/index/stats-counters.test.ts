@@ -81,7 +81,10 @@ describe('index/stats-counters', function () {
     // A replacement moving a record to another day and service, and rectifications of
     // service, quality, flags (training in and out) and agent.
     await t.index.putRecording({ ...recs[1]!, startedAt: '2027-01-01T00:00:00.000Z', service: 'moved' });
-    await t.index.update(recs[2]!.id, { service: 'rectified', quality: { mos: 1.5, lossPct: 9, jitterMs: 9 } });
+    await t.index.update(recs[2]!.id, {
+      service: 'rectified',
+      quality: { mos: 1.5, lossPct: 9, jitterMs: 9 },
+    });
     await t.index.update(recs[4]!.id, { flags: ['training'] });
     await t.index.update(recs[17]!.id, { flags: [] });
     await t.index.update(recs[5]!.id, { agent: 'a2-moved' });
