@@ -35,3 +35,23 @@ export function useTempStorage(prefix: string, sets: readonly string[] = []): Te
   });
   return t;
 }
+
+export interface StorageDir {
+  readonly dir: string;
+  /** The dev config with storage.dir here, plus `sets`: for tests that open storage themselves. */
+  configFor(sets: readonly string[]): Config;
+}
+
+/** A fresh dir named `prefix`… before each test of the calling describe(), removed after it. */
+export function useStorageDir(prefix: string): StorageDir {
+  const t = {
+    dir: '',
+    configFor: (sets: readonly string[]): Config =>
+      loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${t.dir}`, ...sets] }),
+  };
+  beforeEach(() => {
+    t.dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterEach(() => rmSync(t.dir, { recursive: true, force: true }));
+  return t;
+}
