@@ -15,6 +15,8 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 /** A test's temp dir and the index it opened there (if any). */
 export interface TestIndexDir {
   readonly dir: string;
+  /** indexOptions(dir) with this test's keys, made on first use. */
+  readonly opts: IndexOptions;
   /** Set by the test; closed after it. */
   index: RecordingIndex | undefined;
 }
@@ -22,11 +24,20 @@ export interface TestIndexDir {
 /** A fresh temp dir before each test of the calling describe(); its index closed and dir removed after. */
 export function useTestIndex(): TestIndexDir {
   let tmp: ReturnType<typeof tempDir> | undefined;
-  const t: { dir: string; index: RecordingIndex | undefined } = { dir: '', index: undefined };
+  let opts: IndexOptions | undefined;
+  const t = {
+    dir: '',
+    index: undefined as RecordingIndex | undefined,
+    get opts(): IndexOptions {
+      opts ??= indexOptions(t.dir);
+      return opts;
+    },
+  };
   beforeEach(() => {
     tmp = tempDir();
     t.dir = tmp.dir;
     t.index = undefined;
+    opts = undefined;
   });
   afterEach(async () => {
     await t.index?.close();
