@@ -10,6 +10,30 @@ import {
 const SE = { defaultCountry: 'SE' };
 const FI = { defaultCountry: 'FI' };
 
+/** What people type as a data subject's number (default country SE): the number, or the problem. */
+const SUBJECT_SPELLINGS: [input: string, want: { number: string } | { problem: string }][] = [
+  ['070-123 45 67', { number: '+46701234567' }],
+  ['070 123 45 67', { number: '+46701234567' }],
+  ['(070) 123-45-67', { number: '+46701234567' }],
+  ['0701234567', { number: '+46701234567' }],
+  ['+46 70 123 45 67', { number: '+46701234567' }],
+  ['+46701234567', { number: '+46701234567' }],
+  ['0046 70 123 45 67', { number: '+46701234567' }],
+  ['08-123 456 78', { number: '+46812345678' }],
+  [' tel:+46701234567 ', { number: '+46701234567' }],
+  ['+358 40 123 4567', { number: '+358401234567' }],
+  ['', { problem: 'empty' }],
+  ['   ', { problem: 'empty' }],
+  ['070-ABC 45 67', { problem: 'not_digits' }],
+  ['alice', { problem: 'not_digits' }],
+  ['+46 70 123 45 67 ext 2', { problem: 'not_digits' }],
+  ['+0701234567', { problem: 'not_digits' }],
+  ['+4670', { problem: 'too_short' }],
+  ['0701', { problem: 'too_short' }],
+  ['+46 70 123 45 67 89 01 23', { problem: 'too_long' }],
+  ['0046701234567890123', { problem: 'too_long' }],
+];
+
 describe('common/phone-number', function () {
   this.timeout(2000);
 
@@ -52,42 +76,20 @@ describe('common/phone-number', function () {
   });
 
   it('parses a data subject number in every spelling people type', () => {
-    const cases: [string, string][] = [
-      ['070-123 45 67', '+46701234567'],
-      ['070 123 45 67', '+46701234567'],
-      ['(070) 123-45-67', '+46701234567'],
-      ['0701234567', '+46701234567'],
-      ['+46 70 123 45 67', '+46701234567'],
-      ['+46701234567', '+46701234567'],
-      ['0046 70 123 45 67', '+46701234567'],
-      ['08-123 456 78', '+46812345678'],
-      [' tel:+46701234567 ', '+46701234567'],
-      ['+358 40 123 4567', '+358401234567'],
-    ];
-    for (const [input, want] of cases) assert.equal(parseSubjectNumber(input, SE), want, input);
+    for (const [input, want] of SUBJECT_SPELLINGS)
+      if ('number' in want) assert.equal(parseSubjectNumber(input, SE), want.number, input);
     assert.equal(parseSubjectNumber('040-123 4567', FI), '+358401234567');
   });
 
   it('refuses what is not one full number, with a code', () => {
-    const malformed: [string, string][] = [
-      ['', 'empty'],
-      ['   ', 'empty'],
-      ['070-ABC 45 67', 'not_digits'],
-      ['alice', 'not_digits'],
-      ['+46 70 123 45 67 ext 2', 'not_digits'],
-      ['+0701234567', 'not_digits'],
-      ['+4670', 'too_short'],
-      ['0701', 'too_short'],
-      ['+46 70 123 45 67 89 01 23', 'too_long'],
-      ['0046701234567890123', 'too_long'],
-    ];
-    for (const [input, problem] of malformed) {
+    for (const [input, want] of SUBJECT_SPELLINGS) {
+      if (!('problem' in want)) continue;
       assert.throws(
         () => parseSubjectNumber(input, SE),
         (err: unknown) =>
           err instanceof MalformedNumberError &&
           err.code === 'CV_ERR_NUMBER_MALFORMED' &&
-          err.problem === problem,
+          err.problem === want.problem,
         input,
       );
     }

@@ -5,51 +5,53 @@ import {
   parseCidr,
   parseListen,
   parsePortRange,
+  type Parsed,
 } from '../../../agent/src/config/values.js';
 
 describe('config/values', function () {
   this.timeout(2000);
 
-  it('parses IPv4 and bracketed IPv6 listeners and off', () => {
-    assert.deepEqual(parseListen('0.0.0.0:5060'), { ok: true, value: { host: '0.0.0.0', port: 5060 } });
-    assert.deepEqual(parseListen('[::1]:8443'), { ok: true, value: { host: '::1', port: 8443 } });
-    assert.deepEqual(parseListen('off'), { ok: true, value: null });
-    assert.deepEqual(parseListen(null), { ok: true, value: null });
-    for (const bad of [
-      '::1:8443',
-      'localhost:80',
-      '1.2.3:80',
-      '1.2.3.4',
-      '1.2.3.4:65536',
-      '[1.2.3.4]:80',
-      5060,
-      true,
-    ]) {
-      assert.equal(parseListen(bad).ok, false, String(bad));
-    }
-  });
+  // Each parser: what it accepts (and the value it makes), then what it refuses.
+  const parsers: {
+    name: string;
+    parse: (raw: unknown) => Parsed<unknown>;
+    good: [raw: unknown, value: unknown][];
+    bad: unknown[];
+  }[] = [
+    {
+      name: 'parses IPv4 and bracketed IPv6 listeners and off',
+      parse: parseListen,
+      good: [
+        ['0.0.0.0:5060', { host: '0.0.0.0', port: 5060 }],
+        ['[::1]:8443', { host: '::1', port: 8443 }],
+        ['off', null],
+        [null, null],
+      ],
+      bad: ['::1:8443', 'localhost:80', '1.2.3:80', '1.2.3.4', '1.2.3.4:65536', '[1.2.3.4]:80', 5060, true],
+    },
+    {
+      name: 'parses port ranges: even LOW, LOW < HIGH, 1024-65535',
+      parse: parsePortRange,
+      good: [
+        ['20000-29999', { low: 20000, high: 29999 }],
+        ['1024 - 1025', { low: 1024, high: 1025 }],
+      ],
+      bad: ['1000-2000', '20000-70000', '30000-20000', '20001-20003', '20000-20000', '20000', 20000, null],
+    },
+  ];
+  for (const c of parsers) {
+    it(c.name, () => {
+      for (const [raw, value] of c.good) assert.deepEqual(c.parse(raw), { ok: true, value });
+      for (const bad of c.bad) {
+        assert.equal(c.parse(bad).ok, false, String(bad));
+      }
+    });
+  }
 
   it('formats listeners back to their YAML spelling', () => {
     assert.equal(formatListen({ host: '::', port: 5061 }), '[::]:5061');
     assert.equal(formatListen({ host: '10.0.0.1', port: 1 }), '10.0.0.1:1');
     assert.equal(formatListen(null), 'off');
-  });
-
-  it('parses port ranges: even LOW, LOW < HIGH, 1024-65535', () => {
-    assert.deepEqual(parsePortRange('20000-29999'), { ok: true, value: { low: 20000, high: 29999 } });
-    assert.deepEqual(parsePortRange('1024 - 1025'), { ok: true, value: { low: 1024, high: 1025 } });
-    for (const bad of [
-      '1000-2000',
-      '20000-70000',
-      '30000-20000',
-      '20001-20003',
-      '20000-20000',
-      '20000',
-      20000,
-      null,
-    ]) {
-      assert.equal(parsePortRange(bad).ok, false, String(bad));
-    }
   });
 
   it('accepts v4/v6 addresses and CIDRs without host bits', () => {

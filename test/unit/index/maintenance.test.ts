@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { ClassicLevel } from 'classic-level';
 import { openIndex, SCHEMA_VERSION } from '../../../agent/src/index/index.js';
-import type { IndexOptions } from '../../../agent/src/index/index.js';
-import { indexOptions, tempDir } from './helpers/fixtures.js';
+import { useTestIndex } from './helpers/fixtures.js';
 
 async function storedVersion(dir: string): Promise<string | undefined> {
   const raw = new ClassicLevel<string, string>(dir);
@@ -17,21 +16,15 @@ async function storedVersion(dir: string): Promise<string | undefined> {
 
 describe('index/maintenance', function () {
   this.timeout(10_000);
-  let tmp: ReturnType<typeof tempDir>;
-  let opts: IndexOptions;
-  beforeEach(() => {
-    tmp = tempDir();
-    opts = indexOptions(tmp.dir);
-  });
-  afterEach(() => tmp.cleanup());
+  const t = useTestIndex();
 
   it('writes the schema version on a fresh index', async () => {
-    await (await openIndex(opts)).close();
-    assert.equal(await storedVersion(opts.dir), String(SCHEMA_VERSION));
+    await (await openIndex(t.opts)).close();
+    assert.equal(await storedVersion(t.opts.dir), String(SCHEMA_VERSION));
   });
 
   it('runs a migration hook once and records the new version', async () => {
-    await (await openIndex(opts)).close();
+    await (await openIndex(t.opts)).close();
     let runs = 0;
     const migrations = [
       {
@@ -42,21 +35,21 @@ describe('index/maintenance', function () {
         },
       },
     ];
-    await (await openIndex({ ...opts, migrations })).close();
-    await (await openIndex({ ...opts, migrations })).close();
+    await (await openIndex({ ...t.opts, migrations })).close();
+    await (await openIndex({ ...t.opts, migrations })).close();
     assert.equal(runs, 1);
-    assert.equal(await storedVersion(opts.dir), String(SCHEMA_VERSION + 1));
+    assert.equal(await storedVersion(t.opts.dir), String(SCHEMA_VERSION + 1));
   });
 
   it('refuses a newer schema and a failing migration with CV_ERR_INDEX_SCHEMA', async () => {
-    await (await openIndex(opts)).close();
+    await (await openIndex(t.opts)).close();
     const failing = [{ from: SCHEMA_VERSION, run: () => Promise.reject(new Error('boom')) }];
-    await assert.rejects(openIndex({ ...opts, migrations: failing }), { code: 'CV_ERR_INDEX_SCHEMA' });
-    assert.equal(await storedVersion(opts.dir), String(SCHEMA_VERSION));
-    const raw = new ClassicLevel<string, string>(opts.dir);
+    await assert.rejects(openIndex({ ...t.opts, migrations: failing }), { code: 'CV_ERR_INDEX_SCHEMA' });
+    assert.equal(await storedVersion(t.opts.dir), String(SCHEMA_VERSION));
+    const raw = new ClassicLevel<string, string>(t.opts.dir);
     await raw.open();
     await raw.put('m!schema', String(SCHEMA_VERSION + 5));
     await raw.close();
-    await assert.rejects(openIndex(opts), { code: 'CV_ERR_INDEX_SCHEMA' });
+    await assert.rejects(openIndex(t.opts), { code: 'CV_ERR_INDEX_SCHEMA' });
   });
 });

@@ -1,8 +1,8 @@
 /** retention-scan.ts: due recordings read page by page from the expiry index, nothing decrypted. */
 import assert from 'node:assert/strict';
 import { openIndex } from '../../../agent/src/index/index.js';
-import type { DuePage, RecordingIndex } from '../../../agent/src/index/index.js';
-import { indexOptions, makePools, makeRecord, prng, tempDir, testKeys } from './helpers/fixtures.js';
+import type { DuePage } from '../../../agent/src/index/index.js';
+import { indexOptions, makePools, makeRecord, prng, testKeys, useTestIndex } from './helpers/fixtures.js';
 
 const rnd = prng(61);
 const pools = makePools(rnd, { numbers: 20, agents: 5, cases: 5 });
@@ -10,22 +10,12 @@ const AT = Date.parse('2030-01-01T00:00:00.000Z');
 
 describe('index/retention-scan', function () {
   this.timeout(20_000);
-  let tmp: ReturnType<typeof tempDir>;
-  let index: RecordingIndex | undefined;
-
-  beforeEach(() => {
-    tmp = tempDir();
-    index = undefined;
-  });
-  afterEach(async () => {
-    await index?.close();
-    tmp.cleanup();
-  });
+  const t = useTestIndex();
 
   it('pages through exactly the recordings expired before the time, with plain fields only', async () => {
     // Record keys that say "shredded" for every id: the scan must not need them.
-    index = await openIndex(
-      indexOptions(tmp.dir, testKeys(), { recordKeys: (ids) => Promise.resolve(ids.map(() => undefined)) }),
+    t.index = await openIndex(
+      indexOptions(t.dir, testKeys(), { recordKeys: (ids) => Promise.resolve(ids.map(() => undefined)) }),
     );
     const recs = Array.from({ length: 2500 }, (_, i) =>
       makeRecord(rnd, pools, i, {
@@ -36,13 +26,13 @@ describe('index/retention-scan', function () {
     );
     // Exactly at the time is not yet due (as the search's expiresBefore).
     recs.push(makeRecord(rnd, pools, 9999, { expiresAt: new Date(AT).toISOString() }));
-    await index.putRecordings(recs);
+    await t.index.putRecordings(recs);
     const want = recs.filter((r) => r.expiresAt !== null && Date.parse(r.expiresAt) < AT);
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
     do {
-      const page: DuePage = await index.duePage(new Date(AT), after, 300);
+      const page: DuePage = await t.index.duePage(new Date(AT), after, 300);
       for (const v of page.items) {
         const r = recs.find((x) => x.id === v.id)!;
         assert.deepEqual(v, {

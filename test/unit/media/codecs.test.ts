@@ -10,9 +10,10 @@ import {
 } from '../../../agent/src/media/index.js';
 import { tone, zeroCrossingHz } from './tone.js';
 
-describe('media/codecs', () => {
+describe('media/codecs', function () {
+  this.timeout(2000);
+
   it('knows the static payload types and the G.722 clock quirk', function () {
-    this.timeout(2000);
     assert.deepEqual(
       [...DEFAULT_PAYLOAD_TYPES],
       [
@@ -35,7 +36,6 @@ describe('media/codecs', () => {
   });
 
   it('creates decoders only for audio codecs, and a reset G.722 decoder starts afresh', function () {
-    this.timeout(2000);
     assert.equal(createAudioDecoder('CN'), undefined);
     assert.equal(createAudioDecoder('telephone-event'), undefined);
     const a = createAudioDecoder('PCMA')!;

@@ -1,47 +1,12 @@
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../../agent/src/common/index.js';
-import {
-  DEFAULT_PAYLOAD_TYPES,
-  MediaTotals,
-  RtpStream,
-  buildRtpPacket,
-  mediaVerdict,
-  type MediaSide,
-} from '../../../agent/src/media/index.js';
-import { createParseScratch } from '../../../agent/src/media/stream.js';
+import { MediaTotals, mediaVerdict, type MediaSide, type RtpStream } from '../../../agent/src/media/index.js';
+import { feedUlaw, testStream } from '../../helpers/rtp-stream.js';
 
-const ORIGIN = 1_000_000;
-const scratch = createParseScratch();
-
-function makeStream(): RtpStream {
-  return new RtpStream(
-    {
-      label: 's',
-      rtpPort: 40000,
-      rtcpPort: 40001,
-      originMs: ORIGIN,
-      payloadTypes: DEFAULT_PAYLOAD_TYPES,
-      clock: () => ORIGIN,
-      log: silentLogger(),
-    },
-    scratch,
-  );
-}
+const makeStream = (): RtpStream => testStream();
 
 /** `count` µ-law packets with sequence numbers from `seq0`, skipping those in `skip`. */
-function feed(s: RtpStream, seq0: number, count: number, skip: ReadonlySet<number> = new Set()): void {
-  for (let n = seq0; n < seq0 + count; n++) {
-    if (skip.has(n)) continue;
-    const p = buildRtpPacket({
-      payloadType: 0,
-      seq: n,
-      timestamp: n * 160,
-      ssrc: 5,
-      payload: new Uint8Array(160),
-    });
-    s.ingestRtp(p, '127.0.0.1', 5000, 0, p.length, ORIGIN + n * 20);
-  }
-}
+const feed = (s: RtpStream, seq0: number, count: number, skip: ReadonlySet<number> = new Set()): void =>
+  feedUlaw(s, { ssrc: 5, seq0, count, skip });
 
 const RTCP_RR = Buffer.from([0x80, 201, 0, 1, 0, 0, 0, 9]);
 

@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../../agent/src/common/index.js';
-import {
-  DEFAULT_PAYLOAD_TYPES,
-  RtpStream,
-  buildRtpPacket,
-  encodeUlaw,
-} from '../../../agent/src/media/index.js';
+import { buildRtpPacket, encodeUlaw, type RtpStream } from '../../../agent/src/media/index.js';
 import { createParseScratch } from '../../../agent/src/media/stream.js';
 import { packetize, tone, zeroCrossingHz } from './tone.js';
+import { STREAM_ORIGIN_MS, testStream } from '../../helpers/rtp-stream.js';
 
-const ORIGIN = 1_000_000;
+const ORIGIN = STREAM_ORIGIN_MS;
 
 function makeStream(now: { t: number }, latch = true): RtpStream {
-  return new RtpStream(
-    {
-      label: 'caller',
-      rtpPort: 40000,
-      rtcpPort: 40001,
-      originMs: ORIGIN,
-      payloadTypes: DEFAULT_PAYLOAD_TYPES,
-      latch,
-      clock: () => now.t,
-      log: silentLogger(),
-    },
-    createParseScratch(),
-  );
+  return testStream({ label: 'caller', latch, clock: () => now.t }, createParseScratch());
 }
 
 function srPacket(packets: number): Buffer {

@@ -9,9 +9,10 @@ import {
 import { packetize, rms, tone, zeroCrossingHz } from './tone.js';
 import { ORIGIN, at, play, timeline, ulawRef, type Arrival } from './timeline-feed.js';
 
-describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
+describe('media/timeline: holds, jumps, DTMF, late packets and codecs', function () {
+  this.timeout(10000);
+
   it('a 5 s hold with timestamps that keep counting gives 5 s of silence in place', function () {
-    this.timeout(10000);
     const ulaw = encodeUlaw(tone(1000, 8000, 80000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 7 });
     // Sender clock runs on during hold: packets 250..499 (5–10 s) are simply not sent.
@@ -26,7 +27,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('a 5 s hold after which timestamps continue without the gap re-anchors at wall clock', function () {
-    this.timeout(10000);
     const ulaw = encodeUlaw(tone(1000, 8000, 40000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 7 });
     // 0–2.5 s sent on time; the rest (same seq/ts run) is sent from 7.5 s on.
@@ -43,7 +43,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('silence suppression (CN, then a timestamp gap) becomes silence without re-anchoring', function () {
-    this.timeout(10000);
     const ulaw = encodeUlaw(tone(500, 8000, 48000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 9 });
     const cn = buildRtpPacket({
@@ -81,7 +80,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('an SSRC change mid-call continues the audio without a gap or overlap', function () {
-    this.timeout(10000);
     const a = packetize(encodeUlaw(tone(440, 8000, 24000)), { pt: 0, ssrc: 1, seq0: 10, ts0: 1000 });
     const b = packetize(encodeUlaw(tone(440, 8000, 24000, 12000, 24000)), {
       pt: 0,
@@ -103,7 +101,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('a timestamp jump of an hour (same SSRC, consecutive seq) re-anchors instead of inserting silence', function () {
-    this.timeout(10000);
     const ulaw = encodeUlaw(tone(440, 8000, 32000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 5, ts0: 100 });
     const arrivals = at(pkts).map((p, k) =>
@@ -128,7 +125,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('extracts DTMF and leaves the audio around it intact', function () {
-    this.timeout(10000);
     const ulaw = encodeUlaw(tone(440, 8000, 32000));
     const ref = ulawRef(ulaw);
     const pkts = packetize(ulaw, { pt: 0, ssrc: 3 });
@@ -165,7 +161,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('counts a packet arriving after its slot was emitted as late and drops it', function () {
-    this.timeout(10000);
     const ulaw = encodeUlaw(tone(440, 8000, 16000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 4 });
     const arrivals = at(pkts).map((p, k) => (k === 50 ? { ...p, arriveMs: p.arriveMs + 300 } : p));
@@ -178,7 +173,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('counts duplicates and unknown payload types without disturbing the audio', function () {
-    this.timeout(10000);
     const ulaw = encodeUlaw(tone(440, 8000, 8000));
     const pkts = packetize(ulaw, { pt: 0, ssrc: 4 });
     const arrivals = [
@@ -199,7 +193,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('G.722 plays out at 16 kHz (timestamps at 8 kHz) with its tone', function () {
-    this.timeout(10000);
     const bits = encodeG722(createG722State(), tone(1000, 16000, 48000));
     const pkts = packetize(bits, { pt: 9, ssrc: 8, bytesPerPacket: 160, tsPerPacket: 160 });
     const tl = timeline({
@@ -216,7 +209,6 @@ describe('media/timeline: holds, jumps, DTMF, late packets and codecs', () => {
   });
 
   it('µ-law into a 16 kHz stream is upsampled in place; nothing received is silence', function () {
-    this.timeout(10000);
     const pkts = packetize(encodeUlaw(tone(440, 8000, 8000)), { pt: 0, ssrc: 8 });
     const tl = timeline({ sampleRate: 16000 });
     const out = play(tl, at(pkts, 500), ORIGIN + 2000);

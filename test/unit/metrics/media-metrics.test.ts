@@ -1,43 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Registry } from 'prom-client';
-import { silentLogger } from '../../../agent/src/common/index.js';
-import {
-  DEFAULT_PAYLOAD_TYPES,
-  MediaTotals,
-  RtpStream,
-  buildRtpPacket,
-  mediaVerdict,
-} from '../../../agent/src/media/index.js';
-import { createParseScratch } from '../../../agent/src/media/stream.js';
+import { MediaTotals, mediaVerdict, type RtpStream } from '../../../agent/src/media/index.js';
 import { registerMediaMetrics } from '../../../agent/src/metrics/index.js';
+import { feedUlaw, testStream } from '../../helpers/rtp-stream.js';
 
-const ORIGIN = 1_000_000;
-const scratch = createParseScratch();
-
+/** A stream that has received `packets` µ-law packets. */
 function stream(packets: number): RtpStream {
-  const s = new RtpStream(
-    {
-      label: 's',
-      rtpPort: 40000,
-      rtcpPort: 40001,
-      originMs: ORIGIN,
-      payloadTypes: DEFAULT_PAYLOAD_TYPES,
-      clock: () => ORIGIN,
-      log: silentLogger(),
-    },
-    scratch,
-  );
-  for (let n = 0; n < packets; n++) {
-    const p = buildRtpPacket({
-      payloadType: 0,
-      seq: n,
-      timestamp: n * 160,
-      ssrc: 1,
-      payload: new Uint8Array(160),
-    });
-    s.ingestRtp(p, '127.0.0.1', 5000, 0, p.length, ORIGIN + n * 20);
-  }
+  const s = testStream();
+  feedUlaw(s, { ssrc: 1, seq0: 0, count: packets });
   return s;
 }
 

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, openSync, closeSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openFds, walkFailures } from './fault-walk.js';
 
 /**
  * native/fs-sync.c directly: syncfs and peercred, their errno names (one table, napi-util.h), and
@@ -18,25 +19,9 @@ interface FsSync {
 const require = createRequire(import.meta.url);
 const shipped = require('../../../native/build/fs-sync.node') as FsSync;
 const faulty = require('../../../native/build/faults/fs-sync.node') as Required<FsSync>;
-const openFds = (): number => readdirSync('/proc/self/fd').length;
-
-/** fn with its n-th checked call failing, n = 0, 1, … until it succeeds: the codes thrown. */
-function walkFailures<T>(fn: () => T, check: () => void): { codes: string[]; result: T } {
-  const codes: string[] = [];
-  for (let n = 0; n < 100; n++) {
-    faulty.failAfter(n);
-    try {
-      const result = fn();
-      return { codes, result };
-    } catch (err) {
-      codes.push((err as { code?: string }).code ?? '(none)');
-      check();
-    } finally {
-      faulty.failAfter(-1);
-    }
-  }
-  assert.fail('no run without an injected failure');
-}
+/** Every failure point of one call (at most 100). */
+const walk = <T>(fn: () => T, check: () => void): { codes: string[]; result: T } =>
+  walkFailures(faulty, 100, fn, check);
 
 describe('native/fs-sync', function () {
   let dir: string;
@@ -58,7 +43,7 @@ describe('native/fs-sync', function () {
 
   it('syncfs unwinds at every failure point: a coded error, the directory fd closed', async () => {
     const before = openFds();
-    const { codes, result } = walkFailures(
+    const { codes, result } = walk(
       () => faulty.syncfs(dir),
       () => assert.equal(openFds(), before, 'the directory fd of a failed syncfs is closed'),
     );
@@ -110,7 +95,7 @@ describe('native/fs-sync', function () {
 
     it('fails with a coded error at every failure point of building its answer', async () => {
       const fd = fdOf(await connected());
-      const { codes, result } = walkFailures(
+      const { codes, result } = walk(
         () => faulty.peercred(fd),
         () => undefined,
       );

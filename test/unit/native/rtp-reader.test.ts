@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createSocket } from 'node:dgram';
-import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { boundUdpPort, openFds, walkFailures } from './fault-walk.js';
 
 /**
  * The reader's failure paths, walked one by one: native/build/faults/rtp-reader.node is the same
@@ -19,40 +19,26 @@ interface FaultyReader {
   stateLayout: Record<string, number>;
 }
 
+/** Binds 127.0.0.1:port with node:dgram (rejects when it is taken) and lets it go. */
+async function bindAndClose(port: number): Promise<void> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(port, '127.0.0.1', resolve);
+  });
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+}
+
 const require = createRequire(import.meta.url);
 const faulty = require('../../../native/build/faults/rtp-reader.node') as FaultyReader;
-const openFds = (): number => readdirSync('/proc/self/fd').length;
-
-/** Calls fn with the n-th checked call failing, for n = 0, 1, … until it succeeds; the codes seen. */
-function walkFailures<T>(fn: () => T, check: () => void): { codes: string[]; result: T } {
-  const codes: string[] = [];
-  for (let n = 0; n < 200; n++) {
-    faulty.failAfter(n);
-    try {
-      const result = fn();
-      return { codes, result };
-    } catch (err) {
-      codes.push((err as { code?: string }).code ?? '(none)');
-      check();
-    } finally {
-      faulty.failAfter(-1);
-    }
-  }
-  assert.fail('no run without an injected failure');
-}
-
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+/** Every failure point of one call (at most 200). */
+const walk = <T>(fn: () => T, check: () => void): { codes: string[]; result: T } =>
+  walkFailures(faulty, 200, fn, check);
 
 describe('native/rtp-reader (failure paths)', function () {
   it('create() unwinds at every failure point: a coded error and no fd left open', () => {
     const before = openFds();
-    const { codes, result } = walkFailures(
+    const { codes, result } = walk(
       () => faulty.create(() => undefined),
       () => assert.equal(openFds(), before, 'the epoll fd of a failed create() is closed'),
     );
@@ -69,19 +55,22 @@ describe('native/rtp-reader (failure paths)', function () {
   it('open() unwinds at every failure point: the socket is closed and its port free again', async () => {
     const [handle] = faulty.create(() => undefined);
     try {
-      const port = await freePort();
       const before = openFds();
-      const { codes, result: fd } = walkFailures(
-        () => faulty.open(handle, 1, '127.0.0.1', port),
+      // Port 0: each attempt binds a port the kernel picks, so no other test can hold it.
+      const { codes, result: fd } = walk(
+        () => faulty.open(handle, 1, '127.0.0.1', 0),
         () => assert.equal(openFds(), before, 'a failed open() leaves no socket'),
       );
       console.log(`      open(): ${codes.length} failure points`);
       assert.ok(codes.length >= 5, `${codes.length} failure points`);
       for (const code of codes) assert.equal(code, 'CV_ERR_MEDIA_NATIVE');
-      // The port was bound by the failed attempts after bind() and released by each: the last
-      // attempt bound it again.
+      // The failed attempts after bind() closed their sockets (the fd count above); the last
+      // attempt's socket is bound, and once closed its port can be bound again.
       assert.ok(fd >= 0);
+      const port = boundUdpPort(fd);
+      assert.ok(port > 0, `bound to port ${port}`);
       faulty.close(handle, fd);
+      await bindAndClose(port);
       assert.equal(openFds(), before);
     } finally {
       faulty.destroy(handle);
@@ -97,7 +86,7 @@ describe('native/rtp-reader (failure paths)', function () {
         new Uint8Array(8 * 160),
         new Int16Array(320),
       ];
-      const { codes } = walkFailures(
+      const { codes } = walk(
         () => faulty.bind(handle, 3, ...arrays()),
         () => undefined,
       );

@@ -3,98 +3,41 @@
  * hang-up — consent decided by a digit, and a disk that fills mid-call.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSocket, type Socket } from 'node:dgram';
-import { loadConfig, type Config } from '../../../agent/src/config/index.js';
-import { openStorage, type Storage } from '../../../agent/src/storage/index.js';
-import { createMediaReceiver, type MediaReceiver } from '../../../agent/src/media/index.js';
+import { loadConfig } from '../../../agent/src/config/index.js';
+import { openStorage } from '../../../agent/src/storage/index.js';
 import { Session } from '../../../agent/src/session/index.js';
-import { CallRecorder } from '../../../agent/src/recorder/index.js';
 import { createLogger, silentLogger } from '../../../agent/src/common/index.js';
 import { DEV_CONFIG } from '../../helpers/daemon.js';
 import { until } from '../../helpers/until.js';
-import {
-  T0,
-  allocateCall,
-  playRtp,
-  sessionInfo,
-  type CallStreams,
-  type PlayOptions,
-} from './recorder-rig.js';
+import { useTmpfs } from '../../helpers/tmpfs.js';
+import { sessionInfo } from './recorder-rig.js';
+import { useRecorderRig } from './fixtures.js';
 
 describe('recorder/call-recorder: consent digits and disk full', function () {
   this.timeout(60_000);
-  let dir: string;
-  let config: Config;
-  let storage: Storage;
-  let receiver: MediaReceiver;
-  let sender: Socket;
-  let now = T0;
-  const clock = (): number => now;
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cv-rec-'));
-    config = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`] });
-    storage = await openStorage({ config, log: silentLogger() });
-    const low = 30000 + 2 * Math.floor(Math.random() * 10000);
-    receiver = await createMediaReceiver({
-      portRange: { low, high: low + 40 },
-      bindAddress: '127.0.0.1',
-      log: silentLogger(),
-      clock,
-    });
-    sender = createSocket('udp4');
-    now = T0;
-  });
-  afterEach(async () => {
-    sender.close();
-    await receiver.close();
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = (): Promise<CallStreams> => allocateCall(receiver);
-  const play = (c: CallStreams, seconds: number, opts: PlayOptions = {}): Promise<void> =>
-    playRtp(sender, c, seconds, opts, (ms) => {
-      now = ms;
-    });
+  const rig = useRecorderRig();
 
   it('under a DTMF consent policy, digit 2 destroys the recording and 1 keeps it', async () => {
-    const arlo = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, 'policy.name=arlo'] }).policy;
+    const arlo = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${rig.dir}`, 'policy.name=arlo'] }).policy;
     for (const [digit, kept] of [
       [2, false],
       [1, true],
     ] as const) {
-      const c = await call();
+      const c = await rig.call();
       const session = new Session(sessionInfo());
-      const rec = await CallRecorder.start({
-        session,
-        streams: [
-          { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.left },
-          { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.right },
-        ],
-        storage,
-        policy: arlo,
-        source: 'siprec',
-        sampleRate: 8000,
-        rtpTimeoutMs: 30_000,
-        clock,
-        tickMs: 5,
-        log: silentLogger(),
-      });
+      const rec = await rig.start(c, { session, policy: arlo });
       let discarded = false;
       rec.on('discarded', () => (discarded = true));
-      await play(c, 3, { dtmf: { atPacket: 20, event: digit } });
+      await rig.play(c, 3, { dtmf: { atPacket: 20, event: digit } });
       await until(() => rec.consent !== 'pending', 'consent decision');
       const record = await rec.finish('bye');
       assert.equal(discarded, !kept, `digit ${digit}`);
       assert.equal(record !== null, kept, `digit ${digit}`);
-      assert.equal(await storage.vault.has(rec.id), kept);
+      assert.equal(await rig.storage.vault.has(rec.id), kept);
       if (record !== null) {
-        const stored = (await storage.index.getRecording(record.id))!;
+        const stored = (await rig.storage.index.getRecording(record.id))!;
         assert.equal(stored.consent, 'given');
         // The evidence is in the container's metadata too, so a rebuild keeps it.
         assert.deepEqual(
@@ -102,89 +45,53 @@ describe('recorder/call-recorder: consent digits and disk full', function () {
           ['dtmf', '1', 'customer'],
         );
         assert.deepEqual(
-          (await storage.vault.readMetadata(record.id))['consentEvidence'],
+          (await rig.storage.vault.readMetadata(record.id))['consentEvidence'],
           stored.consentEvidence,
         );
       }
-      await receiver.release(c.left);
-      await receiver.release(c.right);
+      await rig.receiver.release(c.left);
+      await rig.receiver.release(c.right);
     }
   });
 
   it("under a DTMF consent policy, the accept digit on the agent's stream is no consent", async () => {
-    const arlo = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, 'policy.name=arlo'] }).policy;
-    const c = await call();
-    const rec = await CallRecorder.start({
-      session: new Session(sessionInfo()),
+    const arlo = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${rig.dir}`, 'policy.name=arlo'] }).policy;
+    const c = await rig.call();
+    const rec = await rig.start(c, {
       // play() sends the digit on c.left: here that is the agent's stream.
       streams: [
         { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.left },
         { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.right },
       ],
-      storage,
       policy: arlo,
-      source: 'siprec',
-      sampleRate: 8000,
-      rtpTimeoutMs: 30_000,
-      clock,
-      tickMs: 5,
-      log: silentLogger(),
     });
     let discarded: string | null = null;
     rec.on('discarded', (reason) => (discarded = reason));
-    await play(c, 3, { dtmf: { atPacket: 20, event: 1 } });
+    await rig.play(c, 3, { dtmf: { atPacket: 20, event: 1 } });
     await until(() => c.left.dtmfEventCount > 0, 'the digit reached the agent stream');
     // Give the recorder's ticks a chance to see the digit before the call ends.
-    now += 100;
+    rig.now += 100;
     await until(() => rec.consent === 'pending' && c.left.dtmfEventCount === 1, 'digit seen, still pending');
     assert.equal(rec.consent, 'pending', 'a digit on the agent stream decides nothing');
     const record = await rec.finish('bye');
     assert.equal(record, null, 'no consent from the customer: nothing kept');
     assert.equal(discarded, 'no_answer');
-    assert.equal(await storage.vault.has(rec.id), false);
-    await receiver.release(c.left);
-    await receiver.release(c.right);
+    assert.equal(await rig.storage.vault.has(rec.id), false);
+    await rig.receiver.release(c.left);
+    await rig.receiver.release(c.right);
   });
 
   describe('disk full mid-call (real tmpfs)', () => {
-    let mnt: string | undefined;
-    afterEach(async () => {
-      if (mnt === undefined) return;
-      await storage.close();
-      try {
-        execFileSync('umount', [mnt], { stdio: 'ignore' });
-      } catch {
-        // left for the OS temp cleaner; the test already failed or skipped
-      }
-      mnt = undefined;
-    });
+    const tmpfs = useTmpfs(() => rig.storage.close());
 
     it('finalises what was flushed and indexes it (recovered) at once, without a restart', async function () {
-      const m = join(dir, 'small');
-      mkdirSync(m);
-      try {
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', m], { stdio: 'ignore' });
-      } catch {
-        this.skip(); // needs root and mount permission to make a real ENOSPC (tmpfs of 4 MiB)
-      }
-      mnt = m;
-      await storage.close();
+      const m = tmpfs.mount(this, join(rig.dir, 'small'), '4m');
+      await rig.storage.close();
       const small = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${m}/storage`] });
-      storage = await openStorage({ config: small, log: silentLogger() });
-      const c = await call();
-      const rec = await CallRecorder.start({
-        session: new Session(sessionInfo()),
-        streams: [
-          { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.left },
-          { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.right },
-        ],
-        storage,
+      rig.storage = await openStorage({ config: small, log: silentLogger() });
+      const c = await rig.call();
+      const rec = await rig.start(c, {
         policy: small.policy,
-        source: 'siprec',
-        sampleRate: 8000,
-        rtpTimeoutMs: 30_000,
-        clock,
-        tickMs: 5,
         log: process.env.DEBUG_DISKFULL ? createLogger('debug') : silentLogger(),
       });
       let failure: string | undefined;
@@ -196,27 +103,27 @@ describe('recorder/call-recorder: consent digits and disk full', function () {
       // Leave room for about one 2 s segment (stereo 16-bit 8 kHz: 64 000 bytes) plus the final
       // record and the index write; the call then runs into a full disk.
       writeFileSync(join(m, 'filler'), Buffer.alloc(Math.max(0, free() - 96 * 1024)));
-      await play(c, 12);
+      await rig.play(c, 12);
       await until(() => failure !== undefined, 'the disk filled', 10_000);
       assert.equal(failure, 'CV_ERR_VAULT_DISK_FULL');
       const record = await rec.finish('bye');
       assert.ok(record, 'finish() resolves with the finalised recording');
-      const indexed = await storage.index.getRecording(record.id);
+      const indexed = await rig.storage.index.getRecording(record.id);
       assert.ok(indexed, 'indexed without a restart');
       assert.equal(indexed.state, 'recovered');
       assert.ok(indexed.flags.includes('recovered'));
       assert.equal(indexed.number, '+46701234567');
       assert.ok(indexed.durationMs >= 1000 && indexed.durationMs < 12_000, `duration ${indexed.durationMs}`);
-      const verified = await storage.vault.verify(record.id);
+      const verified = await rig.storage.vault.verify(record.id);
       assert.equal(verified.digest, indexed.digest);
       assert.equal(verified.recovered, true);
       console.log(`      disk full after ${indexed.durationMs} ms of 12 000; state ${indexed.state}`);
-      await storage.close();
+      await rig.storage.close();
       rmSync(join(m, 'filler'));
       // The next open finds nothing left to recover: the recording was finished at the time.
-      storage = await openStorage({ config: small, log: silentLogger() });
-      assert.deepEqual(storage.startup.recovered, []);
-      assert.deepEqual(storage.startup.tampered, []);
+      rig.storage = await openStorage({ config: small, log: silentLogger() });
+      assert.deepEqual(rig.storage.startup.recovered, []);
+      assert.deepEqual(rig.storage.startup.tampered, []);
     });
   });
 });

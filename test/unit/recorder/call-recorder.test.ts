@@ -4,94 +4,29 @@
  * it packet by packet and waits (bounded) until the receiver has the packets.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createSocket, type Socket } from 'node:dgram';
-import { loadConfig, type Config } from '../../../agent/src/config/index.js';
-import { openStorage, rebuildIndex, type Storage } from '../../../agent/src/storage/index.js';
-import { createMediaReceiver, type MediaReceiver } from '../../../agent/src/media/index.js';
+import { rebuildIndex } from '../../../agent/src/storage/index.js';
 import { Session } from '../../../agent/src/session/index.js';
-import { CallRecorder } from '../../../agent/src/recorder/index.js';
-import { silentLogger } from '../../../agent/src/common/index.js';
-import { DEV_CONFIG } from '../../helpers/daemon.js';
-import type { readWav } from '../../helpers/audio.js';
 import { channelFrequency, durationSeconds } from '../../helpers/audio.js';
-import {
-  T0,
-  allocateCall,
-  exportWavOf,
-  playRtp,
-  sessionInfo,
-  type CallStreams,
-  type PlayOptions,
-} from './recorder-rig.js';
+import { T0, sessionInfo } from './recorder-rig.js';
+import { useRecorderRig } from './fixtures.js';
 
 describe('recorder/call-recorder', function () {
   this.timeout(60_000);
-  let dir: string;
-  let config: Config;
-  let storage: Storage;
-  let receiver: MediaReceiver;
-  let sender: Socket;
-  let now = T0;
-  const clock = (): number => now;
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cv-rec-'));
-    config = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`] });
-    storage = await openStorage({ config, log: silentLogger() });
-    const low = 30000 + 2 * Math.floor(Math.random() * 10000);
-    receiver = await createMediaReceiver({
-      portRange: { low, high: low + 40 },
-      bindAddress: '127.0.0.1',
-      log: silentLogger(),
-      clock,
-    });
-    sender = createSocket('udp4');
-    now = T0;
-  });
-  afterEach(async () => {
-    sender.close();
-    await receiver.close();
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = (): Promise<CallStreams> => allocateCall(receiver);
-  const play = (c: CallStreams, seconds: number, opts: PlayOptions = {}): Promise<void> =>
-    playRtp(sender, c, seconds, opts, (ms) => {
-      now = ms;
-    });
-  const exportWav = (id: string): Promise<ReturnType<typeof readWav>> => exportWavOf(storage, id);
+  const rig = useRecorderRig();
 
   it('records caller left (440 Hz) and agent right (1000 Hz), 10 s, indexed with metadata and stats', async () => {
-    const c = await call();
+    const c = await rig.call();
     const session = new Session(sessionInfo());
-    const rec = await CallRecorder.start({
-      session,
-      streams: [
-        { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.left },
-        { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.right },
-      ],
-      storage,
-      policy: config.policy,
-      source: 'siprec',
-      sampleRate: 8000,
-      rtpTimeoutMs: 30_000,
-      clock,
-      tickMs: 5,
-      log: silentLogger(),
-    });
-    await play(c, 10, { lossEvery: 20 });
+    const rec = await rig.start(c, { session });
+    await rig.play(c, 10, { lossEvery: 20 });
     const record = await rec.finish('bye');
     assert.ok(record);
-    const wav = await exportWav(record.id);
+    const wav = await rig.exportWav(record.id);
     assert.equal(wav.channels, 2);
     assert.ok(Math.abs(durationSeconds(wav) - 10) <= 0.2, `duration ${durationSeconds(wav)}`);
     assert.ok(Math.abs(channelFrequency(wav, 0) - 440) < 10, `left ${channelFrequency(wav, 0)}`);
     assert.ok(Math.abs(channelFrequency(wav, 1) - 1000) < 10, `right ${channelFrequency(wav, 1)}`);
-    const indexed = await storage.index.getRecording(record.id);
+    const indexed = await rig.storage.index.getRecording(record.id);
     assert.ok(indexed);
     assert.equal(indexed.number, '+46701234567');
     assert.equal(indexed.agent, '1001');
@@ -102,7 +37,7 @@ describe('recorder/call-recorder', function () {
     const streams = (indexed.stats as { streams: Record<string, { lost: number; packets: number }> }).streams;
     assert.equal(streams['customer']!.lost, 25, '5% loss shows in the stats');
     assert.equal(streams['agent']!.lost, 0);
-    assert.ok((await storage.vault.verify(record.id)).ok);
+    assert.ok((await rig.storage.vault.verify(record.id)).ok);
 
     // Per-call quality: the worst stream decides; stored in the index and in the container.
     const q = indexed.quality!;
@@ -111,43 +46,29 @@ describe('recorder/call-recorder', function () {
     assert.equal(q.mos, Math.round(Math.min(mosOf('customer'), mosOf('agent')) * 100) / 100);
     assert.ok(q.mos! < mosOf('agent'), `loss lowers the call's MOS: ${q.mos} < ${mosOf('agent')}`);
     assert.ok(q.jitterMs !== null && q.jitterMs >= 0);
-    assert.deepEqual((await storage.vault.readMetadata(record.id))['quality'], q);
-    const lowMos = await storage.index.search({ maxMos: q.mos! });
+    assert.deepEqual((await rig.storage.vault.readMetadata(record.id))['quality'], q);
+    const lowMos = await rig.storage.index.search({ maxMos: q.mos! });
     assert.deepEqual(
       lowMos.items.map((r) => r.id),
       [record.id],
     );
-    assert.equal((await storage.index.search({ minMos: q.mos! + 0.01 })).items.length, 0);
-    await rebuildIndex(storage, { name: 'cli:test', role: 'admin', from: 'local' });
-    assert.deepEqual((await storage.index.getRecording(record.id))!.quality, q, 'rebuild restores quality');
+    assert.equal((await rig.storage.index.search({ minMos: q.mos! + 0.01 })).items.length, 0);
+    await rebuildIndex(rig.storage, { name: 'cli:test', role: 'admin', from: 'local' });
+    assert.deepEqual((await rig.storage.index.getRecording(record.id))!.quality, q, 'rebuild restores quality');
   });
 
   it('keeps a call on hold: silence in the gap, no RTP timeout', async () => {
-    const c = await call();
+    const c = await rig.call();
     const session = new Session(sessionInfo());
-    const rec = await CallRecorder.start({
-      session,
-      streams: [
-        { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.left },
-        { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.right },
-      ],
-      storage,
-      policy: config.policy,
-      source: 'siprec',
-      sampleRate: 8000,
-      rtpTimeoutMs: 2_000,
-      clock,
-      tickMs: 5,
-      log: silentLogger(),
-    });
+    const rec = await rig.start(c, { session, rtpTimeoutMs: 2_000 });
     let timedOut = false;
     rec.on('rtp_timeout', () => (timedOut = true));
     session.hold(new Date(T0 + 3000));
-    await play(c, 10, { holdFrom: 150, holdTo: 400 });
+    await rig.play(c, 10, { holdFrom: 150, holdTo: 400 });
     session.unhold();
     const record = await rec.finish('bye');
     assert.equal(timedOut, false);
-    const wav = await exportWav(record!.id);
+    const wav = await rig.exportWav(record!.id);
     assert.ok(Math.abs(durationSeconds(wav) - 10) <= 0.2, `duration ${durationSeconds(wav)}`);
     // 3.5 s – 7.5 s lies inside the hold: all silence on both channels.
     const mid = wav.data.subarray(3.5 * 8000 * 4, 7.5 * 8000 * 4);
@@ -160,7 +81,7 @@ describe('recorder/call-recorder', function () {
   });
 
   it('stores a stream that never sent RTP as silence, flagged no_media; a withheld number is not stored', async () => {
-    const c = await call();
+    const c = await rig.call();
     const info = sessionInfo();
     const session = new Session({
       ...info,
@@ -168,38 +89,24 @@ describe('recorder/call-recorder', function () {
         p.id === 'caller' ? { ...p, number: null, name: null, aor: null, withheld: true } : p,
       ),
     });
-    const rec = await CallRecorder.start({
-      session,
-      streams: [
-        { label: 'customer', side: 'customer', codec: 'PCMU', stream: c.left },
-        { label: 'agent', side: 'agent', codec: 'PCMU', stream: c.right },
-      ],
-      storage,
-      policy: config.policy,
-      source: 'siprec',
-      sampleRate: 8000,
-      rtpTimeoutMs: 30_000,
-      clock,
-      tickMs: 5,
-      log: silentLogger(),
-    });
-    now = T0 + 2000;
+    const rec = await rig.start(c, { session });
+    rig.now = T0 + 2000;
     const record = await rec.finish('bye');
     assert.ok(record);
     assert.ok(record.flags.includes('no_media'));
     assert.equal(record.quality, null, 'no stream carried RTP: no quality, the flag says why');
     assert.deepEqual(
-      (await storage.index.search({ flag: 'no_media' })).items.map((r) => r.id),
+      (await rig.storage.index.search({ flag: 'no_media' })).items.map((r) => r.id),
       [record.id],
     );
-    await rebuildIndex(storage, { name: 'cli:test', role: 'admin', from: 'local' });
+    await rebuildIndex(rig.storage, { name: 'cli:test', role: 'admin', from: 'local' });
     assert.ok(
-      (await storage.index.getRecording(record.id))!.flags.includes('no_media'),
+      (await rig.storage.index.getRecording(record.id))!.flags.includes('no_media'),
       'rebuild keeps the flag',
     );
     assert.equal(record.number, null);
     assert.equal(record.numberWithheld, true);
-    const wav = await exportWav(record.id);
+    const wav = await rig.exportWav(record.id);
     assert.ok(durationSeconds(wav) >= 1.5, `duration ${durationSeconds(wav)}`);
     assert.ok(wav.data.every((b) => b === 0));
   });

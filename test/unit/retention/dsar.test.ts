@@ -1,18 +1,14 @@
 /** dsar.ts on real storage: who is in the archive, restricted and held included, refusals audited. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../../agent/src/config/index.js';
-import { MalformedNumberError, silentLogger, TarFollower } from '../../../agent/src/common/index.js';
-import { importWav, openStorage, type Actor, type Storage } from '../../../agent/src/storage/index.js';
+import { MalformedNumberError, TarFollower } from '../../../agent/src/common/index.js';
+import { importWav, type Actor, type Storage } from '../../../agent/src/storage/index.js';
 import {
   dsarExport,
   setLegalHold,
   setRestriction,
   type DsarManifest,
 } from '../../../agent/src/retention/index.js';
-import { DEV_CONFIG } from '../../helpers/daemon.js';
+import { useTempStorage } from '../../helpers/temp-storage.js';
 import { wavOf } from '../../helpers/shred-scan.js';
 
 const ACTOR: Actor = { name: 'dpo-test', role: 'dpo', from: 'local' };
@@ -35,29 +31,19 @@ async function archiveOf(
 
 describe('retention/dsar', function () {
   this.timeout(60_000);
-  let dir: string;
-  let s: Storage;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cv-dsar-unit-'));
-    const config = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, 'sip.default_country=SE'] });
-    s = await openStorage({ config, log: silentLogger() });
-  });
-  afterEach(async () => {
-    await s.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const t = useTempStorage('cv-dsar-unit-', ['sip.default_country=SE']);
 
   it('holds every recording of the subject, restricted and held ones too, and no agent identity', async () => {
     const wav = wavOf(Buffer.alloc(8000, 3));
     const meta = (number: string): string =>
       JSON.stringify({ number, agent: '4711', agentName: 'Agneta Agentsson', service: 'rent' });
-    const a1 = (await importWav(s, ACTOR, wav, meta('+46701234567'))).id;
-    const a2 = (await importWav(s, ACTOR, wav, meta('070-123 45 67'))).id;
-    const b = (await importWav(s, ACTOR, wav, meta('+46709999999'))).id;
-    await setRestriction(s, ACTOR, a1, true, 'accuracy disputed by the caller');
-    await setLegalHold(s, ACTOR, a2, true, 'police request 2026/12');
+    const a1 = (await importWav(t.storage, ACTOR, wav, meta('+46701234567'))).id;
+    const a2 = (await importWav(t.storage, ACTOR, wav, meta('070-123 45 67'))).id;
+    const b = (await importWav(t.storage, ACTOR, wav, meta('+46709999999'))).id;
+    await setRestriction(t.storage, ACTOR, a1, true, 'accuracy disputed by the caller');
+    await setLegalHold(t.storage, ACTOR, a2, true, 'police request 2026/12');
 
-    const { manifest, files } = await archiveOf(s, '0701234567');
+    const { manifest, files } = await archiveOf(t.storage, '0701234567');
     assert.deepEqual(manifest.recordings.map((r) => r.id).sort(), [a1, a2].sort());
     assert.ok(!manifest.recordings.some((r) => r.id === b));
     const byId = new Map(manifest.recordings.map((r) => [r.id, r]));
@@ -73,16 +59,16 @@ describe('retention/dsar', function () {
   });
 
   it('a number nobody has gives an empty archive; a malformed one is refused and audited', async () => {
-    const { manifest, files } = await archiveOf(s, '+46 8 123 456 78');
+    const { manifest, files } = await archiveOf(t.storage, '+46 8 123 456 78');
     assert.equal(manifest.recordingCount, 0);
     assert.deepEqual([...files.keys()], ['manifest.json']);
     const sent: Buffer[] = [];
     await assert.rejects(
-      dsarExport(s, ACTOR, '+46 70 12x', REASON, async (c) => void sent.push(c)),
+      dsarExport(t.storage, ACTOR, '+46 70 12x', REASON, async (c) => void sent.push(c)),
       (err: unknown) => err instanceof MalformedNumberError && err.code === 'CV_ERR_NUMBER_MALFORMED',
     );
     assert.equal(sent.length, 0, 'nothing leaves before the number is accepted');
-    const entries = (await s.index.listAudit()).filter((e) => e.action === 'dsar_export');
+    const entries = (await t.storage.index.listAudit()).filter((e) => e.action === 'dsar_export');
     assert.deepEqual(
       entries.map((e) => (e.detail as { outcome: string }).outcome),
       ['exported', 'refused'],

@@ -1,53 +1,40 @@
 /** retention/grants.ts: add (and its refusals, audited, nothing changed), list, revoke. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../../agent/src/config/index.js';
-import { silentLogger } from '../../../agent/src/common/index.js';
 import { hashPassword } from '../../../agent/src/index/index.js';
-import { openStorage, type Actor, type Storage } from '../../../agent/src/storage/index.js';
+import { type Actor } from '../../../agent/src/storage/index.js';
 import { addGrant, listGrantViews, revokeGrant } from '../../../agent/src/retention/index.js';
-import { DEV_CONFIG } from '../../helpers/daemon.js';
+import { useTempStorage } from '../../helpers/temp-storage.js';
 
 const DPO: Actor = { name: 'dora', role: 'dpo', from: '127.0.0.1' };
 const FUTURE = '2099-01-01T00:00:00Z';
 
 describe('retention/grants: the DPO grants qa and supervisors access until a time', function () {
   this.timeout(30_000);
-  let dir: string;
-  let s: Storage;
+  const t = useTempStorage('cv-grants-', ['policy.name=arlo']);
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cv-grants-'));
-    const config = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, 'policy.name=arlo'] });
-    s = await openStorage({ config, log: silentLogger() });
     const passwordHash = await hashPassword('a-long-password', { N: 1024 });
     for (const [username, role] of [
       ['qa1', 'qa'],
       ['sup1', 'supervisor'],
       ['ag1', 'agent'],
     ] as const)
-      await s.index.putUser({ username, role, passwordHash });
-  });
-  afterEach(async () => {
-    await s.close();
-    rmSync(dir, { recursive: true, force: true });
+      await t.storage.index.putUser({ username, role, passwordHash });
   });
 
   it('adds a grant in one batch with its audit entry; qa under arlo gets training copies only', async () => {
-    const g = await addGrant(s, DPO, { user: 'qa1', until: FUTURE, reason: 'Q1 coaching set' });
+    const g = await addGrant(t.storage, DPO, { user: 'qa1', until: FUTURE, reason: 'Q1 coaching set' });
     assert.equal(g.user, 'qa1');
     assert.equal(g.until, '2099-01-01T00:00:00.000Z');
     assert.equal(g.pseudonymised, true);
     assert.equal(g.inForce, true);
     assert.equal(g.grantedBy, 'dora');
-    const sup = await addGrant(s, DPO, { user: 'sup1', until: FUTURE, reason: 'team lead review' });
+    const sup = await addGrant(t.storage, DPO, { user: 'sup1', until: FUTURE, reason: 'team lead review' });
     assert.equal(sup.pseudonymised, false);
     assert.deepEqual(
-      (await listGrantViews(s, false)).map((v) => v.id),
+      (await listGrantViews(t.storage, false)).map((v) => v.id),
       [g.id, sup.id],
     );
-    const last = (await s.index.listAudit()).at(-1);
+    const last = (await t.storage.index.listAudit()).at(-1);
     assert.deepEqual(
       [last?.action, last?.actor, last?.reason, last?.detail],
       [
@@ -72,9 +59,9 @@ describe('retention/grants: the DPO grants qa and supervisors access until a tim
       [{ user: 'ag1', until: FUTURE, reason: 'agents are fixed' }, 'CV_ERR_RETENTION_GRANT_ROLE'],
       [{ user: 'qa1', until: 'tomorrow', reason: 'not a time at all' }, 'CV_ERR_RETENTION_BAD_FIELD'],
     ];
-    for (const [req, code] of cases) await assert.rejects(addGrant(s, DPO, req, now), { code });
-    assert.deepEqual(await listGrantViews(s, true), []);
-    const audit = await s.index.listAudit();
+    for (const [req, code] of cases) await assert.rejects(addGrant(t.storage, DPO, req, now), { code });
+    assert.deepEqual(await listGrantViews(t.storage, true), []);
+    const audit = await t.storage.index.listAudit();
     assert.deepEqual(
       audit.map((e) => [e.action, e.detail?.['code']]),
       cases.map(([, code]) => ['grant_refused', code]),
@@ -84,11 +71,13 @@ describe('retention/grants: the DPO grants qa and supervisors access until a tim
   });
 
   it('revokes (audited with the reason); an unknown id is refused on record', async () => {
-    const g = await addGrant(s, DPO, { user: 'qa1', until: FUTURE, reason: 'Q1 coaching set' });
-    assert.deepEqual(await revokeGrant(s, DPO, g.id, 'left the team'), { id: g.id, revoked: true });
-    assert.deepEqual(await listGrantViews(s, true), []);
-    await assert.rejects(revokeGrant(s, DPO, g.id, null), { code: 'CV_ERR_RETENTION_GRANT_NOT_FOUND' });
-    const [, revoked, refused] = await s.index.listAudit();
+    const g = await addGrant(t.storage, DPO, { user: 'qa1', until: FUTURE, reason: 'Q1 coaching set' });
+    assert.deepEqual(await revokeGrant(t.storage, DPO, g.id, 'left the team'), { id: g.id, revoked: true });
+    assert.deepEqual(await listGrantViews(t.storage, true), []);
+    await assert.rejects(revokeGrant(t.storage, DPO, g.id, null), {
+      code: 'CV_ERR_RETENTION_GRANT_NOT_FOUND',
+    });
+    const [, revoked, refused] = await t.storage.index.listAudit();
     assert.deepEqual(
       [revoked?.action, revoked?.reason, revoked?.detail],
       ['revoke_grant', 'left the team', { grantId: g.id, user: 'qa1' }],
@@ -97,16 +86,16 @@ describe('retention/grants: the DPO grants qa and supervisors access until a tim
   });
 
   it('says whether each grant is in force at the given time (expiry itself is filtered in the index)', async () => {
-    const g = await addGrant(s, DPO, {
+    const g = await addGrant(t.storage, DPO, {
       user: 'qa1',
       until: '2040-01-01T00:00:00Z',
       reason: 'short look now',
     });
     const after = new Date('2040-01-01T00:00:00Z');
     assert.deepEqual(
-      (await listGrantViews(s, true, after)).map((v) => [v.id, v.inForce]),
+      (await listGrantViews(t.storage, true, after)).map((v) => [v.id, v.inForce]),
       [[g.id, false]],
     );
-    assert.equal((await listGrantViews(s, true))[0]?.inForce, true);
+    assert.equal((await listGrantViews(t.storage, true))[0]?.inForce, true);
   });
 });

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../../agent/src/config/index.js';
-import { silentLogger } from '../../../agent/src/common/index.js';
-import { importWav, openStorage, type Actor, type Storage } from '../../../agent/src/storage/index.js';
+import { importWav, type Actor } from '../../../agent/src/storage/index.js';
 import { PURGE_BATCH } from '../../../agent/src/retention/purge.js';
 import { runRetention } from '../../../agent/src/retention/index.js';
-import { DEV_CONFIG } from '../../helpers/daemon.js';
+import { useTempStorage } from '../../helpers/temp-storage.js';
 import { wavOf } from '../../helpers/shred-scan.js';
 
 const SYSTEM: Actor = { name: 'retention', role: 'system', from: 'test' };
@@ -22,17 +19,7 @@ function containers(root: string): string[] {
 
 describe('retention/purge: due recordings deleted in batches', function () {
   this.timeout(120_000);
-  let dir: string;
-  let s: Storage;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cv-purge-'));
-    const config = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, 'policy.name=hrm'] });
-    s = await openStorage({ config, log: silentLogger() });
-  });
-  afterEach(async () => {
-    await s.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const t = useTempStorage('cv-purge-', ['policy.name=hrm']);
 
   const imp = async (n: number, startedAt = PAST): Promise<string[]> => {
     const ids: string[] = [];
@@ -40,7 +27,7 @@ describe('retention/purge: due recordings deleted in batches', function () {
       ids.push(
         (
           await importWav(
-            s,
+            t.storage,
             SYSTEM,
             WAV,
             JSON.stringify({ number: `+4670100${String(i).padStart(4, '0')}`, startedAt }),
@@ -54,36 +41,41 @@ describe('retention/purge: due recordings deleted in batches', function () {
     const due = await imp(PURGE_BATCH + 20);
     const [kept] = await imp(1, new Date().toISOString());
     // Every entry: a batch and its imports outnumber listAudit's default page.
-    const auditBefore = (await s.index.listAudit({ limit: 10_000 })).length;
-    const report = await runRetention(s, SYSTEM);
+    const auditBefore = (await t.storage.index.listAudit({ limit: 10_000 })).length;
+    const report = await runRetention(t.storage, SYSTEM);
     assert.deepEqual([...report.deleted].sort(), [...due].sort());
     assert.deepEqual(report.failed, []);
     for (const id of [due[0]!, due[PURGE_BATCH]!, due.at(-1)!]) {
-      assert.equal(await s.index.getRecording(id), null);
-      assert.equal(await s.vault.hasDataKey(id), false);
+      assert.equal(await t.storage.index.getRecording(id), null);
+      assert.equal(await t.storage.vault.hasDataKey(id), false);
     }
-    assert.equal(containers(dir).length, 1, 'only the recording not yet due keeps its container');
-    assert.notEqual(await s.index.getRecording(kept!), null);
-    const entries = (await s.index.listAudit({ limit: 10_000 })).slice(auditBefore);
+    assert.equal(containers(t.dir).length, 1, 'only the recording not yet due keeps its container');
+    assert.notEqual(await t.storage.index.getRecording(kept!), null);
+    const entries = (await t.storage.index.listAudit({ limit: 10_000 })).slice(auditBefore);
     const deletes = entries.filter((e) => e.action === 'retention_delete');
     assert.deepEqual(deletes.map((e) => e.recordingId).sort(), [...due].sort());
-    assert.equal((await s.index.verifyAudit()).ok, true);
+    assert.equal((await t.storage.index.verifyAudit()).ok, true);
   });
 
   it('one recording that cannot be removed fails alone: the rest of its batch is deleted, it stays for the next run', async () => {
     const due = await imp(10);
     // A directory where the container was: unlink fails (EISDIR), as a file system fault would.
     const victim = due[4]!;
-    const path = containers(dir).find((p) => p.includes(victim))!;
+    const path = containers(t.dir).find((p) => p.includes(victim))!;
     rmSync(path);
     mkdirSync(path);
-    const report = await runRetention(s, SYSTEM);
+    const report = await runRetention(t.storage, SYSTEM);
     assert.deepEqual(
       report.failed.map((f) => f.id),
       [victim],
     );
     assert.equal(report.deleted.length, 9);
-    assert.notEqual(await s.index.getRecording(victim), null, 'still indexed: the next run retries it');
-    for (const id of due.filter((d) => d !== victim)) assert.equal(await s.index.getRecording(id), null);
+    assert.notEqual(
+      await t.storage.index.getRecording(victim),
+      null,
+      'still indexed: the next run retries it',
+    );
+    for (const id of due.filter((d) => d !== victim))
+      assert.equal(await t.storage.index.getRecording(id), null);
   });
 });

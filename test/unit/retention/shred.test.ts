@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../../../agent/src/config/index.js';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import { importWav, openStorage, type Actor, type Storage } from '../../../agent/src/storage/index.js';
 import {
@@ -14,7 +12,7 @@ import {
   setRestriction,
   withdrawConsent,
 } from '../../../agent/src/retention/index.js';
-import { DEV_CONFIG } from '../../helpers/daemon.js';
+import { useStorageDir } from '../../helpers/temp-storage.js';
 import { scanForPersonalData, wavOf, type ScanReport } from '../../helpers/shred-scan.js';
 
 const ACTOR: Actor = { name: 'cli:test', role: 'dpo', from: 'local' };
@@ -26,18 +24,13 @@ const WAV = wavOf(Buffer.alloc(16000, 7));
 
 describe('retention: erasure and anonymisation leave nothing the master key can decrypt', function () {
   this.timeout(60_000);
-  let dir: string;
+  const t = useStorageDir('cv-shred-');
+  // What the dir held as each erasure returned (copied beside it).
   let copy: string;
-  const configFor = (extra: string[]): Config =>
-    loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, ...extra] });
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cv-shred-'));
-    copy = `${dir}-copy`;
+    copy = `${t.dir}-copy`;
   });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(copy, { recursive: true, force: true });
-  });
+  afterEach(() => rmSync(copy, { recursive: true, force: true }));
 
   /** Imports the target and a bystander, and rewrites the target's index record a few times. */
   async function prepare(s: Storage, touch: (id: string) => Promise<void>): Promise<string> {
@@ -46,7 +39,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
     await importWav(s, ACTOR, WAV, JSON.stringify({ number: '+46701119999', agent: '4712' }));
     await touch(id);
     const keyFile = s.config.keys.master_key_file;
-    const control = scanForPersonalData(dir, keyFile, id, NEEDLES);
+    const control = scanForPersonalData(t.dir, keyFile, id, NEEDLES);
     // The scanner works: before erasure it recovers the data key and reads the fields.
     assert.ok(control.dataKeys > 0 && control.hits.length > 0, JSON.stringify(control));
     return id;
@@ -54,7 +47,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
 
   function assertClean(s: Storage, id: string, what: string): ScanReport {
     const keyFile = s.config.keys.master_key_file;
-    const live = scanForPersonalData(dir, keyFile, id, NEEDLES);
+    const live = scanForPersonalData(t.dir, keyFile, id, NEEDLES);
     const copied = scanForPersonalData(copy, keyFile, id, NEEDLES);
     assert.deepEqual(live.hits, [], `${what}: storage.dir`);
     assert.deepEqual(copied.hits, [], `${what}: copy taken as the call returned`);
@@ -62,7 +55,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
     // The keystore entry itself has left the write-ahead log and the tables. (MANIFEST and the
     // info LOG name table key ranges — a recording id, never a value — so they are not data files.)
     const entry = Buffer.from(`rk!${id}`);
-    const left = [dir, copy].flatMap((root) =>
+    const left = [t.dir, copy].flatMap((root) =>
       readdirSync(join(root, 'keystore'), { withFileTypes: true })
         .filter((e) => e.isFile() && /\.(log|ldb|sst)$/.test(e.name))
         .filter((e) => readFileSync(join(root, 'keystore', e.name)).includes(entry))
@@ -76,7 +69,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
   }
 
   it('retention delete (after a restart: older values in LevelDB tables, not only in the log)', async () => {
-    const config = configFor(['policy.name=hrm']);
+    const config = t.configFor(['policy.name=hrm']);
     let s = await openStorage({ config, log: silentLogger() });
     try {
       const id = await prepare(s, async (i) => {
@@ -89,7 +82,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
       await setLegalHold(s, ACTOR, id, false, 'x');
       const r = await runRetention(s, ACTOR, { at: new Date(Date.now() + 400 * DAY_MS), force: true });
       assert.ok(r.deleted.includes(id));
-      cpSync(dir, copy, { recursive: true });
+      cpSync(t.dir, copy, { recursive: true });
       assertClean(s, id, 'retention delete');
     } finally {
       await s.close();
@@ -97,7 +90,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
   });
 
   it('consent withdrawal', async () => {
-    const s = await openStorage({ config: configFor(['policy.name=retta']), log: silentLogger() });
+    const s = await openStorage({ config: t.configFor(['policy.name=retta']), log: silentLogger() });
     try {
       const id = await prepare(s, async (i) => {
         await setRestriction(s, ACTOR, i, true, 'x');
@@ -105,7 +98,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
       });
       const r = await withdrawConsent(s, ACTOR, '+46 70 111 00 21', 'caller asked');
       assert.deepEqual(r.erased, [id]);
-      cpSync(dir, copy, { recursive: true });
+      cpSync(t.dir, copy, { recursive: true });
       assertClean(s, id, 'consent withdrawal');
     } finally {
       await s.close();
@@ -113,7 +106,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
   });
 
   it('erasure of one recording by the DPO (after state sidecar writes and a restart)', async () => {
-    const config = configFor(['policy.name=retta']);
+    const config = t.configFor(['policy.name=retta']);
     let s = await openStorage({ config, log: silentLogger() });
     try {
       const id = await prepare(s, async (i) => {
@@ -125,7 +118,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
       s = await openStorage({ config, log: silentLogger() });
       await eraseRecording(s, ACTOR, id, 'data subject asked, ticket 77');
       assert.equal(await s.index.getRecording(id), null);
-      cpSync(dir, copy, { recursive: true });
+      cpSync(t.dir, copy, { recursive: true });
       assertClean(s, id, 'DPO erasure');
     } finally {
       await s.close();
@@ -133,7 +126,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
   });
 
   it('anonymisation (the case record stays, readable, without personal fields)', async () => {
-    const s = await openStorage({ config: configFor(['policy.name=upplands-bro']), log: silentLogger() });
+    const s = await openStorage({ config: t.configFor(['policy.name=upplands-bro']), log: silentLogger() });
     try {
       const closed = new Date(Date.now() + DAY_MS);
       const id = await prepare(s, async (i) => {
@@ -142,7 +135,7 @@ describe('retention: erasure and anonymisation leave nothing the master key can 
       });
       const r = await runRetention(s, ACTOR, { at: new Date(closed.getTime() + 31 * DAY_MS), force: true });
       assert.ok(r.anonymised.includes(id));
-      cpSync(dir, copy, { recursive: true });
+      cpSync(t.dir, copy, { recursive: true });
       const live = assertClean(s, id, 'anonymisation');
       assert.ok(live.decrypted > 0, 'the remainder (case id) is still readable');
       const rec = await s.index.getRecording(id);

@@ -1,4 +1,7 @@
-// Builds CRLF messages from readable line arrays for the sip unit tests.
+// Builds CRLF messages from readable line arrays for the sip unit tests, and asks whether a
+// parser refuses its input with a given reason.
+import { SipParseError } from '../../../agent/src/sip/index.js';
+
 export function sip(lines: readonly string[], body = ''): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`, 'utf8');
 }
@@ -22,4 +25,14 @@ export function options(extra: readonly string[] = [], body = ''): Buffer {
     ],
     body,
   );
+}
+
+/** Whether fn throws the SipParseError with `reason` (false when it returns). */
+export function refusedAs(reason: string, fn: () => unknown): boolean {
+  try {
+    fn();
+    return false;
+  } catch (err) {
+    return err instanceof SipParseError && err.reason === reason;
+  }
 }

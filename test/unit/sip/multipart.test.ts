@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { SipParseError, parseMediaType, parseMessage, parseMultipart } from '../../../agent/src/sip/index.js';
+import { parseMediaType, parseMessage, parseMultipart } from '../../../agent/src/sip/index.js';
+import { refusedAs } from './helpers.js';
 
 const FIXTURES = new URL('../../fixtures/sip/', import.meta.url);
 
-function badMultipart(ct: string, body: string): boolean {
-  try {
-    parseMultipart(ct, Buffer.from(body));
-    return false;
-  } catch (err) {
-    return err instanceof SipParseError && err.reason === 'bad-multipart';
-  }
-}
+const badMultipart = (ct: string, body: string): boolean =>
+  refusedAs('bad-multipart', () => parseMultipart(ct, Buffer.from(body)));
 
 describe('sip multipart', function () {
   this.timeout(5000);

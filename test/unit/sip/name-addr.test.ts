@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { SipParseError, parseNameAddr } from '../../../agent/src/sip/index.js';
+import { parseNameAddr } from '../../../agent/src/sip/index.js';
+import { refusedAs } from './helpers.js';
 
-function bad(value: string): boolean {
-  try {
-    parseNameAddr(value);
-    return false;
-  } catch (err) {
-    return err instanceof SipParseError && err.reason === 'bad-name-addr';
-  }
-}
+const bad = (value: string): boolean => refusedAs('bad-name-addr', () => parseNameAddr(value));
 
 describe('sip name-addr', function () {
   this.timeout(5000);

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { SipParseError, parseUri } from '../../../agent/src/sip/index.js';
+import { parseUri } from '../../../agent/src/sip/index.js';
+import { refusedAs } from './helpers.js';
 
-function badUri(text: string): boolean {
-  try {
-    parseUri(text);
-    return false;
-  } catch (err) {
-    return err instanceof SipParseError && err.reason === 'bad-uri';
-  }
-}
+const badUri = (text: string): boolean => refusedAs('bad-uri', () => parseUri(text));
 
 describe('sip uri', function () {
   this.timeout(5000);

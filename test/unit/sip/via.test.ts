@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { SipParseError, parseVia } from '../../../agent/src/sip/index.js';
+import { parseVia } from '../../../agent/src/sip/index.js';
+import { refusedAs } from './helpers.js';
 
-function bad(value: string): boolean {
-  try {
-    parseVia(value);
-    return false;
-  } catch (err) {
-    return err instanceof SipParseError && err.reason === 'bad-via';
-  }
-}
+const bad = (value: string): boolean => refusedAs('bad-via', () => parseVia(value));
 
 describe('sip via', function () {
   this.timeout(5000);

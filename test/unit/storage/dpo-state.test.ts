@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../../../agent/src/config/index.js';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import {
   dpoStateOf,
@@ -23,7 +21,7 @@ import {
   setLegalHold,
   setRestriction,
 } from '../../../agent/src/retention/index.js';
-import { DEV_CONFIG } from '../../helpers/daemon.js';
+import { useStorageDir } from '../../helpers/temp-storage.js';
 import { wavOf } from '../../helpers/shred-scan.js';
 
 const ACTOR: Actor = { name: 'cli:test', role: 'dpo', from: 'local' };
@@ -56,17 +54,11 @@ async function decisions(s: Storage, times: readonly Date[]): Promise<unknown[]>
 
 describe('storage/dpo-state: the vault is the source of truth for what the DPO set', function () {
   this.timeout(60_000);
-  let dir: string;
-  const configFor = (extra: string[]): Config =>
-    loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, ...extra] });
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cv-dpo-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const t = useStorageDir('cv-dpo-');
 
   it('hold, restriction, case link + close and consent evidence survive index rebuild and re-indexing', async () => {
     // An override of the selected policy: retention must use it, not the preset's 365 days.
-    const config = configFor(['policy.name=hrm', 'policy.retention_days=7']);
+    const config = t.configFor(['policy.name=hrm', 'policy.retention_days=7']);
     let s = await openStorage({ config, log: silentLogger() });
     const ids: string[] = [];
     try {
@@ -116,7 +108,7 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       await s.close();
 
       // Re-indexing when the index directory is lost altogether (the `index rebuild` open).
-      rmSync(join(dir, 'index'), { recursive: true, force: true });
+      rmSync(join(t.dir, 'index'), { recursive: true, force: true });
       // A lost index is an integrity error at a plain start; `index rebuild` opens it anew.
       await assert.rejects(openStorage({ config, log: silentLogger() }), { code: 'CV_ERR_INDEX_CORRUPT' });
       s = await openStorage({ config, log: silentLogger(), resetIndex: true });
@@ -132,7 +124,7 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
   });
 
   it('an anonymised recording keeps its case record through rebuild; no container is needed', async () => {
-    const config = configFor(['policy.name=upplands-bro']);
+    const config = t.configFor(['policy.name=upplands-bro']);
     let s = await openStorage({ config, log: silentLogger() });
     try {
       const id = await importOne(s, { number: '+46701110009', agent: '19', agentName: 'Anna Agent' });
@@ -158,7 +150,7 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       assert.deepEqual(await decisions(s, times), decided);
       assert.equal((await s.index.search({ caseId: 'UB-42' })).items.length, 1, 'still found by its case');
       await s.close();
-      rmSync(join(dir, 'index'), { recursive: true, force: true });
+      rmSync(join(t.dir, 'index'), { recursive: true, force: true });
       // A lost index is an integrity error at a plain start; `index rebuild` opens it anew.
       await assert.rejects(openStorage({ config, log: silentLogger() }), { code: 'CV_ERR_INDEX_CORRUPT' });
       s = await openStorage({ config, log: silentLogger(), resetIndex: true });
@@ -169,7 +161,7 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
   });
 
   it('a hold written to the vault but not yet to the index (crash between) is in the index after the next start', async () => {
-    const config = configFor(['policy.name=hrm']);
+    const config = t.configFor(['policy.name=hrm']);
     let s = await openStorage({ config, log: silentLogger() });
     try {
       const id = await importOne(s, { number: '+46701110013' });
@@ -186,7 +178,7 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
   });
 
   it('an anonymisation interrupted after its sidecar was written is finished at the next start', async () => {
-    const config = configFor(['policy.name=upplands-bro']);
+    const config = t.configFor(['policy.name=upplands-bro']);
     let s = await openStorage({ config, log: silentLogger() });
     try {
       const id = await importOne(s, { number: '+46701110012', caseId: 'UB-8' });
@@ -207,17 +199,17 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
   });
 
   it('index rebuild indexes the rest when one container cannot be read, and reports it', async () => {
-    const config = configFor(['policy.name=hrm']);
+    const config = t.configFor(['policy.name=hrm']);
     const s = await openStorage({ config, log: silentLogger() });
     try {
       const good = await importOne(s, { number: '+46701110014' });
       await setLegalHold(s, ACTOR, good, true, 'evidence');
       const lost = await importOne(s, { number: '+46701110015' });
       // The data key destroyed, the file put back (an erasure interrupted, or a keystore restored from an older backup).
-      const file = findFile(dir, `${lost}.wav.enc`);
-      copyFileSync(file, `${dir}/saved`);
+      const file = findFile(t.dir, `${lost}.wav.enc`);
+      copyFileSync(file, `${t.dir}/saved`);
       await s.vault.erase(lost);
-      copyFileSync(`${dir}/saved`, file);
+      copyFileSync(`${t.dir}/saved`, file);
       const r = await rebuildIndex(s, ACTOR);
       assert.deepEqual(r.unreadable, [{ id: lost, code: 'CV_ERR_VAULT_KEY_DESTROYED' }]);
       assert.equal(r.recordings, 1);
@@ -228,18 +220,18 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
   });
 
   it('a tampered, replayed or deleted sidecar is an integrity error, and the recording is held', async () => {
-    const config = configFor(['policy.name=hrm']);
+    const config = t.configFor(['policy.name=hrm']);
     let s = await openStorage({ config, log: silentLogger() });
     try {
       const id = await importOne(s, { number: '+46701110011' });
       await setLegalHold(s, ACTOR, id, true, 'evidence');
-      const sidecar = findFile(dir, `${id}.state`);
-      copyFileSync(sidecar, `${dir}/old-state`);
+      const sidecar = findFile(t.dir, `${id}.state`);
+      copyFileSync(sidecar, `${t.dir}/old-state`);
       await setLegalHold(s, ACTOR, id, false, 'released');
       assert.equal((await s.vault.readState(id))?.version, 2);
 
       // Replay: the older, validly signed copy put back.
-      copyFileSync(`${dir}/old-state`, sidecar);
+      copyFileSync(`${t.dir}/old-state`, sidecar);
       await assert.rejects(s.vault.readState(id), { code: 'CV_ERR_VAULT_STATE_TAMPERED' });
       const r = await rebuildIndex(s, ACTOR);
       assert.deepEqual(r.stateTampered, [id]);
@@ -259,7 +251,7 @@ describe('storage/dpo-state: the vault is the source of truth for what the DPO s
       rmSync(sidecar);
       await assert.rejects(s.vault.readState(id), { code: 'CV_ERR_VAULT_STATE_TAMPERED' });
       await s.close();
-      rmSync(join(dir, 'index'), { recursive: true, force: true });
+      rmSync(join(t.dir, 'index'), { recursive: true, force: true });
       // A lost index is an integrity error at a plain start; `index rebuild` opens it anew.
       await assert.rejects(openStorage({ config, log: silentLogger() }), { code: 'CV_ERR_INDEX_CORRUPT' });
       s = await openStorage({ config, log: silentLogger(), resetIndex: true });

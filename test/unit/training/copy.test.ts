@@ -4,18 +4,8 @@
  * original (erasing one leaves the other).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../../agent/src/config/index.js';
-import { silentLogger } from '../../../agent/src/common/index.js';
-import {
-  importWav,
-  openStorage,
-  rebuildIndex,
-  type Actor,
-  type Storage,
-} from '../../../agent/src/storage/index.js';
+import { readdirSync } from 'node:fs';
+import { importWav, rebuildIndex, type Actor } from '../../../agent/src/storage/index.js';
 import { eraseRecording, setRestriction } from '../../../agent/src/retention/index.js';
 import {
   channelsToWav,
@@ -23,7 +13,7 @@ import {
   makeTrainingCopy,
   wavToChannels,
 } from '../../../agent/src/training/index.js';
-import { DEV_CONFIG } from '../../helpers/daemon.js';
+import { useTempStorage } from '../../helpers/temp-storage.js';
 import { dtmfPcm } from '../../helpers/dtmf.js';
 
 const DPO: Actor = { name: 'dora', role: 'dpo', from: '127.0.0.1' };
@@ -40,26 +30,18 @@ const META = {
 
 describe('training/copy: a pseudonymised training copy', function () {
   this.timeout(60_000);
-  let dir: string;
-  let s: Storage;
+  const t = useTempStorage('cv-training-', ['policy.name=arlo']);
   let original: string;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cv-training-'));
-    const config = loadConfig({ file: DEV_CONFIG, sets: [`storage.dir=${dir}`, 'policy.name=arlo'] });
-    s = await openStorage({ config, log: silentLogger() });
     // The customer keys a card number on the left; the agent's channel hears it faintly.
     const left = dtmfPcm('4012888888881881', 8000).pcm;
     const right = dtmfPcm('4012888888881881', 8000, { amp: 0.02 }).pcm;
     const wav = channelsToWav({ sampleRate: 8000, channels: [left, right] });
-    original = (await importWav(s, DPO, wav, JSON.stringify(META))).id;
-  });
-  afterEach(async () => {
-    await s.close();
-    rmSync(dir, { recursive: true, force: true });
+    original = (await importWav(t.storage, DPO, wav, JSON.stringify(META))).id;
   });
 
   it('is a new recording with no identifier of the original and no detectable DTMF', async () => {
-    const before = wavToChannels(await (await s.vault.openReader(original)).readAll());
+    const before = wavToChannels(await (await t.storage.vault.openReader(original)).readAll());
     assert.equal(
       detectDtmf(before.channels[0]!, 8000)
         .map((d) => d.digit)
@@ -67,11 +49,11 @@ describe('training/copy: a pseudonymised training copy', function () {
       '4012888888881881',
     );
     const now = new Date('2026-12-04T15:30:00Z');
-    const copy = await makeTrainingCopy(s, DPO, original, 'onboarding set', now);
+    const copy = await makeTrainingCopy(t.storage, DPO, original, 'onboarding set', now);
     assert.notEqual(copy.id, original);
     assert.ok(copy.maskedSpans >= 1);
 
-    const rec = (await s.index.getRecording(copy.id))!;
+    const rec = (await t.storage.index.getRecording(copy.id))!;
     assert.deepEqual(
       [rec.number, rec.agent, rec.agentName, rec.caseId, rec.participants, rec.flags, rec.codec, rec.stats],
       [null, null, null, null, [], ['training'], null, null],
@@ -79,9 +61,9 @@ describe('training/copy: a pseudonymised training copy', function () {
     assert.equal(rec.startedAt, '2026-12-04T00:00:00.000Z', 'the day the copy was made, not the call');
     assert.equal(rec.expiresAt, '2027-03-04T00:00:00.000Z', "Arlo's 90 days from that day");
     assert.deepEqual([rec.service, rec.direction, rec.policy], ['billing', 'inbound', 'arlo']);
-    assert.deepEqual((await s.vault.verify(copy.id)).ok, true, 'sealed and signed');
+    assert.deepEqual((await t.storage.vault.verify(copy.id)).ok, true, 'sealed and signed');
 
-    const reader = await s.vault.openReader(copy.id);
+    const reader = await t.storage.vault.openReader(copy.id);
     const container = JSON.stringify(reader.metadata) + JSON.stringify(rec);
     const wav = await reader.readAll();
     for (const secret of [NUMBER, '4711', 'Agnes', 'CASE-99', original, '09:41', '2026-11-20']) {
@@ -91,7 +73,7 @@ describe('training/copy: a pseudonymised training copy', function () {
     const after = wavToChannels(wav);
     assert.equal(after.channels.length, 2);
     for (const ch of after.channels) assert.deepEqual(detectDtmf(ch, 8000, { minBlocks: 1 }), []);
-    const entry = (await s.index.listAudit()).find((e) => e.action === 'training_copy');
+    const entry = (await t.storage.index.listAudit()).find((e) => e.action === 'training_copy');
     assert.deepEqual(
       [entry?.recordingId, entry?.reason, entry?.detail?.['copyId']],
       [original, 'onboarding set', copy.id],
@@ -100,39 +82,48 @@ describe('training/copy: a pseudonymised training copy', function () {
   });
 
   it('is rebuilt from the vault alone as the same record (flag, day, retention)', async () => {
-    const copy = await makeTrainingCopy(s, DPO, original, 'onboarding set', new Date('2026-12-04T15:30:00Z'));
-    const before = await s.index.getRecording(copy.id);
-    await rebuildIndex(s, DPO);
-    assert.deepEqual(await s.index.getRecording(copy.id), before);
+    const copy = await makeTrainingCopy(
+      t.storage,
+      DPO,
+      original,
+      'onboarding set',
+      new Date('2026-12-04T15:30:00Z'),
+    );
+    const before = await t.storage.index.getRecording(copy.id);
+    await rebuildIndex(t.storage, DPO);
+    assert.deepEqual(await t.storage.index.getRecording(copy.id), before);
   });
 
   it('is independent: erasing the original leaves the copy, and the reverse', async () => {
-    const a = await makeTrainingCopy(s, DPO, original, 'onboarding set');
-    const b = await makeTrainingCopy(s, DPO, original, 'second cohort');
-    await eraseRecording(s, DPO, original, 'consent withdrawn');
-    assert.equal(await s.index.getRecording(original), null);
-    assert.ok((await s.vault.verify(a.id)).ok);
-    await eraseRecording(s, DPO, a.id, 'no longer needed');
-    assert.ok((await s.vault.verify(b.id)).ok);
-    const names = readdirSync(dir, { recursive: true }).map(String);
+    const a = await makeTrainingCopy(t.storage, DPO, original, 'onboarding set');
+    const b = await makeTrainingCopy(t.storage, DPO, original, 'second cohort');
+    await eraseRecording(t.storage, DPO, original, 'consent withdrawn');
+    assert.equal(await t.storage.index.getRecording(original), null);
+    assert.ok((await t.storage.vault.verify(a.id)).ok);
+    await eraseRecording(t.storage, DPO, a.id, 'no longer needed');
+    assert.ok((await t.storage.vault.verify(b.id)).ok);
+    const names = readdirSync(t.dir, { recursive: true }).map(String);
     assert.ok(!names.some((n) => n.includes(original) || n.includes(a.id)));
     assert.ok(names.some((n) => n.includes(b.id)));
   });
 
   it('refuses an unknown or restricted recording: coded, audited, nothing written', async () => {
-    await assert.rejects(makeTrainingCopy(s, DPO, '00000000-0000-4000-8000-000000000000', 'no such'), {
-      code: 'CV_ERR_RETENTION_NOT_FOUND',
-    });
-    await setRestriction(s, DPO, original, true, 'accuracy disputed');
-    await assert.rejects(makeTrainingCopy(s, DPO, original, 'while restricted'), {
+    await assert.rejects(
+      makeTrainingCopy(t.storage, DPO, '00000000-0000-4000-8000-000000000000', 'no such'),
+      {
+        code: 'CV_ERR_RETENTION_NOT_FOUND',
+      },
+    );
+    await setRestriction(t.storage, DPO, original, true, 'accuracy disputed');
+    await assert.rejects(makeTrainingCopy(t.storage, DPO, original, 'while restricted'), {
       code: 'CV_ERR_RETENTION_RESTRICTED',
     });
     assert.deepEqual(
-      (await s.index.listAudit())
+      (await t.storage.index.listAudit())
         .filter((e) => e.action === 'training_copy_refused')
         .map((e) => e.detail?.['code']),
       ['CV_ERR_RETENTION_NOT_FOUND', 'CV_ERR_RETENTION_RESTRICTED'],
     );
-    assert.deepEqual(await s.vault.listIds(), [original]);
+    assert.deepEqual(await t.storage.vault.listIds(), [original]);
   });
 });

@@ -26,6 +26,27 @@ export async function openTestVault(root: string, opts: Partial<VaultOptions> = 
   });
 }
 
+/** A test's temp root and the vault it opened there (if any). */
+export interface TestVaultDir {
+  readonly root: string;
+  /** Set by the test; closed after it. */
+  vault: Vault | undefined;
+}
+
+/** A fresh root before each test of the calling describe(); its vault closed and root removed after. */
+export function useTestVault(): TestVaultDir {
+  const t: { root: string; vault: Vault | undefined } = { root: '', vault: undefined };
+  beforeEach(() => {
+    t.root = tempDir();
+  });
+  afterEach(async () => {
+    await t.vault?.close();
+    t.vault = undefined;
+    removeDir(t.root);
+  });
+  return t;
+}
+
 /** Interleaved PCM16 LE: left `leftHz`, right `rightHz` (stereo when given), amplitude ~0.5 FS. */
 export function sinePcm16(
   seconds: number,

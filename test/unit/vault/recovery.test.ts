@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Vault } from '../../../agent/src/vault/index.js';
-import { openTestVault, referenceWav, removeDir, sinePcm16, tempDir } from './helpers.js';
+import { openTestVault, referenceWav, sinePcm16, useTestVault } from './helpers.js';
 import { TAMPERS, tamper } from '../../helpers/tamper.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/vault/crash-writer.ts');
@@ -31,21 +31,11 @@ async function unfinished(vault: Vault, seconds: number): Promise<{ id: string; 
 
 describe('vault/recovery', function () {
   this.timeout(30000);
-  let root: string;
-  let vault: Vault | undefined;
-
-  beforeEach(() => {
-    root = tempDir();
-  });
-  afterEach(async () => {
-    await vault?.close();
-    vault = undefined;
-    removeDir(root);
-  });
+  const t = useTestVault();
 
   it('after kill -9 mid-recording, the container recovers to a valid WAV missing at most one segment', async () => {
     const segmentMs = 1000;
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, root, String(segmentMs)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, t.root, String(segmentMs)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -71,8 +61,8 @@ describe('vault/recovery', function () {
       child.kill('SIGKILL');
       await exited;
     }
-    vault = await openTestVault(root);
-    const result = await vault.recover();
+    t.vault = await openTestVault(t.root);
+    const result = await t.vault.recover();
     assert.equal(result.length, 1);
     const r = result[0];
     assert.ok(r);
@@ -85,72 +75,72 @@ describe('vault/recovery', function () {
       appendedAtKill - r.dataBytes <= segmentBytes,
       `lost ${appendedAtKill - r.dataBytes} bytes > one segment`,
     );
-    const wav = await (await vault.openReader(id)).readAll();
+    const wav = await (await t.vault.openReader(id)).readAll();
     assert.ok(wav.equals(referenceWav(1, 1, 8000, sinePcm16(120, 8000, 440).subarray(0, r.dataBytes))));
-    const v = await vault.verify(id);
+    const v = await t.vault.verify(id);
     assert.equal(v.recovered, true);
     assert.equal(v.digest, r.digest);
-    assert.deepEqual(await vault.recover(), [], 'a second recover finds nothing to do');
+    assert.deepEqual(await t.vault.recover(), [], 'a second recover finds nothing to do');
   });
 
   it('cuts a torn last record (partial write) and keeps everything before it', async () => {
-    vault = await openTestVault(root, { segmentMs: 500 });
-    const u = await unfinished(vault, 3);
+    t.vault = await openTestVault(t.root, { segmentMs: 500 });
+    const u = await unfinished(t.vault, 3);
     appendFileSync(u.path, Buffer.from([2, 0, 0, 0, 0, 7, 0, 0, 0x1f, 0x40, 1, 2, 3]));
-    vault = await openTestVault(root, { segmentMs: 500 });
-    const [r] = await vault.recover();
+    t.vault = await openTestVault(t.root, { segmentMs: 500 });
+    const [r] = await t.vault.recover();
     assert.equal(r?.dataBytes, u.pcm.length);
-    assert.ok((await (await vault.openReader(u.id)).readAll()).equals(referenceWav(1, 1, 8000, u.pcm)));
+    assert.ok((await (await t.vault.openReader(u.id)).readAll()).equals(referenceWav(1, 1, 8000, u.pcm)));
   });
 
   it('cuts a zero-filled tail (power loss) and a last record whose tag fails', async () => {
-    vault = await openTestVault(root, { segmentMs: 500 });
-    const u = await unfinished(vault, 3);
+    t.vault = await openTestVault(t.root, { segmentMs: 500 });
+    const u = await unfinished(t.vault, 3);
     const b = readFileSync(u.path);
     b[b.length - 20] = (b[b.length - 20] as number) ^ 1;
     writeFileSync(u.path, Buffer.concat([b, Buffer.alloc(9000)]));
-    vault = await openTestVault(root, { segmentMs: 500 });
-    const { recovered, unrecoverable } = await vault.recoverAll();
+    t.vault = await openTestVault(t.root, { segmentMs: 500 });
+    const { recovered, unrecoverable } = await t.vault.recoverAll();
     assert.deepEqual(unrecoverable, []);
     assert.equal(recovered[0]?.dataBytes, u.pcm.length - 8000);
-    await vault.verify(u.id);
+    await t.vault.verify(u.id);
   });
 
   it('reports and leaves untouched a container with a bad record before the tail', async () => {
-    vault = await openTestVault(root, { segmentMs: 500 });
-    const u = await unfinished(vault, 3);
+    t.vault = await openTestVault(t.root, { segmentMs: 500 });
+    const u = await unfinished(t.vault, 3);
     const b = readFileSync(u.path);
     b[48 + 200] = (b[48 + 200] as number) ^ 0x80;
     writeFileSync(u.path, b);
-    vault = await openTestVault(root, { segmentMs: 500 });
-    const { recovered, unrecoverable } = await vault.recoverAll();
+    t.vault = await openTestVault(t.root, { segmentMs: 500 });
+    const { recovered, unrecoverable } = await t.vault.recoverAll();
     assert.deepEqual(recovered, []);
     assert.deepEqual(unrecoverable, [{ id: u.id, path: u.path, code: 'CV_ERR_VAULT_TAMPERED' }]);
     assert.ok(readFileSync(u.path).equals(b));
   });
 
   it('reports a container whose key is missing from the keystore, and never deletes it', async () => {
-    vault = await openTestVault(root);
-    const u = await unfinished(vault, 1);
-    const other = join(root, 'other');
+    t.vault = await openTestVault(t.root);
+    const u = await unfinished(t.vault, 1);
+    const other = join(t.root, 'other');
     mkdirSync(other);
-    vault = await openTestVault(other);
+    t.vault = await openTestVault(other);
     const dest = join(other, 'storage', u.path.slice(u.path.indexOf('recordings/')));
     mkdirSync(dirname(dest), { recursive: true });
     copyFileSync(u.path, dest);
-    const res = await vault.recoverAll();
+    const res = await t.vault.recoverAll();
     assert.deepEqual(res.unrecoverable, [{ id: u.id, path: dest, code: 'CV_ERR_VAULT_KEY_DESTROYED' }]);
     assert.ok(readFileSync(dest).equals(readFileSync(u.path)));
   });
 
   it('skips finished containers and writers still open in this process', async () => {
-    vault = await openTestVault(root);
-    const done = await vault.createRecording({ format: FORMAT, metadata: {} });
+    t.vault = await openTestVault(t.root);
+    const done = await t.vault.createRecording({ format: FORMAT, metadata: {} });
     done.append(sinePcm16(1, 8000, 440));
     await done.finalize();
-    const live = await vault.createRecording({ format: FORMAT, metadata: {} });
+    const live = await t.vault.createRecording({ format: FORMAT, metadata: {} });
     live.append(sinePcm16(1, 8000, 440));
-    assert.deepEqual(await vault.recoverAll(), { recovered: [], unrecoverable: [], tampered: [] });
+    assert.deepEqual(await t.vault.recoverAll(), { recovered: [], unrecoverable: [], tampered: [] });
     await live.finalize();
   });
 
@@ -164,12 +154,12 @@ describe('vault/recovery', function () {
 
     for (const kind of TAMPERS) {
       it(`${kind}: with the index lost, the seal alone keeps it from being "recovered"`, async () => {
-        vault = await openTestVault(root, { segmentMs: 1000 });
-        const a = await finished(vault);
-        const b = await finished(vault);
+        t.vault = await openTestVault(t.root, { segmentMs: 1000 });
+        const a = await finished(t.vault);
+        const b = await finished(t.vault);
         tamper(kind, a.path, b.path);
         const size = statSync(a.path).size;
-        const res = await vault.recoverAll();
+        const res = await t.vault.recoverAll();
         assert.deepEqual(res.recovered, []);
         assert.deepEqual(
           res.tampered.map((t) => t.id),
@@ -181,15 +171,15 @@ describe('vault/recovery', function () {
     }
 
     it('the index digest alone (no seal) is authority too; a wrong digest is a mismatch', async () => {
-      vault = await openTestVault(root, { segmentMs: 1000 });
-      const a = await finished(vault);
-      rmSync(join(root, 'storage', 'seals'), { recursive: true });
+      t.vault = await openTestVault(t.root, { segmentMs: 1000 });
+      const a = await finished(t.vault);
+      rmSync(join(t.root, 'storage', 'seals'), { recursive: true });
       truncateSync(a.path, Math.floor((statSync(a.path).size * 2) / 3));
-      const res = await vault.recoverAll({ finished: new Map([[a.id, a.digest]]) });
+      const res = await t.vault.recoverAll({ finished: new Map([[a.id, a.digest]]) });
       assert.deepEqual(res.recovered, []);
       assert.deepEqual(res.tampered, [{ id: a.id, path: a.path, code: 'CV_ERR_VAULT_TRUNCATED' }]);
-      const b = await finished(vault);
-      const res2 = await vault.recoverAll({
+      const b = await finished(t.vault);
+      const res2 = await t.vault.recoverAll({
         finished: new Map([
           [a.id, a.digest],
           [b.id, '0'.repeat(64)],
@@ -205,30 +195,30 @@ describe('vault/recovery', function () {
     });
 
     it('an intact finished container passes the cheap check; a forged seal is ignored', async () => {
-      vault = await openTestVault(root, { segmentMs: 1000 });
-      const a = await finished(vault);
-      assert.deepEqual(await vault.recoverAll({ finished: new Map([[a.id, a.digest]]) }), {
+      t.vault = await openTestVault(t.root, { segmentMs: 1000 });
+      const a = await finished(t.vault);
+      assert.deepEqual(await t.vault.recoverAll({ finished: new Map([[a.id, a.digest]]) }), {
         recovered: [],
         unrecoverable: [],
         tampered: [],
       });
-      const sealFile = join(root, 'storage', 'seals', `${a.id}.seal`);
+      const sealFile = join(t.root, 'storage', 'seals', `${a.id}.seal`);
       const seal = JSON.parse(readFileSync(sealFile, 'utf8')) as { fileBytes: number };
       writeFileSync(sealFile, JSON.stringify({ ...seal, fileBytes: seal.fileBytes + 1 }));
       assert.deepEqual(
-        (await vault.recoverAll()).tampered,
+        (await t.vault.recoverAll()).tampered,
         [],
         'a seal that does not verify is not authority',
       );
     });
 
     it('a recovered container gets a seal: cut later, it is no longer recovered again', async () => {
-      const u = await unfinished(await openTestVault(root, { segmentMs: 1000 }), 5);
-      vault = await openTestVault(root, { segmentMs: 1000 });
-      const [r] = await vault.recover();
+      const u = await unfinished(await openTestVault(t.root, { segmentMs: 1000 }), 5);
+      t.vault = await openTestVault(t.root, { segmentMs: 1000 });
+      const [r] = await t.vault.recover();
       assert.equal(r?.id, u.id);
       truncateSync(u.path, statSync(u.path).size - 100);
-      const res = await vault.recoverAll();
+      const res = await t.vault.recoverAll();
       assert.deepEqual(res.recovered, []);
       assert.deepEqual(
         res.tampered.map((t) => t.id),

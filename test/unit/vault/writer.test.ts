@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync, unlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallvaultError } from '../../../agent/src/common/index.js';
-import { writeBacklogBytes, type Vault, type VaultWriter } from '../../../agent/src/vault/index.js';
+import { writeBacklogBytes, type VaultWriter } from '../../../agent/src/vault/index.js';
 import {
   assertNoPlaintext,
   expectCode,
@@ -11,10 +11,10 @@ import {
   noiseBytes,
   openTestVault,
   referenceWav,
-  removeDir,
   sinePcm16,
-  tempDir,
+  useTestVault,
 } from './helpers.js';
+import { useTmpfs } from '../../helpers/tmpfs.js';
 
 function nextEvent(w: VaultWriter, timeoutMs: number): Promise<'flushed' | CallvaultError> {
   return new Promise((resolve, reject) => {
@@ -32,22 +32,12 @@ function nextEvent(w: VaultWriter, timeoutMs: number): Promise<'flushed' | Callv
 
 describe('vault/writer', function () {
   this.timeout(20000);
-  let root: string;
-  let vault: Vault | undefined;
-
-  beforeEach(() => {
-    root = tempDir();
-  });
-  afterEach(async () => {
-    await vault?.close();
-    vault = undefined;
-    removeDir(root);
-  });
+  const t = useTestVault();
 
   it('writes 60 s of stereo 8 kHz PCM16 that decrypts to the canonical WAV byte for byte, with no plaintext on disk', async () => {
-    vault = await openTestVault(root, { fsync: 'batch', fsyncIntervalMs: 50 });
+    t.vault = await openTestVault(t.root, { fsync: 'batch', fsyncIntervalMs: 50 });
     const pcm = sinePcm16(60, 8000, 440, 880);
-    const w = await vault.createRecording({
+    const w = await t.vault.createRecording({
       format: { encoding: 'pcm16', channels: 2, sampleRate: 8000 },
       metadata: { agent: '1001' },
     });
@@ -62,19 +52,19 @@ describe('vault/writer', function () {
     packet.fill(0);
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(flushed >= 15, `segments flushed while recording: ${flushed}`);
-    assertNoPlaintext(join(root, 'storage'), pcm);
+    assertNoPlaintext(join(t.root, 'storage'), pcm);
     w.append(pcm.subarray(pcm.length / 2));
     const fin = await w.finalize();
     assert.equal(fin.dataBytes, pcm.length);
     assert.equal(fin.durationMs, 60000);
     assert.equal(fin.recovered, false);
     assert.match(fin.path, /recordings\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\.wav\.enc$/);
-    const wav = await (await vault.openReader(fin.id)).readAll();
+    const wav = await (await t.vault.openReader(fin.id)).readAll();
     assert.ok(wav.equals(referenceWav(1, 2, 8000, pcm)));
-    assert.equal((await vault.verify(fin.id)).digest, fin.digest);
-    assertNoPlaintext(join(root, 'storage'), pcm);
+    assert.equal((await t.vault.verify(fin.id)).digest, fin.digest);
+    assertNoPlaintext(join(t.root, 'storage'), pcm);
     assert.equal(statSync(fin.path).mode & 0o777, 0o600);
-    assert.equal(statSync(join(root, 'storage', 'recordings')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(t.root, 'storage', 'recordings')).mode & 0o777, 0o700);
   });
 
   for (const [encoding, tag] of [
@@ -82,15 +72,15 @@ describe('vault/writer', function () {
     ['ulaw', 7],
   ] as const) {
     it(`writes G.711 ${encoding} with the 18-byte fmt and fact chunk`, async () => {
-      vault = await openTestVault(root, { segmentMs: 500 });
+      t.vault = await openTestVault(t.root, { segmentMs: 500 });
       const data = noiseBytes(8000 * 2 * 3 + 2, tag);
-      const w = await vault.createRecording({
+      const w = await t.vault.createRecording({
         format: { encoding, channels: 2, sampleRate: 8000 },
         metadata: {},
       });
       w.append(data);
       const fin = await w.finalize();
-      const wav = await (await vault.openReader(fin.id)).readAll();
+      const wav = await (await t.vault.openReader(fin.id)).readAll();
       assert.ok(wav.equals(referenceWav(tag, 2, 8000, data)));
       assert.equal(wav.readUInt16LE(20), tag);
       assert.equal(wav.toString('ascii', 38, 42), 'fact');
@@ -98,10 +88,10 @@ describe('vault/writer', function () {
   }
 
   it('the sample view: writes in place across segment boundaries and equals append(), G.711 refused', async () => {
-    vault = await openTestVault(root, { segmentMs: 500 });
+    t.vault = await openTestVault(t.root, { segmentMs: 500 });
     const pcm = sinePcm16(3.3, 8000, 440, 880);
     const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length / 2);
-    const w = await vault.createRecording({
+    const w = await t.vault.createRecording({
       format: { encoding: 'pcm16', channels: 2, sampleRate: 8000 },
       metadata: {},
     });
@@ -123,10 +113,10 @@ describe('vault/writer', function () {
     await expectCode(() => w.commitPcm(1), 'CV_ERR_VAULT_BAD_RANGE');
     const fin = await w.finalize();
     assert.equal(flushed, Math.ceil(pcm.length / 16000));
-    const wav = await (await vault.openReader(fin.id)).readAll();
+    const wav = await (await t.vault.openReader(fin.id)).readAll();
     assert.ok(wav.equals(referenceWav(1, 2, 8000, pcm)));
-    assertNoPlaintext(join(root, 'storage'), pcm);
-    const g711 = await vault.createRecording({
+    assertNoPlaintext(join(t.root, 'storage'), pcm);
+    const g711 = await t.vault.createRecording({
       format: { encoding: 'ulaw', channels: 1, sampleRate: 8000 },
       metadata: {},
     });
@@ -135,8 +125,8 @@ describe('vault/writer', function () {
   });
 
   it('flushes a partial segment by timer, so buffered audio waits at most segmentMs', async () => {
-    vault = await openTestVault(root, { segmentMs: 200 });
-    const w = await vault.createRecording({
+    t.vault = await openTestVault(t.root, { segmentMs: 200 });
+    const w = await t.vault.createRecording({
       format: { encoding: 'pcm16', channels: 1, sampleRate: 8000 },
       metadata: {},
     });
@@ -151,8 +141,8 @@ describe('vault/writer', function () {
   });
 
   it('counts sealed audio waiting for the disk in writeBacklogBytes until it is written', async () => {
-    vault = await openTestVault(root, { segmentMs: 200 });
-    const w = await vault.createRecording({
+    t.vault = await openTestVault(t.root, { segmentMs: 200 });
+    const w = await t.vault.createRecording({
       format: { encoding: 'pcm16', channels: 1, sampleRate: 8000 },
       metadata: {},
     });
@@ -169,8 +159,8 @@ describe('vault/writer', function () {
   });
 
   it('drops a trailing partial frame so the WAV stays frame aligned', async () => {
-    vault = await openTestVault(root);
-    const w = await vault.createRecording({
+    t.vault = await openTestVault(t.root);
+    const w = await t.vault.createRecording({
       format: { encoding: 'pcm16', channels: 2, sampleRate: 8000 },
       metadata: {},
     });
@@ -180,35 +170,35 @@ describe('vault/writer', function () {
   });
 
   it('refuses calls after finalize and after abort with CV_ERR_VAULT_CLOSED', async () => {
-    vault = await openTestVault(root);
+    t.vault = await openTestVault(t.root);
     const fmt = { encoding: 'pcm16', channels: 1, sampleRate: 8000 } as const;
-    const a = await vault.createRecording({ format: fmt, metadata: {} });
+    const a = await t.vault.createRecording({ format: fmt, metadata: {} });
     await a.finalize();
     await expectCode(() => a.append(Buffer.alloc(2)), 'CV_ERR_VAULT_CLOSED');
     await expectCode(() => a.updateMetadata({}), 'CV_ERR_VAULT_CLOSED');
     await expectCode(a.finalize(), 'CV_ERR_VAULT_CLOSED');
     await expectCode(a.abort(), 'CV_ERR_VAULT_CLOSED');
-    const b = await vault.createRecording({ format: fmt, metadata: {} });
+    const b = await t.vault.createRecording({ format: fmt, metadata: {} });
     await b.abort();
     await expectCode(() => b.append(Buffer.alloc(2)), 'CV_ERR_VAULT_CLOSED');
   });
 
   it('abort destroys the key and unlinks the file (consent declined)', async () => {
-    vault = await openTestVault(root);
-    const w = await vault.createRecording({
+    t.vault = await openTestVault(t.root);
+    const w = await t.vault.createRecording({
       format: { encoding: 'pcm16', channels: 1, sampleRate: 8000 },
       metadata: {},
     });
     w.append(sinePcm16(3, 8000, 440));
     await w.abort();
     assert.equal(existsSync(w.path), false);
-    assert.deepEqual(await vault.listIds(), []);
-    await expectCode(vault.openReader(w.id), 'CV_ERR_VAULT_NOT_FOUND');
+    assert.deepEqual(await t.vault.listIds(), []);
+    await expectCode(t.vault.openReader(w.id), 'CV_ERR_VAULT_NOT_FOUND');
   });
 
   it('fsync policy segment: every flushed record is written before the event', async () => {
-    vault = await openTestVault(root, { fsync: 'segment', segmentMs: 100 });
-    const w = await vault.createRecording({
+    t.vault = await openTestVault(t.root, { fsync: 'segment', segmentMs: 100 });
+    const w = await t.vault.createRecording({
       format: { encoding: 'pcm16', channels: 1, sampleRate: 8000 },
       metadata: {},
     });
@@ -221,29 +211,12 @@ describe('vault/writer', function () {
   });
 
   describe('disk full', () => {
-    let mnt: string | undefined;
-    afterEach(() => {
-      if (mnt === undefined) return;
-      try {
-        execFileSync('umount', [mnt], { stdio: 'ignore' });
-        rmdirSync(mnt);
-      } catch {
-        // left for the OS temp cleaner; the test already failed or skipped
-      }
-      mnt = undefined;
-    });
+    const tmpfs = useTmpfs();
 
     it('stops with CV_ERR_VAULT_DISK_FULL on ENOSPC, keeps flushed segments, and they recover', async function () {
-      const m = join(root, 'tmpfs');
-      mkdirSync(m);
-      try {
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', m], { stdio: 'ignore' });
-      } catch {
-        this.skip(); // needs root and mount permission to make a real ENOSPC (tmpfs of 512 KiB)
-      }
-      mnt = m;
-      vault = await openTestVault(m, { fsync: 'segment', segmentMs: 1000 });
-      const w = await vault.createRecording({
+      const m = tmpfs.mount(this, join(t.root, 'tmpfs'), '512k');
+      t.vault = await openTestVault(m, { fsync: 'segment', segmentMs: 1000 });
+      const w = await t.vault.createRecording({
         format: { encoding: 'pcm16', channels: 1, sampleRate: 8000 },
         metadata: { n: 1 },
       });
@@ -265,15 +238,15 @@ describe('vault/writer', function () {
       await expectCode(() => w.append(Buffer.alloc(2)), 'CV_ERR_VAULT_DISK_FULL');
       await expectCode(w.finalize(), 'CV_ERR_VAULT_DISK_FULL');
       unlinkSync(join(m, 'filler'));
-      const rec = await vault.recover();
+      const rec = await t.vault.recover();
       assert.equal(rec.length, 1);
       assert.equal(rec[0]?.dataBytes, flushedAudio);
       assert.deepEqual(rec[0]?.metadata, { n: 1 });
-      assert.equal((await vault.verify(w.id)).recovered, true);
-      const wav = await (await vault.openReader(w.id)).readAll();
+      assert.equal((await t.vault.verify(w.id)).recovered, true);
+      const wav = await (await t.vault.openReader(w.id)).readAll();
       assert.ok(wav.equals(referenceWav(1, 1, 8000, pcm.subarray(0, flushedAudio))));
-      await vault.close();
-      vault = undefined;
+      await t.vault.close();
+      t.vault = undefined;
       assert.ok(filesUnder(m).length > 0 && readdirSync(m).includes('storage'));
     });
   });

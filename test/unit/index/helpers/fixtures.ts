@@ -4,12 +4,46 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../../agent/src/common/index.js';
-import type { IndexOptions, RecordingRecord } from '../../../../agent/src/index/index.js';
+import type { IndexOptions, RecordingIndex, RecordingRecord } from '../../../../agent/src/index/index.js';
 import { mulberry32 } from '../../../helpers/prng.js';
 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'cv-index-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A test's temp dir and the index it opened there (if any). */
+export interface TestIndexDir {
+  readonly dir: string;
+  /** indexOptions(dir) with this test's keys, made on first use. */
+  readonly opts: IndexOptions;
+  /** Set by the test; closed after it. */
+  index: RecordingIndex | undefined;
+}
+
+/** A fresh temp dir before each test of the calling describe(); its index closed and dir removed after. */
+export function useTestIndex(): TestIndexDir {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  let opts: IndexOptions | undefined;
+  const t = {
+    dir: '',
+    index: undefined as RecordingIndex | undefined,
+    get opts(): IndexOptions {
+      opts ??= indexOptions(t.dir);
+      return opts;
+    },
+  };
+  beforeEach(() => {
+    tmp = tempDir();
+    t.dir = tmp.dir;
+    t.index = undefined;
+    opts = undefined;
+  });
+  afterEach(async () => {
+    await t.index?.close();
+    tmp?.cleanup();
+  });
+  return t;
 }
 
 export interface TestKeys {
