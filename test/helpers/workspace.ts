@@ -76,3 +76,30 @@ export function storagePerTest(
   return t;
 }
 
+/**
+ * The fixed addresses of a daemon alone in a private network namespace (helpers/netns.ts), where
+ * nothing else can hold a port: SIP on 5080 (UDP and TCP), metrics on 9464, no plain INVITEs,
+ * and no per-source rate limit (its default 200/s would drop nearly every message unparsed).
+ */
+export function namespacedDaemon(
+  storageDir: string,
+  rtpPorts: string,
+): { sets: string[]; sipPort: number; metricsPort: number; sourcePort: number } {
+  return {
+    sets: [
+      `storage.dir=${storageDir}`,
+      'sip.udp=127.0.0.1:5080',
+      'sip.tcp=127.0.0.1:5080',
+      'api.listen=127.0.0.1:8443',
+      'metrics.listen=127.0.0.1:9464',
+      `media.rtp_ports=${rtpPorts}`,
+      'sip.accept_plain_invite=false',
+      'sip.rate_limit_per_second=100000',
+      'log.level=info',
+    ],
+    sipPort: 5080,
+    metricsPort: 9464,
+    // The fake SBC's own port; the probes listen on it for the daemon's answers.
+    sourcePort: 5060,
+  };
+}
