@@ -3,11 +3,10 @@
  * reason where one is needed, and what they set survives `callvaultctl index rebuild`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:https';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, isolatedSets, startDaemon } from '../helpers/daemon.js';
+import { call as httpsCall } from '../helpers/https.js';
+import { dirPerTest } from '../helpers/workspace.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { addUsers, apiBase, importRecording } from '../kit/index.js';
 
@@ -16,46 +15,23 @@ interface Reply {
   body: Record<string, unknown>;
 }
 
-function call(url: string, opts: { method?: string; token?: string; json?: unknown } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
-    if (opts.json !== undefined) headers['content-type'] = 'application/json';
-    const req = request(
-      url,
-      { method: opts.method ?? 'GET', rejectUnauthorized: false, headers, timeout: 20_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({
-            status: res.statusCode ?? 0,
-            body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.json === undefined ? undefined : JSON.stringify(opts.json));
-  });
+/** The admin API's reply with its JSON body parsed ({} when empty). */
+async function call(
+  url: string,
+  opts: { method?: string; token?: string; json?: unknown } = {},
+): Promise<Reply> {
+  const r = await httpsCall(url, opts);
+  const text = r.body.toString();
+  return { status: r.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
 describe('integration: DPO actions over the admin API', function () {
   this.timeout(90_000);
-  let work: string;
-  let sets: string[];
-  let daemon: RunningDaemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop('SIGTERM');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest('cv-apidpo-', 'SIGTERM');
 
   it('hold, restriction and case set by the DPO over the API survive index rebuild', async () => {
-    work = mkdtempSync(join(tmpdir(), 'cv-apidpo-'));
-    sets = await isolatedSets(join(work, 'storage'));
-    const wav = join(work, 't.wav');
+    const sets = await isolatedSets(join(ws.dir, 'storage'));
+    const wav = join(ws.dir, 't.wav');
     makeToneWav(wav, 1, [440, 880]);
     const ids: string[] = [];
     for (const number of ['+46701000031', '+46701000032', '+46701000033'])
@@ -64,8 +40,8 @@ describe('integration: DPO actions over the admin API', function () {
       ['dora', 'dpo'],
       ['sam', 'supervisor'],
     ]);
-    daemon = await startDaemon(sets);
-    const base = apiBase(daemon);
+    ws.daemon = await startDaemon(sets);
+    const base = apiBase(ws.daemon);
     const token = async (name: string): Promise<string> =>
       String(
         (
@@ -118,11 +94,11 @@ describe('integration: DPO actions over the admin API', function () {
       ],
     );
     assert.deepEqual((before[2] as unknown[]).slice(2, 4), ['API-CASE-1', '2027-01-01T00:00:00.000Z']);
-    await daemon.stop('SIGTERM');
-    daemon = undefined;
+    await ws.daemon.stop('SIGTERM');
+    ws.daemon = undefined;
     const rebuilt = await ctl(sets, ['index', 'rebuild']);
     assert.equal(rebuilt.code, 0, rebuilt.stderr);
-    daemon = await startDaemon(sets);
+    ws.daemon = await startDaemon(sets);
     const sup2 = await token('sam');
     const after: unknown[] = [];
     for (const id of ids) {

@@ -4,10 +4,10 @@
  * audited as refused; an erased recording is 404 and no file of it is left in storage.dir.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, isolatedSets, startDaemon } from '../helpers/daemon.js';
+import { dirPerTest } from '../helpers/workspace.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
 import { addUsers, apiBase, importRecording, login } from '../kit/index.js';
@@ -20,19 +20,12 @@ function filesNaming(root: string, id: string): string[] {
 
 describe('integration: erasure and rectification by the DPO (API and CLI)', function () {
   this.timeout(120_000);
-  let work: string;
-  let daemon: RunningDaemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop('SIGTERM');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest('cv-apierase-', 'SIGTERM');
 
   it('erase, rectify and their refusals', async () => {
-    work = mkdtempSync(join(tmpdir(), 'cv-apierase-'));
-    const storage = join(work, 'storage');
+    const storage = join(ws.dir, 'storage');
     const sets = await isolatedSets(storage, ['policy.name=retta']);
-    const wav = join(work, 't.wav');
+    const wav = join(ws.dir, 't.wav');
     makeToneWav(wav, 1, [440, 880]);
     const ids: string[] = [];
     for (const number of ['+46701000071', '+46701000072', '+46701000073', '+46701000074'])
@@ -42,8 +35,8 @@ describe('integration: erasure and rectification by the DPO (API and CLI)', func
       ['dora', 'dpo'],
       ['sam', 'supervisor'],
     ]);
-    daemon = await startDaemon(sets);
-    const base = apiBase(daemon);
+    ws.daemon = await startDaemon(sets);
+    const base = apiBase(ws.daemon);
     const dpo = await login(base, 'dora');
     const sup = await login(base, 'sam');
     const reason = 'data subject request 2026/11';

@@ -5,10 +5,9 @@
  * request (same token).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, isolatedSets, startDaemon } from '../helpers/daemon.js';
+import { dirPerTest } from '../helpers/workspace.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, errorCode, json } from '../helpers/https.js';
 import { addUsers, apiBase, login } from '../kit/index.js';
@@ -17,18 +16,11 @@ const FUTURE = '2099-01-01T00:00:00Z';
 
 describe('integration: DPO grants (CLI offline and via the daemon, API) and what they open', function () {
   this.timeout(180_000);
-  let work: string;
-  let daemon: RunningDaemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop('SIGTERM');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest('cv-grants-', 'SIGTERM');
 
   it('grant add|list|revoke, refusals on record, access at the next request', async () => {
-    work = mkdtempSync(join(tmpdir(), 'cv-grants-'));
-    const sets = await isolatedSets(join(work, 'storage'), ['policy.name=arlo']);
-    const wav = join(work, 't.wav');
+    const sets = await isolatedSets(join(ws.dir, 'storage'), ['policy.name=arlo']);
+    const wav = join(ws.dir, 't.wav');
     makeToneWav(wav, 1, [440, 880]);
     const imp = await ctl(sets, [
       'import',
@@ -82,8 +74,8 @@ describe('integration: DPO grants (CLI offline and via the daemon, API) and what
     list = await ctl(sets, ['grant', 'list', '--all', '--json']);
     assert.deepEqual(JSON.parse(list.stdout), []);
 
-    daemon = await startDaemon(sets);
-    const base = apiBase(daemon);
+    ws.daemon = await startDaemon(sets);
+    const base = apiBase(ws.daemon);
     const [dpo, sup, qa, admin] = [
       await login(base, 'dora'),
       await login(base, 'sven'),

@@ -4,11 +4,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { ANY_PORT, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ANY_PORT, isolatedSets, startDaemon } from '../helpers/daemon.js';
+import { dirPerTest } from '../helpers/workspace.js';
 import { until } from '../helpers/until.js';
 
 /** A self-signed P-256 certificate and key (openssl, 0600 key as the daemon expects). */
@@ -66,35 +66,26 @@ function fingerprintOf(certFile: string): string {
 
 describe('integration: SIGHUP reloads the API and SIP certificates', function () {
   this.timeout(60_000);
-  let work: string;
-  let daemon: RunningDaemon | undefined;
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-tlsreload-'));
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGTERM');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest('cv-tlsreload-', 'SIGTERM');
 
   it('serves a renewed certificate after SIGHUP; a broken one is refused and the old one stays', async () => {
-    const a = makeCert(work, 'first');
-    const b = makeCert(work, 'renewed');
-    const live = { cert: join(work, 'api.crt'), key: join(work, 'api.key') };
+    const a = makeCert(ws.dir, 'first');
+    const b = makeCert(ws.dir, 'renewed');
+    const live = { cert: join(ws.dir, 'api.crt'), key: join(ws.dir, 'api.key') };
     copyFileSync(a.cert, live.cert);
     copyFileSync(a.key, live.key);
-    const sets = await isolatedSets(join(work, 'storage'), [
+    const sets = await isolatedSets(join(ws.dir, 'storage'), [
       `api.tls_cert=${live.cert}`,
       `api.tls_key=${live.key}`,
     ]);
-    daemon = await startDaemon(sets);
-    const [host, port] = ['127.0.0.1', daemon.ports.api!];
+    ws.daemon = await startDaemon(sets);
+    const [host, port] = ['127.0.0.1', ws.daemon.ports.api!];
     assert.equal(await servedFingerprint(host!, Number(port)), fingerprintOf(a.cert));
 
     copyFileSync(b.cert, live.cert);
     copyFileSync(b.key, live.key);
-    daemon.child.kill('SIGHUP');
-    await until(() => /API certificate reloaded/.test(daemon!.logs()), 'the reload log line', 10_000);
+    ws.daemon.child.kill('SIGHUP');
+    await until(() => /API certificate reloaded/.test(ws.daemon!.logs()), 'the reload log line', 10_000);
     assert.equal(
       await servedFingerprint(host!, Number(port)),
       fingerprintOf(b.cert),
@@ -103,31 +94,31 @@ describe('integration: SIGHUP reloads the API and SIP certificates', function ()
 
     // A key that does not belong to the certificate: refused, the renewed pair stays in use.
     copyFileSync(a.key, live.key);
-    daemon.child.kill('SIGHUP');
-    await until(() => /API certificate reload failed/.test(daemon!.logs()), 'the refusal', 10_000);
+    ws.daemon.child.kill('SIGHUP');
+    await until(() => /API certificate reload failed/.test(ws.daemon!.logs()), 'the refusal', 10_000);
     assert.equal(
       await servedFingerprint(host!, Number(port)),
       fingerprintOf(b.cert),
       'still the renewed one',
     );
     writeFileSync(live.key, 'not a key');
-    assert.equal(daemon.child.exitCode, null, 'the daemon keeps running');
+    assert.equal(ws.daemon.child.exitCode, null, 'the daemon keeps running');
   });
   it('SIP over TLS: a renewed certificate is served to new connections after SIGHUP', async () => {
-    const a = makeCert(work, 'sip-first');
-    const b = makeCert(work, 'sip-renewed');
-    const live = { cert: join(work, 'sip.crt'), key: join(work, 'sip.key') };
+    const a = makeCert(ws.dir, 'sip-first');
+    const b = makeCert(ws.dir, 'sip-renewed');
+    const live = { cert: join(ws.dir, 'sip.crt'), key: join(ws.dir, 'sip.key') };
     copyFileSync(a.cert, live.cert);
     copyFileSync(a.key, live.key);
-    const base = await isolatedSets(join(work, 'storage'));
+    const base = await isolatedSets(join(ws.dir, 'storage'));
     const sets = [...base, `sip.tls=${ANY_PORT}`, `sip.tls_cert=${live.cert}`, `sip.tls_key=${live.key}`];
-    daemon = await startDaemon(sets);
-    const tlsPort = daemon.ports.sipTls!;
+    ws.daemon = await startDaemon(sets);
+    const tlsPort = ws.daemon.ports.sipTls!;
     assert.equal(await servedFingerprint('127.0.0.1', tlsPort), fingerprintOf(a.cert));
     copyFileSync(b.cert, live.cert);
     copyFileSync(b.key, live.key);
-    daemon.child.kill('SIGHUP');
-    await until(() => /SIP certificate reloaded/.test(daemon!.logs()), 'the reload log line', 10_000);
+    ws.daemon.child.kill('SIGHUP');
+    await until(() => /SIP certificate reloaded/.test(ws.daemon!.logs()), 'the reload log line', 10_000);
     assert.equal(await servedFingerprint('127.0.0.1', tlsPort), fingerprintOf(b.cert));
   });
 });

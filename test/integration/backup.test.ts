@@ -6,41 +6,32 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, isolatedSets, startDaemon } from '../helpers/daemon.js';
+import { dirPerTest } from '../helpers/workspace.js';
 import { rtpRangeSet } from '../kit/index.js';
 
 describe('integration: callvaultctl backup / restore', function () {
   this.timeout(120_000);
-  let work: string;
-  let daemon: RunningDaemon | undefined;
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-backup-'));
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGKILL');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest('cv-backup-');
 
   it('backs up keys, index and config, and restores them after a wipe: the recording reads, the audit chain verifies', async () => {
-    const storage = join(work, 'storage');
+    const storage = join(ws.dir, 'storage');
     const sets = [...(await isolatedSets(storage)), rtpRangeSet()];
-    daemon = await startDaemon(sets);
+    ws.daemon = await startDaemon(sets);
     const call = await ctl(sets, ['test-call', '--seconds', '2']);
     assert.equal(call.code, 0, call.stdout + call.stderr);
     const id = /recorded as (\S+),/.exec(call.stdout)?.[1];
     assert.ok(id);
-    const file = join(work, 'appliance.tar');
+    const file = join(ws.dir, 'appliance.tar');
 
     const busy = await ctl(sets, ['backup', '-o', file]);
     assert.equal(busy.code, 1, busy.stdout + busy.stderr);
     assert.match(busy.stderr, /CV_ERR_STORAGE_LOCKED/);
     assert.equal(existsSync(file), false);
-    assert.equal(await daemon.stop(), 0);
-    daemon = undefined;
+    assert.equal(await ws.daemon.stop(), 0);
+    ws.daemon = undefined;
 
     const b = await ctl(sets, ['backup', '-o', file]);
     assert.equal(b.code, 0, b.stdout + b.stderr);
@@ -72,7 +63,7 @@ describe('integration: callvaultctl backup / restore', function () {
     assert.equal(v.code, 0, v.stdout + v.stderr);
     const audit = await ctl(sets, ['audit', 'verify']);
     assert.equal(audit.code, 0, audit.stdout + audit.stderr);
-    const out = join(work, 'after.wav');
+    const out = join(ws.dir, 'after.wav');
     const ex = await ctl(sets, ['export', id, '-o', out, '--reason', 'restore check']);
     assert.equal(ex.code, 0, ex.stdout + ex.stderr);
     assert.equal(readFileSync(out).subarray(0, 4).toString(), 'RIFF');
@@ -84,8 +75,8 @@ describe('integration: callvaultctl backup / restore', function () {
   });
 
   it('refuses a file that is not a callvault backup (exit 1)', async () => {
-    const sets = await isolatedSets(join(work, 'storage'));
-    const junk = join(work, 'junk.tar');
+    const sets = await isolatedSets(join(ws.dir, 'storage'));
+    const junk = join(ws.dir, 'junk.tar');
     writeFileSync(junk, 'not a tar');
     const r = await ctl(sets, ['restore', junk]);
     assert.equal(r.code, 1, r.stdout + r.stderr);

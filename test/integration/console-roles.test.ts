@@ -19,9 +19,8 @@ import {
   screenshot,
   type ConsoleBrowser,
 } from '../helpers/console-browser.js';
-import { addUsers, importRecording, login } from '../kit/index.js';
+import { addUsers, importRecording, login, passphrase as PW } from '../kit/index.js';
 
-const PW = (name: string): string => `${name} has a long passphrase`;
 const USERS = [
   ['sam', 'supervisor', null],
   ['ada', 'agent', '1001'],

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import {
   chromiumMissing,
   logIn,
@@ -19,8 +19,8 @@ import {
 } from '../helpers/console-browser.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { call, json, type Reply } from '../helpers/https.js';
+import { addUsers, importRecording, passphrase as PW } from '../kit/index.js';
 
-const PW = (name: string): string => `${name} has a long passphrase`;
 const USERS = [
   ['sam', 'supervisor', null],
   ['ada', 'agent', '1001'],
@@ -73,20 +73,17 @@ describe('integration: web console', function () {
     ]);
     const wav = join(fx.work, 'tone.wav');
     makeToneWav(wav, CALL_S, [440, 880]);
-    const imp = async (meta: Record<string, string>): Promise<string> => {
-      const r = await ctl(sets, ['import', wav, '--meta', JSON.stringify(meta)]);
-      assert.equal(r.code, 0, r.stderr);
-      return r.stdout.trim();
-    };
-    fx.adaCall = await imp({ number: '+46701000001', agent: '1001', service: 'billing' });
-    fx.bobCall = await imp({ number: '+46701000002', agent: '1002', service: 'sales' });
-    for (const [name, role, agent] of USERS) {
-      const extra = agent === null ? [] : ['--agent', agent];
-      const r = await ctl(sets, ['users', 'add', name, '--role', role, ...extra, '--password-stdin'], {
-        stdin: PW(name),
-      });
-      assert.equal(r.code, 0, r.stderr);
-    }
+    fx.adaCall = await importRecording(sets, wav, {
+      number: '+46701000001',
+      agent: '1001',
+      service: 'billing',
+    });
+    fx.bobCall = await importRecording(sets, wav, {
+      number: '+46701000002',
+      agent: '1002',
+      service: 'sales',
+    });
+    await addUsers(sets, USERS, PW);
     daemon = await startDaemon(sets);
     fx.origin = daemon.apiUrl!;
   });

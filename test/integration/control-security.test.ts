@@ -4,12 +4,13 @@
  * socket, not one the client claims; stored text cannot forge rows of `audit list`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { ctl, isolatedSets, startDaemon, DEV_CONFIG, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, startDaemon, DEV_CONFIG } from '../helpers/daemon.js';
+import { storagePerTest } from '../helpers/workspace.js';
 import { makeToneWav } from '../helpers/audio.js';
 import { loadConfig } from '../../agent/src/config/index.js';
 import { openStorage } from '../../agent/src/storage/index.js';
@@ -30,33 +31,19 @@ const actorRe = (pid: string): RegExp => new RegExp(`^os:${OS_USER}\\(uid=${UID}
 
 describe('integration: callvaultctl security (reason, restriction, OS actor, escaping)', function () {
   this.timeout(120_000);
-  let work: string;
-  let sets: string[];
-  let toneWav: string;
-  let daemon: RunningDaemon | undefined;
-
-  before(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-ctlsec-'));
-    toneWav = join(work, 'tone.wav');
-    makeToneWav(toneWav, 2, [440, 880]);
-  });
-  after(() => rmSync(work, { recursive: true, force: true }));
-  beforeEach(async () => {
-    sets = await isolatedSets(mkdtempSync(join(work, 'storage-')));
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGKILL');
-    daemon = undefined;
-  });
+  const ws = storagePerTest('cv-ctlsec-', undefined, (dir) =>
+    makeToneWav(join(dir, 'tone.wav'), 2, [440, 880]),
+  );
+  const toneWav = (): string => join(ws.dir, 'tone.wav');
 
   async function importOne(): Promise<string> {
-    const imp = await ctl(sets, ['import', toneWav, '--meta', JSON.stringify({ agent: '1001' })]);
+    const imp = await ctl(ws.sets, ['import', toneWav(), '--meta', JSON.stringify({ agent: '1001' })]);
     assert.equal(imp.code, 0, imp.stderr);
     return imp.stdout.trim();
   }
 
   async function audit(): Promise<AuditRow[]> {
-    const r = await ctl(sets, ['audit', 'list', '--json']);
+    const r = await ctl(ws.sets, ['audit', 'list', '--json']);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as AuditRow[];
   }
@@ -64,7 +51,7 @@ describe('integration: callvaultctl security (reason, restriction, OS actor, esc
   /** Restriction has no CLI verb of its own here: set it on the index while no daemon runs. */
   async function restrict(id: string): Promise<void> {
     const storage = await openStorage({
-      config: loadConfig({ file: DEV_CONFIG, sets }),
+      config: loadConfig({ file: DEV_CONFIG, sets: ws.sets }),
       log: silentLogger(),
     });
     try {
@@ -75,13 +62,13 @@ describe('integration: callvaultctl security (reason, restriction, OS actor, esc
   }
 
   async function refusedExport(id: string, reason: string | null, code: string): Promise<void> {
-    const out = join(work, `refused-${Date.now()}.wav`);
-    const r = await ctl(sets, ['export', id, '-o', out, ...(reason === null ? [] : ['--reason', reason])]);
+    const out = join(ws.dir, `refused-${Date.now()}.wav`);
+    const r = await ctl(ws.sets, ['export', id, '-o', out, ...(reason === null ? [] : ['--reason', reason])]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, new RegExp(`\\[${code}\\]`));
     assert.equal(existsSync(out), false, 'no output file');
     assert.deepEqual(
-      readdirSync(work).filter((f) => f.startsWith('refused-')),
+      readdirSync(ws.dir).filter((f) => f.startsWith('refused-')),
       [],
       'no partial file',
     );
@@ -92,7 +79,7 @@ describe('integration: callvaultctl security (reason, restriction, OS actor, esc
       const open = await importOne();
       const restricted = await importOne();
       await restrict(restricted);
-      if (via === 'daemon') daemon = await startDaemon(sets);
+      if (via === 'daemon') ws.daemon = await startDaemon(ws.sets);
 
       await refusedExport(open, null, 'CV_ERR_CONTROL_REASON_REQUIRED');
       await refusedExport(open, '    ', 'CV_ERR_CONTROL_REASON_REQUIRED');
@@ -101,7 +88,14 @@ describe('integration: callvaultctl security (reason, restriction, OS actor, esc
       await refusedExport(restricted, 'DPO request 2026/14', 'CV_ERR_CONTROL_RESTRICTED');
 
       // A ticket number is a reason.
-      const ok = await ctl(sets, ['export', open, '-o', join(work, `ok-${via}.wav`), '--reason', 'INC-1']);
+      const ok = await ctl(ws.sets, [
+        'export',
+        open,
+        '-o',
+        join(ws.dir, `ok-${via}.wav`),
+        '--reason',
+        'INC-1',
+      ]);
       assert.equal(ok.code, 0, ok.stderr);
 
       const exports = (await audit()).filter((e) => e.action === 'export');
@@ -115,18 +109,20 @@ describe('integration: callvaultctl security (reason, restriction, OS actor, esc
   }
 
   it('audits the OS user of the socket peer, never the actor a client claims', async () => {
-    daemon = await startDaemon(sets);
+    ws.daemon = await startDaemon(ws.sets);
     const id = await importOne();
     const imp = (await audit()).find((e) => e.action === 'import' && e.recordingId === id);
     assert.ok(imp);
     assert.match(imp.actor, actorRe('\\d+'));
     assert.equal(imp.from, 'control');
     const cliPid = Number(/pid=(\d+)/.exec(imp.actor)![1]);
-    assert.notEqual(cliPid, daemon.child.pid, 'the CLI process, not the daemon');
+    assert.notEqual(cliPid, ws.daemon.child.pid, 'the CLI process, not the daemon');
     assert.notEqual(cliPid, process.pid);
 
     // A hand-written request claiming to be someone else, from somewhere else.
-    const socket = connect(join(sets.find((s) => s.startsWith('storage.dir='))!.slice(12), 'control.sock'));
+    const socket = connect(
+      join(ws.sets.find((s) => s.startsWith('storage.dir='))!.slice(12), 'control.sock'),
+    );
     await once(socket, 'connect');
     const frames = [
       {
@@ -160,10 +156,10 @@ describe('integration: callvaultctl security (reason, restriction, OS actor, esc
   });
 
   it('control characters in a reason cannot forge rows of audit list', async () => {
-    daemon = await startDaemon(sets);
+    ws.daemon = await startDaemon(ws.sets);
     const id = await importOne();
     const forged = `ok\n9999  2026-01-01T00:00:00.000Z  os:root(uid=0,pid=1)  admin  export  ${id}  forged\r\x1b[2K`;
-    const set = await ctl(sets, ['hold', 'set', id, '--reason', forged]);
+    const set = await ctl(ws.sets, ['hold', 'set', id, '--reason', forged]);
     assert.equal(set.code, 0, set.stderr);
     const rows = await audit();
     assert.ok(
@@ -171,7 +167,7 @@ describe('integration: callvaultctl security (reason, restriction, OS actor, esc
       'stored as given, shown escaped',
     );
 
-    const list = await ctl(sets, ['audit', 'list']);
+    const list = await ctl(ws.sets, ['audit', 'list']);
     assert.equal(list.code, 0, list.stderr);
     const lines = list.stdout.replace(/\n$/, '').split('\n');
     assert.equal(lines.length, rows.length + 1, `one header and one line per entry:\n${list.stdout}`);

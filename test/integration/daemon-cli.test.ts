@@ -3,19 +3,11 @@
  * CLI command works with no daemon (CLI opens storage itself) and with one (control socket).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync, readdirSync, statSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import {
-  ctl,
-  isolatedSets,
-  startDaemon,
-  DEV_CONFIG,
-  ROOT,
-  type DaemonProcess,
-  type RunningDaemon,
-} from '../helpers/daemon.js';
+import { ctl, isolatedSets, startDaemon, DEV_CONFIG, ROOT, type DaemonProcess } from '../helpers/daemon.js';
+import { dirPerTest, storagePerTest } from '../helpers/workspace.js';
 import { makeToneWav, readWav, channelFrequency, durationSeconds, findWavHeader } from '../helpers/audio.js';
 
 function walk(dir: string): string[] {
@@ -42,29 +34,11 @@ function containerOf(storageDir: string, id: string): string {
 
 describe('integration: daemon + callvaultctl', function () {
   this.timeout(120_000);
-  let work: string;
-  let storageDir: string;
-  let sets: string[];
-  let toneWav: string;
-  let daemon: RunningDaemon | undefined;
-
-  before(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-it-'));
-    toneWav = join(work, 'tone.wav');
-    makeToneWav(toneWav, 60, [440, 880]);
-  });
-  after(() => rmSync(work, { recursive: true, force: true }));
-  beforeEach(async () => {
-    storageDir = mkdtempSync(join(work, 'storage-'));
-    sets = await isolatedSets(storageDir);
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGKILL');
-    daemon = undefined;
-  });
+  const ws = storagePerTest('cv-it-', undefined, (dir) => makeToneWav(join(dir, 'tone.wav'), 60, [440, 880]));
+  const toneWav = (): string => join(ws.dir, 'tone.wav');
 
   async function importExportVerify(expectVia: 'daemon' | 'local'): Promise<string> {
-    const status = await ctl(sets, ['status', '--json']);
+    const status = await ctl(ws.sets, ['status', '--json']);
     assert.equal(status.code, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).via, expectVia);
 
@@ -75,12 +49,12 @@ describe('integration: daemon + callvaultctl', function () {
       service: 'billing',
       direction: 'inbound',
     });
-    const imp = await ctl(sets, ['import', toneWav, '--meta', meta]);
+    const imp = await ctl(ws.sets, ['import', toneWav(), '--meta', meta]);
     assert.equal(imp.code, 0, imp.stderr);
     const id = imp.stdout.trim();
     assert.match(id, /^[0-9a-f-]{36}$/);
 
-    const list = await ctl(sets, ['recordings', 'list', '--json']);
+    const list = await ctl(ws.sets, ['recordings', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
     const items = JSON.parse(list.stdout) as {
       id: string;
@@ -95,18 +69,18 @@ describe('integration: daemon + callvaultctl', function () {
     assert.equal(item.agent, '1001');
     assert.ok(Math.abs(item.durationMs - 60_000) < 50, `duration ${item.durationMs}`);
 
-    const out = join(work, `out-${expectVia}.wav`);
-    const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'integration test', '--force']);
+    const out = join(ws.dir, `out-${expectVia}.wav`);
+    const exp = await ctl(ws.sets, ['export', id, '-o', out, '--reason', 'integration test', '--force']);
     assert.equal(exp.code, 0, exp.stderr);
     assert.ok(
-      readFileSync(out).equals(readFileSync(toneWav)),
+      readFileSync(out).equals(readFileSync(toneWav())),
       'export is byte-identical to the imported WAV',
     );
     const wav = readWav(readFileSync(out));
     assert.ok(Math.abs(channelFrequency(wav, 0) - 440) < 5);
     assert.ok(Math.abs(channelFrequency(wav, 1) - 880) < 5);
 
-    const ver = await ctl(sets, ['verify', id]);
+    const ver = await ctl(ws.sets, ['verify', id]);
     assert.equal(ver.code, 0, ver.stdout + ver.stderr);
     assert.match(ver.stdout, /OK sha256 [0-9a-f]{64}/);
     return id;
@@ -114,37 +88,37 @@ describe('integration: daemon + callvaultctl', function () {
 
   it('works without a daemon: import, list, export byte-identical, verify, audit', async () => {
     await importExportVerify('local');
-    const audit = await ctl(sets, ['audit', 'list', '--json']);
+    const audit = await ctl(ws.sets, ['audit', 'list', '--json']);
     assert.equal(audit.code, 0, audit.stderr);
     const actions = (JSON.parse(audit.stdout) as { action: string }[]).map((e) => e.action);
     assert.ok(actions.includes('import') && actions.includes('export'), actions.join(','));
-    const av = await ctl(sets, ['audit', 'verify']);
+    const av = await ctl(ws.sets, ['audit', 'verify']);
     assert.equal(av.code, 0, av.stdout + av.stderr);
   });
 
   it('works through the daemon, refuses a second daemon, and stops cleanly on SIGTERM', async () => {
-    daemon = await startDaemon(sets);
-    assert.equal(statSync(join(storageDir, 'control.sock')).mode & 0o777, 0o600);
+    ws.daemon = await startDaemon(ws.sets);
+    assert.equal(statSync(join(ws.storageDir, 'control.sock')).mode & 0o777, 0o600);
     const id = await importExportVerify('daemon');
 
     const second = await import('../helpers/daemon.js').then((h) =>
-      h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs(sets)]),
+      h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs(ws.sets)]),
     );
     assert.equal(second.code, 1, second.stdout + second.stderr);
     assert.match(second.stderr, /in use by another callvault process/);
 
-    assert.equal(await daemon.stop('SIGTERM'), 0);
-    daemon = undefined;
+    assert.equal(await ws.daemon.stop('SIGTERM'), 0);
+    ws.daemon = undefined;
     // The data outlives the daemon: the CLI now opens the storage itself and finds it.
-    const show = await ctl(sets, ['recordings', 'show', id, '--json']);
+    const show = await ctl(ws.sets, ['recordings', 'show', id, '--json']);
     assert.equal(show.code, 0, show.stderr);
     assert.equal(JSON.parse(show.stdout).id, id);
   });
 
   it('keeps no plaintext audio on disk', async () => {
     await importExportVerify('local');
-    const pcm = readWav(readFileSync(toneWav)).data;
-    for (const file of walk(storageDir)) {
+    const pcm = readWav(readFileSync(toneWav())).data;
+    for (const file of walk(ws.storageDir)) {
       const bytes = readFileSync(file);
       assert.equal(findWavHeader(bytes), -1, `WAV header in ${file}`);
       assert.ok(!containsPcm(bytes, pcm), `plaintext PCM in ${file}`);
@@ -152,22 +126,22 @@ describe('integration: daemon + callvaultctl', function () {
   });
 
   it('detects tampering: verify and export exit 2 and leave no output file', async () => {
-    const imp = await ctl(sets, ['import', toneWav]);
+    const imp = await ctl(ws.sets, ['import', toneWav()]);
     const id = imp.stdout.trim();
-    const file = containerOf(storageDir, id);
+    const file = containerOf(ws.storageDir, id);
     const bytes = readFileSync(file);
     bytes[Math.floor(bytes.length / 2)]! ^= 0x10;
     writeFileSync(file, bytes);
-    const ver = await ctl(sets, ['verify', id]);
+    const ver = await ctl(ws.sets, ['verify', id]);
     assert.equal(ver.code, 2, ver.stdout + ver.stderr);
     assert.match(ver.stdout, /FAILED CV_ERR_VAULT_TAMPERED/);
-    const out = join(work, 'tampered.wav');
-    const exp = await ctl(sets, ['export', id, '-o', out, '--reason', 'tamper check']);
+    const out = join(ws.dir, 'tampered.wav');
+    const exp = await ctl(ws.sets, ['export', id, '-o', out, '--reason', 'tamper check']);
     assert.equal(exp.code, 2, exp.stderr);
     assert.match(exp.stderr, /CV_ERR_VAULT_TAMPERED/);
     assert.equal(existsSync(out), false);
     assert.deepEqual(
-      readdirSync(work).filter((f) => f.startsWith('tampered.wav')),
+      readdirSync(ws.dir).filter((f) => f.startsWith('tampered.wav')),
       [],
     );
   });
@@ -175,7 +149,7 @@ describe('integration: daemon + callvaultctl', function () {
   it('recovers a recording whose writer was killed with SIGKILL, flagged recovered', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'test/fixtures/storage/record-live.ts'), storageDir, DEV_CONFIG],
+      ['--import', 'tsx', join(ROOT, 'test/fixtures/storage/record-live.ts'), ws.storageDir, DEV_CONFIG],
       {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -197,27 +171,27 @@ describe('integration: daemon + callvaultctl', function () {
     });
     await new Promise((r) => child.once('exit', r));
 
-    const show = await ctl(sets, ['recordings', 'show', id, '--json']);
+    const show = await ctl(ws.sets, ['recordings', 'show', id, '--json']);
     assert.equal(show.code, 0, show.stderr);
     const rec = JSON.parse(show.stdout) as { state: string; flags: string[]; number: string };
     assert.equal(rec.state, 'recovered');
     assert.ok(rec.flags.includes('recovered'));
     assert.equal(rec.number, '+46701234567');
 
-    const wavPath = join(work, 'recovered.wav');
-    const exp = await ctl(sets, ['export', id, '-o', wavPath, '--reason', 'recovery check']);
+    const wavPath = join(ws.dir, 'recovered.wav');
+    const exp = await ctl(ws.sets, ['export', id, '-o', wavPath, '--reason', 'recovery check']);
     assert.equal(exp.code, 0, exp.stderr);
     const wav = readWav(readFileSync(wavPath));
     const secs = durationSeconds(wav);
     assert.ok(secs >= 3 && secs <= 5.1, `recovered ${secs} s of ~5 s written`);
     assert.ok(Math.abs(channelFrequency(wav, 0) - 440) < 10);
     assert.ok(Math.abs(channelFrequency(wav, 1) - 1000) < 10);
-    const ver = await ctl(sets, ['verify', id]);
+    const ver = await ctl(ws.sets, ['verify', id]);
     assert.equal(ver.code, 0, ver.stdout + ver.stderr);
   });
 
   it('rejects a bad config with exit 1 naming the key, for the daemon and the CLI', async () => {
-    const cfg = await ctl([...sets, 'media.rtp_ports=70000-80000'], ['config', 'check']);
+    const cfg = await ctl([...ws.sets, 'media.rtp_ports=70000-80000'], ['config', 'check']);
     assert.equal(cfg.code, 1);
     assert.match(cfg.stderr, /media\.rtp_ports/);
     const d = await import('../helpers/daemon.js').then((h) =>
@@ -225,7 +199,7 @@ describe('integration: daemon + callvaultctl', function () {
         h.DAEMON_BIN,
         '--config',
         DEV_CONFIG,
-        ...h.setArgs([...sets, 'storage.bogus=1']),
+        ...h.setArgs([...ws.sets, 'storage.bogus=1']),
       ]),
     );
     assert.equal(d.code, 1);
@@ -233,24 +207,24 @@ describe('integration: daemon + callvaultctl', function () {
   });
 
   it('refuses to open storage with the wrong master key, losing nothing', async () => {
-    const imp = await ctl(sets, ['import', toneWav]);
+    const imp = await ctl(ws.sets, ['import', toneWav()]);
     assert.equal(imp.code, 0, imp.stderr);
-    const keyFile = join(work, `wrong-${Date.now()}.key`);
+    const keyFile = join(ws.dir, `wrong-${Date.now()}.key`);
     writeFileSync(keyFile, `1 ${'ab'.repeat(32)}\n`, { mode: 0o600 });
-    const bad = await ctl([...sets, `keys.master_key_file=${keyFile}`], ['recordings', 'list']);
+    const bad = await ctl([...ws.sets, `keys.master_key_file=${keyFile}`], ['recordings', 'list']);
     assert.equal(bad.code, 1, bad.stderr);
     assert.match(bad.stderr, /CV_ERR_VAULT_KEY_MISMATCH/);
-    const good = await ctl(sets, ['recordings', 'list', '--json']);
+    const good = await ctl(ws.sets, ['recordings', 'list', '--json']);
     assert.equal(JSON.parse(good.stdout).length, 1);
   });
 
   it('rotates the master key; old recordings stay readable', async () => {
-    const first = (await ctl(sets, ['import', toneWav])).stdout.trim();
-    const rot = await ctl(sets, ['keys', 'rotate']);
+    const first = (await ctl(ws.sets, ['import', toneWav()])).stdout.trim();
+    const rot = await ctl(ws.sets, ['keys', 'rotate']);
     assert.equal(rot.code, 0, rot.stderr);
     assert.match(rot.stdout, /key id 2/);
-    const second = (await ctl(sets, ['import', toneWav])).stdout.trim();
-    const all = await ctl(sets, ['verify', '--all']);
+    const second = (await ctl(ws.sets, ['import', toneWav()])).stdout.trim();
+    const all = await ctl(ws.sets, ['verify', '--all']);
     assert.equal(all.code, 0, all.stdout + all.stderr);
     assert.match(all.stdout, new RegExp(`${first} OK`));
     assert.match(all.stdout, new RegExp(`${second} OK`));
@@ -258,45 +232,50 @@ describe('integration: daemon + callvaultctl', function () {
 
   it('refuses to start on a corrupt index, naming index rebuild; rebuild restores the same results', async () => {
     const meta = (n: string): string => JSON.stringify({ number: n, agent: '1001', service: 'billing' });
-    const a = (await ctl(sets, ['import', toneWav, '--meta', meta('+46701000001')])).stdout.trim();
-    const b = (await ctl(sets, ['import', toneWav, '--meta', meta('+46701000002')])).stdout.trim();
+    const a = (await ctl(ws.sets, ['import', toneWav(), '--meta', meta('+46701000001')])).stdout.trim();
+    const b = (await ctl(ws.sets, ['import', toneWav(), '--meta', meta('+46701000002')])).stdout.trim();
     const before = JSON.parse(
-      (await ctl(sets, ['recordings', 'search', '--number', '+46701000002', '--json'])).stdout,
+      (await ctl(ws.sets, ['recordings', 'search', '--number', '+46701000002', '--json'])).stdout,
     ) as { id: string }[];
     assert.deepEqual(
       before.map((r) => r.id),
       [b],
     );
-    const indexDir = join(storageDir, 'index');
+    const indexDir = join(ws.storageDir, 'index');
     const manifest = readdirSync(indexDir).find((f) => f.startsWith('MANIFEST-'));
     assert.ok(manifest);
     writeFileSync(join(indexDir, manifest), Buffer.alloc(200, 0x5a));
 
     const h = await import('../helpers/daemon.js');
-    const refused = await h.run(process.execPath, [h.DAEMON_BIN, '--config', DEV_CONFIG, ...h.setArgs(sets)]);
+    const refused = await h.run(process.execPath, [
+      h.DAEMON_BIN,
+      '--config',
+      DEV_CONFIG,
+      ...h.setArgs(ws.sets),
+    ]);
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /CV_ERR_INDEX_CORRUPT/);
     assert.match(refused.stderr, /callvaultctl index rebuild/);
 
-    const rebuilt = await ctl(sets, ['index', 'rebuild']);
+    const rebuilt = await ctl(ws.sets, ['index', 'rebuild']);
     assert.equal(rebuilt.code, 0, rebuilt.stderr);
     assert.match(rebuilt.stdout, /2 recording\(s\)/);
     const after = JSON.parse(
-      (await ctl(sets, ['recordings', 'search', '--number', '+46701000002', '--json'])).stdout,
+      (await ctl(ws.sets, ['recordings', 'search', '--number', '+46701000002', '--json'])).stdout,
     ) as { id: string }[];
     assert.deepEqual(
       after.map((r) => r.id),
       [b],
     );
-    const all = JSON.parse((await ctl(sets, ['recordings', 'list', '--json'])).stdout) as { id: string }[];
+    const all = JSON.parse((await ctl(ws.sets, ['recordings', 'list', '--json'])).stdout) as { id: string }[];
     assert.deepEqual(all.map((r) => r.id).sort(), [a, b].sort());
-    daemon = await startDaemon(sets);
+    ws.daemon = await startDaemon(ws.sets);
   });
 
   it('imports only WAV: a non-WAV file is refused with exit 1', async () => {
-    const junk = join(work, 'junk.wav');
+    const junk = join(ws.dir, 'junk.wav');
     writeFileSync(junk, 'this is not audio');
-    const r = await ctl(sets, ['import', junk]);
+    const r = await ctl(ws.sets, ['import', junk]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /CV_ERR_VAULT_BAD_WAV/);
   });
@@ -304,23 +283,14 @@ describe('integration: daemon + callvaultctl', function () {
 
 describe('integration: daemon signals and storage permissions', function () {
   this.timeout(60_000);
-  let work: string;
-  let daemon: DaemonProcess | undefined;
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-sig-'));
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGKILL');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest<DaemonProcess>('cv-sig-');
 
   it('reloads the log level on SIGHUP and keeps running on a broken config', async () => {
     const { chmodSync, mkdirSync } = await import('node:fs');
-    const storageDir = join(work, 'storage');
+    const storageDir = join(ws.dir, 'storage');
     mkdirSync(storageDir, { mode: 0o755 });
     chmodSync(storageDir, 0o755);
-    const configFile = join(work, 'callvault.yaml');
+    const configFile = join(ws.dir, 'callvault.yaml');
     const original = readFileSync(DEV_CONFIG, 'utf8');
     writeFileSync(configFile, original);
     const sets = (await isolatedSets(storageDir)).filter((s) => !s.startsWith('log.level='));
@@ -346,7 +316,7 @@ describe('integration: daemon signals and storage permissions', function () {
       }
     };
     const exited = new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
-    daemon = {
+    ws.daemon = {
       child,
       logs: () => out,
       stop: async (sig = 'SIGTERM') => {
@@ -369,7 +339,7 @@ describe('integration: daemon signals and storage permissions', function () {
     writeFileSync(configFile, `${original}\nbogus_section: 1\n`);
     await waitFor(/"msg":"config reload failed; keeping the running config"/, () => child.kill('SIGHUP'));
     assert.equal(child.exitCode, null, 'still running');
-    assert.equal(await daemon.stop('SIGTERM'), 0);
-    daemon = undefined;
+    assert.equal(await ws.daemon.stop('SIGTERM'), 0);
+    ws.daemon = undefined;
   });
 });

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { AGENT, SiprecClient, finishedRecord, rtpRangeSet } from '../kit/index.js';
+import { SiprecClient, customerCall, finishedRecord, rtpRangeSet } from '../kit/index.js';
 import { until } from '../helpers/until.js';
 
 describe('integration: disk full mid-call', function () {
@@ -51,16 +51,7 @@ describe('integration: disk full mid-call', function () {
     const sets = await isolatedSets(join(m, 'storage'), [rtpRangeSet(), 'storage.min_free_bytes=0']);
     daemon = await startDaemon(sets);
     client = await SiprecClient.to(daemon, 'udp');
-    const call = await client.call({
-      streams: [
-        { label: 'caller', codec: 'PCMU', toneHz: 440 },
-        { label: 'agent', codec: 'PCMU', toneHz: 1000 },
-      ],
-      caller: { name: 'Kalle Kund', aor: 'sip:+46701112299@sbc.operator.example' },
-      callee: AGENT,
-      direction: 'inbound',
-      service: 'faults',
-    });
+    const call = await client.call(customerCall('+46701112299', 'faults'));
     assert.equal(await call.invite(), 200);
     const media = call.sendMedia({ durationMs: 15_000 });
     await until(() => /"msg":"call answered"/.test(daemon!.logs()), 'call answered', 10_000);

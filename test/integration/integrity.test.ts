@@ -6,13 +6,13 @@
  * audit chain and the metric record it. A call in progress does not fail `verify --all`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, startDaemon } from '../helpers/daemon.js';
+import { call as httpsCall } from '../helpers/https.js';
+import { storagePerTest } from '../helpers/workspace.js';
 import { makeToneWav } from '../helpers/audio.js';
-import { AGENT, SiprecClient, rtpRangeSet } from '../kit/index.js';
+import { SiprecClient, customerCall, rtpRangeSet } from '../kit/index.js';
 import { TAMPERS, tamper } from '../helpers/tamper.js';
 
 interface Reply {
@@ -20,24 +20,13 @@ interface Reply {
   body: string;
 }
 
-function https(url: string, opts: { method?: string; token?: string; json?: unknown } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
-    if (opts.json !== undefined) headers['content-type'] = 'application/json';
-    const req = httpsRequest(
-      url,
-      { method: opts.method ?? 'GET', rejectUnauthorized: false, headers, timeout: 20_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.json === undefined ? undefined : JSON.stringify(opts.json));
-  });
+/** The admin API's reply with its body as text (the assertions quote it). */
+async function https(
+  url: string,
+  opts: { method?: string; token?: string; json?: unknown } = {},
+): Promise<Reply> {
+  const r = await httpsCall(url, opts);
+  return { status: r.status, body: r.body.toString() };
 }
 
 async function metricsText(sets: readonly string[]): Promise<string> {
@@ -71,29 +60,15 @@ interface Shown {
 
 describe('integration: integrity of finished recordings', function () {
   this.timeout(180_000);
-  let work: string;
-  let storageDir: string;
-  let sets: string[];
-  let wav: string;
-  let daemon: RunningDaemon | undefined;
-
-  before(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-integrity-'));
-    wav = join(work, 'tone.wav');
-    makeToneWav(wav, 10, [440, 880]);
-  });
-  after(() => rmSync(work, { recursive: true, force: true }));
-  beforeEach(async () => {
-    storageDir = mkdtempSync(join(work, 'storage-'));
-    sets = await isolatedSets(storageDir, [rtpRangeSet(), 'media.rtp_timeout_ms=5000']);
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGKILL');
-    daemon = undefined;
-  });
+  const ws = storagePerTest(
+    'cv-integrity-',
+    () => [rtpRangeSet(), 'media.rtp_timeout_ms=5000'],
+    (dir) => makeToneWav(join(dir, 'tone.wav'), 10, [440, 880]),
+  );
+  const wav = (): string => join(ws.dir, 'tone.wav');
 
   function containerOf(id: string): string {
-    const f = walk(join(storageDir, 'recordings')).find((p) => p.endsWith(`${id}.wav.enc`));
+    const f = walk(join(ws.storageDir, 'recordings')).find((p) => p.endsWith(`${id}.wav.enc`));
     assert.ok(f, `container of ${id}`);
     return f;
   }
@@ -102,15 +77,15 @@ describe('integration: integrity of finished recordings', function () {
   async function fiveRecordings(): Promise<{ ids: string[]; digests: string[] }> {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await ctl(sets, ['import', wav]);
+      const r = await ctl(ws.sets, ['import', wav()]);
       assert.equal(r.code, 0, r.stderr);
       ids.push(r.stdout.trim());
     }
     for (const id of ids.slice(0, 4)) {
-      const h = await ctl(sets, ['hold', 'set', id, '--reason', 'case 2026-117']);
+      const h = await ctl(ws.sets, ['hold', 'set', id, '--reason', 'case 2026-117']);
       assert.equal(h.code, 0, h.stderr);
     }
-    const user = await ctl(sets, ['users', 'add', 'ada', '--role', 'admin', '--password-stdin'], {
+    const user = await ctl(ws.sets, ['users', 'add', 'ada', '--role', 'admin', '--password-stdin'], {
       stdin: 'ada-long-password',
     });
     assert.equal(user.code, 0, user.stderr);
@@ -121,7 +96,7 @@ describe('integration: integrity of finished recordings', function () {
   }
 
   async function show(id: string): Promise<Shown> {
-    const r = await ctl(sets, ['recordings', 'show', id, '--json']);
+    const r = await ctl(ws.sets, ['recordings', 'show', id, '--json']);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as Shown;
   }
@@ -135,21 +110,28 @@ describe('integration: integrity of finished recordings', function () {
     const codes: string[] = [];
     for (let i = 0; i < 4; i++) {
       const id = ids[i]!;
-      const v = await ctl(sets, ['verify', id]);
+      const v = await ctl(ws.sets, ['verify', id]);
       assert.equal(v.code, 2, `${TAMPERS[i]}: verify exit ${v.code} ${v.stdout}${v.stderr}`);
       codes.push(/FAILED (CV_ERR_\w+)/.exec(v.stdout)?.[1] ?? '?');
-      const e = await ctl(sets, ['export', id, '-o', join(work, `${id}.wav`), '--reason', 'integrity check']);
+      const e = await ctl(ws.sets, [
+        'export',
+        id,
+        '-o',
+        join(ws.dir, `${id}.wav`),
+        '--reason',
+        'integrity check',
+      ]);
       assert.equal(e.code, 2, `${TAMPERS[i]}: export exit ${e.code} ${e.stderr}`);
       const s = await show(id);
       assert.equal(s.digest, digests[i], `${TAMPERS[i]}: the signed digest stays`);
       assert.equal(s.legalHold, true, `${TAMPERS[i]}: the hold stays`);
       assert.ok(s.flags.includes('tampered'), `${TAMPERS[i]}: flagged tampered (${s.flags.join(',')})`);
     }
-    const good = await ctl(sets, ['verify', ids[4]!]);
+    const good = await ctl(ws.sets, ['verify', ids[4]!]);
     assert.equal(good.code, 0, 'the untouched recording still verifies');
-    const all = await ctl(sets, ['verify', '--all']);
+    const all = await ctl(ws.sets, ['verify', '--all']);
     assert.equal(all.code, 2);
-    const audit = JSON.parse((await ctl(sets, ['audit', 'list', '--json'])).stdout) as {
+    const audit = JSON.parse((await ctl(ws.sets, ['audit', 'list', '--json'])).stdout) as {
       action: string;
       recordingId: string | null;
     }[];
@@ -159,7 +141,7 @@ describe('integration: integrity of finished recordings', function () {
   }
 
   async function assertApiRefuses(ids: readonly string[]): Promise<string[]> {
-    const base = `https://${sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
+    const base = `https://${ws.sets.find((s) => s.startsWith('api.listen='))!.split('=')[1]}/api/v1`;
     const login = await https(`${base}/session`, {
       method: 'POST',
       json: { username: 'ada', password: 'ada-long-password' },
@@ -197,11 +179,11 @@ describe('integration: integrity of finished recordings', function () {
     const { ids, digests } = await fiveRecordings();
     breakFour(ids);
     const cliCodes = await assertCliReports(ids, digests);
-    daemon = await startDaemon(sets);
-    assertStartupLogged(daemon.logs(), ids);
-    assert.equal(integrityCount(await metricsText(sets), 'startup'), 4);
+    ws.daemon = await startDaemon(ws.sets);
+    assertStartupLogged(ws.daemon.logs(), ids);
+    assert.equal(integrityCount(await metricsText(ws.sets), 'startup'), 4);
     const apiCodes = await assertApiRefuses(ids);
-    assert.equal(integrityCount(await metricsText(sets), 'audio'), 4);
+    assert.equal(integrityCount(await metricsText(ws.sets), 'audio'), 4);
     for (const [i, id] of ids.slice(0, 4).entries()) assert.equal((await show(id)).digest, digests[i]);
     console.log(
       `      stopped: verify ${TAMPERS.map((k, i) => `${k}=${cliCodes[i]}`).join(' ')}; api ${apiCodes.join(',')}`,
@@ -209,32 +191,23 @@ describe('integration: integrity of finished recordings', function () {
   });
 
   it('daemon running: a call in progress does not fail verify --all; broken ones are reported everywhere', async () => {
-    daemon = await startDaemon(sets);
+    ws.daemon = await startDaemon(ws.sets);
     const { ids, digests } = await fiveRecordings();
-    const client = await SiprecClient.to(daemon, 'udp');
+    const client = await SiprecClient.to(ws.daemon, 'udp');
     try {
-      const call = await client.call({
-        streams: [
-          { label: 'caller', codec: 'PCMU', toneHz: 440 },
-          { label: 'agent', codec: 'PCMU', toneHz: 1000 },
-        ],
-        caller: { name: 'Kalle Kund', aor: 'sip:+46701234567@sbc.operator.example' },
-        callee: AGENT,
-        direction: 'inbound',
-        service: 'kundtjanst',
-      });
+      const call = await client.call(customerCall('+46701234567', 'kundtjanst'));
       assert.equal(await call.invite(), 200);
       const media = call.sendMedia({ durationMs: 6000 });
       let active = 0;
       for (let i = 0; i < 100 && active === 0; i++) {
-        const st = JSON.parse((await ctl(sets, ['status', '--json'])).stdout || '{}') as {
+        const st = JSON.parse((await ctl(ws.sets, ['status', '--json'])).stdout || '{}') as {
           activeRecordings?: number;
         };
         active = st.activeRecordings ?? 0;
         if (active === 0) await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal(active, 1, 'the call is being recorded');
-      const all = await ctl(sets, ['verify', '--all']);
+      const all = await ctl(ws.sets, ['verify', '--all']);
       assert.equal(all.code, 0, `verify --all during a call: ${all.stdout}${all.stderr}`);
       assert.match(all.stdout, /IN PROGRESS/);
       assert.match(all.stderr, /5 verified, 0 failed, 1 in progress/);
@@ -245,14 +218,14 @@ describe('integration: integrity of finished recordings', function () {
     }
     breakFour(ids);
     const cliCodes = await assertCliReports(ids, digests);
-    const metrics = await metricsText(sets);
+    const metrics = await metricsText(ws.sets);
     assert.ok(integrityCount(metrics, 'verify') >= 4, 'the metric counts them');
     assert.equal(integrityCount(metrics, 'export'), 4);
     const apiCodes = await assertApiRefuses(ids);
-    assert.equal(await daemon.stop('SIGTERM'), 0);
-    daemon = await startDaemon(sets);
-    assertStartupLogged(daemon.logs(), ids);
-    assert.equal(integrityCount(await metricsText(sets), 'startup'), 4);
+    assert.equal(await ws.daemon.stop('SIGTERM'), 0);
+    ws.daemon = await startDaemon(ws.sets);
+    assertStartupLogged(ws.daemon.logs(), ids);
+    assert.equal(integrityCount(await metricsText(ws.sets), 'startup'), 4);
     for (const [i, id] of ids.slice(0, 4).entries()) {
       const s = await show(id);
       assert.equal(s.digest, digests[i]);

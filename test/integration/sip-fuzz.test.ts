@@ -7,13 +7,15 @@
  * it is entitled to keep, must count every refusal by reason, and must still answer OPTIONS.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { callInNetns } from '../helpers/netns.js';
 import type { FuzzInput, FuzzResult } from '../helpers/fuzz-probe.js';
 import { tcpExchange } from '../helpers/sip-exchange.js';
+import { isolatedSets, startDaemon } from '../helpers/daemon.js';
+import { dirPerTest, namespacedDaemon } from '../helpers/workspace.js';
+import { callInNetns, tcpExchange, type FuzzInput, type FuzzResult } from '../helpers/netns.js';
 
 const FIXTURES = new URL('../fixtures/sip/', import.meta.url);
 const PROBE = new URL('../helpers/fuzz-probe.ts', import.meta.url).href;
@@ -28,36 +30,12 @@ function corpus(): string[] {
 
 describe('integration: SIP fuzz, 100 000 mutated messages against the daemon', function () {
   this.timeout(240_000);
-  let work: string;
-  let daemon: RunningDaemon | undefined;
-
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-sipf-'));
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGKILL');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest('cv-sipf-');
 
   it('no crash, memory stable, every refusal counted, OPTIONS still answered', async () => {
     const seed = Number(process.env['CV_FUZZ_SEED'] ?? 20261123);
     const input: FuzzInput = {
-      sets: [
-        `storage.dir=${join(work, 'storage')}`,
-        'sip.udp=127.0.0.1:5080',
-        'sip.tcp=127.0.0.1:5080',
-        'api.listen=127.0.0.1:8443',
-        'metrics.listen=127.0.0.1:9464',
-        'media.rtp_ports=20000-20999',
-        'sip.accept_plain_invite=false',
-        // The per-source limit (default 200/s) would otherwise drop nearly all of it unparsed.
-        'sip.rate_limit_per_second=100000',
-        'log.level=info',
-      ],
-      sipPort: 5080,
-      metricsPort: 9464,
-      sourcePort: 5060,
+      ...namespacedDaemon(join(ws.dir, 'storage'), '20000-20999'),
       listenPorts: [5060, 5070, 6050, 19823],
       corpus: corpus(),
       seed,
@@ -115,8 +93,8 @@ describe('integration: SIP fuzz, 100 000 mutated messages against the daemon', f
 
   // A bare CR in a header value that a problem response would echo: the response is sent without the echo.
   it('a bare CR inside a Require value gets a final response (not an internal error)', async () => {
-    const sets = await isolatedSets(join(work, 'storage'), ['media.rtp_ports=31400-31499']);
-    daemon = await startDaemon(sets);
+    const sets = await isolatedSets(join(ws.dir, 'storage'), ['media.rtp_ports=31400-31499']);
+    ws.daemon = await startDaemon(sets);
     const port = Number(sets.find((x) => x.startsWith('sip.tcp='))?.split(':')[1]);
     const msg =
       'OPTIONS sip:user@example.com SIP/2.0\r\nTo: sip:j_user@example.com\r\n' +
@@ -128,6 +106,6 @@ describe('integration: SIP fuzz, 100 000 mutated messages against the daemon', f
       got.some((x) => x.status >= 400 && x.callId === 'barecr.1'),
       JSON.stringify(got),
     );
-    assert.doesNotMatch(daemon.logs(), /sip message handling failed/);
+    assert.doesNotMatch(ws.daemon.logs(), /sip message handling failed/);
   });
 });

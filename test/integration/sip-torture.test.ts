@@ -8,13 +8,22 @@
  * still answer OPTIONS, exit cleanly and not have grown.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { callInNetns } from '../helpers/netns.js';
 import { rawCallId, tcpExchange, type SeenResponse } from '../helpers/sip-exchange.js';
 import type { TortureInput, TortureResult } from '../helpers/torture-probe.js';
+import { isolatedSets, startDaemon } from '../helpers/daemon.js';
+import { dirPerTest, namespacedDaemon } from '../helpers/workspace.js';
+import {
+  callInNetns,
+  rawCallId,
+  tcpExchange,
+  type SeenResponse,
+  type TortureInput,
+  type TortureResult,
+} from '../helpers/netns.js';
 
 const FIXTURES = new URL('../fixtures/sip/', import.meta.url);
 const PROBE = new URL('../helpers/torture-probe.ts', import.meta.url).href;
@@ -150,17 +159,7 @@ function outcome(responses: readonly SeenResponse[], callIds: readonly string[])
 
 describe('integration: SIP torture (RFC 4475, RFC 5118) against the daemon in a network namespace', function () {
   this.timeout(90_000);
-  let work: string;
-  let daemon: RunningDaemon | undefined;
-
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-sipt-'));
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGKILL');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest('cv-sipt-');
 
   it('answers every message as the RFCs say, over TCP and UDP, and survives unchanged', async function () {
     const all = fixtures();
@@ -168,20 +167,7 @@ describe('integration: SIP torture (RFC 4475, RFC 5118) against the daemon in a 
     assert.deepEqual(all.map((f) => f.name).sort(), Object.keys(UDP).sort());
     // The namespace is private: fixed ports cannot collide with anything else running.
     const input: TortureInput = {
-      sets: [
-        `storage.dir=${join(work, 'storage')}`,
-        'sip.udp=127.0.0.1:5080',
-        'sip.tcp=127.0.0.1:5080',
-        'api.listen=127.0.0.1:8443',
-        'metrics.listen=127.0.0.1:9464',
-        'media.rtp_ports=20000-20099',
-        'sip.accept_plain_invite=false',
-        'sip.rate_limit_per_second=100000',
-        'log.level=info',
-      ],
-      sipPort: 5080,
-      metricsPort: 9464,
-      sourcePort: 5060,
+      ...namespacedDaemon(join(ws.dir, 'storage'), '20000-20099'),
       listenPorts: [5060, ...Object.values(VIA_PORT)],
       messages: all.map((f) => ({ name: f.name, base64: f.bytes.toString('base64') })),
       waitMs: 400,
@@ -234,8 +220,8 @@ describe('integration: SIP torture (RFC 4475, RFC 5118) against the daemon in a 
 
   // RFC 4475 §3.3.8: multi01 gets 400, answered from the first of each repeated header.
   it('multi01 (repeated Call-ID, To, From, CSeq) gets 400', async () => {
-    const sets = await isolatedSets(join(work, 'storage'), ['media.rtp_ports=31200-31299']);
-    daemon = await startDaemon(sets);
+    const sets = await isolatedSets(join(ws.dir, 'storage'), ['media.rtp_ports=31200-31299']);
+    ws.daemon = await startDaemon(sets);
     const port = Number(sets.find((s) => s.startsWith('sip.tcp='))?.split(':')[1]);
     const got = await tcpExchange(port, readFileSync(new URL('rfc4475/multi01.dat', FIXTURES)), 1000);
     assert.ok(got.some((r) => r.status === 400));
@@ -243,8 +229,8 @@ describe('integration: SIP torture (RFC 4475, RFC 5118) against the daemon in a 
 
   // Messages framed before a framing error in the same TCP segment are still answered.
   it('TCP: a message framed before a framing error in the same segment is still answered', async () => {
-    const sets = await isolatedSets(join(work, 'storage'), ['media.rtp_ports=31300-31399']);
-    daemon = await startDaemon(sets);
+    const sets = await isolatedSets(join(ws.dir, 'storage'), ['media.rtp_ports=31300-31399']);
+    ws.daemon = await startDaemon(sets);
     const port = Number(sets.find((s) => s.startsWith('sip.tcp='))?.split(':')[1]);
     const options =
       `OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-seg1\r\n` +

@@ -15,15 +15,16 @@ import { join } from 'node:path';
 import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { channelFrequency, durationSeconds, type WavInfo } from '../helpers/audio.js';
 import {
-  AGENT,
   SiprecClient,
   assertRecordedLength,
+  customerCall,
   channelRms,
   exportWav,
   finishedRecord,
   rtpRangeSet,
   sleep,
   type AudioCodec,
+  type MediaPlan,
   type SiprecCall,
   type Transport,
 } from '../kit/index.js';
@@ -62,22 +63,30 @@ describe('integration: SIPREC calls end to end', function () {
     return `+4670${String(Date.now() % 100000).padStart(5, '0')}${String(serial).padStart(2, '0')}`;
   }
 
-  async function twoStreamCall(
+  async function twoStreamCall(c: SiprecClient, codec: AudioCodec, number: string): Promise<SiprecCall> {
+    return c.call(customerCall(number, 'kundtjanst', codec));
+  }
+
+  /**
+   * Places a PCMU call and sends `plan`. A sender starved into a burst longer than `maxBurstMs`
+   * moves its own packets, which says nothing of the recorder: that call is ended (`hangUp`) and
+   * placed once more, and the second one stands whatever its burst. Every INVITE must get 200.
+   */
+  async function placeUnstarved(
     c: SiprecClient,
-    codec: AudioCodec,
-    number: string,
-    extra: { service?: string } = {},
+    plan: MediaPlan,
+    maxBurstMs: number,
+    hangUp: (call: SiprecCall) => Promise<void>,
   ): Promise<SiprecCall> {
-    return c.call({
-      streams: [
-        { label: 'caller', codec, toneHz: 440 },
-        { label: 'agent', codec, toneHz: 1000 },
-      ],
-      caller: { name: 'Kalle Kund', aor: `sip:${number}@sbc.operator.example` },
-      callee: AGENT,
-      direction: 'inbound',
-      service: extra.service ?? 'kundtjanst',
-    });
+    let call = await twoStreamCall(c, 'PCMU', callerNumber());
+    for (let attempt = 1; ; attempt++) {
+      assert.equal(await call.invite(), 200);
+      const sent = await call.sendMedia(plan);
+      if (sent.worstBurstMs <= maxBurstMs || attempt === 2) return call;
+      process.stdout.write(`      sender starved (${sent.worstBurstMs} ms burst): placing the call again\n`);
+      await hangUp(call);
+      call = await twoStreamCall(c, 'PCMU', callerNumber());
+    }
   }
 
   function assertTones(wav: WavInfo, fromS: number, toS: number, what: string): void {
@@ -203,19 +212,10 @@ describe('integration: SIPREC calls end to end', function () {
     const c = await client();
     // A sender starved for longer than the jitter buffer bursts its media late, which a recorder
     // rightly places late: that run says nothing about the hold, so it is placed once more.
-    let call = await twoStreamCall(c, 'PCMU', callerNumber());
-    for (let attempt = 1; ; attempt++) {
-      assert.equal(await call.invite(), 200);
-      const sent = await call.sendMedia({
-        durationMs: 10_000,
-        gaps: [{ fromMs: 3000, toMs: 8000 }],
-        rtcpEveryMs: 1000,
-      });
-      if (sent.worstBurstMs <= 200 || attempt === 2) break;
-      process.stdout.write(`      sender starved (${sent.worstBurstMs} ms burst): placing the call again\n`);
-      if (call.byeFromDaemon() === undefined) await call.bye();
-      call = await twoStreamCall(c, 'PCMU', callerNumber());
-    }
+    const plan = { durationMs: 10_000, gaps: [{ fromMs: 3000, toMs: 8000 }], rtcpEveryMs: 1000 };
+    const call = await placeUnstarved(c, plan, 200, async (starved) => {
+      if (starved.byeFromDaemon() === undefined) await starved.bye();
+    });
     const hungUp = call.byeFromDaemon();
     if (hungUp === undefined) assert.equal(await call.bye(), 200);
     const rec = await finishedRecord(sets, daemon.logs, call.callId);
@@ -252,22 +252,17 @@ describe('integration: SIPREC calls end to end', function () {
     const c = await client();
     // The checks below look at 100 ms windows: a sender starved into a burst moves its own
     // packets around them, which says nothing of the recorder, so that call is placed again.
-    let call = await twoStreamCall(c, 'PCMU', callerNumber());
-    for (let attempt = 1; ; attempt++) {
-      assert.equal(await call.invite(), 200);
-      const sent = await call.sendMedia({
-        durationMs: 6000,
-        dtmf: [
-          { label: 'caller', digit: '1', atMs: 1500, durationMs: 200 },
-          { label: 'caller', digit: '#', atMs: 2500, durationMs: 160 },
-        ],
-        ssrcChangeAtMs: 4000,
-      });
-      if (sent.worstBurstMs <= 40 || attempt === 2) break;
-      process.stdout.write(`      sender starved (${sent.worstBurstMs} ms burst): placing the call again\n`);
-      assert.equal(await call.bye(), 200);
-      call = await twoStreamCall(c, 'PCMU', callerNumber());
-    }
+    const plan: MediaPlan = {
+      durationMs: 6000,
+      dtmf: [
+        { label: 'caller', digit: '1', atMs: 1500, durationMs: 200 },
+        { label: 'caller', digit: '#', atMs: 2500, durationMs: 160 },
+      ],
+      ssrcChangeAtMs: 4000,
+    };
+    const call = await placeUnstarved(c, plan, 40, async (starved) => {
+      assert.equal(await starved.bye(), 200);
+    });
     assert.equal(await call.bye(), 200);
     const rec = await finishedRecord(sets, daemon.logs, call.callId);
     assertRecordedLength(rec, call, 6000, 'call');

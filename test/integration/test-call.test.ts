@@ -4,36 +4,27 @@
  * also checks the recording independently of the command's own check.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANY_PORT, ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ANY_PORT, ctl, isolatedSets, startDaemon } from '../helpers/daemon.js';
+import { dirPerTest } from '../helpers/workspace.js';
 import { readWav, channelFrequency, durationSeconds } from '../helpers/audio.js';
 
 describe('integration: callvaultctl test-call', function () {
   this.timeout(60_000);
-  let work: string;
-  let daemon: RunningDaemon | undefined;
-  beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), 'cv-tc-'));
-  });
-  afterEach(async () => {
-    await daemon?.stop('SIGKILL');
-    daemon = undefined;
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = dirPerTest('cv-tc-');
 
   it('records a SIPREC test call: 3 s, 440 Hz left (caller), 1000 Hz right (agent), metadata indexed', async () => {
-    const sets = await isolatedSets(join(work, 'storage'));
-    daemon = await startDaemon(sets);
-    const r = await daemon.ctl(['test-call', '--seconds', '3']);
-    assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
+    const sets = await isolatedSets(join(ws.dir, 'storage'));
+    ws.daemon = await startDaemon(sets);
+    const r = await ws.daemon.ctl(['test-call', '--seconds', '3']);
+    assert.equal(r.code, 0, r.stdout + r.stderr + ws.daemon.logs());
     const id = /recorded as (\S+),/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
-    const show = JSON.parse((await daemon.ctl(['recordings', 'show', id, '--json'])).stdout) as Record<
+    const show = JSON.parse((await ws.daemon.ctl(['recordings', 'show', id, '--json'])).stdout) as Record<
       string,
       unknown
     >;
@@ -41,14 +32,14 @@ describe('integration: callvaultctl test-call', function () {
     assert.equal(show['direction'], 'inbound');
     assert.equal(show['service'], 'callvault-test');
     assert.equal(show['source'], 'siprec');
-    const out = join(work, 'tc.wav');
-    assert.equal((await daemon.ctl(['export', id, '-o', out, '--reason', 'integration check'])).code, 0);
+    const out = join(ws.dir, 'tc.wav');
+    assert.equal((await ws.daemon.ctl(['export', id, '-o', out, '--reason', 'integration check'])).code, 0);
     const wav = readWav(readFileSync(out));
     assert.equal(wav.channels, 2);
     assert.ok(Math.abs(durationSeconds(wav) - 3) <= 0.2, `duration ${durationSeconds(wav)}`);
     assert.equal(channelFrequency(wav, 0), 440);
     assert.equal(channelFrequency(wav, 1), 1000);
-    assert.equal((await daemon.ctl(['verify', id])).code, 0);
+    assert.equal((await ws.daemon.ctl(['verify', id])).code, 0);
   });
 
   it('fails with exit 1 and a clear message when nothing answers', async () => {
@@ -57,7 +48,7 @@ describe('integration: callvaultctl test-call', function () {
     silent.bind(0, '127.0.0.1');
     await once(silent, 'listening');
     try {
-      const sets = await isolatedSets(join(work, 'storage'), [
+      const sets = await isolatedSets(join(ws.dir, 'storage'), [
         `sip.udp=127.0.0.1:${silent.address().port}`,
         'sip.tcp=off',
       ]);
@@ -70,8 +61,8 @@ describe('integration: callvaultctl test-call', function () {
   });
 
   it('works on a production-like configuration: TLS only, plain INVITEs refused', async () => {
-    const cert = join(work, 'sip.crt');
-    const key = join(work, 'sip.key');
+    const cert = join(ws.dir, 'sip.crt');
+    const key = join(ws.dir, 'sip.key');
     const gen = spawnSync('openssl', [
       'req',
       '-x509',
@@ -89,7 +80,7 @@ describe('integration: callvaultctl test-call', function () {
     ]);
     assert.equal(gen.status, 0, gen.stderr.toString());
     chmodSync(key, 0o600);
-    const sets = await isolatedSets(join(work, 'storage'), [
+    const sets = await isolatedSets(join(ws.dir, 'storage'), [
       'sip.udp=off',
       'sip.tcp=off',
       `sip.tls=${ANY_PORT}`,
@@ -97,24 +88,24 @@ describe('integration: callvaultctl test-call', function () {
       `sip.tls_key=${key}`,
       'sip.accept_plain_invite=false',
     ]);
-    daemon = await startDaemon(sets);
+    ws.daemon = await startDaemon(sets);
     // No --transport: a TLS-only box is called over TLS.
-    const r = await daemon.ctl(['test-call', '--seconds', '2']);
-    assert.equal(r.code, 0, r.stdout + r.stderr + daemon.logs());
+    const r = await ws.daemon.ctl(['test-call', '--seconds', '2']);
+    assert.equal(r.code, 0, r.stdout + r.stderr + ws.daemon.logs());
     assert.match(r.stdout, /^OK: recorded as /);
   });
 
   it('explains a 403: names the address to add to sip.trusted; --from-address calls from a trusted one', async () => {
-    const sets = await isolatedSets(join(work, 'storage'), ['sip.trusted=[127.0.0.2/32]']);
-    daemon = await startDaemon(sets);
-    const refused = await daemon.ctl(['test-call', '--seconds', '1']);
+    const sets = await isolatedSets(join(ws.dir, 'storage'), ['sip.trusted=[127.0.0.2/32]']);
+    ws.daemon = await startDaemon(sets);
+    const refused = await ws.daemon.ctl(['test-call', '--seconds', '1']);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stderr, /403/);
     assert.match(refused.stderr, /Add "127\.0\.0\.1" to sip\.trusted/);
     assert.match(refused.stderr, /CV_ERR_CLI_TEST_CALL/);
     process.stdout.write(`      ${refused.stderr.trim().split('\n').pop()}\n`);
-    const fromTrusted = await daemon.ctl(['test-call', '--seconds', '2', '--from-address', '127.0.0.2']);
-    assert.equal(fromTrusted.code, 0, fromTrusted.stdout + fromTrusted.stderr + daemon.logs());
+    const fromTrusted = await ws.daemon.ctl(['test-call', '--seconds', '2', '--from-address', '127.0.0.2']);
+    assert.equal(fromTrusted.code, 0, fromTrusted.stdout + fromTrusted.stderr + ws.daemon.logs());
     assert.match(fromTrusted.stdout, /^OK: /);
   });
 });

@@ -60,6 +60,23 @@ export interface OfferSpec {
 export const CALLER: PartySpec = { name: 'Kalle Kund', aor: 'sip:+46701234567@sbc.operator.example' };
 export const AGENT: PartySpec = { name: 'Anna Agent', aor: 'sip:1001@pbx.operator.example' };
 
+/**
+ * The call most tests place: customer `number` (the caller, 440 Hz) phones AGENT (1000 Hz),
+ * inbound to `service`, both streams in `codec`.
+ */
+export function customerCall(number: string, service: string, codec: AudioCodec = 'PCMU'): OfferSpec {
+  return {
+    streams: [
+      { label: 'caller', codec, toneHz: 440 },
+      { label: 'agent', codec, toneHz: 1000 },
+    ],
+    caller: { name: 'Kalle Kund', aor: `sip:${number}@sbc.operator.example` },
+    callee: AGENT,
+    direction: 'inbound',
+    service,
+  };
+}
+
 /** RFC 7865 metadata for `o`: stream 0 is sent by the caller, the others by the callee. */
 export function buildMetadata(o: OfferSpec): string {
   return sbcMetadata({

@@ -14,6 +14,9 @@ export type UserSpec = readonly [name: string, role: string, agent?: string | nu
 /** The password the API tests give `name` unless they test passwords themselves. */
 export const longPassword = (name: string): string => `${name}-long-password`;
 
+/** The console and API-security tests' passwords: a passphrase, as the console's users would pick. */
+export const passphrase = (name: string): string => `${name} has a long passphrase`;
+
 /** The scenario tests' passwords: people there have their own passphrase. */
 export const personalPassphrase = (name: string): string => `${name} has a personal passphrase`;
 

@@ -6,10 +6,8 @@
  * logins, the clock moved with `retention run --at`, and a scan of storage.dir at the end.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ctl, isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { ctl, startDaemon } from '../helpers/daemon.js';
 import { call, json } from '../helpers/https.js';
 import {
   AGENT,
@@ -17,49 +15,34 @@ import {
   finishedRecord,
   rtpRangeSet,
   SiprecClient,
-  startStaffed,
   type RecordView,
 } from '../kit/index.js';
 import { scanForPersonalData } from '../helpers/shred-scan.js';
+import { staffedScenario } from './staffed.js';
 
 const DAY_MS = 86_400_000;
 
 describe('scenario: Victoriahem (seed 000)', function () {
   this.timeout(300_000);
-  let work: string;
-  let storage: string;
-  let sets: string[];
-  let daemon: RunningDaemon;
-  let base: string;
-  const tokens: Record<string, string> = {};
-  const recs: Record<string, RecordView> = {};
-  const numbers: Record<string, string> = {};
-
-  before(async function () {
-    this.timeout(120_000);
-    work = mkdtempSync(join(tmpdir(), 'cv-vh-'));
-    storage = join(work, 'storage');
-    sets = await isolatedSets(storage, [
+  const sc = staffedScenario(
+    'cv-vh-',
+    [
       // Not a test of load shedding: a loaded CI machine must not turn a 603 into a 503.
       'sip.overload_lag_ms=0',
       rtpRangeSet(),
       'policy.name=victoriahem',
       'api.stats_min_group_size=2',
-    ]);
-    const staffed = await startStaffed(sets, [
+    ],
+    [
       ['sofia', 'supervisor'],
       ['dan', 'dpo'],
-    ]);
-    ({ daemon, base } = staffed);
-    Object.assign(tokens, staffed.tokens);
-  });
-  after(async () => {
-    await daemon?.stop('SIGKILL');
-    rmSync(work, { recursive: true, force: true });
-  });
+    ],
+  );
+  const recs: Record<string, RecordView> = {};
+  const numbers: Record<string, string> = {};
 
   it('records calls to customer service, not outbound ones; quality is searchable and summarised', async () => {
-    const client = await SiprecClient.to(daemon, 'udp');
+    const client = await SiprecClient.to(sc.daemon, 'udp');
     try {
       const offer = (n: string, direction: 'inbound' | 'outbound') => {
         const cust = { name: 'Kund Kundsson', aor: `sip:${n}@sbc.victoriahem.example` };
@@ -82,7 +65,7 @@ describe('scenario: Victoriahem (seed 000)', function () {
         assert.equal(await c.invite(), 200);
         await c.sendMedia({ durationMs: 1500, lossPct, seed: 7 });
         assert.equal(await c.bye(), 200);
-        recs[key] = await finishedRecord(sets, daemon.logs, c.callId);
+        recs[key] = await finishedRecord(sc.sets, sc.daemon.logs, c.callId);
       };
       await place('good', '+46701300001', 0);
       await place('bad', '+46701300002', 25);
@@ -91,14 +74,14 @@ describe('scenario: Victoriahem (seed 000)', function () {
     } finally {
       await client.close();
     }
-    const sofia = tokens['sofia']!;
+    const sofia = sc.tokens['sofia']!;
     const list = async (q: string): Promise<string[]> =>
-      (json(await call(`${base}/recordings?${q}`, { token: sofia }))['items'] as { id: string }[]).map(
+      (json(await call(`${sc.base}/recordings?${q}`, { token: sofia }))['items'] as { id: string }[]).map(
         (x) => x.id,
       );
     assert.equal((await list('')).length, 4, 'four inbound calls, the outbound one declined');
     assert.deepEqual(await list('maxMos=3.5'), [recs['bad']!.id], 'the bad call found by its MOS');
-    const stats = json(await call(`${base}/stats`, { token: sofia }));
+    const stats = json(await call(`${sc.base}/stats`, { token: sofia }));
     const today = new Date().toISOString().slice(0, 10);
     const q = (stats['qualityByDay'] as Record<string, Record<string, number>>)[today]!;
     assert.equal(q['calls'], 4);
@@ -106,9 +89,9 @@ describe('scenario: Victoriahem (seed 000)', function () {
   });
 
   it('legal hold for a threat against staff, restriction and erasure by the DPO; after 30 days the rest goes', async () => {
-    const dan = tokens['dan']!;
+    const dan = sc.tokens['dan']!;
     const post = (path: string, body: unknown) =>
-      call(`${base}${path}`, { method: 'POST', token: dan, json: body });
+      call(`${sc.base}${path}`, { method: 'POST', token: dan, json: body });
     assert.equal(
       (
         await post(`/recordings/${recs['threat']!.id}/legal-hold`, {
@@ -127,18 +110,18 @@ describe('scenario: Victoriahem (seed 000)', function () {
       ).status,
       200,
     );
-    const heard = await call(`${base}/recordings/${recs['good']!.id}/audio?reason=quality%20review`, {
-      token: tokens['sofia'],
+    const heard = await call(`${sc.base}/recordings/${recs['good']!.id}/audio?reason=quality%20review`, {
+      token: sc.tokens['sofia'],
     });
     assert.equal(heard.status, 423);
-    const erased = await call(`${base}/recordings/${recs['erase']!.id}`, {
+    const erased = await call(`${sc.base}/recordings/${recs['erase']!.id}`, {
       method: 'DELETE',
       token: dan,
       json: { reason: 'erasure request, identity checked' },
     });
     assert.equal(erased.status, 200, erased.body.toString());
 
-    const run = await ctl(sets, [
+    const run = await ctl(sc.sets, [
       'retention',
       'run',
       '--at',
@@ -150,15 +133,15 @@ describe('scenario: Victoriahem (seed 000)', function () {
     assert.match(run.stdout, new RegExp(`kept \\(legal hold or restriction\\) ${recs['threat']!.id}`));
     assert.match(run.stdout, new RegExp(`kept \\(legal hold or restriction\\) ${recs['good']!.id}`));
 
-    await daemon.stop('SIGTERM');
-    const keyFile = join(storage, 'keys', 'master.key');
-    const all = files(storage);
+    await sc.daemon.stop('SIGTERM');
+    const keyFile = join(sc.storage, 'keys', 'master.key');
+    const all = files(sc.storage);
     for (const key of ['bad', 'erase']) {
       const id = recs[key]!.id;
       assert.ok(!all.some((f) => f.includes(id)), `${key}: a file of ${id} is left`);
       const n = numbers[key]!;
       assert.deepEqual(
-        scanForPersonalData(storage, keyFile, id, [n, n.slice(1)]).hits,
+        scanForPersonalData(sc.storage, keyFile, id, [n, n.slice(1)]).hits,
         [],
         `${key}: data left`,
       );
@@ -168,6 +151,6 @@ describe('scenario: Victoriahem (seed 000)', function () {
         all.some((f) => f.includes(recs[key]!.id)),
         `${key} is kept`,
       );
-    daemon = await startDaemon(sets);
+    sc.daemon = await startDaemon(sc.sets);
   });
 });
