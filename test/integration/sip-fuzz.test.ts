@@ -9,13 +9,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { isolatedSets, startDaemon } from '../helpers/daemon.js';
 import { callInNetns } from '../helpers/netns.js';
 import type { FuzzInput, FuzzResult } from '../helpers/fuzz-probe.js';
 import { tcpExchange } from '../helpers/sip-exchange.js';
-import { isolatedSets, startDaemon } from '../helpers/daemon.js';
 import { dirPerTest, namespacedDaemon } from '../helpers/workspace.js';
-import { callInNetns, tcpExchange, type FuzzInput, type FuzzResult } from '../helpers/netns.js';
 
 const FIXTURES = new URL('../fixtures/sip/', import.meta.url);
 const PROBE = new URL('../helpers/fuzz-probe.ts', import.meta.url).href;

@@ -10,20 +10,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isolatedSets, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { isolatedSets, startDaemon } from '../helpers/daemon.js';
 import { callInNetns } from '../helpers/netns.js';
 import { rawCallId, tcpExchange, type SeenResponse } from '../helpers/sip-exchange.js';
 import type { TortureInput, TortureResult } from '../helpers/torture-probe.js';
-import { isolatedSets, startDaemon } from '../helpers/daemon.js';
 import { dirPerTest, namespacedDaemon } from '../helpers/workspace.js';
-import {
-  callInNetns,
-  rawCallId,
-  tcpExchange,
-  type SeenResponse,
-  type TortureInput,
-  type TortureResult,
-} from '../helpers/netns.js';
 
 const FIXTURES = new URL('../fixtures/sip/', import.meta.url);
 const PROBE = new URL('../helpers/torture-probe.ts', import.meta.url).href;
