@@ -106,8 +106,6 @@ export interface LoadBenchResult {
   readonly idleCallsCpuShare: number;
   readonly scrapeMaxMs: number;
   readonly scrapeP50Ms: number;
-  readonly scrapeSetupMaxMs: number;
-  readonly scrapeSetupP50Ms: number;
   /** Steady state, per /metrics scrape: most audio waiting for the disk, most ArrayBuffer memory. */
   readonly writeBacklogMaxMiB: number;
   readonly externalMaxMiB: number;
@@ -352,8 +350,6 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       idleCallsCpuShare: ours.idleCpuShare,
       scrapeMaxMs: ours.scrapeMaxMs,
       scrapeP50Ms: ours.scrapeP50Ms,
-      scrapeSetupMaxMs: ours.scrapeSetupMaxMs,
-      scrapeSetupP50Ms: ours.scrapeSetupP50Ms,
       writeBacklogMaxMiB: ours.writeBacklogMaxMiB,
       externalMaxMiB: ours.externalMaxMiB,
       eventLoopLagP99Ms: ours.eventLoopLagP99Ms,

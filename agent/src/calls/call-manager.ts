@@ -105,8 +105,7 @@ export class CallManager {
     this.#diskTimer = setInterval(() => void this.#checkDisk(), o.diskCheckMs ?? 5000);
     this.#diskTimer.unref();
     this.#lag = o.loopLagMs === undefined && o.config.sip.overload_lag_ms > 0 ? new LoopLagMonitor() : null;
-    const lag = this.#lag;
-    this.#loopLagMs = o.loopLagMs ?? (() => lag?.p99Ms ?? 0);
+    this.#loopLagMs = o.loopLagMs ?? (() => this.#lag?.p99Ms ?? 0);
   }
 
   /** The daemon is up: load shedding judges the loop from now on, not by its start-up. */

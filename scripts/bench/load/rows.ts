@@ -39,7 +39,7 @@ export function loadRows(r: LoadBenchResult): BenchRow[] {
     ),
     row(
       'metrics scrape ms while the calls are set up, median / worst of four a second',
-      `${n(r.scrapeSetupP50Ms, 0)} / ${n(r.scrapeSetupMaxMs, 0)}`,
+      `${n(r.ours.scrapeSetupP50Ms, 0)} / ${n(r.ours.scrapeSetupMaxMs, 0)}`,
       { target: '≤ 50' },
     ),
     row('call setups/s at the load point', n(r.setupCallsPerSecond, 0), { target: '≥ 200' }),
