@@ -13,17 +13,15 @@ function pick<T extends object>(src: T, fields: readonly (keyof T & string)[]): 
   return out;
 }
 
+/** Who the call was with and what it was about: the same fields, in the same order, in both views. */
+const WHO_AND_WHAT = ['direction', 'service', 'number', 'numberWithheld', 'agent', 'agentName'] as const;
+
 const RECORDING_FIELDS = [
   'id',
   'startedAt',
   'endedAt',
   'durationMs',
-  'direction',
-  'service',
-  'number',
-  'numberWithheld',
-  'agent',
-  'agentName',
+  ...WHO_AND_WHAT,
   'participants',
   'caseId',
   'policy',
@@ -55,12 +53,7 @@ export function recordingView(r: RecordingRecord): Record<string, unknown> {
 const LIVE_CALL_FIELDS = [
   'id',
   'startedAt',
-  'direction',
-  'service',
-  'number',
-  'numberWithheld',
-  'agent',
-  'agentName',
+  ...WHO_AND_WHAT,
   'consent',
   'channels',
   'sampleRate',
