@@ -134,16 +134,5 @@ fail:
   return NULL;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
-  napi_property_descriptor p[] = {
-      {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"peercred", NULL, peer_cred, NULL, NULL, NULL, napi_enumerable, NULL},
-      CV_FAULT_PROPERTY
-  };
-  CV_CHECK(env, napi_define_properties(env, exports, sizeof p / sizeof p[0], p));
-  return exports;
-fail:
-  return NULL;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
+CV_METHODS_MODULE(CV_METHOD("syncfs", sync_fs, napi_enumerable),
+                  CV_METHOD("peercred", peer_cred, napi_enumerable))

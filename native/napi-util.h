@@ -13,6 +13,7 @@
  *   cv_errno_name(err)           "EADDRINUSE", "ENOSPC"…: the code node:fs/node:dgram would give.
  *   cv_throw*, cv_errno_error    coded errors: code is a CV_ERR_<AREA>_<WHAT> or an errno name.
  *   cv_args, cv_buffer, cv_uint32, cv_int32, cv_string   argument unpacking with type and bounds.
+ *   CV_METHOD, CV_DEFINE_METHODS, CV_METHODS_MODULE      the exports and the module's init.
  *
  * Fault injection (tests only): built with -DCV_FAULT_INJECTION, the addon counts its checked
  * calls and fails the one cv_fault_set() names, without making it, as if Node-API had refused it;
@@ -122,6 +123,28 @@ static inline void cv_throw_failed(napi_env env, const char *code, const char *c
   } while (0)
 
 #define CV_CHECK(env, call) CV_CHECK_AS(env, CV_NATIVE_CODE, call)
+
+/* One method on an addon's exports; attrs napi_default or napi_enumerable, as the addon chose. */
+#define CV_METHOD(name, fn, attrs) {(name), NULL, (fn), NULL, NULL, NULL, (attrs), NULL}
+
+/* Defines an addon's methods (CV_METHOD…) on exports with the fault hook last (CV_FAULT_PROPERTY,
+   nothing in a shipped build): the property list every init wrote. A failure goes to the
+   caller's `fail:` like any CV_CHECK. */
+#define CV_DEFINE_METHODS(env, exports, ...)                                                     \
+  do {                                                                                           \
+    napi_property_descriptor props[] = {__VA_ARGS__, CV_FAULT_PROPERTY};                         \
+    CV_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));   \
+  } while (0)
+
+/* The init of an addon that exports methods only, and its registration. */
+#define CV_METHODS_MODULE(...)                                  \
+  static napi_value cv_init(napi_env env, napi_value exports) { \
+    CV_DEFINE_METHODS(env, exports, __VA_ARGS__);               \
+    return exports;                                             \
+  fail:                                                         \
+    return NULL;                                                \
+  }                                                             \
+  NAPI_MODULE(NODE_GYP_MODULE_NAME, cv_init)
 
 /* An Error value (not thrown) whose code is the errno name; message strerror, prefixed by
    "<what>: " when what is not NULL. For promise rejections. */

@@ -116,18 +116,7 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-    {"notify", NULL, notify, NULL, NULL, NULL, napi_default, NULL},
-    {"bind", NULL, bind_receiver, NULL, NULL, NULL, napi_default, NULL},
-    {"receive", NULL, receive, NULL, NULL, NULL, napi_default, NULL},
-    {"close", NULL, close_fd, NULL, NULL, NULL, napi_default, NULL},
-    CV_FAULT_PROPERTY
-  };
-  CV_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
-fail:
-  return NULL;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
+CV_METHODS_MODULE(CV_METHOD("notify", notify, napi_default),
+                  CV_METHOD("bind", bind_receiver, napi_default),
+                  CV_METHOD("receive", receive, napi_default),
+                  CV_METHOD("close", close_fd, napi_default))

@@ -169,16 +169,5 @@ fail:
   return NULL;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
-      {"open", NULL, open_in_place, NULL, NULL, NULL, napi_default, NULL},
-      CV_FAULT_PROPERTY
-  };
-  CV_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
-fail:
-  return NULL;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
+CV_METHODS_MODULE(CV_METHOD("seal", seal, napi_default),
+                  CV_METHOD("open", open_in_place, napi_default))

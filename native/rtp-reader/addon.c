@@ -160,21 +160,17 @@ static napi_status set_int(napi_env env, napi_value obj, const char *key, int32_
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"stats", NULL, stats, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"create", NULL, create, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"open", NULL, rr_open, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"close", NULL, rr_close, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"destroy", NULL, destroy, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"bind", NULL, rr_bind, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"unbind", NULL, rr_unbind, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"emit", NULL, rr_emit, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"catchUp", NULL, rr_catch_up, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"g711", NULL, rr_g711, NULL, NULL, NULL, napi_enumerable, NULL},
-      CV_FAULT_PROPERTY
-  };
   napi_value layout;
-  CV_CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  CV_DEFINE_METHODS(env, exports, CV_METHOD("stats", stats, napi_enumerable),
+                    CV_METHOD("create", create, napi_enumerable),
+                    CV_METHOD("open", rr_open, napi_enumerable),
+                    CV_METHOD("close", rr_close, napi_enumerable),
+                    CV_METHOD("destroy", destroy, napi_enumerable),
+                    CV_METHOD("bind", rr_bind, napi_enumerable),
+                    CV_METHOD("unbind", rr_unbind, napi_enumerable),
+                    CV_METHOD("emit", rr_emit, napi_enumerable),
+                    CV_METHOD("catchUp", rr_catch_up, napi_enumerable),
+                    CV_METHOD("g711", rr_g711, napi_enumerable));
   /* stateLayout: { ARMED: 0, …, FIELDS: n, SLOT_FIELDS: 4 } for the check in native-reader.ts */
   CV_CHECK(env, napi_create_object(env, &layout));
   for (int i = 0; i < ST_FIELDS; i++) CV_CHECK(env, set_int(env, layout, state_names[i], i));

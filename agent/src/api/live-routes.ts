@@ -15,6 +15,7 @@ import type { SessionUser } from './sessions.js';
 import { accessReason, userOf, visibility, type Visibility } from './access.js';
 import { handle } from './handle.js';
 import { HttpError } from './http-errors.js';
+import { liveCallView } from './views.js';
 
 export interface LiveCallSource {
   list(): readonly LiveCall[];
@@ -25,23 +26,6 @@ export interface LiveCallSource {
  * listener would fall behind the call, and the ≤ 2 s delay is the promise.
  */
 export const MAX_LIVE_BACKLOG_MS = 1000;
-
-function view(c: LiveCall): Record<string, unknown> {
-  return {
-    id: c.id,
-    startedAt: c.startedAt,
-    direction: c.direction,
-    service: c.service,
-    number: c.number,
-    numberWithheld: c.numberWithheld,
-    agent: c.agent,
-    agentName: c.agentName,
-    consent: c.consent,
-    channels: c.channels,
-    sampleRate: c.sampleRate,
-    listenable: c.consent === 'given' || c.consent === 'not_required',
-  };
-}
 
 /** A WAV header for a stream of unknown length. */
 export function streamingWavHeader(channels: number, sampleRate: number): Buffer {
@@ -131,7 +115,7 @@ export function liveRoutes(
   r.get(
     '/calls',
     handle(async (req, res) => {
-      res.json({ items: visible(await visibleTo(userOf(req))).map(view) });
+      res.json({ items: visible(await visibleTo(userOf(req))).map(liveCallView) });
     }),
   );
 

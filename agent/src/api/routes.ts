@@ -3,13 +3,14 @@ import express, { type Router } from 'express';
 import { openCheckedReader, type Storage } from '../storage/index.js';
 import type { CallvaultMetrics } from '../metrics/index.js';
 import type { Logger } from '../common/index.js';
-import type { RecordingRecord, SearchQuery } from '../index/index.js';
+import type { SearchQuery } from '../index/index.js';
 import type { SessionUser } from './sessions.js';
 import { accessReason, assertMayRead, requireRole, userOf, visibility, type Visibility } from './access.js';
 import { visiblePage } from './visible-search.js';
 import { AudioSender, audioFormat, parseRange } from './audio.js';
 import { HttpError } from './http-errors.js';
 import { handle } from './handle.js';
+import { recordingView } from './views.js';
 
 function text(q: unknown): string | undefined {
   return typeof q === 'string' && q.length > 0 ? q : undefined;
@@ -19,38 +20,6 @@ function text(q: unknown): string | undefined {
 function num(q: unknown): number | undefined {
   const t = text(q);
   return t === undefined ? undefined : /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
-}
-
-/** What a listener sees of a recording: no signature internals, numbers only when stored. */
-function view(r: RecordingRecord): Record<string, unknown> {
-  return {
-    id: r.id,
-    startedAt: r.startedAt,
-    endedAt: r.endedAt,
-    durationMs: r.durationMs,
-    direction: r.direction,
-    service: r.service,
-    number: r.number,
-    numberWithheld: r.numberWithheld,
-    agent: r.agent,
-    agentName: r.agentName,
-    participants: r.participants,
-    caseId: r.caseId,
-    policy: r.policy,
-    expiresAt: r.expiresAt,
-    state: r.state,
-    flags: r.flags,
-    codec: r.codec,
-    format: r.format,
-    consent: r.consent,
-    consentEvidence: r.consentEvidence ?? null,
-    caseClosedAt: r.caseClosedAt ?? null,
-    legalHold: r.legalHold,
-    restricted: r.restricted,
-    digest: r.digest,
-    stats: r.stats,
-    quality: r.quality ?? null,
-  };
 }
 
 export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log: Logger): Router {
@@ -102,7 +71,7 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
           },
         });
       }
-      res.json({ items: page.items.map(view), nextCursor: page.nextCursor });
+      res.json({ items: page.items.map(recordingView), nextCursor: page.nextCursor });
     }),
   );
 
@@ -111,7 +80,7 @@ export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log
     handle(async (req, res) => {
       const vis = await visibleTo(userOf(req));
       const record = assertMayRead(vis, await storage.index.getRecording(String(req.params['id'])));
-      res.json(view(record));
+      res.json(recordingView(record));
     }),
   );
 

@@ -4,22 +4,15 @@
  * the daemon when it runs. A reason is optional (the contract's form) but, when given, audited.
  */
 import { EXIT_OK } from '../common/index.js';
-import type { Config } from '../config/index.js';
 import { parseCommand, UsageError } from './args.js';
-import { json as toJson, table, type Printer } from './output.js';
-import { runStorageCommand } from './run-command.js';
+import type { CliCommand } from './context.js';
+import { json as toJson, table } from './output.js';
 
 const USAGE =
   'grant add USER --until ISO-TIME [--reason TEXT] | grant list [--all] [--json] | grant revoke GRANT-ID [--reason TEXT]';
 
-export async function grantCommand(
-  config: Config,
-  sub: string | undefined,
-  words: readonly string[],
-  p: Printer,
-  call: typeof runStorageCommand = runStorageCommand,
-): Promise<number> {
-  const { values, positionals } = parseCommand(words, {
+export const grantCommand: CliCommand = async ({ config, sub, more, p, call }) => {
+  const { values, positionals } = parseCommand(more, {
     until: { type: 'string' },
     reason: { type: 'string' },
     all: { type: 'boolean' },
@@ -68,4 +61,4 @@ export async function grantCommand(
     default:
       throw new UsageError(USAGE);
   }
-}
+};

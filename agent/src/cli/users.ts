@@ -1,8 +1,7 @@
 /** `callvaultctl users add|list|disable|enable|remove|passwd` (ARCHITECTURE ✦ Commands). */
-import type { Config } from '../config/index.js';
 import { parseCommand, UsageError } from './args.js';
-import { runStorageCommand } from './run-command.js';
-import { json as toJson, table, type Printer } from './output.js';
+import type { CliCommand } from './context.js';
+import { json as toJson, table } from './output.js';
 
 const USAGE =
   'users add NAME --role ROLE [--agent ID] --password-stdin | users list [--json] | ' +
@@ -17,15 +16,8 @@ async function readPassword(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-export async function usersCommand(
-  config: Config,
-  sub: string | undefined,
-  rest: readonly string[],
-  p: Printer,
-  /** runStorageCommand with the CLI's --timeout applied. */
-  call: typeof runStorageCommand = runStorageCommand,
-): Promise<number> {
-  const { values, positionals } = parseCommand(rest, {
+export const usersCommand: CliCommand = async ({ config, sub, more, p, call }) => {
+  const { values, positionals } = parseCommand(more, {
     role: { type: 'string' },
     agent: { type: 'string' },
     'password-stdin': { type: 'boolean' },
@@ -90,4 +82,4 @@ export async function usersCommand(
     default:
       throw new UsageError(USAGE);
   }
-}
+};

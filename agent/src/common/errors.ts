@@ -29,6 +29,25 @@ export class IntegrityError extends CallvaultError {}
 /** Errors the user can fix (bad config, bad input, not found): exit 1. */
 export class UserError extends CallvaultError {}
 
+/** What every coded error takes besides its message. */
+export type CodedErrorOptions = { cause?: unknown; context?: ErrorContext };
+
+/** A class made by `coded`: (message, options), its code fixed. */
+export type CodedErrorClass = new (message: string, options?: CodedErrorOptions) => CallvaultError;
+
+/**
+ * The base of an error class whose code never varies: `class XError extends coded(UserError,
+ * 'CV_ERR_X') {}`. The class keeps its own name and `instanceof` (so its exit class); only the
+ * constructor that passes the code along is written once, here.
+ */
+export function coded(base: typeof CallvaultError, code: string): CodedErrorClass {
+  return class extends base {
+    constructor(message: string, options: CodedErrorOptions = {}) {
+      super(code, message, options);
+    }
+  };
+}
+
 export function exitCodeFor(err: unknown): number {
   if (err instanceof IntegrityError) return EXIT_INTEGRITY;
   if (err instanceof UserError) return EXIT_USER;

@@ -2,7 +2,7 @@
  * The command table both the daemon (over the socket) and the CLI (locally, with no daemon)
  * run. A handler gets plain JSON args, the caller's identity and the byte channels.
  */
-import { parseSubjectNumber, productVersion, UserError, visibleLength } from '../common/index.js';
+import { parseSubjectNumber, productVersion, UserError } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import {
   exportRecording,
@@ -26,26 +26,12 @@ import {
 } from '../retention/index.js';
 import type { ControlHandler, ControlRequest } from './server.js';
 import type { ActorInfo } from './protocol.js';
-import type { ControlHandlers } from './commands.js';
-import { ReasonRequiredError, RecordingRestrictedError } from './errors.js';
+import type { ControlHandlers, ResultOf } from './commands.js';
+import { RecordingRestrictedError } from './errors.js';
+import { required, requiredReason, text } from './args.js';
 import { userHandlers } from './user-handlers.js';
 import { dpoHandlers } from './dpo-handlers.js';
 import { grantHandlers } from './grant-handlers.js';
-
-function str(args: Record<string, unknown>, key: string): string | undefined {
-  const v = args[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string')
-    throw new UserError('CV_ERR_CLI_BAD_ARG', `--${key} must be text`, { context: { key } });
-  return v;
-}
-
-function required(args: Record<string, unknown>, key: string): string {
-  const v = str(args, key);
-  if (v === undefined || v.length === 0)
-    throw new UserError('CV_ERR_CLI_BAD_ARG', `${key} is required`, { context: { key } });
-  return v;
-}
 
 function limitArg(args: Record<string, unknown>): number | undefined {
   const v = args['limit'];
@@ -55,6 +41,15 @@ function limitArg(args: Record<string, unknown>): number | undefined {
       context: { key: 'limit' },
     });
   return v;
+}
+
+/** `--at`: an ISO time, now when not given. */
+function atArg(args: Record<string, unknown>): Date {
+  const atRaw = text(args, 'at');
+  const at = atRaw === undefined ? new Date() : new Date(atRaw);
+  if (Number.isNaN(at.getTime()))
+    throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
+  return at;
 }
 
 /** The configured listeners, for `status` (port 0 in tests means "chosen by the OS"). */
@@ -74,22 +69,22 @@ function listenersOf(config: Config): Record<string, string> {
   return out;
 }
 
-/** The reason rule of the API (MIN_REASON_LENGTH there): a ticket number will do, nothing will not. */
-export const MIN_REASON_VISIBLE = 5;
-export const MAX_REASON_LENGTH = 500;
-
-function requiredReason(args: Record<string, unknown>): string {
-  const reason = (str(args, 'reason') ?? '').trim();
-  if (visibleLength(reason) < MIN_REASON_VISIBLE) throw new ReasonRequiredError(MIN_REASON_VISIBLE);
-  return reason.slice(0, MAX_REASON_LENGTH);
-}
-
 /**
  * Technicians on the appliance's shell act as the system administrator role. `info.name` is the
  * OS identity the control server read from the kernel (or this process's own, with no daemon).
  */
 function cliActor(info: ActorInfo): Actor {
   return { name: info.name, role: 'admin', from: info.from };
+}
+
+/** hold.set/release and restrict.set/release: the recording's id, the flag's new value and a reason. */
+function flagHandler(
+  storage: Storage,
+  set: typeof setLegalHold | typeof setRestriction,
+  on: boolean,
+  reasonOf: (args: Record<string, unknown>) => string,
+): (req: ControlRequest) => Promise<ResultOf<'hold.set'>> {
+  return async (req) => set(storage, cliActor(req.actor), required(req.args, 'id'), on, reasonOf(req.args));
 }
 
 /** The typed command table (ControlCommands): one handler per command, checked by the compiler. */
@@ -107,7 +102,7 @@ export function controlHandlers(storage: Storage): ControlHandlers {
     }),
     import: async (req: ControlRequest) => {
       if (req.upload === null) throw new UserError('CV_ERR_CLI_BAD_ARG', 'import needs a WAV file');
-      return importWav(storage, cliActor(req.actor), req.upload, str(req.args, 'meta'));
+      return importWav(storage, cliActor(req.actor), req.upload, text(req.args, 'meta'));
     },
     export: async (req) => {
       const id = required(req.args, 'id');
@@ -122,13 +117,13 @@ export function controlHandlers(storage: Storage): ControlHandlers {
     },
     'recordings.search': async (req) =>
       searchRecordings(storage, cliActor(req.actor), {
-        number: str(req.args, 'number'),
-        agent: str(req.args, 'agent'),
-        service: str(req.args, 'service'),
-        from: str(req.args, 'from'),
-        to: str(req.args, 'to'),
-        caseId: str(req.args, 'caseId') ?? str(req.args, 'case'),
-        flag: str(req.args, 'flag'),
+        number: text(req.args, 'number'),
+        agent: text(req.args, 'agent'),
+        service: text(req.args, 'service'),
+        from: text(req.args, 'from'),
+        to: text(req.args, 'to'),
+        caseId: text(req.args, 'caseId') ?? text(req.args, 'case'),
+        flag: text(req.args, 'flag'),
         minMos: typeof req.args['minMos'] === 'number' ? req.args['minMos'] : undefined,
         maxMos: typeof req.args['maxMos'] === 'number' ? req.args['maxMos'] : undefined,
         limit: limitArg(req.args),
@@ -137,45 +132,22 @@ export function controlHandlers(storage: Storage): ControlHandlers {
     'keys.rotate': async (req) => rotateKeys(storage, cliActor(req.actor)),
     'index.rebuild': async (req) => rebuildIndex(storage, cliActor(req.actor), req.progress),
     'audit.verify': async () => storage.index.verifyAudit(),
-    'audit.list': async (req) => storage.index.listAudit({ since: str(req.args, 'since') }),
-    'retention.run': async (req) => {
-      const atRaw = str(req.args, 'at');
-      const at = atRaw === undefined ? new Date() : new Date(atRaw);
-      if (Number.isNaN(at.getTime()))
-        throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
-      return runRetention(storage, cliActor(req.actor), {
-        at,
+    'audit.list': async (req) => storage.index.listAudit({ since: text(req.args, 'since') }),
+    'retention.run': async (req) =>
+      runRetention(storage, cliActor(req.actor), {
+        at: atArg(req.args),
         dryRun: req.args['dryRun'] === true,
         force: req.args['force'] === true,
-      });
-    },
-    'hold.set': async (req) =>
-      setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), true, requiredReason(req.args)),
-    'hold.release': async (req) =>
-      setLegalHold(storage, cliActor(req.actor), required(req.args, 'id'), false, requiredReason(req.args)),
-    'restrict.set': async (req) =>
-      setRestriction(
-        storage,
-        cliActor(req.actor),
-        required(req.args, 'id'),
-        true,
-        required(req.args, 'reason'),
-      ),
-    'restrict.release': async (req) =>
-      setRestriction(
-        storage,
-        cliActor(req.actor),
-        required(req.args, 'id'),
-        false,
-        required(req.args, 'reason'),
-      ),
+      }),
+    'hold.set': flagHandler(storage, setLegalHold, true, requiredReason),
+    'hold.release': flagHandler(storage, setLegalHold, false, requiredReason),
+    // restrict reads its reason as any non-empty text; hold applies the 5-visible-character rule.
+    'restrict.set': flagHandler(storage, setRestriction, true, (args) => required(args, 'reason')),
+    'restrict.release': flagHandler(storage, setRestriction, false, (args) => required(args, 'reason')),
     'case.link': async (req) =>
       linkCase(storage, cliActor(req.actor), required(req.args, 'id'), required(req.args, 'caseId')),
     'case.close': async (req) => {
-      const atRaw = str(req.args, 'at');
-      const at = atRaw === undefined ? new Date() : new Date(atRaw);
-      if (Number.isNaN(at.getTime()))
-        throw new UserError('CV_ERR_CLI_BAD_ARG', '--at must be an ISO time', { context: { key: 'at' } });
+      const at = atArg(req.args);
       return setCaseState(storage, cliActor(req.actor), required(req.args, 'caseId'), at);
     },
     'case.reopen': async (req) =>

@@ -22,5 +22,6 @@ export * from './errors.js';
 
 /** The socket's name under storage.dir. */
 export const CONTROL_SOCKET = 'control.sock';
-export { storageHandlers, controlHandlers, MIN_REASON_VISIBLE } from './handlers.js';
+export { storageHandlers, controlHandlers } from './handlers.js';
+export { MIN_REASON_VISIBLE } from './args.js';
 export { USER_ROLES } from './user-handlers.js';

@@ -19,18 +19,11 @@ import {
 import type { Storage } from '../storage/index.js';
 import type { ControlRequest } from './server.js';
 import type { CommandName, ControlHandlers } from './commands.js';
+import { text } from './args.js';
 
 type UserHandlers = Pick<ControlHandlers, Extract<CommandName, `users.${string}`>>;
 
 export const USER_ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'qa', 'dpo'];
-
-function text(args: Record<string, unknown>, key: string): string | undefined {
-  const v = args[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string')
-    throw new UserError('CV_ERR_CLI_BAD_ARG', `--${key} must be text`, { context: { key } });
-  return v;
-}
 
 function userName(args: Record<string, unknown>): string {
   const v = text(args, 'name');

@@ -10,6 +10,45 @@ import type { FailedReason, WrittenSource } from '../storage/index.js';
 import { follow } from './follow.js';
 import { registerBuildInfo } from './build-info.js';
 
+/** A gauge set at scrape time from one reading (sync or async). */
+function gauge(registry: Registry, name: string, help: string, read: () => number | Promise<number>): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      this.set(await read());
+    },
+  });
+}
+
+/**
+ * A counter that follows running totals at scrape time: one series per label value `read`
+ * yields, or the one unlabelled series when `label` is null.
+ */
+function followingCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  label: string | null,
+  read: () => Iterable<readonly [string, number]>,
+): void {
+  const seen = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames: label === null ? [] : [label],
+    registers: [registry],
+    collect() {
+      const self = this as unknown as Counter<string>;
+      for (const [value, n] of read()) follow(self, seen, label === null ? {} : { [label]: value }, n);
+    },
+  });
+}
+
+/** The one unlabelled series of a followingCounter. */
+const unlabelled = (read: () => number) => (): Iterable<readonly [string, number]> => [['', read()]];
+
 export interface StorageFacts {
   readonly dir: string;
   recordingsOnDisk(): Promise<{ count: number; bytes: number }>;
@@ -49,14 +88,7 @@ export interface CallFacts {
 
 /** Registers the call/SIP collectors once the call path exists (the daemon may run without SIP). */
 export function registerCallMetrics(registry: Registry, facts: CallFacts): void {
-  new Gauge({
-    name: 'callvault_calls_active',
-    help: 'Calls being recorded now',
-    registers: [registry],
-    collect() {
-      this.set(facts.activeCalls());
-    },
-  });
+  gauge(registry, 'callvault_calls_active', 'Calls being recorded now', () => facts.activeCalls());
   const callsSeen = new Map<string, number>();
   new Counter({
     name: 'callvault_calls_total',
@@ -73,38 +105,33 @@ export function registerCallMetrics(registry: Registry, facts: CallFacts): void 
       follow(this, callsSeen, { outcome: 'failed', reason: 'write' }, c.failed);
     },
   });
-  const sipSeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_sip_messages_total',
-    help: 'SIP messages by direction (received, sent, retransmitted)',
-    labelNames: ['direction'] as const,
-    registers: [registry],
-    collect() {
+  followingCounter(
+    registry,
+    'callvault_sip_messages_total',
+    'SIP messages by direction (received, sent, retransmitted)',
+    'direction',
+    () => {
       const s = facts.sip();
-      follow(this, sipSeen, { direction: 'received' }, s.received);
-      follow(this, sipSeen, { direction: 'sent' }, s.sent);
-      follow(this, sipSeen, { direction: 'retransmitted' }, s.retransmissions);
+      return [
+        ['received', s.received],
+        ['sent', s.sent],
+        ['retransmitted', s.retransmissions],
+      ];
     },
-  });
-  const rejectedSeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_sip_rejected_total',
-    help: 'SIP messages rejected or dropped, by reason',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-    collect() {
-      for (const [reason, n] of Object.entries(facts.sip().rejected))
-        follow(this, rejectedSeen, { reason }, n);
-    },
-  });
-  new Gauge({
-    name: 'callvault_storage_low',
-    help: '1 while free disk is below storage.min_free_bytes (new calls get 503)',
-    registers: [registry],
-    collect() {
-      this.set(facts.diskLow() ? 1 : 0);
-    },
-  });
+  );
+  followingCounter(
+    registry,
+    'callvault_sip_rejected_total',
+    'SIP messages rejected or dropped, by reason',
+    'reason',
+    () => Object.entries(facts.sip().rejected),
+  );
+  gauge(
+    registry,
+    'callvault_storage_low',
+    '1 while free disk is below storage.min_free_bytes (new calls get 503)',
+    () => (facts.diskLow() ? 1 : 0),
+  );
 }
 
 export interface CallvaultMetrics {
@@ -128,59 +155,44 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
   }
   registerBuildInfo(registry);
 
-  new Gauge({
-    name: 'callvault_storage_free_bytes',
-    help: 'Free bytes on the file system holding storage.dir',
-    registers: [registry],
-    async collect() {
+  gauge(
+    registry,
+    'callvault_storage_free_bytes',
+    'Free bytes on the file system holding storage.dir',
+    async () => {
       const s = await statfs(storage.dir);
-      this.set(Number(s.bavail) * Number(s.bsize));
+      return Number(s.bavail) * Number(s.bsize);
     },
-  });
-  new Gauge({
-    name: 'callvault_recordings_bytes',
-    help: 'Bytes of encrypted recordings on disk (walked at most once a minute)',
-    registers: [registry],
-    async collect() {
-      this.set((await storage.recordingsOnDisk()).bytes);
-    },
-  });
-  new Gauge({
-    name: 'callvault_recordings',
-    help: 'Recordings stored in the vault (counted at most once a minute)',
-    registers: [registry],
-    async collect() {
-      this.set((await storage.recordingsOnDisk()).count);
-    },
-  });
-  new Gauge({
-    name: 'callvault_active_recordings',
-    help: 'Recordings being written now',
-    registers: [registry],
-    collect() {
-      this.set(storage.activeRecordings());
-    },
-  });
-  new Gauge({
-    name: 'callvault_vault_write_backlog_bytes',
-    help: 'Encrypted audio waiting for the disk; it stays in memory, so growth means the disk is slower than the calls',
-    registers: [registry],
-    collect() {
-      this.set(storage.writeBacklogBytes());
-    },
-  });
-  const integritySeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_recordings_integrity_failures_total',
-    help: 'Finished recordings found not matching their signed digest (truncated, cut, appended, swapped), by the check that found them',
-    labelNames: ['check'] as const,
-    registers: [registry],
-    collect() {
-      const self = this as unknown as Counter<string>;
-      // Every check shows from the start (at 0), so an alert rule sees the series exist.
-      for (const [check, n] of storage.integrityFailures?.() ?? []) follow(self, integritySeen, { check }, n);
-    },
-  });
+  );
+  gauge(
+    registry,
+    'callvault_recordings_bytes',
+    'Bytes of encrypted recordings on disk (walked at most once a minute)',
+    async () => (await storage.recordingsOnDisk()).bytes,
+  );
+  gauge(
+    registry,
+    'callvault_recordings',
+    'Recordings stored in the vault (counted at most once a minute)',
+    async () => (await storage.recordingsOnDisk()).count,
+  );
+  gauge(registry, 'callvault_active_recordings', 'Recordings being written now', () =>
+    storage.activeRecordings(),
+  );
+  gauge(
+    registry,
+    'callvault_vault_write_backlog_bytes',
+    'Encrypted audio waiting for the disk; it stays in memory, so growth means the disk is slower than the calls',
+    () => storage.writeBacklogBytes(),
+  );
+  // Every check shows from the start (at 0), so an alert rule sees the series exist.
+  followingCounter(
+    registry,
+    'callvault_recordings_integrity_failures_total',
+    'Finished recordings found not matching their signed digest (truncated, cut, appended, swapped), by the check that found them',
+    'check',
+    () => storage.integrityFailures?.() ?? [],
+  );
   registerRecordingCounts(registry, storage);
   return {
     registry,
@@ -196,48 +208,34 @@ export function createMetrics(storage: StorageFacts): CallvaultMetrics {
 function registerRecordingCounts(registry: Registry, storage: StorageFacts): void {
   const counts = storage.recordingCounts;
   if (counts === undefined) return;
-  const writtenSeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_recordings_written_total',
-    help: 'Recordings finalised and indexed, by source (siprec, tap, import)',
-    labelNames: ['source'] as const,
-    registers: [registry],
-    collect() {
-      const self = this as unknown as Counter<string>;
-      for (const [source, n] of counts().written) follow(self, writtenSeen, { source }, n);
-    },
-  });
-  const failedSeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_recordings_failed_total',
-    help: 'Recordings whose writing failed (disk_full, write_failed mid-call; finalise_failed at the end)',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-    collect() {
-      const self = this as unknown as Counter<string>;
-      for (const [reason, n] of counts().failed) follow(self, failedSeen, { reason }, n);
-    },
-  });
-  const recoveredSeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_recordings_recovered_total',
-    help: 'Recordings finalised after their writer died (at start-up, or after a write failure mid-call)',
-    registers: [registry],
-    collect() {
-      follow(this as unknown as Counter<string>, recoveredSeen, {}, counts().recovered);
-    },
-  });
-  const accessSeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_audio_accesses_total',
-    help: 'Audio accesses (listen, export, DSAR archive) by role',
-    labelNames: ['role'] as const,
-    registers: [registry],
-    collect() {
-      const self = this as unknown as Counter<string>;
-      for (const [role, n] of counts().audioAccesses) follow(self, accessSeen, { role }, n);
-    },
-  });
+  followingCounter(
+    registry,
+    'callvault_recordings_written_total',
+    'Recordings finalised and indexed, by source (siprec, tap, import)',
+    'source',
+    () => counts().written,
+  );
+  followingCounter(
+    registry,
+    'callvault_recordings_failed_total',
+    'Recordings whose writing failed (disk_full, write_failed mid-call; finalise_failed at the end)',
+    'reason',
+    () => counts().failed,
+  );
+  followingCounter(
+    registry,
+    'callvault_recordings_recovered_total',
+    'Recordings finalised after their writer died (at start-up, or after a write failure mid-call)',
+    null,
+    unlabelled(() => counts().recovered),
+  );
+  followingCounter(
+    registry,
+    'callvault_audio_accesses_total',
+    'Audio accesses (listen, export, DSAR archive) by role',
+    'role',
+    () => counts().audioAccesses,
+  );
 }
 
 /** What the retention scheduler counts (RetentionScheduler). */
@@ -260,23 +258,19 @@ export interface RetentionFacts {
  * the runs themselves — a scheduler that stopped running is as bad as one that fails.
  */
 export function registerRetentionMetrics(registry: Registry, facts: RetentionFacts): void {
-  const seen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_retention_deletions_total',
-    help: 'Recordings deleted or anonymised by retention',
-    registers: [registry],
-    collect() {
-      follow(this as unknown as Counter<string>, seen, {}, facts.deletions());
-    },
-  });
-  new Gauge({
-    name: 'callvault_recordings_overdue',
-    help: 'Recordings past their expiry that are not on hold and not yet deleted',
-    registers: [registry],
-    collect() {
-      this.set(facts.overdue());
-    },
-  });
+  followingCounter(
+    registry,
+    'callvault_retention_deletions_total',
+    'Recordings deleted or anonymised by retention',
+    null,
+    unlabelled(() => facts.deletions()),
+  );
+  gauge(
+    registry,
+    'callvault_recordings_overdue',
+    'Recordings past their expiry that are not on hold and not yet deleted',
+    () => facts.overdue(),
+  );
   const oldest = facts.oldestByPolicy;
   if (oldest !== undefined)
     new Gauge({
@@ -293,42 +287,36 @@ export function registerRetentionMetrics(registry: Registry, facts: RetentionFac
     });
   const runStats = facts.runStats;
   if (runStats === undefined) return;
-  const runsSeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_retention_runs_total',
-    help: 'Retention runs by result (ok, failed)',
-    labelNames: ['result'] as const,
-    registers: [registry],
-    collect() {
+  followingCounter(
+    registry,
+    'callvault_retention_runs_total',
+    'Retention runs by result (ok, failed)',
+    'result',
+    () => {
       const r = runStats();
-      const self = this as unknown as Counter<string>;
-      follow(self, runsSeen, { result: 'ok' }, r.ok);
-      follow(self, runsSeen, { result: 'failed' }, r.failed);
+      return [
+        ['ok', r.ok],
+        ['failed', r.failed],
+      ];
     },
-  });
-  const secondsSeen = new Map<string, number>();
-  new Counter({
-    name: 'callvault_retention_run_seconds_total',
-    help: 'Time spent in retention runs (divide by callvault_retention_runs_total for the mean)',
-    registers: [registry],
-    collect() {
-      follow(this as unknown as Counter<string>, secondsSeen, {}, runStats().seconds);
-    },
-  });
-  new Gauge({
-    name: 'callvault_retention_last_run_duration_seconds',
-    help: 'How long the last retention run took',
-    registers: [registry],
-    collect() {
-      this.set(runStats().lastSeconds);
-    },
-  });
-  new Gauge({
-    name: 'callvault_retention_last_success_timestamp_seconds',
-    help: 'When the last retention run that did not fail ended (Unix time; 0 before the first)',
-    registers: [registry],
-    collect() {
-      this.set((runStats().lastSuccessMs ?? 0) / 1000);
-    },
-  });
+  );
+  followingCounter(
+    registry,
+    'callvault_retention_run_seconds_total',
+    'Time spent in retention runs (divide by callvault_retention_runs_total for the mean)',
+    null,
+    unlabelled(() => runStats().seconds),
+  );
+  gauge(
+    registry,
+    'callvault_retention_last_run_duration_seconds',
+    'How long the last retention run took',
+    () => runStats().lastSeconds,
+  );
+  gauge(
+    registry,
+    'callvault_retention_last_success_timestamp_seconds',
+    'When the last retention run that did not fail ended (Unix time; 0 before the first)',
+    () => (runStats().lastSuccessMs ?? 0) / 1000,
+  );
 }

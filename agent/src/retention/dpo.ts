@@ -27,28 +27,50 @@ async function mustGet(
   return rec;
 }
 
-export async function setLegalHold(
+/**
+ * The two DPO flags on a recording: what a refusal is recorded as, the policy field that
+ * allows setting it, the refusal's code and wording, the patch, and the audit actions.
+ */
+const FLAGS = {
+  legalHold: {
+    refused: 'hold_refused',
+    allowedBy: 'legal_hold_allowed',
+    code: 'CV_ERR_RETENTION_HOLD_NOT_ALLOWED',
+    what: 'legal hold',
+    actions: { on: 'hold', off: 'release' },
+  },
+  restricted: {
+    refused: 'restrict_refused',
+    allowedBy: 'restriction_allowed',
+    code: 'CV_ERR_RETENTION_RESTRICTION_NOT_ALLOWED',
+    what: 'restriction',
+    actions: { on: 'restrict', off: 'unrestrict' },
+  },
+} as const;
+
+/** Sets or clears one flag: refused on record when the recording's policy does not allow it. */
+async function setFlag(
   storage: Storage,
   actor: Actor,
   id: string,
-  hold: boolean,
+  flag: keyof typeof FLAGS,
+  on: boolean,
   reason: string,
 ): Promise<RecordingRecord> {
-  const rec = await mustGet(storage, actor, id, 'hold_refused', reason);
+  const spec = FLAGS[flag];
+  const rec = await mustGet(storage, actor, id, spec.refused, reason);
   const policy = policyFor(storage.config, rec.policy);
-  if (hold && !policy.legal_hold_allowed) {
-    const err = new UserError(
-      'CV_ERR_RETENTION_HOLD_NOT_ALLOWED',
-      `policy ${policy.name} does not allow legal hold`,
-      { context: { recordingId: id } },
-    );
-    return refuse(storage, actor, 'hold_refused', id, reason, err);
+  if (on && !policy[spec.allowedBy]) {
+    const err = new UserError(spec.code, `policy ${policy.name} does not allow ${spec.what}`, {
+      context: { recordingId: id },
+    });
+    return refuse(storage, actor, spec.refused, id, reason, err);
   }
-  return updateWithState(storage, id, () => ({ legalHold: hold }), {
+  return updateWithState(storage, id, () => ({ [flag]: on }), {
     audit: {
       actor: actor.name,
       role: actor.role,
-      action: hold ? 'hold' : 'release',
+      action: on ? spec.actions.on : spec.actions.off,
       recordingId: id,
       reason,
       from: actor.from,
@@ -56,33 +78,24 @@ export async function setLegalHold(
   });
 }
 
-export async function setRestriction(
+export function setLegalHold(
+  storage: Storage,
+  actor: Actor,
+  id: string,
+  hold: boolean,
+  reason: string,
+): Promise<RecordingRecord> {
+  return setFlag(storage, actor, id, 'legalHold', hold, reason);
+}
+
+export function setRestriction(
   storage: Storage,
   actor: Actor,
   id: string,
   restricted: boolean,
   reason: string,
 ): Promise<RecordingRecord> {
-  const rec = await mustGet(storage, actor, id, 'restrict_refused', reason);
-  const policy = policyFor(storage.config, rec.policy);
-  if (restricted && !policy.restriction_allowed) {
-    const err = new UserError(
-      'CV_ERR_RETENTION_RESTRICTION_NOT_ALLOWED',
-      `policy ${policy.name} does not allow restriction`,
-      { context: { recordingId: id } },
-    );
-    return refuse(storage, actor, 'restrict_refused', id, reason, err);
-  }
-  return updateWithState(storage, id, () => ({ restricted }), {
-    audit: {
-      actor: actor.name,
-      role: actor.role,
-      action: restricted ? 'restrict' : 'unrestrict',
-      recordingId: id,
-      reason,
-      from: actor.from,
-    },
-  });
+  return setFlag(storage, actor, id, 'restricted', restricted, reason);
 }
 
 function caseOf(storage: Storage, rec: RecordingRecord, id: string | null, closedAt: string | null) {

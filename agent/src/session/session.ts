@@ -22,6 +22,17 @@ export type SessionEvents = {
   ended: [reason: EndReason, at: Date];
 };
 
+/**
+ * The four on/off verbs: which state each sets, to what, and the event that announces the edge.
+ * A verb that finds the state already set returns false and emits nothing.
+ */
+const TOGGLES = {
+  pause: { state: 'paused', to: true, event: 'paused' },
+  resume: { state: 'paused', to: false, event: 'resumed' },
+  hold: { state: 'onHold', to: true, event: 'hold' },
+  unhold: { state: 'onHold', to: false, event: 'unhold' },
+} as const;
+
 export interface SessionOptions {
   /** Per-call child logger; listener failures are logged here. */
   readonly log?: Logger;
@@ -29,8 +40,7 @@ export interface SessionOptions {
 
 export class Session extends TypedEmitter<SessionEvents> {
   #info: SessionInfo;
-  #paused = false;
-  #onHold = false;
+  readonly #toggled = { paused: false, onHold: false };
   #endReason: EndReason | null = null;
   readonly #log: Logger | undefined;
 
@@ -51,11 +61,11 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   get paused(): boolean {
-    return this.#paused;
+    return this.#toggled.paused;
   }
 
   get onHold(): boolean {
-    return this.#onHold;
+    return this.#toggled.onHold;
   }
 
   get ended(): boolean {
@@ -86,35 +96,19 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   /** Returns false (and emits nothing) when already paused. */
   pause(at: Date = new Date()): boolean {
-    this.#assertOpen('pause');
-    if (this.#paused) return false;
-    this.#paused = true;
-    this.safeEmit(this.#log, 'paused', at);
-    return true;
+    return this.#toggle('pause', at);
   }
 
   resume(at: Date = new Date()): boolean {
-    this.#assertOpen('resume');
-    if (!this.#paused) return false;
-    this.#paused = false;
-    this.safeEmit(this.#log, 'resumed', at);
-    return true;
+    return this.#toggle('resume', at);
   }
 
   hold(at: Date = new Date()): boolean {
-    this.#assertOpen('hold');
-    if (this.#onHold) return false;
-    this.#onHold = true;
-    this.safeEmit(this.#log, 'hold', at);
-    return true;
+    return this.#toggle('hold', at);
   }
 
   unhold(at: Date = new Date()): boolean {
-    this.#assertOpen('unhold');
-    if (!this.#onHold) return false;
-    this.#onHold = false;
-    this.safeEmit(this.#log, 'unhold', at);
-    return true;
+    return this.#toggle('unhold', at);
   }
 
   dtmf(event: DtmfEvent): void {
@@ -130,6 +124,15 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (this.#endReason !== null) return false;
     this.#endReason = reason;
     this.safeEmit(this.#log, 'ended', reason, at);
+    return true;
+  }
+
+  #toggle(verb: keyof typeof TOGGLES, at: Date): boolean {
+    this.#assertOpen(verb);
+    const { state, to, event } = TOGGLES[verb];
+    if (this.#toggled[state] === to) return false;
+    this.#toggled[state] = to;
+    this.safeEmit(this.#log, event, at);
     return true;
   }
 

@@ -3,7 +3,7 @@
  * responses (SDP and multipart errors → 400, no usable stream → 488). Metadata errors are not
  * fatal to a call: the SRS records with what SDP and headers tell (see sessionInfoFromOffer).
  */
-import { CallvaultError, UserError, type ErrorContext } from '../common/index.js';
+import { coded, CallvaultError, UserError, type ErrorContext } from '../common/index.js';
 
 type Opts = { cause?: unknown; context?: ErrorContext };
 
@@ -15,11 +15,7 @@ export class SdpError extends UserError {
 }
 
 /** Every offered stream was rejected (no codec we decode, unsupported transport): answer 488. */
-export class NoUsableStreamError extends UserError {
-  constructor(message: string, opts: Opts = {}) {
-    super('CV_ERR_SDP_NO_USABLE_STREAM', message, opts);
-  }
-}
+export class NoUsableStreamError extends coded(UserError, 'CV_ERR_SDP_NO_USABLE_STREAM') {}
 
 /** The multipart body cannot be split (no boundary parameter, no delimiter found). */
 export class MultipartError extends UserError {
@@ -36,11 +32,7 @@ export class MetadataError extends UserError {
 }
 
 /** The port allocator returned something other than what was asked: a programming error. */
-export class PortAllocationError extends CallvaultError {
-  constructor(message: string, opts: Opts = {}) {
-    super('CV_ERR_SDP_PORT_ALLOCATION', message, opts);
-  }
-}
+export class PortAllocationError extends coded(CallvaultError, 'CV_ERR_SDP_PORT_ALLOCATION') {}
 
 /** Every code this folder throws, for the error-table test and the edge's status mapping. */
 export const SIPREC_ERROR_CODES = Object.freeze({
