@@ -57,18 +57,7 @@ const STAGES = [
   },
   {
     name: 'api',
-    // metrics: the live page shows the same counters the scrape does (types and reads only).
-    imports: [
-      'common',
-      'config',
-      'vault',
-      'index',
-      'storage',
-      'recorder',
-      'retention',
-      'training',
-      'metrics',
-    ],
+    imports: ['common', 'config', 'vault', 'index', 'storage', 'recorder', 'retention', 'training'],
     why: 'the admin API over stored recordings',
   },
   {

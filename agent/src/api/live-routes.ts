@@ -7,7 +7,6 @@
  */
 import express, { type Response, type Router } from 'express';
 import type { Logger } from '../common/index.js';
-import type { CallvaultMetrics } from '../metrics/index.js';
 import type { LiveCall } from '../recorder/index.js';
 import type { Storage } from '../storage/index.js';
 import type { RecordingRecord } from '../index/index.js';
@@ -99,7 +98,6 @@ export function liveRoutes(
   storage: Storage,
   source: LiveCallSource | null,
   sessionAlive: (token: string) => boolean,
-  metrics: CallvaultMetrics,
   log: Logger,
 ): Router {
   const r = express.Router();

@@ -1,7 +1,6 @@
 /** /api/v1 routes past login: recordings, audio, audit. Each handler audits first. */
 import express, { type Router } from 'express';
 import { openCheckedReader, type Storage } from '../storage/index.js';
-import type { CallvaultMetrics } from '../metrics/index.js';
 import type { Logger } from '../common/index.js';
 import type { SearchQuery } from '../index/index.js';
 import type { SessionUser } from './sessions.js';
@@ -22,7 +21,7 @@ function num(q: unknown): number | undefined {
   return t === undefined ? undefined : /^\d+(\.\d+)?$/.test(t) ? Number(t) : NaN;
 }
 
-export function recordingRoutes(storage: Storage, metrics: CallvaultMetrics, log: Logger): Router {
+export function recordingRoutes(storage: Storage, log: Logger): Router {
   const r = express.Router();
   const audio = new AudioSender();
   const audit = storage.index;

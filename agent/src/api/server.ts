@@ -7,7 +7,6 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { closerFor, listenOn, type Logger } from '../common/index.js';
 import { checkTotp, type User } from '../index/index.js';
 import type { Storage } from '../storage/index.js';
-import type { CallvaultMetrics } from '../metrics/index.js';
 import { loadOrCreateTls, TLS_SERVER_OPTIONS, type TlsMaterial } from './tls.js';
 import { accountFingerprint, SessionStore, type SessionUser } from './sessions.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -47,10 +46,16 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** The request counter the API feeds (`callvault_api_requests_total`). */
+export interface ApiMetrics {
+  readonly apiRequests: { inc(labels: { route: string; method: string; status: string }): void };
+}
+
 export interface ApiOptions {
   readonly listen: { host: string; port: number };
   readonly storage: Storage;
-  readonly metrics: CallvaultMetrics;
+  /** What the API counts: main.ts passes metrics/'s counter (api/ does not import metrics/). */
+  readonly metrics: ApiMetrics;
   readonly log: Logger;
   readonly startedAt: Date;
   /** Calls in progress, for GET /calls and live listening; null when no SIP ingest runs. */
@@ -167,14 +172,14 @@ export async function startApiServer(opts: ApiOptions): Promise<ApiServer> {
       res.status(204).end();
     }),
   );
-  v1.use(recordingRoutes(storage, metrics, log));
+  v1.use(recordingRoutes(storage, log));
   v1.use(statsRoutes(storage));
   v1.use(userRoutes(storage, sessions));
   v1.use(dpoRoutes(storage));
   v1.use(subjectRoutes(storage));
   v1.use(grantRoutes(storage));
   v1.use(trainingRoutes(storage));
-  v1.use(liveRoutes(storage, opts.live ?? null, (t) => sessions.lookup(t) !== null, metrics, log));
+  v1.use(liveRoutes(storage, opts.live ?? null, (t) => sessions.lookup(t) !== null, log));
   app.use('/api/v1', v1);
   // The web console: static files of the appliance, outside /api/v1 (README "Web console").
   app.use(consoleFiles());
