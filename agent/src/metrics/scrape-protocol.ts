@@ -33,4 +33,6 @@ export type FromWorker =
   | { readonly type: 'listen_failed'; readonly code: string; readonly message: string }
   | { readonly type: 'render'; readonly id: number }
   | { readonly type: 'refused'; readonly from: string | undefined }
+  /** The worker holds its first render: from now on a scrape is answered within the budget. */
+  | { readonly type: 'warm' }
   | { readonly type: 'closed' };

@@ -145,8 +145,10 @@ function serve(port: MessagePort, options: ScrapeWorkerOptions): void {
   port.on('message', (m: ToWorker) => {
     if (m.type === 'snapshot') {
       const s: Snapshot = { body: m.body, contentType: m.contentType, renderedAt: m.renderedAt };
+      const first = last === null;
       if (last === null || s.renderedAt >= last.renderedAt) last = s;
       settleUpTo(m.id, s);
+      if (first) post({ type: 'warm' });
     } else if (m.type === 'failed') settleUpTo(m.id, 'failed');
     else {
       if (warm !== null) clearInterval(warm);
@@ -166,6 +168,9 @@ function serve(port: MessagePort, options: ScrapeWorkerOptions): void {
   server.listen(options.port, options.host, () => {
     const a = server.address() as { address: string; port: number };
     post({ type: 'listening', address: a.address, port: a.port });
+    // A render before the first scrape: a scraper that comes while the loop is busy (calls being
+    // set up right after start) is answered from it instead of waiting for the loop.
+    requestRender();
   });
 }
 

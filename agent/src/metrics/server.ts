@@ -23,6 +23,8 @@ const RESTART_DELAY_MAX_MS = 60_000;
 
 export interface MetricsServer {
   readonly url: string;
+  /** Resolves once the listener holds its first render (the daemon does not wait for it). */
+  readonly warm: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,8 @@ export async function startMetricsServer(
   let pending: number | null = null;
   let closing = false;
   let worker: Worker | null = null;
+  let becameWarm: () => void = () => undefined;
+  const warm = new Promise<void>((resolve) => (becameWarm = resolve));
 
   const render = (id: number, to: Worker): void => {
     rendering = true;
@@ -96,7 +100,8 @@ export async function startMetricsServer(
       if (m.type === 'render') {
         if (rendering) pending = Math.max(pending ?? 0, m.id);
         else render(m.id, to);
-      } else if (m.type === 'refused') {
+      } else if (m.type === 'warm') becameWarm();
+      else if (m.type === 'refused') {
         refused++;
         const now = Date.now();
         if (now - lastRefusedLogMs >= REFUSED_LOG_INTERVAL_MS) {
@@ -170,6 +175,7 @@ export async function startMetricsServer(
   let closed: Promise<void> | null = null;
   return {
     url: `http://${host}:${boundPort}/metrics`,
+    warm,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         closing = true;

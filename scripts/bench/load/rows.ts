@@ -33,12 +33,12 @@ export function loadRows(r: LoadBenchResult): BenchRow[] {
       `${n(r.externalMaxMiB, 0)} / ${n(r.writeBacklogMaxMiB, 1)}`,
     ),
     row(
-      'metrics scrape ms at the load point, median / worst of one a second',
+      'metrics scrape ms at the load point (curl), median / worst of one a second',
       `${n(r.scrapeP50Ms, 0)} / ${n(r.scrapeMaxMs, 0)}`,
       { target: '≤ 50' },
     ),
     row(
-      'metrics scrape ms while the calls are set up, median / worst of four a second',
+      'metrics scrape ms while the calls are set up (curl), median / worst of four a second',
       `${n(r.ours.scrapeSetupP50Ms, 0)} / ${n(r.ours.scrapeSetupMaxMs, 0)}`,
       { target: '≤ 50' },
     ),

@@ -132,6 +132,20 @@ describe('metrics/server', () => {
     assert.equal(valueOf((await scrape(server.url, '127.0.0.1')).body, 'callvault_test_total'), last + 1);
   });
 
+  it('answers the first scrape within its budget too, from the render made at start', async () => {
+    server = await startMetricsServer(
+      { host: '127.0.0.1', port: 0, freshWaitMs: 35 },
+      registry,
+      silentLogger(),
+    );
+    await server.warm;
+    const blockMs = 1500;
+    const { ms, body } = await scrapeWhileBlocked(server.url, blockMs);
+    assert.ok(ms < blockMs / 2, `answered in ${ms.toFixed(0)} ms`);
+    assert.ok((valueOf(body, 'callvault_metrics_snapshot_age_seconds') ?? 0) > 0, body);
+    assert.match(body, /^callvault_test_total \d+$/m);
+  });
+
   it('waits for a fresh render when metrics.fresh_wait_ms is 0', async () => {
     server = await startMetricsServer(
       { host: '127.0.0.1', port: 0, freshWaitMs: 0 },
