@@ -47,14 +47,24 @@ function listenError(m: { code: string; message: string }): NodeJS.ErrnoExceptio
  * the sources) a worker does not get tsx's loader from --import, so a two-line bootstrap
  * registers it in the worker and then loads the TypeScript entry.
  */
+/**
+ * The worker holds a few renders (tens of KB each) and one small HTTP server: a small heap keeps
+ * its share of the daemon's RSS down. Past it the worker dies and is started again (supervise()).
+ */
+const resourceLimits = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24 };
+
 function newScrapeWorker(options: ScrapeWorkerOptions): Worker {
   const name = 'metrics';
   if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./scrape-worker.js', import.meta.url), { workerData: options, name });
+    return new Worker(new URL('./scrape-worker.js', import.meta.url), {
+      workerData: options,
+      name,
+      resourceLimits,
+    });
   }
   const entry = JSON.stringify(new URL('./scrape-worker.ts', import.meta.url).href);
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: options, name });
+  return new Worker(bootstrap, { eval: true, workerData: options, name, resourceLimits });
 }
 
 export async function startMetricsServer(
