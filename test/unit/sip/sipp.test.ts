@@ -1,26 +1,18 @@
 // SIPp (Debian sip-tester) against a SipStack on 127.0.0.1 over UDP and TCP, with the scenario
 // files in test/fixtures/sip/sipp/. Skipped when sipp is not installed (`make test` installs it).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../agent/src/common/index.js';
 import { createSipStack, type SipStack } from '../../../agent/src/sip/index.js';
+import { runSipp } from '../../helpers/sipp.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../fixtures/sip/sipp/', import.meta.url));
 const HAVE_SIPP = spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error === undefined;
 const SDP =
   'v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=recvonly\r\n';
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  s.close();
-  return port;
-}
-
-/** Runs one scenario; resolves with SIPp's exit code (0: every call succeeded). */
+/** Runs one scenario on ports of SIPp's own; resolves with SIPp's exit code (0: every call succeeded). */
 async function sipp(
   scenario: string,
   transport: 'u1' | 't1',
@@ -34,10 +26,6 @@ async function sipp(
     `127.0.0.1:${target}`,
     '-i',
     '127.0.0.1',
-    '-p',
-    String(await freePort()),
-    '-mp',
-    String(await freePort()),
     '-t',
     transport,
     '-m',
@@ -48,11 +36,7 @@ async function sipp(
     '-timeout_error',
     ...extra,
   ];
-  const child = spawn('sipp', args, { stdio: 'ignore' });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  clearTimeout(killer);
-  return code ?? -1;
+  return (await runSipp(args, { killAfterMs: 25_000 })).code;
 }
 
 (HAVE_SIPP ? describe : describe.skip)('sip stack with SIPp', function () {
