@@ -34,5 +34,4 @@ export type FromWorker =
   | { readonly type: 'render'; readonly id: number }
   | { readonly type: 'refused'; readonly from: string | undefined }
   /** The worker holds its first render: from now on a scrape is answered within the budget. */
-  | { readonly type: 'warm' }
-  | { readonly type: 'closed' };
+  | { readonly type: 'warm' };

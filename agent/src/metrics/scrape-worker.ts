@@ -154,8 +154,7 @@ function serve(port: MessagePort, options: ScrapeWorkerOptions): void {
       if (warm !== null) clearInterval(warm);
       settleUpTo(Infinity, 'closed');
       server.close(() => {
-        post({ type: 'closed' });
-        port.close();
+        port.close(); // the worker exits, which is what close() on the loop waits for
       });
       server.closeAllConnections();
     }
