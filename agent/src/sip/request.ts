@@ -38,7 +38,8 @@ export function makeRequest(input: RequestInput): SipRequest {
 }
 
 function stripParam(value: string, name: string): string {
-  return value.replace(new RegExp(`\\s*;\\s*${name}(\\s*=\\s*[^;,]*)?`, 'gi'), '');
+  // The whole name only: `;receivedrport=…` is a parameter of its own, not `received`.
+  return value.replace(new RegExp(`\\s*;\\s*${name}(?=\\s*(?:[=;,]|$))(\\s*=\\s*[^;,]*)?`, 'gi'), '');
 }
 
 /**

@@ -56,4 +56,18 @@ describe('sip request', function () {
     ) as SipRequest;
     assert.equal(stampReceived(same, '127.0.0.1', 5070), same);
   });
+
+  it('stamps only whole parameter names: a parameter that starts with "received" is kept (found by the daemon fuzz)', () => {
+    const m = parseMessage(
+      sip([
+        'OPTIONS sip:srs@127.0.0.1 SIP/2.0',
+        'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776;rport;receivedrport=1.2.3.4',
+        ...BASIC_HEADERS.slice(1),
+      ]),
+    ) as SipRequest;
+    const s = stampReceived(m, '127.0.0.2', 5999);
+    assert.equal(s.via[0]?.received, '127.0.0.2');
+    assert.equal(s.via[0]?.rport, 5999);
+    assert.match(s.headers.find((h) => h.name === 'via')?.value ?? '', /;receivedrport=1\.2\.3\.4/);
+  });
 });
